@@ -1,0 +1,34 @@
+//! The TypeScript declarations of every type that crosses IPC to the UI, generated
+//! from the Rust types by ts-rs. The shell adds its own types and writes the file;
+//! a test there fails when the committed file is stale.
+
+use ts_rs::{Config, TS};
+
+use crate::model::*;
+use candor_protocol::VideoCard;
+
+/// `export type …` declarations for the core's IPC types, in a stable order.
+pub fn declarations() -> Vec<String> {
+    let cfg = Config::default();
+    vec![
+        decl::<Profile>(&cfg),
+        decl::<Person>(&cfg),
+        decl::<ConversationKind>(&cfg),
+        decl::<DeliveryStatus>(&cfg),
+        decl::<VideoCard>(&cfg),
+        decl::<Draft>(&cfg),
+        decl::<Message>(&cfg),
+        decl::<MessageCursor>(&cfg),
+        decl::<MessagePage>(&cfg),
+        decl::<InboxItem>(&cfg),
+        decl::<InboxCursor>(&cfg),
+        decl::<InboxPage>(&cfg),
+        decl::<HiddenConversation>(&cfg),
+        decl::<UnreadSummary>(&cfg),
+    ]
+}
+
+/// One `export type` declaration.
+pub fn decl<T: TS>(cfg: &Config) -> String {
+    format!("export {}", T::decl(cfg))
+}

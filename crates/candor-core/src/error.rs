@@ -1,0 +1,61 @@
+//! Typed errors. The shell turns them into one `{code, message}` shape for the UI, so
+//! each variant's message is written for a person, and names the file when a file is
+//! the problem.
+
+use std::path::PathBuf;
+
+use candor_protocol::{ConversationId, MessageId, TextError};
+
+/// Opening the database failed. The file is never modified when this happens.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the Candor database {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the Candor database {path} is damaged or is not a Candor database; it was left untouched ({source})"
+    )]
+    Corrupt {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the Candor database {path} was written by a newer Candor (schema {found}, this version knows up to {supported}); it was left untouched, please update Candor"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("could not upgrade the Candor database {path}: {source}")]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: rusqlite_migration::Error,
+    },
+}
+
+/// Anything a domain operation can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    InvalidText(#[from] TextError),
+    #[error("no conversation {0} on this device")]
+    UnknownConversation(ConversationId),
+    #[error("no message {0} on this device")]
+    UnknownMessage(MessageId),
+    #[error("this device has no signed-in profile yet")]
+    NotSignedIn,
+    #[error("a group needs a title and 2 to {max} members", max = candor_protocol::MAX_GROUP_MEMBERS)]
+    InvalidGroup,
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("stored value is not valid: {0}")]
+    CorruptValue(String),
+}

@@ -1,0 +1,31 @@
+//! candor-core: everything Candor does that does not need a window.
+//!
+//! The desktop shell (src-tauri) is a thin layer of commands over this crate, so
+//! every rule a user relies on lives here, where it is tested without a UI:
+//!
+//! - the local SQLite store ([`Store`]) and its append-only migrations;
+//! - composing into the durable outbox (the message and its send job in one
+//!   transaction, so a message shown as queued survives a crash);
+//! - applying received messages exactly once, in their conversation's order;
+//! - "Delete for me": hiding messages and chats on this device only. Nothing in this
+//!   crate turns a hide into anything that leaves the device; the protocol crate has
+//!   no type that could carry one.
+
+mod clock;
+mod error;
+mod model;
+mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{CoreError, StoreError};
+pub use model::{
+    ApplyOutcome, ConversationKind, DeliveryStatus, Draft, HiddenConversation, InboxCursor,
+    InboxItem, InboxPage, Message, MessageCursor, MessagePage, NewConversation, Person, Profile,
+    UnreadSummary,
+};
+pub use store::{OutboxEntry, SCHEMA_VERSION, Store};
+
+pub use candor_protocol as protocol;
+
+/// Everything that crosses from this crate to the UI, for generating TypeScript.
+pub mod bindings;

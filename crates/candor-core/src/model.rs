@@ -1,0 +1,213 @@
+//! The domain as the app sees it: pages of the inbox and of a conversation, and the
+//! records inside them. These types cross IPC to the UI (see [`crate::bindings`]), so
+//! they carry display-ready facts (a title, a preview) and opaque cursors.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use candor_protocol::{ConversationId, MessageId, ServerMessageId, UserId, VideoCard};
+
+/// The account this device is signed in to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct Profile {
+    pub user_id: UserId,
+    pub handle: String,
+    pub display_name: String,
+    pub relay_url: String,
+}
+
+/// Someone this device knows about: a contact, or a member of one of its chats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct Person {
+    pub id: UserId,
+    pub handle: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub enum ConversationKind {
+    Direct,
+    Group,
+}
+
+impl ConversationKind {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Group => "group",
+        }
+    }
+}
+
+/// A conversation to record locally, as the relay described it.
+#[derive(Clone, Debug)]
+pub enum NewConversation {
+    Direct {
+        id: ConversationId,
+        peer: Person,
+    },
+    Group {
+        id: ConversationId,
+        title: String,
+        members: Vec<Person>,
+    },
+}
+
+/// Where a message stands on its way out, or that it came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub enum DeliveryStatus {
+    /// Written durably to the local outbox; has not left the device.
+    Queued,
+    /// The relay stored it.
+    Sent,
+    Delivered,
+    Read,
+    /// Sending gave up; the user can retry.
+    Failed,
+    /// Someone else's message.
+    Received,
+}
+
+impl DeliveryStatus {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+            Self::Failed => "failed",
+            Self::Received => "received",
+        }
+    }
+
+    pub(crate) fn from_sql(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => Self::Queued,
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "read" => Self::Read,
+            "failed" => Self::Failed,
+            "received" => Self::Received,
+            _ => return None,
+        })
+    }
+}
+
+/// What the user wrote, before it becomes a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Draft {
+    pub text: String,
+    pub card: Option<VideoCard>,
+}
+
+/// One message as shown in a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub server_id: Option<ServerMessageId>,
+    /// Position in the conversation's sequence, once the relay assigned it.
+    #[ts(type = "number | null")]
+    pub seq: Option<i64>,
+    pub sender_id: UserId,
+    pub sender_name: Option<String>,
+    pub is_own: bool,
+    pub text: String,
+    pub card: Option<VideoCard>,
+    pub created_at: DateTime<Utc>,
+    pub status: DeliveryStatus,
+    /// Set when this device hid the message ("Delete for me").
+    pub hidden_at: Option<DateTime<Utc>>,
+}
+
+/// Opaque position for paging a conversation upward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MessageCursor(#[ts(type = "number")] pub(crate) i64);
+
+/// Messages newest first, and where to continue for older ones.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    pub before: Option<MessageCursor>,
+}
+
+/// One row of the inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct InboxItem {
+    pub id: ConversationId,
+    pub kind: ConversationKind,
+    /// The group's title, or the other person's display name.
+    pub title: String,
+    pub pinned: bool,
+    pub muted_until: Option<DateTime<Utc>>,
+    pub last_activity_at: DateTime<Utc>,
+    /// The newest message still visible on this device.
+    pub preview: Option<String>,
+    pub preview_is_own: bool,
+    pub unread_count: u32,
+}
+
+/// Opaque position for paging the inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InboxCursor {
+    pub(crate) pinned: bool,
+    #[ts(type = "number")]
+    pub(crate) last_activity_ms: i64,
+    pub(crate) id: ConversationId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub next: Option<InboxCursor>,
+}
+
+/// A chat removed from this device's inbox with "Delete chat".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct HiddenConversation {
+    pub id: ConversationId,
+    pub title: String,
+    pub hidden_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct UnreadSummary {
+    /// Chats with at least one unread, visible message.
+    pub conversations: u32,
+    /// Unread, visible messages across the inbox.
+    pub messages: u32,
+}
+
+/// What applying a batch of received messages did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ApplyOutcome {
+    /// New messages stored.
+    pub inserted: usize,
+    /// This device's own messages that the relay confirmed.
+    pub acknowledged: usize,
+    /// Already here; ignored.
+    pub duplicates: usize,
+    /// A different message already holds this conversation+seq; ignored and worth a log line.
+    pub conflicts: usize,
+}

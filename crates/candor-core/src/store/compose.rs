@@ -1,0 +1,101 @@
+//! Composing: the message and its send job are written in one transaction, with
+//! `synchronous=FULL`, so whatever the UI shows as queued survives a crash or power
+//! loss. The send itself is the sync engine's job; it reads the outbox.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
+
+use candor_protocol::{ConversationId, MessageId, MessageText};
+
+use super::{Store, conversations::ensure_conversation, sql, summary};
+use crate::{CoreError, DeliveryStatus, Draft, Message};
+
+/// Positions of messages that have no seq yet start here, after any seq the relay
+/// can assign, so pending messages always sort last, in the order written.
+pub(crate) const PENDING_POSITION_BASE: i64 = 1 << 62;
+
+/// A send job waiting in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub message_id: MessageId,
+    pub conversation_id: ConversationId,
+    pub attempts: u32,
+    /// End of the undo-send window: not sent before this.
+    pub not_before: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Writes a new message of one's own into the conversation and the outbox.
+    /// It will not leave the device before `undo_window` has passed.
+    pub fn compose(
+        &mut self,
+        conversation: ConversationId,
+        draft: Draft,
+        undo_window: Duration,
+    ) -> Result<Message, CoreError> {
+        let me = self.me()?;
+        let text = MessageText::new(draft.text)?;
+        let now = self.clock.now();
+        let id = MessageId::new();
+        let card_json = draft.card.as_ref().map(serde_json::to_string).transpose().map_err(|e| {
+            CoreError::CorruptValue(format!("video card cannot be encoded: {e}"))
+        })?;
+
+        let tx = self.conn.transaction()?;
+        ensure_conversation(&tx, conversation)?;
+        let position: i64 = tx.query_row(
+            "SELECT coalesce(max(position) + 1, ?2) FROM messages
+             WHERE conversation_id = ?1 AND position >= ?2",
+            params![conversation.to_string(), PENDING_POSITION_BASE],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO messages (id, conversation_id, position, sender_id, body, card_json,
+                                   created_at, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id.to_string(),
+                conversation.to_string(),
+                position,
+                me.to_string(),
+                text.as_str(),
+                card_json,
+                sql::ms(now),
+                DeliveryStatus::Queued.as_sql(),
+            ],
+        )?;
+        let not_before = sql::ms(now + undo_window);
+        tx.execute(
+            "INSERT INTO outbox (message_id, not_before, next_attempt_at) VALUES (?1, ?2, ?2)",
+            params![id.to_string(), not_before],
+        )?;
+        // Writing into a chat deleted on this device brings it back.
+        tx.execute(
+            "UPDATE conversations SET hidden_at = NULL WHERE id = ?1",
+            [conversation.to_string()],
+        )?;
+        summary::refresh(&tx, conversation, Some(me))?;
+        tx.commit()?;
+        self.message(id)
+    }
+
+    /// Every send job, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at
+             FROM outbox o JOIN messages m ON m.id = o.message_id
+             ORDER BY m.conversation_id, m.position",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OutboxEntry {
+                message_id: sql::id(r, 0)?,
+                conversation_id: sql::id(r, 1)?,
+                attempts: r.get(2)?,
+                not_before: sql::time(r, 3)?,
+                next_attempt_at: sql::time(r, 4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,180 @@
+//! Conversations and the people in them, and reading a conversation page by page.
+
+use candor_protocol::{ConversationId, MAX_GROUP_MEMBERS, MessageId};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Store, sql};
+use crate::{
+    ConversationKind, CoreError, DeliveryStatus, Message, MessageCursor, MessagePage,
+    NewConversation, Person,
+};
+
+/// Columns of [`message_from_row`], in order, for queries over `messages m`.
+pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, m.seq, m.sender_id,
+    u.display_name, m.body, m.card_json, m.created_at, m.status, m.hidden_at, m.position";
+
+pub(crate) fn message_from_row(
+    r: &rusqlite::Row<'_>,
+    me: Option<&str>,
+) -> rusqlite::Result<Message> {
+    let sender: String = r.get(4)?;
+    let status: String = r.get(9)?;
+    Ok(Message {
+        id: sql::id(r, 0)?,
+        conversation_id: sql::id(r, 1)?,
+        server_id: sql::opt_id(r, 2)?,
+        seq: r.get(3)?,
+        sender_id: sql::id(r, 4)?,
+        sender_name: r.get(5)?,
+        is_own: me == Some(sender.as_str()),
+        text: r.get(6)?,
+        card: sql::json(r, 7)?,
+        created_at: sql::time(r, 8)?,
+        status: DeliveryStatus::from_sql(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                9,
+                rusqlite::types::Type::Text,
+                format!("unknown delivery status {status:?}").into(),
+            )
+        })?,
+        hidden_at: sql::opt_time(r, 10)?,
+    })
+}
+
+impl Store {
+    /// Records a person (or updates their name).
+    pub fn upsert_person(&mut self, person: &Person) -> Result<(), CoreError> {
+        upsert_person(&self.conn, person)?;
+        Ok(())
+    }
+
+    /// Records a conversation the relay told us about. Recording the same one again
+    /// changes nothing.
+    pub fn add_conversation(&mut self, conversation: &NewConversation) -> Result<(), CoreError> {
+        let now = sql::ms(self.clock.now());
+        let tx = self.conn.transaction()?;
+        let (id, kind, title, peer, members): (_, _, Option<&str>, Option<&Person>, Vec<&Person>) =
+            match conversation {
+                NewConversation::Direct { id, peer } => {
+                    (*id, ConversationKind::Direct, None, Some(peer), vec![peer])
+                }
+                NewConversation::Group { id, title, members } => {
+                    if title.trim().is_empty()
+                        || members.len() < 2
+                        || members.len() > MAX_GROUP_MEMBERS
+                    {
+                        return Err(CoreError::InvalidGroup);
+                    }
+                    (
+                        *id,
+                        ConversationKind::Group,
+                        Some(title.as_str()),
+                        None,
+                        members.iter().collect(),
+                    )
+                }
+            };
+        for person in &members {
+            upsert_person(&tx, person)?;
+        }
+        tx.execute(
+            "INSERT INTO conversations (id, kind, title, peer_id, created_at, last_activity_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO NOTHING",
+            params![
+                id.to_string(),
+                kind.as_sql(),
+                title,
+                peer.map(|p| p.id.to_string()),
+                now
+            ],
+        )?;
+        for person in &members {
+            tx.execute(
+                "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                (id.to_string(), person.id.to_string(), now),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Visible messages of a conversation, newest first, older than `before`.
+    pub fn conversation_page(
+        &self,
+        conversation: ConversationId,
+        before: Option<MessageCursor>,
+        limit: u32,
+    ) -> Result<MessagePage, CoreError> {
+        ensure_conversation(&self.conn, conversation)?;
+        let limit = limit.clamp(1, 500);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS}
+             FROM messages m INDEXED BY messages_visible
+             LEFT JOIN users u ON u.id = m.sender_id
+             WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position < ?2
+             ORDER BY m.position DESC LIMIT ?3"
+        ))?;
+        let me = self.me.map(|u| u.to_string());
+        let mut positions = Vec::new();
+        let mut messages = stmt
+            .query_map(
+                params![
+                    conversation.to_string(),
+                    before.map_or(i64::MAX, |c| c.0),
+                    i64::from(limit) + 1
+                ],
+                |r| {
+                    positions.push(r.get::<_, i64>(11)?);
+                    message_from_row(r, me.as_deref())
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        let before = if messages.len() > limit as usize {
+            messages.truncate(limit as usize);
+            positions.get(limit as usize - 1).map(|p| MessageCursor(*p))
+        } else {
+            None
+        };
+        Ok(MessagePage { messages, before })
+    }
+
+    /// One message, hidden or not.
+    pub fn message(&self, id: MessageId) -> Result<Message, CoreError> {
+        let me = self.me.map(|u| u.to_string());
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m
+                     LEFT JOIN users u ON u.id = m.sender_id WHERE m.id = ?1"
+                ),
+                [id.to_string()],
+                |r| message_from_row(r, me.as_deref()),
+            )
+            .optional()?
+            .ok_or(CoreError::UnknownMessage(id))
+    }
+}
+
+pub(crate) fn upsert_person(conn: &Connection, person: &Person) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO users (id, handle, display_name) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET handle = excluded.handle, display_name = excluded.display_name",
+    )?
+    .execute((person.id.to_string(), &person.handle, &person.display_name))?;
+    Ok(())
+}
+
+pub(crate) fn ensure_conversation(
+    conn: &Connection,
+    conversation: ConversationId,
+) -> Result<(), CoreError> {
+    let found = conn
+        .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
+        .exists([conversation.to_string()])?;
+    if found {
+        Ok(())
+    } else {
+        Err(CoreError::UnknownConversation(conversation))
+    }
+}

@@ -1,0 +1,135 @@
+//! The inbox: visible conversations, pinned first, then by newest visible activity,
+//! paged by keyset so that a page costs the same however many chats there are.
+
+use candor_protocol::ConversationId;
+use rusqlite::params;
+
+use super::{Store, sql};
+use crate::{
+    ConversationKind, CoreError, HiddenConversation, InboxCursor, InboxItem, InboxPage,
+    UnreadSummary,
+};
+
+const INBOX_COLUMNS: &str = "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
+    c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count";
+
+impl Store {
+    /// One page of the inbox, `limit` rows at most, continuing after `after`.
+    pub fn inbox_page(
+        &self,
+        after: Option<&InboxCursor>,
+        limit: u32,
+    ) -> Result<InboxPage, CoreError> {
+        let limit = limit.clamp(1, 500);
+        let me = self.me.map(|u| u.to_string()).unwrap_or_default();
+        let sql_text = format!(
+            "SELECT {INBOX_COLUMNS}
+             FROM conversations c INDEXED BY conversations_inbox
+             LEFT JOIN messages m ON m.id = c.last_message_id
+             LEFT JOIN users p ON p.id = c.peer_id
+             WHERE c.hidden_at IS NULL {}
+             ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC
+             LIMIT ?",
+            if after.is_some() {
+                "AND (c.pinned, c.last_activity_at, c.id) < (?, ?, ?)"
+            } else {
+                ""
+            }
+        );
+        let mut stmt = self.conn.prepare_cached(&sql_text)?;
+        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<InboxItem> {
+            let kind: String = r.get(1)?;
+            let sender: Option<String> = r.get(7)?;
+            Ok(InboxItem {
+                id: sql::id(r, 0)?,
+                kind: if kind == "group" {
+                    ConversationKind::Group
+                } else {
+                    ConversationKind::Direct
+                },
+                title: r.get(2)?,
+                pinned: r.get(3)?,
+                muted_until: sql::opt_time(r, 4)?,
+                last_activity_at: sql::time(r, 5)?,
+                preview: r.get(6)?,
+                preview_is_own: sender.as_deref() == Some(me.as_str()),
+                unread_count: r.get(8)?,
+            })
+        };
+        let fetch = i64::from(limit) + 1;
+        let mut items = match after {
+            Some(c) => stmt
+                .query_map(
+                    params![c.pinned, c.last_activity_ms, c.id.to_string(), fetch],
+                    map,
+                )?
+                .collect::<Result<Vec<_>, _>>()?,
+            None => stmt
+                .query_map(params![fetch], map)?
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|last| InboxCursor {
+                pinned: last.pinned,
+                last_activity_ms: sql::ms(last.last_activity_at),
+                id: last.id,
+            })
+        } else {
+            None
+        };
+        Ok(InboxPage { items, next })
+    }
+
+    /// Unread, visible messages across the inbox (hidden chats and hidden messages
+    /// never count).
+    pub fn unread_summary(&self) -> Result<UnreadSummary, CoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE unread_count > 0), coalesce(sum(unread_count), 0)
+             FROM conversations WHERE hidden_at IS NULL",
+            [],
+            |r| {
+                Ok(UnreadSummary {
+                    conversations: r.get(0)?,
+                    messages: r.get(1)?,
+                })
+            },
+        )?)
+    }
+
+    /// Chats removed from the inbox with "Delete chat", newest first.
+    pub fn hidden_conversations(&self) -> Result<Vec<HiddenConversation>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, coalesce(c.title, p.display_name, p.handle, ''), c.hidden_at
+             FROM conversations c LEFT JOIN users p ON p.id = c.peer_id
+             WHERE c.hidden_at IS NOT NULL ORDER BY c.hidden_at DESC, c.id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(HiddenConversation {
+                id: sql::id(r, 0)?,
+                title: r.get(1)?,
+                hidden_at: sql::time(r, 2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks everything up to and including `through_seq` as read on this device.
+    pub fn mark_read(
+        &mut self,
+        conversation: ConversationId,
+        through_seq: i64,
+    ) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE conversations SET read_seq = max(read_seq, ?2) WHERE id = ?1",
+            (conversation.to_string(), through_seq),
+        )?;
+        if changed == 0 {
+            return Err(CoreError::UnknownConversation(conversation));
+        }
+        super::summary::refresh(&tx, conversation, self.me)?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! The local store: one SQLite file per profile, opened in exactly one place.
+//!
+//! Durability first: WAL with `synchronous=FULL`, so a message that the UI shows as
+//! queued is on disk before the UI shows it. A file that is damaged, unreadable or
+//! written by a newer Candor is reported with its path and never modified.
+
+mod compose;
+mod conversations;
+mod hide;
+mod inbox;
+mod migrations;
+mod receive;
+mod sql;
+mod summary;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use candor_protocol::UserId;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
+
+pub use compose::OutboxEntry;
+pub use migrations::SCHEMA_VERSION;
+
+use crate::{Clock, CoreError, Profile, StoreError, SystemClock};
+
+/// How long a writer waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The profile's database and the domain operations on it.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    clock: Arc<dyn Clock>,
+    /// The signed-in user, cached from the profile table.
+    me: Option<UserId>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to
+    /// date. Refuses, without writing, a file that is not a healthy Candor database
+    /// or that comes from a newer schema.
+    pub fn open(path: &Path) -> Result<Self, CoreError> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
+        let conn = open_connection(path)?;
+        Self::from_connection(conn, clock)
+    }
+
+    /// An in-memory store, for tests and throwaway use.
+    pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrations::migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migration {
+                path: PathBuf::from(":memory:"),
+                source,
+            })?;
+        Self::from_connection(conn, clock)
+    }
+
+    fn from_connection(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
+        let mut store = Self {
+            conn,
+            clock,
+            me: None,
+        };
+        store.me = store.profile()?.map(|p| p.user_id);
+        Ok(store)
+    }
+
+    /// The signed-in profile, if any.
+    pub fn profile(&self) -> Result<Option<Profile>, CoreError> {
+        self.conn
+            .query_row(
+                "SELECT user_id, handle, display_name, relay_url FROM profile WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Profile {
+                        user_id: sql::id(r, 0)?,
+                        handle: r.get(1)?,
+                        display_name: r.get(2)?,
+                        relay_url: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(Into::into)
+    }
+
+    /// Records the account this device is signed in to.
+    pub fn set_profile(&mut self, profile: &Profile) -> Result<(), CoreError> {
+        self.conn.execute(
+            "INSERT INTO profile (id, user_id, handle, display_name, relay_url)
+             VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, handle = excluded.handle,
+                 display_name = excluded.display_name, relay_url = excluded.relay_url",
+            (
+                profile.user_id.to_string(),
+                &profile.handle,
+                &profile.display_name,
+                &profile.relay_url,
+            ),
+        )?;
+        self.me = Some(profile.user_id);
+        Ok(())
+    }
+
+    fn me(&self) -> Result<UserId, CoreError> {
+        self.me.ok_or(CoreError::NotSignedIn)
+    }
+
+    /// The raw connection, for benchmarks and tests that compare against bare SQL.
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// The one place a database file is opened.
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let unreadable = |source| StoreError::Unreadable {
+        path: path.to_owned(),
+        source,
+    };
+    let corrupt = |source| StoreError::Corrupt {
+        path: path.to_owned(),
+        source,
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(unreadable)?;
+
+    // Read the header before writing anything: a foreign or damaged file fails here,
+    // and a newer schema is refused, both without a single write.
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| classify(e, unreadable, corrupt))?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| classify(e, unreadable, corrupt))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+
+    configure(&conn).map_err(|e| classify(e, unreadable, corrupt))?;
+    migrations::migrations()
+        .to_latest(&mut conn)
+        .map_err(|source| StoreError::Migration {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+fn classify(
+    e: rusqlite::Error,
+    unreadable: impl FnOnce(rusqlite::Error) -> StoreError,
+    corrupt: impl FnOnce(rusqlite::Error) -> StoreError,
+) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => corrupt(e),
+        _ => unreadable(e),
+    }
+}

@@ -1,0 +1,112 @@
+//! Message content as it travels: validated text and an optional video card.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{ConversationId, MAX_TEXT_CHARS, MessageId, ServerMessageId, UserId};
+
+/// Why a text cannot be a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// Nothing but whitespace.
+    #[error("a message needs some text")]
+    Empty,
+    /// Longer than [`MAX_TEXT_CHARS`].
+    #[error("a message can be at most {max} characters; this one has {chars}")]
+    TooLong { chars: usize, max: usize },
+}
+
+/// Message text that has passed the shared limits: not blank, at most
+/// [`MAX_TEXT_CHARS`] characters. The text itself is kept exactly as written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MessageText(String);
+
+impl MessageText {
+    pub fn new(text: impl Into<String>) -> Result<Self, TextError> {
+        let text = text.into();
+        if text.trim().is_empty() {
+            return Err(TextError::Empty);
+        }
+        let chars = text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(TextError::TooLong {
+                chars,
+                max: MAX_TEXT_CHARS,
+            });
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MessageText {
+    type Error = TextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<MessageText> for String {
+    fn from(value: MessageText) -> Self {
+        value.0
+    }
+}
+
+/// A shared video, as the sender's device described it. Every field is untrusted
+/// text from a web page and must reach a screen only as text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VideoCard {
+    /// Short provider name, such as "tiktok" or "youtube".
+    pub provider: String,
+    /// The canonical link, tracking parameters removed.
+    pub url: String,
+    pub title: Option<String>,
+    pub author: Option<String>,
+}
+
+/// A message the relay stored and now hands to a member of its conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveredMessage {
+    pub server_id: ServerMessageId,
+    /// The author's client message id.
+    pub client_id: MessageId,
+    pub conversation_id: ConversationId,
+    /// Position in the conversation's one gapless sequence, starting at 1.
+    pub seq: i64,
+    pub sender_id: UserId,
+    pub text: MessageText,
+    pub card: Option<VideoCard>,
+    /// When the relay stored it.
+    pub sent_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_limits_are_counted_in_characters() {
+        assert_eq!(MessageText::new("   \n\t"), Err(TextError::Empty));
+        let at_limit = "é".repeat(MAX_TEXT_CHARS);
+        assert!(MessageText::new(at_limit.clone()).is_ok());
+        assert_eq!(
+            MessageText::new(at_limit + "x"),
+            Err(TextError::TooLong {
+                chars: MAX_TEXT_CHARS + 1,
+                max: MAX_TEXT_CHARS
+            })
+        );
+    }
+
+    #[test]
+    fn oversized_text_is_refused_when_decoding_a_frame() {
+        let json = serde_json::to_string(&"a".repeat(MAX_TEXT_CHARS + 1)).expect("json");
+        let err = serde_json::from_str::<MessageText>(&json).expect_err("must be refused");
+        assert!(err.to_string().contains("at most 4000 characters"), "{err}");
+    }
+}
