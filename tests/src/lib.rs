@@ -1,1 +1,146 @@
-//! placeholder
+//! Harness for end-to-end tests of the real Candor app.
+//!
+//! Each test gets its own X display (Xvfb), its own tauri-driver (which starts
+//! WebKitWebDriver and the app binary) and its own data directory, so tests never
+//! share state. Everything started here is stopped with SIGTERM when dropped, as
+//! tauri-driver needs to stop its WebKitWebDriver child cleanly.
+//!
+//! The app binary and tauri-driver are found through `CANDOR_APP_BINARY` and
+//! `CANDOR_TAURI_DRIVER` (set by `cargo xtask test`), or in their usual places.
+
+mod process;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::{Mutex, MutexGuard};
+
+use anyhow::{Context, Result, bail};
+use thirtyfour::prelude::*;
+
+pub use process::{Display, TauriDriver};
+
+/// Where the app keeps the profiles under a data home (`$XDG_DATA_HOME`).
+pub fn profile_dir(data_home: &Path, profile: &str) -> PathBuf {
+    data_home
+        .join("app.candor.desktop")
+        .join("profiles")
+        .join(profile)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// The app binary under test.
+pub fn app_binary() -> Result<PathBuf> {
+    let path = std::env::var_os("CANDOR_APP_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/candor"));
+    if !path.is_file() {
+        bail!(
+            "the app binary {} does not exist: build it first (cargo xtask test does)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// One app at a time: WebKit start-up is heavy on a 2-core machine, and tests that
+/// run side by side would only slow each other past their timeouts.
+static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+
+/// A running Candor window with a WebDriver session on it.
+#[derive(Debug)]
+pub struct App {
+    pub driver: WebDriver,
+    _tauri_driver: TauriDriver,
+    _display: Display,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl App {
+    /// Launches the app on `profile`, with `data_home` as its XDG data directory.
+    pub async fn launch(data_home: &Path, profile: &str) -> Result<Self> {
+        let turn = ONE_APP_AT_A_TIME.lock().await;
+        let display = Display::start()?;
+        let tauri_driver = TauriDriver::start(&display, data_home)?;
+        let mut caps = Capabilities::new();
+        caps.set(
+            "tauri:options",
+            serde_json::json!({
+                "application": app_binary()?,
+                "args": ["--profile", profile],
+            }),
+        )?;
+        let driver = WebDriver::new(tauri_driver.url(), caps)
+            .await
+            .map_err(|e| anyhow::anyhow!("starting a WebDriver session on the app: {e:?}"))?;
+        let app = Self {
+            driver,
+            _tauri_driver: tauri_driver,
+            _display: display,
+            _turn: turn,
+        };
+        app.wait_ready().await?;
+        Ok(app)
+    }
+
+    /// Waits until the UI says its first screen has its data (`html[data-ready]`).
+    async fn wait_ready(&self) -> Result<()> {
+        self.driver
+            .query(By::Css("html[data-ready]"))
+            .wait(Duration::from_secs(30), Duration::from_millis(100))
+            .first()
+            .await
+            .context("the app never became ready")?;
+        Ok(())
+    }
+
+    pub async fn find(&self, css: &str) -> Result<WebElement> {
+        self.driver
+            .query(By::Css(css))
+            .wait(Duration::from_secs(10), Duration::from_millis(100))
+            .first()
+            .await
+            .with_context(|| format!("no element matches {css}"))
+    }
+
+    /// The rendered text (`innerText`) of every element matching `css`.
+    ///
+    /// Not WebDriver's "element text": WebKitWebDriver reports an element with
+    /// `overflow: hidden` and `text-overflow: ellipsis` as not displayed and its text
+    /// as empty, though it is on screen.
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for e in self.driver.find_all(By::Css(css)).await? {
+            out.push(e.prop("innerText").await?.unwrap_or_default());
+        }
+        Ok(out)
+    }
+
+    /// Saves a screenshot under target/e2e-screenshots for a person to look at.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = workspace_root().join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        // WebKit captures the last painted frame: let two frames paint first.
+        self.driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                Vec::new(),
+            )
+            .await?;
+        self.driver.screenshot(&path).await?;
+        Ok(path)
+    }
+
+    /// Ends the session and stops the app, tauri-driver and the display.
+    pub async fn quit(self) -> Result<()> {
+        self.driver.quit().await?;
+        Ok(())
+    }
+}

@@ -1,1 +1,88 @@
-fn main() {}
+//! `cargo xtask …`: the project's tasks, written in Rust so they run wherever cargo
+//! does.
+//!
+//! - `run`: set up a fresh machine, build, and open Candor.
+//! - `test`: set up a fresh machine and run every check, ending with a summary line.
+//! - `bench store`: the store benchmark against a bare-SQLite floor (release build).
+//! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
+
+mod bench;
+mod cmd;
+mod setup;
+mod test;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run [--profile NAME] [-- APP-ARGS]   set up, build and open Candor
+  test                                 set up and run every check
+  bench store                          store benchmark (release build)
+  bindings                             regenerate ui/src/lib/bindings.ts
+  setup                                install system packages, tauri-driver, npm packages";
+
+fn main() {
+    if let Err(e) = real_main() {
+        eprintln!("xtask: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn real_main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = args
+        .split_first()
+        .map_or(("", &[][..]), |(c, r)| (c.as_str(), r));
+    match command {
+        "run" => run(rest),
+        "test" => test::run_all(),
+        "bench" => bench::run(rest),
+        "bindings" => bindings(),
+        "setup" => {
+            setup::all(setup::Need::Test)?;
+            Ok(())
+        }
+        "" | "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    setup::all(setup::Need::Run)?;
+    setup::build_ui()?;
+    cmd::cargo(&["build", "--package", "candor-desktop", "--bin", "candor"]).run()?;
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        bail!(
+            "no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); \
+             run this in a desktop session, or under `xvfb-run -a cargo xtask run`"
+        );
+    }
+    let app = cmd::root().join("target/debug/candor");
+    let app_args: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--")
+        .collect();
+    cmd::Cmd::new(app.to_string_lossy().as_ref())
+        .args(&app_args)
+        .run()
+}
+
+fn bindings() -> Result<()> {
+    setup::build_ui()?;
+    cmd::cargo(&[
+        "test",
+        "--package",
+        "candor-desktop",
+        "--lib",
+        "bindings::tests::committed_bindings_match_the_rust_types",
+    ])
+    .env("CANDOR_UPDATE_BINDINGS", "1")
+    .run()?;
+    println!("wrote ui/src/lib/bindings.ts");
+    Ok(())
+}

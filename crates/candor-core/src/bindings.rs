@@ -5,12 +5,16 @@
 use ts_rs::{Config, TS};
 
 use crate::model::*;
-use candor_protocol::VideoCard;
+use candor_protocol::{ConversationId, MessageId, ServerMessageId, UserId, VideoCard};
 
 /// `export type …` declarations for the core's IPC types, in a stable order.
 pub fn declarations() -> Vec<String> {
     let cfg = Config::default();
     vec![
+        decl::<UserId>(&cfg),
+        decl::<ConversationId>(&cfg),
+        decl::<MessageId>(&cfg),
+        decl::<ServerMessageId>(&cfg),
         decl::<Profile>(&cfg),
         decl::<Person>(&cfg),
         decl::<ConversationKind>(&cfg),

@@ -26,7 +26,11 @@ fn inbox_preview_shows_the_newest_visible_message() {
     let mut w = World::new();
     w.maya_says("older");
     let newest = w.maya_says("newest");
-    let preview = |w: &World| w.store.inbox_page(None, 10).expect("inbox").items[0].preview.clone();
+    let preview = |w: &World| {
+        w.store.inbox_page(None, 10).expect("inbox").items[0]
+            .preview
+            .clone()
+    };
     assert_eq!(preview(&w).as_deref(), Some("newest"));
     w.store.hide_message(w.local_id_of(&newest)).expect("hide");
     assert_eq!(preview(&w).as_deref(), Some("older"));
@@ -39,13 +43,22 @@ fn hidden_message_does_not_count_as_unread() {
     let b = w.maya_says("b");
     assert_eq!(
         w.store.unread_summary().expect("unread"),
-        UnreadSummary { conversations: 1, messages: 2 }
+        UnreadSummary {
+            conversations: 1,
+            messages: 2
+        }
     );
     w.store.hide_message(w.local_id_of(&b)).expect("hide");
-    assert_eq!(w.store.inbox_page(None, 10).expect("inbox").items[0].unread_count, 1);
+    assert_eq!(
+        w.store.inbox_page(None, 10).expect("inbox").items[0].unread_count,
+        1
+    );
     assert_eq!(
         w.store.unread_summary().expect("unread"),
-        UnreadSummary { conversations: 1, messages: 1 }
+        UnreadSummary {
+            conversations: 1,
+            messages: 1
+        }
     );
     // Restoring it makes it unread again, as it never was read.
     w.store.unhide_message(w.local_id_of(&b)).expect("unhide");
@@ -59,7 +72,10 @@ fn hidden_conversation_leaves_the_inbox_and_the_unread_counts() {
     assert_eq!(w.inbox_titles(), ["Maya"]);
     w.store.hide_conversation(w.chat).expect("hide chat");
     assert!(w.inbox_titles().is_empty());
-    assert_eq!(w.store.unread_summary().expect("unread"), UnreadSummary::default());
+    assert_eq!(
+        w.store.unread_summary().expect("unread"),
+        UnreadSummary::default()
+    );
     let hidden = w.store.hidden_conversations().expect("hidden chats");
     assert_eq!(hidden.len(), 1);
     assert_eq!(hidden[0].title, "Maya");
@@ -87,7 +103,10 @@ fn resync_never_unhides_a_message() {
     let m = w.maya_says("regret");
     w.store.hide_message(w.local_id_of(&m)).expect("hide");
     // The relay delivers it again (reconnect, catch-up from an older cursor).
-    let outcome = w.store.apply_received(&[m.clone(), m.clone()]).expect("re-apply");
+    let outcome = w
+        .store
+        .apply_received(&[m.clone(), m.clone()])
+        .expect("re-apply");
     assert_eq!(outcome.duplicates, 2);
     assert_eq!(outcome.inserted, 0);
     assert!(w.visible_texts(w.chat).is_empty());
@@ -147,7 +166,9 @@ fn hiding_sends_nothing() {
     };
     let before = snapshot(&w);
     w.store.hide_message(mine).expect("hide mine");
-    w.store.hide_message(w.local_id_of(&theirs)).expect("hide theirs");
+    w.store
+        .hide_message(w.local_id_of(&theirs))
+        .expect("hide theirs");
     w.store.unhide_message(mine).expect("unhide");
     w.store.hide_conversation(chat).expect("hide chat");
     w.store.unhide_conversation(chat).expect("restore chat");
@@ -161,7 +182,10 @@ fn hides_in_one_chat_do_not_touch_another() {
     let sam = person("sam", "Sam");
     let other = ConversationId::new();
     w.store
-        .add_conversation(&NewConversation::Direct { id: other, peer: sam.clone() })
+        .add_conversation(&NewConversation::Direct {
+            id: other,
+            peer: sam.clone(),
+        })
         .expect("chat with sam");
     let m = w.incoming(other, &sam, "from sam");
     w.store.apply_received(&[m]).expect("apply");

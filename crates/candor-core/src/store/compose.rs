@@ -38,9 +38,12 @@ impl Store {
         let text = MessageText::new(draft.text)?;
         let now = self.clock.now();
         let id = MessageId::new();
-        let card_json = draft.card.as_ref().map(serde_json::to_string).transpose().map_err(|e| {
-            CoreError::CorruptValue(format!("video card cannot be encoded: {e}"))
-        })?;
+        let card_json = draft
+            .card
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| CoreError::CorruptValue(format!("video card cannot be encoded: {e}")))?;
 
         let tx = self.conn.transaction()?;
         ensure_conversation(&tx, conversation)?;

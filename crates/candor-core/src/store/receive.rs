@@ -31,9 +31,8 @@ impl Store {
         {
             let mut by_server_id =
                 tx.prepare_cached("SELECT 1 FROM messages WHERE server_id = ?1")?;
-            let mut by_seq = tx.prepare_cached(
-                "SELECT 1 FROM messages WHERE conversation_id = ?1 AND seq = ?2",
-            )?;
+            let mut by_seq = tx
+                .prepare_cached("SELECT 1 FROM messages WHERE conversation_id = ?1 AND seq = ?2")?;
             let mut own_pending = tx.prepare_cached(
                 "UPDATE messages SET server_id = ?2, seq = ?3, position = ?3,
                      status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END
@@ -63,8 +62,7 @@ impl Store {
                 }
                 let own = me == Some(m.sender_id);
                 if own
-                    && own_pending.execute(params![m.client_id.to_string(), server_id, m.seq])?
-                        == 1
+                    && own_pending.execute(params![m.client_id.to_string(), server_id, m.seq])? == 1
                 {
                     drop_job.execute([m.client_id.to_string()])?;
                     outcome.acknowledged += 1;

@@ -73,7 +73,12 @@ impl World {
     }
 
     /// A message from `from` in `chat`, as the relay would deliver it (next seq).
-    pub fn incoming(&mut self, chat: ConversationId, from: &Person, text: &str) -> DeliveredMessage {
+    pub fn incoming(
+        &mut self,
+        chat: ConversationId,
+        from: &Person,
+        text: &str,
+    ) -> DeliveredMessage {
         self.tick();
         let seq = self.next_seq.entry(chat).or_insert(0);
         *seq += 1;
@@ -98,7 +103,9 @@ impl World {
     pub fn maya_says(&mut self, text: &str) -> DeliveredMessage {
         let maya = self.maya.clone();
         let m = self.incoming(self.chat, &maya, text);
-        self.store.apply_received(std::slice::from_ref(&m)).expect("apply");
+        self.store
+            .apply_received(std::slice::from_ref(&m))
+            .expect("apply");
         m
     }
 
@@ -107,7 +114,14 @@ impl World {
         self.tick();
         let msg = self
             .store
-            .compose(chat, Draft { text: text.into(), card: None }, Duration::zero())
+            .compose(
+                chat,
+                Draft {
+                    text: text.into(),
+                    card: None,
+                },
+                Duration::zero(),
+            )
             .expect("compose");
         let me = self.me.clone();
         let mut echo = self.incoming(chat, &me, text);
@@ -123,7 +137,12 @@ impl World {
             .expect("page");
         page.messages
             .iter()
-            .chain(self.store.hidden_messages(delivered.conversation_id).expect("hidden").iter())
+            .chain(
+                self.store
+                    .hidden_messages(delivered.conversation_id)
+                    .expect("hidden")
+                    .iter(),
+            )
             .find(|m| m.server_id == Some(delivered.server_id))
             .map(|m| m.id)
             .expect("message is stored")

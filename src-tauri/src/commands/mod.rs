@@ -1,0 +1,7 @@
+//! Commands the UI can call, one module per feature. Each is thin: it picks its
+//! arguments, runs one candor-core operation off the main thread and returns its
+//! result or a [`crate::CommandError`].
+
+pub mod app;
+pub mod chat;
+pub mod inbox;

@@ -1,0 +1,57 @@
+//! The one error shape that crosses IPC: `{code, message}`. The code is for the UI
+//! to branch on; the message is for a person.
+
+use candor_core::CoreError;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// The database could not be opened or used.
+    Storage,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    Internal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn storage(message: String) -> Self {
+        Self {
+            code: ErrorCode::Storage,
+            message,
+        }
+    }
+
+    pub fn internal(message: String) -> Self {
+        Self {
+            code: ErrorCode::Internal,
+            message,
+        }
+    }
+}
+
+impl From<CoreError> for CommandError {
+    fn from(e: CoreError) -> Self {
+        let code = match &e {
+            CoreError::Store(_) | CoreError::Database(_) | CoreError::CorruptValue(_) => {
+                ErrorCode::Storage
+            }
+            CoreError::InvalidText(_) | CoreError::InvalidGroup => ErrorCode::InvalidInput,
+            CoreError::UnknownConversation(_) | CoreError::UnknownMessage(_) => ErrorCode::NotFound,
+            CoreError::NotSignedIn => ErrorCode::NotSignedIn,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}

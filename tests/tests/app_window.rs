@@ -1,0 +1,165 @@
+//! The real app window, launched through tauri-driver under Xvfb, reading the real
+//! store.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use candor_core::protocol::{
+    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
+};
+use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
+use candor_e2e::{App, profile_dir};
+use chrono::{Duration, Utc};
+
+#[tokio::test]
+async fn fresh_profile_shows_the_empty_inbox() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let app = App::launch(home.path(), "fresh").await?;
+    let empty = app.find("[data-testid=inbox-empty]").await?;
+    let text = empty.text().await?;
+    assert!(text.contains("No chats yet"), "empty state reads {text:?}");
+    app.screenshot("empty-inbox").await?;
+    app.quit().await?;
+    assert!(
+        profile_dir(home.path(), "fresh")
+            .join("candor.db")
+            .is_file(),
+        "the app created its store in the profile directory"
+    );
+    Ok(())
+}
+
+fn person(handle: &str, name: &str) -> Person {
+    Person {
+        id: UserId::new(),
+        handle: handle.into(),
+        display_name: name.into(),
+    }
+}
+
+fn delivered(
+    chat: ConversationId,
+    seq: i64,
+    from: &Person,
+    text: &str,
+    minutes_ago: i64,
+) -> DeliveredMessage {
+    DeliveredMessage {
+        server_id: ServerMessageId::new(),
+        client_id: MessageId::new(),
+        conversation_id: chat,
+        seq,
+        sender_id: from.id,
+        text: MessageText::new(text).expect("valid text"),
+        card: None,
+        sent_at: Utc::now() - Duration::minutes(minutes_ago),
+    }
+}
+
+/// The inbox and a chat come from the store on disk, and a message hidden on this
+/// device shows neither in the preview nor in the chat.
+#[tokio::test]
+async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let dir = profile_dir(home.path(), "seeded");
+    std::fs::create_dir_all(&dir)?;
+    let hidden_text = {
+        let clock = Arc::new(ManualClock::new(Utc::now() - Duration::hours(1)));
+        let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
+        let me = person("ana", "Ana");
+        store.set_profile(&Profile {
+            user_id: me.id,
+            handle: me.handle.clone(),
+            display_name: me.display_name.clone(),
+            relay_url: "ws://127.0.0.1:9".into(),
+        })?;
+        let maya = person("maya", "Maya Lopez");
+        let sam = person("sam", "Sam <b>Bold</b>");
+        let maya_chat = ConversationId::new();
+        let group = ConversationId::new();
+        store.add_conversation(&NewConversation::Direct {
+            id: maya_chat,
+            peer: maya.clone(),
+        })?;
+        store.add_conversation(&NewConversation::Group {
+            id: group,
+            title: "Weekend trip".into(),
+            members: vec![maya.clone(), sam.clone()],
+        })?;
+        store.apply_received(&[
+            delivered(group, 1, &sam, "<img src=x onerror=alert(1)> see you", 30),
+            delivered(maya_chat, 1, &maya, "did you see the video?", 10),
+            delivered(maya_chat, 2, &maya, "something I regret", 5),
+        ])?;
+        let hidden = store.conversation_page(maya_chat, None, 1)?.messages[0].id;
+        store.hide_message(hidden)?;
+        "something I regret"
+    };
+
+    let app = App::launch(home.path(), "seeded").await?;
+    app.find("[data-testid=inbox-row]").await?;
+    app.screenshot("seeded-inbox").await?;
+    assert_eq!(
+        app.texts("[data-testid=inbox-title]").await?,
+        ["Maya Lopez", "Weekend trip"]
+    );
+    assert_eq!(
+        app.texts("[data-testid=inbox-preview]").await?,
+        [
+            "did you see the video?",
+            "<img src=x onerror=alert(1)> see you"
+        ],
+        "previews show the newest visible message, as text"
+    );
+    // The markup in the message stayed text: no <img> element was created.
+    assert!(
+        app.driver
+            .find_all(thirtyfour::By::Css(".inbox img"))
+            .await?
+            .is_empty()
+    );
+
+    let rows = app
+        .driver
+        .find_all(thirtyfour::By::Css("[data-testid=inbox-row]"))
+        .await?;
+    rows[0].click().await?;
+    app.find("[data-testid=message]").await?;
+    assert_eq!(
+        app.find("[data-testid=chat-title]").await?.text().await?,
+        "Maya Lopez"
+    );
+    let bubbles = app.texts("[data-testid=message] .text").await?;
+    assert_eq!(bubbles, ["did you see the video?"]);
+    assert!(!bubbles.iter().any(|b| b == hidden_text));
+    app.screenshot("seeded-chat").await?;
+    app.quit().await?;
+    Ok(())
+}
+
+/// A damaged database is reported with its path, and the file is left exactly as it was.
+#[tokio::test]
+async fn corrupt_database_is_reported_and_left_untouched() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let dir = profile_dir(home.path(), "broken");
+    std::fs::create_dir_all(&dir)?;
+    let db = dir.join("candor.db");
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&db, &garbage)?;
+
+    let app = App::launch(home.path(), "broken").await?;
+    let text = app
+        .find("[data-testid=startup-error]")
+        .await?
+        .text()
+        .await?;
+    assert!(text.contains("damaged"), "error reads {text:?}");
+    assert!(
+        text.contains(&db.display().to_string()),
+        "error names the file: {text:?}"
+    );
+    app.screenshot("corrupt-database").await?;
+    app.quit().await?;
+    assert_eq!(std::fs::read(&db)?, garbage, "the file was not modified");
+    Ok(())
+}

@@ -1,0 +1,83 @@
+// Generated from the Rust types by `cargo xtask bindings`. Do not edit.
+
+export type UserId = string;
+
+export type ConversationId = string;
+
+export type MessageId = string;
+
+export type ServerMessageId = string;
+
+export type Profile = { userId: UserId, handle: string, displayName: string, relayUrl: string, };
+
+export type Person = { id: UserId, handle: string, displayName: string, };
+
+export type ConversationKind = "direct" | "group";
+
+export type DeliveryStatus = "queued" | "sent" | "delivered" | "read" | "failed" | "received";
+
+export type VideoCard = { 
+/**
+ * Short provider name, such as "tiktok" or "youtube".
+ */
+provider: string, 
+/**
+ * The canonical link, tracking parameters removed.
+ */
+url: string, title: string | null, author: string | null, };
+
+export type Draft = { text: string, card: VideoCard | null, };
+
+export type Message = { id: MessageId, conversationId: ConversationId, serverId: ServerMessageId | null, 
+/**
+ * Position in the conversation's sequence, once the relay assigned it.
+ */
+seq: number | null, senderId: UserId, senderName: string | null, isOwn: boolean, text: string, card: VideoCard | null, createdAt: string, status: DeliveryStatus, 
+/**
+ * Set when this device hid the message ("Delete for me").
+ */
+hiddenAt: string | null, };
+
+export type MessageCursor = number;
+
+export type MessagePage = { messages: Array<Message>, before: MessageCursor | null, };
+
+export type InboxItem = { id: ConversationId, kind: ConversationKind, 
+/**
+ * The group's title, or the other person's display name.
+ */
+title: string, pinned: boolean, mutedUntil: string | null, lastActivityAt: string, 
+/**
+ * The newest message still visible on this device.
+ */
+preview: string | null, previewIsOwn: boolean, unreadCount: number, };
+
+export type InboxCursor = { pinned: boolean, last_activity_ms: number, id: ConversationId, };
+
+export type InboxPage = { items: Array<InboxItem>, next: InboxCursor | null, };
+
+export type HiddenConversation = { id: ConversationId, title: string, hiddenAt: string, };
+
+export type UnreadSummary = { 
+/**
+ * Chats with at least one unread, visible message.
+ */
+conversations: number, 
+/**
+ * Unread, visible messages across the inbox.
+ */
+messages: number, };
+
+export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "internal";
+
+export type CommandError = { code: ErrorCode, message: string, };
+
+export type AppInfo = { version: string, profile: string, dataDir: string, 
+/**
+ * The signed-in account, if any.
+ */
+account: Profile | null, 
+/**
+ * Why the store could not be opened, if it could not.
+ */
+storeError: CommandError | null, };

@@ -1,0 +1,45 @@
+// Display helpers: pure functions, tested in format.test.ts.
+
+/** Up to two initials for an avatar: "Maya Lopez" -> "ML", "weekend trip" -> "WT". */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/u).filter(Boolean);
+  const letters = words.slice(0, 2).map((w) => Array.from(w)[0] ?? '');
+  const joined = letters.join('').toLocaleUpperCase();
+  return joined || '?';
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * Short relative time for the inbox, like messengers show it: "now", "5m", "3h",
+ * a weekday within the last week, else a short date.
+ */
+export function relativeTime(iso: string, now: Date = new Date(), locale?: string): string {
+  const then = new Date(iso);
+  const diff = now.getTime() - then.getTime();
+  if (Number.isNaN(diff)) return '';
+  if (diff < MINUTE) return 'now';
+  if (diff < HOUR) return `${Math.floor(diff / MINUTE)}m`;
+  if (diff < DAY && now.getDate() === then.getDate()) return `${Math.floor(diff / HOUR)}h`;
+  if (diff < 7 * DAY) return then.toLocaleDateString(locale, { weekday: 'short' });
+  const sameYear = now.getFullYear() === then.getFullYear();
+  return then.toLocaleDateString(locale, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** Clock time of a message bubble, e.g. "14:05". */
+export function clockTime(iso: string, locale?: string): string {
+  return new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** Unread badge text: counts above 99 show as "99+". */
+export function badge(count: number): string {
+  return count > 99 ? '99+' : String(count);
+}
+
+/** Starts a message with a capital letter, for errors written in Rust's lower case. */
+export function sentence(text: string): string {
+  const first = Array.from(text)[0];
+  return first === undefined ? text : first.toLocaleUpperCase() + text.slice(first.length);
+}
