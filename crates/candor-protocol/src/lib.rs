@@ -7,6 +7,8 @@
 //! absence of such a type here is what makes that promise checkable (see
 //! `tests/no_way_to_unsend.rs`).
 
+pub mod api;
+pub mod frames;
 mod ids;
 mod message;
 

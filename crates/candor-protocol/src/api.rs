@@ -1,0 +1,70 @@
+//! Request and response bodies of the relay's HTTP endpoints (accounts, sessions,
+//! directory). Messages travel over the WebSocket instead (see [`crate::frames`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::UserId;
+
+/// `POST /v1/accounts`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUp {
+    pub handle: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+/// `POST /v1/sessions`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub handle: String,
+    pub password: String,
+    /// Shown in the account's list of signed-in devices.
+    pub device_name: String,
+}
+
+/// A person as the relay's directory shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: UserId,
+    pub handle: String,
+    pub display_name: String,
+}
+
+/// Answer to a successful sign-in: the session token for this device, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub user: UserInfo,
+}
+
+/// Every refusal the relay gives, over HTTP or as an error frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Machine-readable reason of an [`ApiError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request or frame could not be read.
+    Malformed,
+    /// A field broke a rule (handle, password, text length…).
+    Invalid,
+    /// No valid session token.
+    Unauthorized,
+    /// Signed in, but not allowed (not a member, blocked, wrong Origin).
+    Forbidden,
+    NotFound,
+    /// The handle is taken.
+    Conflict,
+    /// Too many attempts; try again later.
+    RateLimited,
+    /// The client speaks another protocol version.
+    VersionMismatch,
+    /// A frame larger than the relay accepts.
+    TooLarge,
+    /// The relay failed; the request may be retried.
+    Internal,
+}

@@ -1,0 +1,142 @@
+//! WebSocket frames: JSON objects tagged by `type`.
+//!
+//! A connection starts with the client's [`ClientFrame::Hello`]; the relay answers
+//! [`RelayFrame::Welcome`] or, on a version mismatch, an error frame and a close.
+//! Sending is idempotent by client message id, and catch-up is by cursor: the
+//! relay's position in the account's stream of messages.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{ApiError, UserInfo};
+use crate::{ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, VideoCard};
+
+/// Largest frame, in bytes, that either side accepts: 4,000 characters of text of
+/// up to 4 bytes each, a 64 KiB card, and room for the envelope.
+pub const MAX_FRAME_BYTES: usize = 96 * 1024;
+
+/// Largest video card, in bytes of JSON.
+pub const MAX_CARD_BYTES: usize = 64 * 1024;
+
+/// What a message is addressed to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Recipient {
+    /// The direct chat with this person, created by the first message.
+    Direct { user: crate::UserId },
+    /// An existing conversation the sender is a member of.
+    Conversation { id: ConversationId },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    Hello {
+        protocol_version: u32,
+    },
+    /// Send a message. Repeating it with the same `client_id` changes nothing and
+    /// gets the same acknowledgement.
+    Send {
+        client_id: MessageId,
+        to: Recipient,
+        text: MessageText,
+        card: Option<VideoCard>,
+    },
+    /// Deliver everything after `after` in this account's stream, then keep
+    /// delivering live.
+    CatchUp {
+        after: u64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RelayFrame {
+    Welcome {
+        user: UserInfo,
+        protocol_version: u32,
+    },
+    /// The message with `client_id` is stored durably.
+    Ack {
+        client_id: MessageId,
+        server_id: ServerMessageId,
+        conversation_id: ConversationId,
+        seq: i64,
+        sent_at: DateTime<Utc>,
+    },
+    /// A conversation this account belongs to, sent before its first message.
+    Conversation(ConversationInfo),
+    /// A message for this account, at `cursor` in its stream.
+    Message {
+        cursor: u64,
+        message: DeliveredMessage,
+    },
+    /// Catch-up reached the live edge at `cursor`.
+    CaughtUp { cursor: u64 },
+    /// A refusal. `client_id` names the send it answers, if it answers one.
+    Error {
+        #[serde(flatten)]
+        error: ApiError,
+        client_id: Option<MessageId>,
+    },
+}
+
+/// A conversation and its members, as the relay knows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationInfo {
+    pub id: ConversationId,
+    pub kind: ConversationKind,
+    pub title: Option<String>,
+    pub members: Vec<UserInfo>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    Direct,
+    Group,
+}
+
+/// The id of the one direct conversation between two people: the same whoever
+/// computes it, so a first message can be written offline before the relay has
+/// seen the conversation.
+pub fn direct_conversation_id(a: crate::UserId, b: crate::UserId) -> ConversationId {
+    let (lo, hi) = if a.0 <= b.0 { (a.0, b.0) } else { (b.0, a.0) };
+    let mut name = [0u8; 32];
+    name[..16].copy_from_slice(lo.as_bytes());
+    name[16..].copy_from_slice(hi.as_bytes());
+    ConversationId(uuid::Uuid::new_v5(&DIRECT_NAMESPACE, &name))
+}
+
+const DIRECT_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6a1f_3c1e_8f2d_4b7a_9c55_2e0d_41b8_77c3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UserId;
+
+    #[test]
+    fn direct_conversation_id_is_symmetric_and_distinct() {
+        let (a, b, c) = (UserId::new(), UserId::new(), UserId::new());
+        assert_eq!(direct_conversation_id(a, b), direct_conversation_id(b, a));
+        assert_ne!(direct_conversation_id(a, b), direct_conversation_id(a, c));
+    }
+
+    #[test]
+    fn frames_are_tagged_json() {
+        let frame = ClientFrame::Hello {
+            protocol_version: 1,
+        };
+        let json = serde_json::to_string(&frame).expect("json");
+        assert_eq!(json, r#"{"type":"hello","protocol_version":1}"#);
+        let back: ClientFrame = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, frame);
+    }
+
+    #[test]
+    fn an_unknown_frame_type_is_an_error_not_a_panic() {
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"nope"}"#).is_err());
+        assert!(serde_json::from_str::<ClientFrame>("not json").is_err());
+    }
+}
