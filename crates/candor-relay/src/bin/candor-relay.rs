@@ -1,0 +1,66 @@
+//! `candor-relay`: the relay server with its embedded SQLite store.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use candor_relay::{RelayConfig, RelayState, serve};
+use clap::Parser;
+
+/// The Candor relay: accounts, conversations and durable message delivery.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7878", env = "CANDOR_RELAY_LISTEN")]
+    listen: SocketAddr,
+    /// Directory of the relay's database (created on first start).
+    #[arg(long, default_value = "candor-relay-data", env = "CANDOR_RELAY_DATA")]
+    data: PathBuf,
+    /// A browser origin allowed to connect (repeatable). Native apps send none.
+    #[arg(long = "allow-origin")]
+    allowed_origins: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = RelayConfig::new(&args.data);
+    config.allowed_origins = args.allowed_origins;
+    let state = RelayState::open(config)
+        .with_context(|| format!("opening the relay's data in {}", args.data.display()))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    tracing::info!(address = %listener.local_addr()?, data = %args.data.display(), "relay listening");
+    serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("relay stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

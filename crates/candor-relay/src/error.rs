@@ -1,0 +1,76 @@
+//! The relay's refusals, each with a code and a message for a person, sent as the
+//! same JSON shape ([`ApiError`]) over HTTP and WebSocket.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use candor_protocol::api::{ApiError, ErrorCode};
+
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("sign in first: the session token is missing, unknown or signed out")]
+    Unauthorized,
+    #[error("wrong handle or password")]
+    WrongCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the handle @{0} is taken")]
+    HandleTaken(String),
+    #[error("too many sign-in attempts; try again in {minutes} minutes")]
+    RateLimited { minutes: u64 },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the relay failed: {0}")]
+    Internal(String),
+}
+
+impl RelayError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) => ErrorCode::Invalid,
+            Self::Unauthorized | Self::WrongCredentials => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::HandleTaken(_) => ErrorCode::Conflict,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Storage(StorageError::NotMember) => ErrorCode::Forbidden,
+            Self::Storage(StorageError::UnknownUser) => ErrorCode::NotFound,
+            Self::Storage(StorageError::HandleTaken) => ErrorCode::Conflict,
+            Self::Storage(_) | Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        ApiError {
+            code: self.code(),
+            message: self.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for RelayError {
+    fn into_response(self) -> Response {
+        let status = match self.code() {
+            ErrorCode::Malformed | ErrorCode::Invalid | ErrorCode::VersionMismatch => {
+                StatusCode::BAD_REQUEST
+            }
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Internal => {
+                tracing::error!(error = %self, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, Json(self.to_api())).into_response()
+    }
+}

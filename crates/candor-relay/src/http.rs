@@ -1,0 +1,133 @@
+//! HTTP endpoints: health, accounts, sessions and the directory. Slow or blocking
+//! work (Argon2id, SQLite) runs on the blocking pool.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+
+use candor_protocol::api::{Session, SignIn, SignUp, UserInfo};
+
+use crate::storage::StorageError;
+use crate::{RelayError, RelayState, auth};
+
+/// Runs blocking work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, RelayError> + Send + 'static,
+) -> Result<T, RelayError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| RelayError::Internal(format!("a worker stopped: {e}")))?
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn sign_up(
+    State(state): State<RelayState>,
+    Json(body): Json<SignUp>,
+) -> Result<(StatusCode, Json<UserInfo>), RelayError> {
+    let handle = auth::normalize_handle(&body.handle)?;
+    let display_name = auth::check_display_name(&body.display_name)?;
+    auth::check_password(&body.password)?;
+    let storage = state.storage();
+    let user = blocking(move || {
+        let hash = auth::hash_password(&body.password)?;
+        storage
+            .create_user(&handle, &display_name, &hash, Utc::now())
+            .map_err(|e| match e {
+                StorageError::HandleTaken => RelayError::HandleTaken(handle.clone()),
+                e => e.into(),
+            })
+    })
+    .await?;
+    tracing::info!(user = %user.id, handle = %user.handle, "account created");
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+pub async fn sign_in(
+    State(state): State<RelayState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(body): Json<SignIn>,
+) -> Result<Json<Session>, RelayError> {
+    let handle = auth::normalize_handle(&body.handle).map_err(|_| RelayError::WrongCredentials)?;
+    let address = addr.ip().to_string();
+    state.inner.limiter.check(&handle, &address)?;
+    let device = body.device_name.trim().chars().take(64).collect::<String>();
+    let storage = state.storage();
+    let h = handle.clone();
+    let session = blocking(move || {
+        let found = storage.credentials(&h)?;
+        let stored = found.as_ref().map_or(auth::decoy_hash(), |(_, hash)| hash);
+        let ok = auth::verify_password(&body.password, stored);
+        match found {
+            Some((user, _)) if ok => {
+                let token = auth::new_token();
+                storage.create_session(user.id, &auth::token_hash(&token), &device, Utc::now())?;
+                Ok(Some(Session { token, user }))
+            }
+            _ => Ok(None),
+        }
+    })
+    .await?;
+    match session {
+        Some(session) => {
+            state.inner.limiter.succeeded(&handle);
+            Ok(Json(session))
+        }
+        None => {
+            state.inner.limiter.failed(&handle, &address);
+            Err(RelayError::WrongCredentials)
+        }
+    }
+}
+
+pub async fn sign_out(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, RelayError> {
+    let token = auth::bearer(&headers).ok_or(RelayError::Unauthorized)?;
+    let hash = auth::token_hash(token);
+    let storage = state.storage();
+    let h = hash.clone();
+    let revoked = blocking(move || Ok(storage.revoke_session(&h, Utc::now())?)).await?;
+    if !revoked {
+        return Err(RelayError::Unauthorized);
+    }
+    state.inner.hub.disconnect_session(&hash);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn lookup_user(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path(handle): Path<String>,
+) -> Result<Json<UserInfo>, RelayError> {
+    authenticate(&state, &headers).await?;
+    let handle = auth::normalize_handle(&handle)
+        .map_err(|_| RelayError::NotFound(format!("nobody is called @{handle}")))?;
+    let storage = state.storage();
+    let h = handle.clone();
+    blocking(move || Ok(storage.user_by_handle(&h)?))
+        .await?
+        .map(Json)
+        .ok_or_else(|| RelayError::NotFound(format!("nobody is called @{handle}")))
+}
+
+/// The account behind the request's bearer token, and the token's hash.
+pub async fn authenticate(
+    state: &RelayState,
+    headers: &HeaderMap,
+) -> Result<(UserInfo, Vec<u8>), RelayError> {
+    let token = auth::bearer(headers).ok_or(RelayError::Unauthorized)?;
+    let hash = auth::token_hash(token);
+    let storage = state.storage();
+    let h = hash.clone();
+    let user = blocking(move || Ok(storage.session_user(&h)?))
+        .await?
+        .ok_or(RelayError::Unauthorized)?;
+    Ok((user, hash))
+}

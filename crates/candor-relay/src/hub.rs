@@ -1,0 +1,89 @@
+//! Live fan-out: which connections are open for which account. The live path is
+//! best-effort by design: a connection that cannot keep up is dropped, and the
+//! client catches up by cursor when it reconnects. Catch-up is what guarantees
+//! delivery; the hub only makes it fast.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use candor_protocol::frames::ConversationInfo;
+use candor_protocol::{DeliveredMessage, UserId};
+use tokio::sync::mpsc;
+
+/// Frames queued for one connection before it is considered too slow.
+const QUEUE: usize = 4096;
+
+#[derive(Clone, Debug)]
+pub enum Live {
+    Conversation(ConversationInfo),
+    Message {
+        cursor: u64,
+        message: DeliveredMessage,
+    },
+}
+
+#[derive(Debug)]
+struct Entry {
+    id: u64,
+    session: Vec<u8>,
+    tx: mpsc::Sender<Live>,
+}
+
+#[derive(Debug, Default)]
+pub struct Hub {
+    by_user: Mutex<HashMap<UserId, Vec<Entry>>>,
+    next_id: AtomicU64,
+}
+
+impl Hub {
+    /// Registers a connection of `user` (signed in with the session `session`).
+    pub fn register(&self, user: UserId, session: Vec<u8>) -> (u64, mpsc::Receiver<Live>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.lock()
+            .entry(user)
+            .or_default()
+            .push(Entry { id, session, tx });
+        (id, rx)
+    }
+
+    pub fn unregister(&self, user: UserId, id: u64) {
+        let mut map = self.lock();
+        if let Some(list) = map.get_mut(&user) {
+            list.retain(|e| e.id != id);
+            if list.is_empty() {
+                map.remove(&user);
+            }
+        }
+    }
+
+    /// Queues `live` for every open connection of `users`, dropping connections
+    /// whose queue is full (they will catch up by cursor).
+    pub fn publish(&self, users: &[UserId], live: &Live) {
+        let mut map = self.lock();
+        for user in users {
+            if let Some(list) = map.get_mut(user) {
+                list.retain(|e| match e.tx.try_send(live.clone()) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        tracing::warn!(user = %user, "connection too slow; dropped");
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                });
+            }
+        }
+    }
+
+    /// Closes every connection opened with `session` (after sign-out).
+    pub fn disconnect_session(&self, session: &[u8]) {
+        for list in self.lock().values_mut() {
+            list.retain(|e| e.session != session);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Vec<Entry>>> {
+        self.by_user.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

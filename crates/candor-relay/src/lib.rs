@@ -1,0 +1,113 @@
+//! The Candor relay: accounts, sessions, conversations and durable delivery.
+//!
+//! The relay is a library (`router`, `serve`) with a thin binary around it, so that
+//! tests start a real relay on port 0 in-process. It keeps every message for every
+//! member: there is no delete or unsend anywhere in it, because Candor's "Delete
+//! for me" never leaves the device.
+//!
+//! Storage sits behind [`Storage`]; the embedded SQLite store is the one backend
+//! today, and a PostgreSQL one can follow without touching the handlers.
+
+mod auth;
+mod config;
+mod error;
+mod http;
+mod hub;
+pub mod storage;
+mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{delete, get, post};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::RelayConfig;
+pub use error::RelayError;
+pub use storage::{SqliteStorage, Storage, StorageError};
+
+/// Shared by every request and connection.
+#[derive(Clone)]
+pub struct RelayState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: RelayConfig,
+    storage: Arc<dyn Storage>,
+    hub: hub::Hub,
+    limiter: auth::SignInLimiter,
+    /// Held from storing a message until it is queued for every member, so that
+    /// live delivery follows the stream's order.
+    send_lock: tokio::sync::Mutex<()>,
+    /// Flips to true when the relay shuts down; open WebSockets close on it.
+    shutdown: watch::Receiver<bool>,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for RelayState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayState")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RelayState {
+    pub fn new(config: RelayConfig, storage: Arc<dyn Storage>) -> Self {
+        let (shutdown_tx, shutdown) = watch::channel(false);
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                storage,
+                hub: hub::Hub::default(),
+                limiter: auth::SignInLimiter::default(),
+                send_lock: tokio::sync::Mutex::new(()),
+                shutdown,
+                shutdown_tx,
+            }),
+        }
+    }
+
+    /// Opens the embedded SQLite store in `config.data_dir`.
+    pub fn open(config: RelayConfig) -> Result<Self, StorageError> {
+        let storage = SqliteStorage::open(&config.data_dir)?;
+        Ok(Self::new(config, Arc::new(storage)))
+    }
+
+    fn storage(&self) -> Arc<dyn Storage> {
+        self.inner.storage.clone()
+    }
+}
+
+/// Every route of the relay.
+pub fn router(state: RelayState) -> Router {
+    Router::new()
+        .route("/healthz", get(http::healthz))
+        .route("/v1/accounts", post(http::sign_up))
+        .route("/v1/sessions", post(http::sign_in))
+        .route("/v1/sessions/current", delete(http::sign_out))
+        .route("/v1/users/{handle}", get(http::lookup_user))
+        .route("/v1/ws", get(ws::upgrade))
+        .with_state(state)
+}
+
+/// Serves the relay on `listener` until `shutdown` completes, then closes open
+/// WebSockets and returns once every connection has ended.
+pub async fn serve(
+    listener: TcpListener,
+    state: RelayState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let stop = state.inner.shutdown_tx.clone();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await
+}

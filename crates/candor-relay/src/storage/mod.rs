@@ -1,0 +1,102 @@
+//! What the relay keeps, behind a trait so that backends can be swapped without
+//! touching the handlers. Calls are blocking; handlers run them with
+//! `spawn_blocking`. Every write is durable before the call returns, which is what
+//! lets the relay acknowledge a send only after it is safe.
+
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+
+use candor_protocol::api::UserInfo;
+use candor_protocol::frames::{ConversationInfo, Recipient};
+use candor_protocol::{DeliveredMessage, MessageId, MessageText, UserId, VideoCard};
+
+pub use sqlite::SqliteStorage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("the handle is taken")]
+    HandleTaken,
+    #[error("no such user")]
+    UnknownUser,
+    #[error("you are not a member of that conversation")]
+    NotMember,
+    #[error("cannot open the relay's data directory {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+/// A send, as the relay received it from `sender`.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub sender: UserId,
+    pub client_id: MessageId,
+    pub to: Recipient,
+    pub text: MessageText,
+    pub card: Option<VideoCard>,
+    pub at: DateTime<Utc>,
+}
+
+/// The result of storing a message.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// The stored message (the earlier one, for a repeated client id).
+    pub message: DeliveredMessage,
+    /// Its position in the relay's stream, the catch-up cursor.
+    pub cursor: u64,
+    /// True when this client id had been stored before: nothing new was written.
+    pub duplicate: bool,
+    /// The conversation, when this message created it.
+    pub created: Option<ConversationInfo>,
+    /// Everyone who receives it, the sender included.
+    pub members: Vec<UserId>,
+}
+
+pub trait Storage: Send + Sync + 'static {
+    /// Creates an account. The handle must already be normalized.
+    fn create_user(
+        &self,
+        handle: &str,
+        display_name: &str,
+        password_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<UserInfo, StorageError>;
+
+    /// The account and its password hash, for signing in.
+    fn credentials(&self, handle: &str) -> Result<Option<(UserInfo, String)>, StorageError>;
+
+    fn user_by_handle(&self, handle: &str) -> Result<Option<UserInfo>, StorageError>;
+
+    fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &[u8],
+        device_name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+
+    /// The account of a live (not revoked) session.
+    fn session_user(&self, token_hash: &[u8]) -> Result<Option<UserInfo>, StorageError>;
+
+    /// Revokes a session; false if it was not live.
+    fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError>;
+
+    /// Stores a message durably with the conversation's next seq, or returns the
+    /// earlier result for a client id already stored. A direct recipient's
+    /// conversation is created on the first message.
+    fn store_message(&self, message: NewMessage) -> Result<Stored, StorageError>;
+
+    /// Every conversation `user` is a member of.
+    fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError>;
+
+    /// Messages for `user` after `cursor`, oldest first, at most `limit`.
+    fn stream_after(
+        &self,
+        user: UserId,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError>;
+}

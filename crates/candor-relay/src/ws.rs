@@ -1,0 +1,354 @@
+//! The WebSocket: authenticated on upgrade (bearer token, Origin), then a hello
+//! with the protocol version, then sends, catch-up and live delivery.
+//!
+//! A malformed frame gets an error frame and the connection stays up; a frame over
+//! [`MAX_FRAME_BYTES`] or a version mismatch gets an error frame and a close.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use chrono::Utc;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+
+use candor_protocol::api::{ApiError, ErrorCode, UserInfo};
+use candor_protocol::frames::{ClientFrame, MAX_CARD_BYTES, MAX_FRAME_BYTES, RelayFrame};
+use candor_protocol::{MessageId, PROTOCOL_VERSION};
+
+use crate::http::{authenticate, blocking};
+use crate::hub::Live;
+use crate::storage::NewMessage;
+use crate::{RelayError, RelayState};
+
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages read from storage per catch-up query.
+const CATCH_UP_BATCH: u32 = 500;
+
+pub async fn upgrade(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, RelayError> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| state.inner.config.allowed_origins.iter().any(|a| a == o));
+        if !allowed {
+            return Err(RelayError::Forbidden(
+                "pages from this origin may not connect to the relay".into(),
+            ));
+        }
+    }
+    let (user, session) = authenticate(&state, &headers).await?;
+    Ok(ws
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| Connection::run(state, user, session, socket)))
+}
+
+struct Connection {
+    state: RelayState,
+    user: UserInfo,
+    sink: SplitSink<WebSocket, Message>,
+    /// The last stream position sent, once the client asked to catch up.
+    delivered: Option<u64>,
+}
+
+enum Flow {
+    Continue,
+    Close,
+}
+
+impl Connection {
+    async fn run(state: RelayState, user: UserInfo, session: Vec<u8>, socket: WebSocket) {
+        let (sink, mut stream) = socket.split();
+        let mut conn = Connection {
+            state: state.clone(),
+            user,
+            sink,
+            delivered: None,
+        };
+        if !conn.hello(&mut stream).await {
+            let _ = conn.sink.close().await;
+            return;
+        }
+        let user_id = conn.user.id;
+        let (id, mut live) = state.inner.hub.register(user_id, session);
+        let mut shutdown = state.inner.shutdown.clone();
+        loop {
+            let flow = tokio::select! {
+                _ = shutdown.changed() => Flow::Close,
+                incoming = stream.next() => conn.incoming(incoming).await,
+                queued = live.recv() => match queued {
+                    Some(l) => conn.live(l).await,
+                    // Dropped by the hub: too slow, or signed out.
+                    None => Flow::Close,
+                },
+            };
+            if matches!(flow, Flow::Close) {
+                break;
+            }
+        }
+        state.inner.hub.unregister(user_id, id);
+        let _ = conn.sink.close().await;
+    }
+
+    /// Waits for the client's hello; false if the connection must close.
+    async fn hello(&mut self, stream: &mut SplitStream<WebSocket>) -> bool {
+        let first = tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await;
+        let text = match first {
+            Ok(Some(Ok(Message::Text(t)))) => t,
+            _ => {
+                self.error(ErrorCode::Malformed, "say hello first", None)
+                    .await;
+                return false;
+            }
+        };
+        match serde_json::from_str::<ClientFrame>(&text) {
+            Ok(ClientFrame::Hello { protocol_version }) if protocol_version == PROTOCOL_VERSION => {
+                let welcome = RelayFrame::Welcome {
+                    user: self.user.clone(),
+                    protocol_version: PROTOCOL_VERSION,
+                };
+                self.send(&welcome).await
+            }
+            Ok(ClientFrame::Hello { protocol_version }) => {
+                let msg = format!(
+                    "this relay speaks protocol {PROTOCOL_VERSION}, the client {protocol_version}; update the older one"
+                );
+                self.error(ErrorCode::VersionMismatch, &msg, None).await;
+                false
+            }
+            _ => {
+                self.error(ErrorCode::Malformed, "say hello first", None)
+                    .await;
+                false
+            }
+        }
+    }
+
+    async fn incoming(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Flow {
+        match incoming {
+            None | Some(Ok(Message::Close(_))) => Flow::Close,
+            Some(Err(e)) => {
+                // The socket is unusable after a read error; say why if we can.
+                let too_large = e.to_string().to_lowercase().contains("too long")
+                    || e.to_string().to_lowercase().contains("too big");
+                if too_large {
+                    let msg = format!("frames are limited to {MAX_FRAME_BYTES} bytes");
+                    self.error(ErrorCode::TooLarge, &msg, None).await;
+                }
+                Flow::Close
+            }
+            Some(Ok(Message::Text(text))) => self.frame(&text).await,
+            Some(Ok(Message::Binary(_))) => {
+                self.error(ErrorCode::Malformed, "frames are JSON text", None)
+                    .await;
+                Flow::Continue
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Flow::Continue,
+        }
+    }
+
+    async fn frame(&mut self, text: &str) -> Flow {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(f) => f,
+            Err(e) => {
+                // JSON of the wrong shape (a text too long, a missing field) is
+                // invalid; anything else is malformed. Name the send if we can.
+                let value = serde_json::from_str::<serde_json::Value>(text).ok();
+                let client_id = value
+                    .as_ref()
+                    .and_then(|v| v.get("client_id"))
+                    .and_then(|v| serde_json::from_value::<MessageId>(v.clone()).ok());
+                let code = if value.is_some() {
+                    ErrorCode::Invalid
+                } else {
+                    ErrorCode::Malformed
+                };
+                self.error(code, &format!("cannot read that frame: {e}"), client_id)
+                    .await;
+                return Flow::Continue;
+            }
+        };
+        match frame {
+            ClientFrame::Hello { .. } => {
+                self.error(ErrorCode::Malformed, "already said hello", None)
+                    .await;
+                Flow::Continue
+            }
+            ClientFrame::Send {
+                client_id,
+                to,
+                text,
+                card,
+            } => {
+                let card_len = card
+                    .as_ref()
+                    .and_then(|c| serde_json::to_vec(c).ok())
+                    .map_or(0, |v| v.len());
+                if card_len > MAX_CARD_BYTES {
+                    let msg = format!("a video card is limited to {MAX_CARD_BYTES} bytes");
+                    self.error(ErrorCode::Invalid, &msg, Some(client_id)).await;
+                    return Flow::Continue;
+                }
+                let new = NewMessage {
+                    sender: self.user.id,
+                    client_id,
+                    to,
+                    text,
+                    card,
+                    at: Utc::now(),
+                };
+                self.send_message(new).await
+            }
+            ClientFrame::CatchUp { after } => self.catch_up(after).await,
+        }
+    }
+
+    async fn send_message(&mut self, new: NewMessage) -> Flow {
+        let client_id = new.client_id;
+        let state = self.state.clone();
+        let stored = {
+            let _order = state.inner.send_lock.lock().await;
+            let storage = state.storage();
+            let result = blocking(move || Ok(storage.store_message(new)?)).await;
+            if let Ok(stored) = &result
+                && !stored.duplicate
+            {
+                if let Some(info) = &stored.created {
+                    state
+                        .inner
+                        .hub
+                        .publish(&stored.members, &Live::Conversation(info.clone()));
+                }
+                let live = Live::Message {
+                    cursor: stored.cursor,
+                    message: stored.message.clone(),
+                };
+                state.inner.hub.publish(&stored.members, &live);
+            }
+            result
+        };
+        match stored {
+            Ok(stored) => {
+                let ack = RelayFrame::Ack {
+                    client_id,
+                    server_id: stored.message.server_id,
+                    conversation_id: stored.message.conversation_id,
+                    seq: stored.message.seq,
+                    sent_at: stored.message.sent_at,
+                };
+                if self.send(&ack).await {
+                    Flow::Continue
+                } else {
+                    Flow::Close
+                }
+            }
+            Err(e) => {
+                let api = e.to_api();
+                self.error(api.code, &api.message, Some(client_id)).await;
+                Flow::Continue
+            }
+        }
+    }
+
+    /// Sends the account's conversations, then every message after `after`, then
+    /// `caught_up`; from then on live messages flow, without repeats.
+    async fn catch_up(&mut self, after: u64) -> Flow {
+        let user = self.user.id;
+        let storage = self.state.storage();
+        let conversations = match blocking(move || Ok(storage.conversations_of(user)?)).await {
+            Ok(c) => c,
+            Err(e) => {
+                let api = e.to_api();
+                self.error(api.code, &api.message, None).await;
+                return Flow::Continue;
+            }
+        };
+        for info in conversations {
+            if !self.send(&RelayFrame::Conversation(info)).await {
+                return Flow::Close;
+            }
+        }
+        let mut cursor = after;
+        loop {
+            let storage = self.state.storage();
+            let batch =
+                match blocking(move || Ok(storage.stream_after(user, cursor, CATCH_UP_BATCH)?))
+                    .await
+                {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let api = e.to_api();
+                        self.error(api.code, &api.message, None).await;
+                        return Flow::Continue;
+                    }
+                };
+            let done = batch.len() < CATCH_UP_BATCH as usize;
+            for (c, message) in batch {
+                cursor = c;
+                if !self.send(&RelayFrame::Message { cursor: c, message }).await {
+                    return Flow::Close;
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        self.delivered = Some(cursor);
+        if self.send(&RelayFrame::CaughtUp { cursor }).await {
+            Flow::Continue
+        } else {
+            Flow::Close
+        }
+    }
+
+    async fn live(&mut self, live: Live) -> Flow {
+        let Some(delivered) = self.delivered else {
+            // Not subscribed yet: catch-up will include it.
+            return Flow::Continue;
+        };
+        let frame = match live {
+            Live::Conversation(info) => RelayFrame::Conversation(info),
+            Live::Message { cursor, message } => {
+                if cursor <= delivered {
+                    return Flow::Continue;
+                }
+                self.delivered = Some(cursor);
+                RelayFrame::Message { cursor, message }
+            }
+        };
+        if self.send(&frame).await {
+            Flow::Continue
+        } else {
+            Flow::Close
+        }
+    }
+
+    async fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<MessageId>) {
+        let frame = RelayFrame::Error {
+            error: ApiError {
+                code,
+                message: message.to_owned(),
+            },
+            client_id,
+        };
+        self.send(&frame).await;
+    }
+
+    /// Sends one frame; false if the socket is gone.
+    async fn send(&mut self, frame: &RelayFrame) -> bool {
+        match serde_json::to_string(frame) {
+            Ok(json) => self.sink.send(Message::Text(json.into())).await.is_ok(),
+            Err(e) => {
+                tracing::error!(error = %e, "could not encode a frame");
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Accounts, sessions and the directory over real HTTP.
+
+mod support;
+
+use candor_protocol::api::{ApiError, ErrorCode, SignIn, SignUp};
+use support::{Client, Relay};
+
+fn signup(handle: &str, password: &str) -> SignUp {
+    SignUp {
+        handle: handle.into(),
+        display_name: "Someone".into(),
+        password: password.into(),
+    }
+}
+
+async fn post(relay: &Relay, path: &str, body: &impl serde::Serialize) -> (u16, Option<ApiError>) {
+    let resp = reqwest::Client::new()
+        .post(relay.http(path))
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    let err = if status >= 400 {
+        resp.json().await.ok()
+    } else {
+        None
+    };
+    (status, err)
+}
+
+#[tokio::test]
+async fn sign_up_checks_handle_password_and_uniqueness() {
+    let relay = Relay::start().await;
+    assert_eq!(
+        post(&relay, "/v1/accounts", &signup("maya", "password123"))
+            .await
+            .0,
+        201
+    );
+    let (status, err) = post(&relay, "/v1/accounts", &signup("MAYA", "password123")).await;
+    assert_eq!(status, 409);
+    assert_eq!(err.expect("error body").code, ErrorCode::Conflict);
+    for (handle, password) in [
+        ("no", "password123"),
+        ("bad handle", "password123"),
+        ("okname", "short"),
+    ] {
+        let (status, err) = post(&relay, "/v1/accounts", &signup(handle, password)).await;
+        assert_eq!(status, 400, "{handle}/{password}");
+        assert_eq!(err.expect("error body").code, ErrorCode::Invalid);
+    }
+    // Malformed JSON is refused without a crash.
+    let resp = reqwest::Client::new()
+        .post(relay.http("/v1/accounts"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 400);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_rate_limited() {
+    let relay = Relay::start().await;
+    relay.sign_up("maya", "Maya").await;
+    let wrong = SignIn {
+        handle: "maya".into(),
+        password: "not the password".into(),
+        device_name: "laptop".into(),
+    };
+    for _ in 0..5 {
+        let (status, err) = post(&relay, "/v1/sessions", &wrong).await;
+        assert_eq!(status, 401);
+        assert_eq!(err.expect("body").message, "wrong handle or password");
+    }
+    let (status, err) = post(&relay, "/v1/sessions", &wrong).await;
+    assert_eq!(status, 429);
+    let err = err.expect("body");
+    assert_eq!(err.code, ErrorCode::RateLimited);
+    assert!(err.message.contains("try again in"), "{}", err.message);
+    // An unknown handle gets the same answer as a wrong password.
+    let ghost = SignIn {
+        handle: "ghost".into(),
+        ..wrong
+    };
+    assert_eq!(post(&relay, "/v1/sessions", &ghost).await.0, 401);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn signing_out_revokes_the_token_and_closes_its_connections() {
+    let relay = Relay::start().await;
+    let (session, mut client) = relay.user("maya", "Maya").await;
+    let resp = reqwest::Client::new()
+        .delete(relay.http("/v1/sessions/current"))
+        .bearer_auth(&session.token)
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(resp.status().as_u16(), 204);
+    assert!(client.closed().await, "the open connection was closed");
+    let err = Client::connect(&relay, &session.token)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.contains("401"), "{err}");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn the_directory_finds_people_by_handle_for_signed_in_users_only() {
+    let relay = Relay::start().await;
+    let maya = relay.sign_up("maya", "Maya Lopez").await;
+    relay.sign_up("sam", "Sam").await;
+    let sam = relay.sign_in("sam").await;
+    let http = reqwest::Client::new();
+    let found: candor_protocol::api::UserInfo = http
+        .get(relay.http("/v1/users/@Maya"))
+        .bearer_auth(&sam.token)
+        .send()
+        .await
+        .expect("lookup")
+        .json()
+        .await
+        .expect("user");
+    assert_eq!(found, maya);
+    let missing = http
+        .get(relay.http("/v1/users/nobody"))
+        .bearer_auth(&sam.token)
+        .send()
+        .await
+        .expect("lookup");
+    assert_eq!(missing.status().as_u16(), 404);
+    let anonymous = http
+        .get(relay.http("/v1/users/maya"))
+        .send()
+        .await
+        .expect("lookup");
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let forged = http
+        .get(relay.http("/v1/users/maya"))
+        .bearer_auth("forged-token")
+        .send()
+        .await
+        .expect("lookup");
+    assert_eq!(forged.status().as_u16(), 401);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn healthz_answers() {
+    let relay = Relay::start().await;
+    let body = reqwest::get(relay.http("/healthz"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(body, "ok");
+    relay.stop().await;
+}

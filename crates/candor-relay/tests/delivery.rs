@@ -1,0 +1,322 @@
+//! Messages over real WebSockets: durable, idempotent, ordered, caught up by
+//! cursor, and only for members.
+
+mod support;
+
+use std::time::Duration;
+
+use candor_protocol::api::ErrorCode;
+use candor_protocol::frames::{ClientFrame, Recipient, RelayFrame, direct_conversation_id};
+use candor_protocol::{MAX_TEXT_CHARS, MessageId, MessageText, PROTOCOL_VERSION, UserId};
+use support::{Client, Relay};
+
+fn send(to: Recipient, text: &str) -> (MessageId, ClientFrame) {
+    let id = MessageId::new();
+    (
+        id,
+        ClientFrame::Send {
+            client_id: id,
+            to,
+            text: MessageText::new(text).expect("text"),
+            card: None,
+        },
+    )
+}
+
+fn direct(user: UserId) -> Recipient {
+    Recipient::Direct { user }
+}
+
+/// Catches up from `after` and returns the message texts in order and the cursor.
+async fn catch_up(client: &mut Client, after: u64) -> (Vec<(i64, String)>, u64) {
+    client.send(&ClientFrame::CatchUp { after }).await;
+    let mut out = Vec::new();
+    loop {
+        match client.next().await {
+            RelayFrame::Conversation(_) => {}
+            RelayFrame::Message { message, .. } => {
+                out.push((message.seq, message.text.as_str().to_owned()))
+            }
+            RelayFrame::CaughtUp { cursor } => return (out, cursor),
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn alice_to_bob_live_with_an_ack_after_storage() {
+    let relay = Relay::start().await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    assert!(catch_up(&mut b, 0).await.0.is_empty());
+
+    let (id, frame) = send(direct(bob.user.id), "hi bob");
+    a.send(&frame).await;
+    let RelayFrame::Ack {
+        client_id,
+        seq,
+        conversation_id,
+        ..
+    } = a.next().await
+    else {
+        panic!("expected an ack");
+    };
+    assert_eq!(client_id, id);
+    assert_eq!(seq, 1);
+    assert_eq!(
+        conversation_id,
+        direct_conversation_id(alice.user.id, bob.user.id)
+    );
+
+    let RelayFrame::Conversation(info) = b.next().await else {
+        panic!("conversation first")
+    };
+    assert_eq!(info.members.len(), 2);
+    let RelayFrame::Message { message, .. } = b.next().await else {
+        panic!("then the message")
+    };
+    assert_eq!(message.text.as_str(), "hi bob");
+    assert_eq!(message.sender_id, alice.user.id);
+    assert_eq!(message.client_id, id);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn offline_member_catches_up_in_order_and_resumes_from_a_cursor() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    relay.sign_up("bob", "Bob").await;
+    let bob = relay.sign_in("bob").await;
+    for text in ["one", "two", "three"] {
+        a.send(&send(direct(bob.user.id), text).1).await;
+        assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    }
+    let mut b = Client::connect(&relay, &bob.token)
+        .await
+        .expect("bob connects");
+    let (got, cursor) = catch_up(&mut b, 0).await;
+    assert_eq!(
+        got,
+        [(1, "one".into()), (2, "two".into()), (3, "three".into())]
+    );
+    drop(b);
+
+    a.send(&send(direct(bob.user.id), "four").1).await;
+    assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    let mut b = Client::connect(&relay, &bob.token)
+        .await
+        .expect("bob reconnects");
+    let (got, _) = catch_up(&mut b, cursor).await;
+    assert_eq!(got, [(4, "four".into())], "only what came after the cursor");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_repeated_client_id_gets_the_same_ack_and_is_stored_once() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    catch_up(&mut b, 0).await;
+    let (_, frame) = send(direct(bob.user.id), "once");
+    a.send(&frame).await;
+    let first = a.next().await;
+    a.send(&frame).await;
+    let second = a.next().await;
+    assert_eq!(first, second);
+    assert!(matches!(b.next().await, RelayFrame::Conversation(_)));
+    assert!(matches!(b.next().await, RelayFrame::Message { .. }));
+    assert!(
+        b.try_next(Duration::from_millis(300)).await.is_none(),
+        "delivered once"
+    );
+    let (got, _) = catch_up(&mut b, 0).await;
+    assert_eq!(got.len(), 1);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_senders_share_one_gapless_sequence() {
+    let relay = Relay::start().await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    let to_bob = direct(bob.user.id);
+    let to_alice = direct(alice.user.id);
+    let sends_a = async {
+        for i in 0..40 {
+            a.send(&send(to_bob.clone(), &format!("a{i}")).1).await;
+            assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+        }
+    };
+    let sends_b = async {
+        for i in 0..40 {
+            b.send(&send(to_alice.clone(), &format!("b{i}")).1).await;
+            // Bob is not subscribed yet, so only acks arrive.
+            assert!(matches!(b.next().await, RelayFrame::Ack { .. }));
+        }
+    };
+    tokio::join!(sends_a, sends_b);
+    let mut c = Client::connect(&relay, &relay.sign_in("bob").await.token)
+        .await
+        .expect("connect");
+    let (got, _) = catch_up(&mut c, 0).await;
+    let seqs: Vec<i64> = got.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, (1..=80).collect::<Vec<_>>());
+    // Each sender's own messages keep the order they were sent in.
+    let a_texts: Vec<_> = got
+        .iter()
+        .filter(|(_, t)| t.starts_with('a'))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(
+        a_texts,
+        (0..40).map(|i| format!("a{i}")).collect::<Vec<_>>()
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn non_members_can_neither_post_nor_read() {
+    let relay = Relay::start().await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, _b) = relay.user("bob", "Bob").await;
+    let (_, mut carol) = relay.user("carol", "Carol").await;
+    a.send(&send(direct(bob.user.id), "private").1).await;
+    assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+
+    let chat = direct_conversation_id(alice.user.id, bob.user.id);
+    let (id, frame) = send(Recipient::Conversation { id: chat }, "let me in");
+    carol.send(&frame).await;
+    let RelayFrame::Error { error, client_id } = carol.next().await else {
+        panic!("refused")
+    };
+    assert_eq!(error.code, ErrorCode::Forbidden);
+    assert_eq!(client_id, Some(id));
+    let (got, _) = catch_up(&mut carol, 0).await;
+    assert!(got.is_empty(), "carol reads nothing of alice and bob");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn sending_to_an_unknown_user_is_refused_with_the_client_id() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    let (id, frame) = send(direct(UserId::new()), "hello?");
+    a.send(&frame).await;
+    let RelayFrame::Error { error, client_id } = a.next().await else {
+        panic!("refused")
+    };
+    assert_eq!(error.code, ErrorCode::NotFound);
+    assert_eq!(client_id, Some(id));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn bad_frames_get_error_frames_and_the_connection_stays_up() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    let (bob, _) = relay.user("bob", "Bob").await;
+    a.send_text("{this is not json").await;
+    let RelayFrame::Error { error, .. } = a.next().await else {
+        panic!("error frame")
+    };
+    assert_eq!(error.code, ErrorCode::Malformed);
+
+    a.send_text(r#"{"type":"warp_drive"}"#).await;
+    let RelayFrame::Error { error, .. } = a.next().await else {
+        panic!("error frame")
+    };
+    assert_eq!(error.code, ErrorCode::Invalid);
+
+    // Text over the limit is refused with the send's client id.
+    let id = MessageId::new();
+    let long = serde_json::json!({
+        "type": "send", "client_id": id,
+        "to": {"kind": "direct", "user": bob.user.id},
+        "text": "x".repeat(MAX_TEXT_CHARS + 1), "card": null
+    });
+    a.send_text(&long.to_string()).await;
+    let RelayFrame::Error { error, client_id } = a.next().await else {
+        panic!("error frame")
+    };
+    assert_eq!(error.code, ErrorCode::Invalid);
+    assert_eq!(client_id, Some(id));
+    assert!(error.message.contains("4000"), "{}", error.message);
+
+    // Still connected: a good send works.
+    a.send(&send(direct(bob.user.id), "fine").1).await;
+    assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn an_oversized_frame_is_refused_and_the_connection_closed() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    a.send_text(&"x".repeat(candor_protocol::frames::MAX_FRAME_BYTES + 10))
+        .await;
+    assert!(a.closed().await);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_protocol_version_mismatch_gets_an_error_then_a_close() {
+    let relay = Relay::start().await;
+    relay.sign_up("alice", "Alice").await;
+    let session = relay.sign_in("alice").await;
+    let mut c = Client::open(&relay, Some(&session.token), None)
+        .await
+        .expect("open");
+    c.send(&ClientFrame::Hello {
+        protocol_version: PROTOCOL_VERSION + 1,
+    })
+    .await;
+    let RelayFrame::Error { error, .. } = c.next().await else {
+        panic!("error frame")
+    };
+    assert_eq!(error.code, ErrorCode::VersionMismatch);
+    assert!(c.closed().await);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn the_upgrade_needs_a_valid_token_and_no_foreign_origin() {
+    let relay = Relay::start().await;
+    relay.sign_up("alice", "Alice").await;
+    let session = relay.sign_in("alice").await;
+    let none = Client::open(&relay, None, None)
+        .await
+        .err()
+        .expect("no token");
+    assert!(none.contains("401"), "{none}");
+    let forged = Client::open(&relay, Some("forged"), None)
+        .await
+        .err()
+        .expect("bad token");
+    assert!(forged.contains("401"), "{forged}");
+    let page = Client::open(&relay, Some(&session.token), Some("https://evil.example"))
+        .await
+        .err()
+        .expect("foreign origin");
+    assert!(page.contains("403"), "{page}");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_a_relay_restart() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    relay.sign_up("bob", "Bob").await;
+    let bob = relay.sign_in("bob").await;
+    a.send(&send(direct(bob.user.id), "kept").1).await;
+    assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    let data = relay.data.clone();
+    let dir = relay.stop().await;
+    let relay = Relay::start_in(data, None).await;
+    let mut b = Client::connect(&relay, &bob.token)
+        .await
+        .expect("session survives too");
+    let (got, _) = catch_up(&mut b, 0).await;
+    assert_eq!(got, [(1, "kept".into())]);
+    relay.stop().await;
+    drop(dir);
+}
