@@ -1,4 +1,5 @@
-//! Harness for end-to-end tests of the real Candor app.
+//! Harness for end-to-end tests: the real app window (this module), and real
+//! relays with candor-core clients ([`sync`]).
 //!
 //! Each test gets its own X display (Xvfb), its own tauri-driver (which starts
 //! WebKitWebDriver and the app binary) and its own data directory, so tests never
@@ -9,6 +10,7 @@
 //! `CANDOR_TAURI_DRIVER` (set by `cargo xtask test`), or in their usual places.
 
 mod process;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,7 +29,7 @@ pub fn profile_dir(data_home: &Path, profile: &str) -> PathBuf {
         .join(profile)
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ sits in the workspace")

@@ -96,17 +96,21 @@ impl TauriDriver {
                 )
             })?;
         let mut driver = Self { port, child };
+        // tauri-driver listens at once, but forwards to WebKitWebDriver, which it
+        // starts on the native port: a session requested before that one listens
+        // fails. Wait for both.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if driver.child.try_wait()?.is_some() {
-                bail!("tauri-driver exited before listening on port {port}");
+        for p in [port, native_port] {
+            while TcpStream::connect(("127.0.0.1", p)).is_err() {
+                if driver.child.try_wait()?.is_some() {
+                    bail!("tauri-driver exited before port {p} listened");
+                }
+                if Instant::now() > deadline {
+                    bail!("tauri-driver's port {p} did not listen within 20 s");
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            if Instant::now() > deadline {
-                bail!("tauri-driver did not listen on port {port} within 20 s");
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        driver.port = port;
         Ok(driver)
     }
 

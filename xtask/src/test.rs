@@ -24,6 +24,7 @@ pub fn run_all() -> Result<()> {
     setup::all(setup::Need::Test)?;
     let driver = setup::tauri_driver()?;
     let app = cmd::root().join("target/debug/candor");
+    let relay = cmd::root().join("target/debug/candor-relay");
 
     let steps = vec![
         Step {
@@ -64,12 +65,14 @@ pub fn run_all() -> Result<()> {
             cmd: cmd::cargo(&["build", "--workspace", "--all-targets"]),
         },
         Step {
-            // Unit, store, migration and end-to-end tests (the e2e crate launches the
-            // app built above under Xvfb through tauri-driver).
+            // Unit, store, migration, relay and end-to-end tests: the e2e crate runs
+            // the relay binary built above with candor-core clients, and launches
+            // the app under Xvfb through tauri-driver.
             name: "cargo test",
             required: false,
             cmd: cmd::cargo(&["test", "--workspace"])
                 .env("CANDOR_APP_BINARY", &app)
+                .env("CANDOR_RELAY_BINARY", &relay)
                 .env("CANDOR_TAURI_DRIVER", &driver),
         },
     ];

@@ -11,10 +11,12 @@
 //!   crate turns a hide into anything that leaves the device; the protocol crate has
 //!   no type that could carry one.
 
+pub mod account;
 mod clock;
 mod error;
 mod model;
 mod store;
+pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
@@ -23,7 +25,7 @@ pub use model::{
     InboxItem, InboxPage, Message, MessageCursor, MessagePage, NewConversation, Person, Profile,
     UnreadSummary,
 };
-pub use store::{OutboxEntry, SCHEMA_VERSION, Store};
+pub use store::{OutboxEntry, PendingSend, SCHEMA_VERSION, Store};
 
 pub use candor_protocol as protocol;
 

@@ -12,6 +12,7 @@ mod migrations;
 mod receive;
 mod sql;
 mod summary;
+mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 pub use compose::OutboxEntry;
 pub use migrations::SCHEMA_VERSION;
+pub use sync_state::PendingSend;
 
 use crate::{Clock, CoreError, Profile, StoreError, SystemClock};
 

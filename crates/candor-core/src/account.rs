@@ -1,0 +1,152 @@
+//! Talking to a relay's HTTP API: sign up, sign in, sign out, find people. The
+//! relay's refusals come back as [`AccountError::Refused`] with its own message.
+
+use candor_protocol::api::{ApiError, Session, SignIn, SignUp, UserInfo};
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0} is not a relay address: {1}")]
+    BadUrl(String, String),
+    #[error("the relay at {url} cannot be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("{}", .0.message)]
+    Refused(ApiError),
+    #[error("the relay answered something Candor does not understand: {0}")]
+    Protocol(String),
+}
+
+/// A relay's base address (`http://host:port`) and an HTTP client for it.
+#[derive(Clone, Debug)]
+pub struct RelayClient {
+    base: Url,
+    http: reqwest::Client,
+}
+
+impl RelayClient {
+    pub fn new(base: &str) -> Result<Self, AccountError> {
+        let base =
+            Url::parse(base).map_err(|e| AccountError::BadUrl(base.into(), e.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
+            return Err(AccountError::BadUrl(
+                base.to_string(),
+                "it must start with http:// or https:// and name a host".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .build()
+            .map_err(|e| AccountError::Protocol(e.to_string()))?;
+        Ok(Self { base, http })
+    }
+
+    /// The WebSocket address of the relay (`ws://…/v1/ws`).
+    pub fn websocket_url(&self) -> Url {
+        let mut url = self.base.clone();
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        // Both schemes are special and of the same kind, so this cannot fail.
+        let _ = url.set_scheme(scheme);
+        url.set_path("/v1/ws");
+        url
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url
+    }
+
+    pub async fn sign_up(
+        &self,
+        handle: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<UserInfo, AccountError> {
+        let body = SignUp {
+            handle: handle.into(),
+            display_name: display_name.into(),
+            password: password.into(),
+        };
+        self.answer(self.http.post(self.url("/v1/accounts")).json(&body))
+            .await
+    }
+
+    pub async fn sign_in(
+        &self,
+        handle: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Session, AccountError> {
+        let body = SignIn {
+            handle: handle.into(),
+            password: password.into(),
+            device_name: device_name.into(),
+        };
+        self.answer(self.http.post(self.url("/v1/sessions")).json(&body))
+            .await
+    }
+
+    pub async fn sign_out(&self, token: &str) -> Result<(), AccountError> {
+        let resp = self
+            .send(
+                self.http
+                    .delete(self.url("/v1/sessions/current"))
+                    .bearer_auth(token),
+            )
+            .await?;
+        Self::check(resp).await.map(|_| ())
+    }
+
+    pub async fn lookup(&self, token: &str, handle: &str) -> Result<UserInfo, AccountError> {
+        let path = format!("/v1/users/{}", handle.trim().trim_start_matches('@'));
+        self.answer(self.http.get(self.url(&path)).bearer_auth(token))
+            .await
+    }
+
+    async fn answer<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, AccountError> {
+        let resp = Self::check(self.send(request).await?).await?;
+        resp.json()
+            .await
+            .map_err(|e| AccountError::Protocol(e.to_string()))
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, AccountError> {
+        request.send().await.map_err(|e| AccountError::Unreachable {
+            url: self.base.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    async fn check(resp: reqwest::Response) -> Result<reqwest::Response, AccountError> {
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        match resp.json::<ApiError>().await {
+            Ok(err) => Err(AccountError::Refused(err)),
+            Err(_) => Err(AccountError::Protocol(format!("HTTP {status}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_urls_are_checked_and_mapped_to_websockets() {
+        let c = RelayClient::new("http://127.0.0.1:7878").expect("valid");
+        assert_eq!(c.websocket_url().as_str(), "ws://127.0.0.1:7878/v1/ws");
+        let c = RelayClient::new("https://relay.example").expect("valid");
+        assert_eq!(c.websocket_url().as_str(), "wss://relay.example/v1/ws");
+        for bad in ["", "relay.example", "ftp://relay.example", "http://"] {
+            assert!(RelayClient::new(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! What the sync engine reads and writes in the store: due send jobs, their
+//! outcomes, and the catch-up cursor. Hides never touch any of it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use candor_protocol::frames::Recipient;
+use candor_protocol::{ConversationId, MessageId, MessageText, ServerMessageId, UserId, VideoCard};
+
+use super::{Store, sql, summary};
+use crate::{CoreError, OutboxEntry};
+
+/// The catch-up cursor's stream name.
+const ACCOUNT_STREAM: &str = "account";
+
+/// A send job with what the wire needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingSend {
+    pub entry: OutboxEntry,
+    pub to: Recipient,
+    pub text: MessageText,
+    pub card: Option<VideoCard>,
+}
+
+impl Store {
+    /// Send jobs whose undo window has passed and whose retry time has come, oldest
+    /// first in each conversation, with what the wire needs.
+    pub fn due_sends(&self, now: DateTime<Utc>) -> Result<Vec<PendingSend>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at,
+                    c.kind, c.peer_id, m.body, m.card_json
+             FROM outbox o JOIN messages m ON m.id = o.message_id
+             JOIN conversations c ON c.id = m.conversation_id
+             WHERE o.not_before <= ?1 AND o.next_attempt_at <= ?1
+             ORDER BY m.conversation_id, m.position",
+        )?;
+        let rows = stmt.query_map([sql::ms(now)], |r| {
+            let conversation: ConversationId = sql::id(r, 1)?;
+            let kind: String = r.get(5)?;
+            let peer: Option<UserId> = sql::opt_id(r, 6)?;
+            let body: String = r.get(7)?;
+            Ok((
+                OutboxEntry {
+                    message_id: sql::id(r, 0)?,
+                    conversation_id: conversation,
+                    attempts: r.get(2)?,
+                    not_before: sql::time(r, 3)?,
+                    next_attempt_at: sql::time(r, 4)?,
+                },
+                match (kind.as_str(), peer) {
+                    ("direct", Some(user)) => Recipient::Direct { user },
+                    _ => Recipient::Conversation { id: conversation },
+                },
+                body,
+                sql::json::<VideoCard>(r, 8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (entry, to, body, card) = row?;
+            let text = MessageText::new(body)?;
+            out.push(PendingSend {
+                entry,
+                to,
+                text,
+                card,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The relay stored our message: record its server id and seq, and drop the job.
+    pub fn acknowledge(
+        &mut self,
+        message: MessageId,
+        server_id: ServerMessageId,
+        seq: i64,
+    ) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        let conversation: Option<ConversationId> = tx
+            .query_row(
+                "SELECT conversation_id FROM messages WHERE id = ?1",
+                [message.to_string()],
+                |r| sql::id(r, 0),
+            )
+            .optional()?;
+        let conversation = conversation.ok_or(CoreError::UnknownMessage(message))?;
+        tx.execute(
+            "UPDATE messages SET server_id = ?2, seq = ?3, position = ?3,
+                 status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END
+             WHERE id = ?1 AND server_id IS NULL",
+            params![message.to_string(), server_id.to_string(), seq],
+        )?;
+        tx.execute(
+            "DELETE FROM outbox WHERE message_id = ?1",
+            [message.to_string()],
+        )?;
+        summary::refresh(&tx, conversation, self.me)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sending failed for a reason a retry may fix: try again at `retry_at`.
+    pub fn retry_later(
+        &mut self,
+        message: MessageId,
+        retry_at: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<(), CoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
+             WHERE message_id = ?1",
+            params![message.to_string(), sql::ms(retry_at), reason],
+        )?;
+        Ok(())
+    }
+
+    /// The relay refused the message for good: mark it failed and drop its job, so
+    /// the user sees it and can retry.
+    pub fn mark_failed(&mut self, message: MessageId) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE messages SET status = 'failed' WHERE id = ?1 AND server_id IS NULL",
+            [message.to_string()],
+        )?;
+        if changed == 0 {
+            return Err(CoreError::UnknownMessage(message));
+        }
+        tx.execute(
+            "DELETE FROM outbox WHERE message_id = ?1",
+            [message.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts a failed message back in the outbox, to send now.
+    pub fn retry_send(&mut self, message: MessageId) -> Result<(), CoreError> {
+        let now = sql::ms(self.clock.now());
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE messages SET status = 'queued' WHERE id = ?1 AND status = 'failed'",
+            [message.to_string()],
+        )?;
+        if changed == 0 {
+            return Err(CoreError::UnknownMessage(message));
+        }
+        tx.execute(
+            "INSERT INTO outbox (message_id, not_before, next_attempt_at) VALUES (?1, ?2, ?2)
+             ON CONFLICT (message_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at",
+            params![message.to_string(), now],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Where catch-up resumes: the relay's stream position last applied.
+    pub fn sync_cursor(&self) -> Result<u64, CoreError> {
+        let v: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT position FROM sync_cursors WHERE stream = ?1",
+                [ACCOUNT_STREAM],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.unwrap_or(0).max(0) as u64)
+    }
+
+    /// Records the stream position after applying what came before it. Never moves
+    /// backwards.
+    pub fn set_sync_cursor(&mut self, cursor: u64) -> Result<(), CoreError> {
+        let now = sql::ms(self.clock.now());
+        self.conn.execute(
+            "INSERT INTO sync_cursors (stream, position, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (stream) DO UPDATE SET
+                 position = max(position, excluded.position), updated_at = excluded.updated_at",
+            params![ACCOUNT_STREAM, cursor as i64, now],
+        )?;
+        Ok(())
+    }
+}

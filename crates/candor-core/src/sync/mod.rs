@@ -1,0 +1,135 @@
+//! The sync engine: one background task that keeps this device and the relay in
+//! step. It connects with the session token, catches up by cursor, applies what
+//! arrives exactly once, drains the outbox one send per conversation at a time,
+//! and reconnects with capped backoff plus jitter. It reports what happened as
+//! [`SyncEvent`]s.
+//!
+//! The task is shaped like every background task here: it owns its `JoinHandle`
+//! and a command channel, and loops on `select!` over commands, the socket and a
+//! timer. Everything it writes goes through [`Store`]; a hide is not among the
+//! things it reads, so a hide can never become a frame.
+
+mod plan;
+mod session;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+use candor_protocol::api::ApiError;
+use candor_protocol::{ConversationId, MessageId};
+
+use crate::account::RelayClient;
+use crate::{CoreError, Store};
+
+pub use plan::{Backoff, next_sends};
+
+/// Where the connection to the relay stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionState {
+    Connecting,
+    /// Connected and caught up: new messages arrive live.
+    Online,
+    /// Not connected; the next attempt is in `retry_in`.
+    Offline {
+        reason: String,
+        retry_in: Duration,
+    },
+    /// The relay no longer accepts the session token: sign in again.
+    SignedOut,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncEvent {
+    Connection(ConnectionState),
+    /// New messages were stored in these conversations.
+    MessagesReceived {
+        conversations: Vec<ConversationId>,
+    },
+    /// The relay stored one of our messages.
+    Sent {
+        message: MessageId,
+    },
+    /// The relay refused one of our messages for good; it is marked failed.
+    SendFailed {
+        message: MessageId,
+        error: ApiError,
+    },
+}
+
+#[derive(Debug)]
+enum Command {
+    /// The outbox changed: look for due sends now.
+    OutboxChanged,
+    Shutdown,
+}
+
+/// The running engine. Dropping it without [`SyncHandle::shutdown`] aborts it.
+#[derive(Debug)]
+pub struct SyncHandle {
+    commands: mpsc::Sender<Command>,
+    events: broadcast::Sender<SyncEvent>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SyncHandle {
+    /// Starts syncing `store` with the relay at `relay` using `token`.
+    pub fn start(store: Arc<Mutex<Store>>, relay: RelayClient, token: String) -> Self {
+        let (commands, rx) = mpsc::channel(64);
+        let (events, _) = broadcast::channel(1024);
+        let engine = session::Engine {
+            store,
+            relay,
+            token,
+            commands: rx,
+            events: events.clone(),
+        };
+        let task = tokio::spawn(engine.run());
+        Self {
+            commands,
+            events,
+            task: Some(task),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
+        self.events.subscribe()
+    }
+
+    /// Tells the engine the outbox has something new.
+    pub async fn outbox_changed(&self) {
+        let _ = self.commands.send(Command::OutboxChanged).await;
+    }
+
+    /// Closes the connection and waits for the task to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.commands.send(Command::Shutdown).await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SyncHandle {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Runs `f` on the store off the async threads.
+async fn with_store<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    f: impl FnOnce(&mut Store) -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = store.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    })
+    .await
+    .map_err(|e| CoreError::CorruptValue(format!("store task stopped: {e}")))?
+}

@@ -1,0 +1,383 @@
+//! The engine's loop: connect, say hello, catch up, then serve frames, sends and
+//! commands until the connection drops; then wait with backoff and start over.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use candor_protocol::api::ErrorCode;
+use candor_protocol::frames::{
+    ClientFrame, ConversationInfo, ConversationKind, MAX_FRAME_BYTES, RelayFrame,
+};
+use candor_protocol::{ConversationId, DeliveredMessage, MessageId, PROTOCOL_VERSION};
+
+use super::{Backoff, Command, ConnectionState, SyncEvent, next_sends, with_store};
+use crate::account::RelayClient;
+use crate::{CoreError, NewConversation, Person, Store};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How often due sends are looked for (undo windows end between commands).
+const TICK: Duration = Duration::from_millis(200);
+/// Messages applied per store transaction while catching up.
+const APPLY_BATCH: usize = 256;
+
+pub(super) struct Engine {
+    pub store: Arc<Mutex<Store>>,
+    pub relay: RelayClient,
+    pub token: String,
+    pub commands: mpsc::Receiver<Command>,
+    pub events: broadcast::Sender<SyncEvent>,
+}
+
+/// Why a connection ended.
+enum End {
+    Shutdown,
+    Lost(String),
+    SignedOut,
+}
+
+impl Engine {
+    pub async fn run(mut self) {
+        let mut backoff = Backoff::default();
+        loop {
+            self.emit(SyncEvent::Connection(ConnectionState::Connecting));
+            let end = match self.connect().await {
+                Ok(socket) => {
+                    backoff.reset();
+                    self.session(socket).await
+                }
+                Err(end) => end,
+            };
+            let reason = match end {
+                End::Shutdown => return,
+                End::SignedOut => {
+                    self.emit(SyncEvent::Connection(ConnectionState::SignedOut));
+                    return;
+                }
+                End::Lost(reason) => reason,
+            };
+            let retry_in = backoff.next_delay(fastrand::f64());
+            tracing::info!(%reason, ?retry_in, "relay connection lost");
+            self.emit(SyncEvent::Connection(ConnectionState::Offline {
+                reason,
+                retry_in,
+            }));
+            let wake = tokio::time::sleep(retry_in);
+            tokio::pin!(wake);
+            loop {
+                tokio::select! {
+                    _ = &mut wake => break,
+                    cmd = self.commands.recv() => match cmd {
+                        None | Some(Command::Shutdown) => return,
+                        Some(Command::OutboxChanged) => {}
+                    },
+                }
+            }
+        }
+    }
+
+    fn emit(&self, event: SyncEvent) {
+        let _ = self.events.send(event);
+    }
+
+    async fn connect(&self) -> Result<Socket, End> {
+        let mut request = self
+            .relay
+            .websocket_url()
+            .as_str()
+            .into_client_request()
+            .map_err(|e| End::Lost(e.to_string()))?;
+        let bearer =
+            HeaderValue::from_str(&format!("Bearer {}", self.token)).map_err(|_| End::SignedOut)?;
+        request.headers_mut().insert("authorization", bearer);
+        let config = tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(MAX_FRAME_BYTES))
+            .max_frame_size(Some(MAX_FRAME_BYTES));
+        let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), false);
+        let (mut socket, _) = match tokio::time::timeout(Duration::from_secs(15), connecting).await
+        {
+            Err(_) => return Err(End::Lost("the relay did not answer within 15 s".into())),
+            Ok(Err(tungstenite::Error::Http(resp))) if resp.status() == 401 => {
+                return Err(End::SignedOut);
+            }
+            Ok(Err(e)) => return Err(End::Lost(e.to_string())),
+            Ok(Ok(ok)) => ok,
+        };
+        send(
+            &mut socket,
+            &ClientFrame::Hello {
+                protocol_version: PROTOCOL_VERSION,
+            },
+        )
+        .await
+        .map_err(End::Lost)?;
+        match next_frame(&mut socket).await {
+            Some(Ok(RelayFrame::Welcome { .. })) => Ok(socket),
+            Some(Ok(RelayFrame::Error { error, .. })) => Err(End::Lost(error.message)),
+            _ => Err(End::Lost("the relay did not welcome us".into())),
+        }
+    }
+
+    async fn session(&mut self, mut socket: Socket) -> End {
+        let cursor = match with_store(&self.store, |s| s.sync_cursor()).await {
+            Ok(c) => c,
+            Err(e) => return End::Lost(e.to_string()),
+        };
+        if let Err(e) = send(&mut socket, &ClientFrame::CatchUp { after: cursor }).await {
+            return End::Lost(e);
+        }
+        let mut in_flight: HashMap<ConversationId, MessageId> = HashMap::new();
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                cmd = self.commands.recv() => match cmd {
+                    None | Some(Command::Shutdown) => {
+                        let _ = socket.close(None).await;
+                        return End::Shutdown;
+                    }
+                    Some(Command::OutboxChanged) => {
+                        if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
+                            return End::Lost(e);
+                        }
+                    }
+                },
+                frame = next_frame(&mut socket) => {
+                    let mut frames = match frame {
+                        Some(Ok(f)) => vec![f],
+                        Some(Err(e)) => return End::Lost(e),
+                        None => return End::Lost("the relay closed the connection".into()),
+                    };
+                    // Take what else is already here, to apply it in one transaction.
+                    while frames.len() < APPLY_BATCH {
+                        match next_frame(&mut socket).now_or_never() {
+                            Some(Some(Ok(f))) => frames.push(f),
+                            Some(Some(Err(e))) => return End::Lost(e),
+                            Some(None) => return End::Lost("the relay closed the connection".into()),
+                            None => break,
+                        }
+                    }
+                    if let Err(end) = self.frames(frames, &mut in_flight).await {
+                        return end;
+                    }
+                    if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
+                        return End::Lost(e);
+                    }
+                }
+                _ = tick.tick() => {
+                    if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
+                        return End::Lost(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts the sends that are due, one per conversation.
+    async fn pump(
+        &self,
+        socket: &mut Socket,
+        in_flight: &mut HashMap<ConversationId, MessageId>,
+    ) -> Result<(), String> {
+        let now = Utc::now();
+        let due = with_store(&self.store, move |s| s.due_sends(now))
+            .await
+            .map_err(|e| e.to_string())?;
+        let busy: HashSet<_> = in_flight.keys().copied().collect();
+        for job in next_sends(due, &busy) {
+            in_flight.insert(job.entry.conversation_id, job.entry.message_id);
+            let frame = ClientFrame::Send {
+                client_id: job.entry.message_id,
+                to: job.to,
+                text: job.text,
+                card: job.card,
+            };
+            send(socket, &frame).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies a run of frames: messages in one transaction, in stream order.
+    async fn frames(
+        &self,
+        frames: Vec<RelayFrame>,
+        in_flight: &mut HashMap<ConversationId, MessageId>,
+    ) -> Result<(), End> {
+        let mut messages: Vec<(u64, DeliveredMessage)> = Vec::new();
+        for frame in frames {
+            match frame {
+                RelayFrame::Message { cursor, message } => messages.push((cursor, message)),
+                other => {
+                    self.apply_messages(std::mem::take(&mut messages)).await?;
+                    self.other_frame(other, in_flight).await?;
+                }
+            }
+        }
+        self.apply_messages(messages).await
+    }
+
+    async fn apply_messages(&self, batch: Vec<(u64, DeliveredMessage)>) -> Result<(), End> {
+        let Some(last) = batch.last().map(|(c, _)| *c) else {
+            return Ok(());
+        };
+        let conversations: Vec<ConversationId> = batch
+            .iter()
+            .map(|(_, m)| m.conversation_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let messages: Vec<DeliveredMessage> = batch.into_iter().map(|(_, m)| m).collect();
+        with_store(&self.store, move |s| {
+            s.apply_received(&messages)?;
+            s.set_sync_cursor(last)
+        })
+        .await
+        .map_err(store_lost)?;
+        self.emit(SyncEvent::MessagesReceived { conversations });
+        Ok(())
+    }
+
+    async fn other_frame(
+        &self,
+        frame: RelayFrame,
+        in_flight: &mut HashMap<ConversationId, MessageId>,
+    ) -> Result<(), End> {
+        match frame {
+            RelayFrame::Conversation(info) => {
+                with_store(&self.store, move |s| {
+                    let me = s.profile()?.map(|p| p.user_id);
+                    s.add_conversation(&new_conversation(info, me))
+                })
+                .await
+                .map_err(store_lost)?;
+            }
+            RelayFrame::CaughtUp { cursor } => {
+                with_store(&self.store, move |s| s.set_sync_cursor(cursor))
+                    .await
+                    .map_err(store_lost)?;
+                self.emit(SyncEvent::Connection(ConnectionState::Online));
+            }
+            RelayFrame::Ack {
+                client_id,
+                server_id,
+                conversation_id,
+                seq,
+                ..
+            } => {
+                in_flight.remove(&conversation_id);
+                with_store(&self.store, move |s| {
+                    s.acknowledge(client_id, server_id, seq)
+                })
+                .await
+                .map_err(store_lost)?;
+                self.emit(SyncEvent::Sent { message: client_id });
+            }
+            RelayFrame::Error {
+                error,
+                client_id: Some(id),
+            } => {
+                in_flight.retain(|_, m| *m != id);
+                let permanent = !matches!(error.code, ErrorCode::Internal | ErrorCode::RateLimited);
+                if permanent {
+                    with_store(&self.store, move |s| s.mark_failed(id))
+                        .await
+                        .map_err(store_lost)?;
+                    self.emit(SyncEvent::SendFailed { message: id, error });
+                } else {
+                    let retry_at = Utc::now() + chrono::Duration::seconds(5);
+                    let reason = error.message.clone();
+                    with_store(&self.store, move |s| s.retry_later(id, retry_at, &reason))
+                        .await
+                        .map_err(store_lost)?;
+                }
+            }
+            RelayFrame::Error {
+                error,
+                client_id: None,
+            } => {
+                tracing::warn!(code = ?error.code, message = %error.message, "relay error");
+                if error.code == ErrorCode::Unauthorized {
+                    return Err(End::SignedOut);
+                }
+            }
+            RelayFrame::Welcome { .. } => {}
+            RelayFrame::Message { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+fn store_lost(e: CoreError) -> End {
+    End::Lost(format!("the local store failed: {e}"))
+}
+
+/// The local record of a conversation the relay described.
+fn new_conversation(
+    info: ConversationInfo,
+    me: Option<candor_protocol::UserId>,
+) -> NewConversation {
+    let people: Vec<Person> = info
+        .members
+        .into_iter()
+        .map(|u| Person {
+            id: u.id,
+            handle: u.handle,
+            display_name: u.display_name,
+        })
+        .collect();
+    match info.kind {
+        ConversationKind::Direct => {
+            let peer = people
+                .iter()
+                .find(|p| Some(p.id) != me)
+                .or(people.first())
+                .cloned()
+                .unwrap_or(Person {
+                    id: candor_protocol::UserId::new(),
+                    handle: String::new(),
+                    display_name: String::new(),
+                });
+            NewConversation::Direct { id: info.id, peer }
+        }
+        ConversationKind::Group => NewConversation::Group {
+            id: info.id,
+            title: info.title.unwrap_or_default(),
+            members: people,
+        },
+    }
+}
+
+async fn send(socket: &mut Socket, frame: &ClientFrame) -> Result<(), String> {
+    let json = serde_json::to_string(frame).map_err(|e| e.to_string())?;
+    socket
+        .send(Message::Text(json.into()))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The next relay frame; None when the socket closed.
+async fn next_frame(socket: &mut Socket) -> Option<Result<RelayFrame, String>> {
+    loop {
+        match socket.next().await? {
+            Ok(Message::Text(text)) => {
+                return Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| format!("the relay sent a frame Candor cannot read: {e}")),
+                );
+            }
+            Ok(Message::Close(_)) => return None,
+            Ok(_) => continue,
+            Err(e) => return Some(Err(e.to_string())),
+        }
+    }
+}

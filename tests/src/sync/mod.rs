@@ -1,0 +1,205 @@
+//! A real relay (in-process, on a loopback port, over a temporary data directory)
+//! and devices: a candor-core store in a temporary directory with a running sync
+//! engine. Plus a proxy that records every frame a device sends.
+
+mod proxy;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use candor_core::account::RelayClient;
+use candor_core::protocol::api::UserInfo;
+use candor_core::sync::SyncHandle;
+use candor_core::{Profile, Store};
+use std::process::Stdio;
+use tokio::process::{Child, Command};
+
+pub use proxy::RecordingProxy;
+
+/// The real `candor-relay` binary as a child process, serving from a data
+/// directory that outlives it so that it can be killed and restarted.
+#[derive(Debug)]
+pub struct Relay {
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    child: Child,
+}
+
+/// The relay binary under test (`cargo xtask test` builds it first).
+pub fn relay_binary() -> Result<PathBuf> {
+    let path = std::env::var_os("CANDOR_RELAY_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target/debug/candor-relay"));
+    if !path.is_file() {
+        bail!(
+            "the relay binary {} does not exist: build it first (cargo build --workspace)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+impl Relay {
+    /// Starts on `addr`; port 0 picks a free one.
+    pub async fn start(data: PathBuf, addr: SocketAddr) -> Result<Self> {
+        let addr = if addr.port() == 0 {
+            std::net::TcpListener::bind(addr)?.local_addr()?
+        } else {
+            addr
+        };
+        let child = Command::new(relay_binary()?)
+            .arg("--listen")
+            .arg(addr.to_string())
+            .arg("--data")
+            .arg(&data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut relay = Self { addr, data, child };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            if let Some(status) = relay.child.try_wait()? {
+                bail!("the relay exited at start: {status}");
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("the relay did not listen on {addr} within 15 s");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(relay)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGTERM: the relay closes its connections and exits.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(pid) = self.child.id() {
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()?;
+        }
+        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await??;
+        if !status.success() {
+            bail!("the relay exited with {status} after SIGTERM");
+        }
+        Ok(())
+    }
+
+    /// SIGKILL: nothing is flushed or closed politely. Whatever the relay
+    /// acknowledged must already be on disk.
+    pub async fn kill(mut self) -> Result<()> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
+    }
+}
+
+/// A person's device: an account on the relay, a store, and (while online) a sync
+/// engine.
+#[derive(Debug)]
+pub struct Device {
+    pub user: UserInfo,
+    pub token: String,
+    pub store: Arc<Mutex<Store>>,
+    pub db_path: PathBuf,
+    pub engine: Option<SyncHandle>,
+    relay_url: String,
+}
+
+impl Device {
+    /// Signs up and in at `relay_url` and opens a store in `dir`.
+    pub async fn sign_up(
+        relay_url: &str,
+        dir: &std::path::Path,
+        handle: &str,
+        name: &str,
+    ) -> Result<Self> {
+        let relay = RelayClient::new(relay_url)?;
+        relay.sign_up(handle, name, "password123").await?;
+        let session = relay.sign_in(handle, "password123", "test device").await?;
+        let db_path = dir.join(format!("{handle}.db"));
+        let mut store = Store::open(&db_path)?;
+        store.set_profile(&Profile {
+            user_id: session.user.id,
+            handle: session.user.handle.clone(),
+            display_name: session.user.display_name.clone(),
+            relay_url: relay_url.into(),
+        })?;
+        Ok(Self {
+            user: session.user,
+            token: session.token,
+            store: Arc::new(Mutex::new(store)),
+            db_path,
+            engine: None,
+            relay_url: relay_url.into(),
+        })
+    }
+
+    /// Starts syncing through `via` (the relay, or a proxy in front of it).
+    pub fn go_online_via(&mut self, via: &str) -> Result<()> {
+        let relay = RelayClient::new(via)?;
+        self.engine = Some(SyncHandle::start(
+            self.store.clone(),
+            relay,
+            self.token.clone(),
+        ));
+        Ok(())
+    }
+
+    pub fn go_online(&mut self) -> Result<()> {
+        let url = self.relay_url.clone();
+        self.go_online_via(&url)
+    }
+
+    pub async fn go_offline(&mut self) {
+        if let Some(engine) = self.engine.take() {
+            engine.shutdown().await;
+        }
+    }
+
+    /// Like a crash: the engine is aborted and the store dropped without ceremony,
+    /// then the store is opened again from disk.
+    pub async fn crash_and_restart(&mut self) -> Result<()> {
+        drop(self.engine.take());
+        tokio::task::yield_now().await;
+        let store = Store::open(&self.db_path)?;
+        self.store = Arc::new(Mutex::new(store));
+        Ok(())
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        let mut guard = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    pub async fn kick(&self) {
+        if let Some(engine) = &self.engine {
+            engine.outbox_changed().await;
+        }
+    }
+}
+
+/// Polls `check` every 25 ms until it is true, for up to `within`.
+pub async fn eventually(
+    within: Duration,
+    what: &str,
+    mut check: impl FnMut() -> bool,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("timed out after {within:?} waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

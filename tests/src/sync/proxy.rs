@@ -1,0 +1,92 @@
+//! A WebSocket proxy between a device and the relay that records every frame the
+//! device sends, so a test can prove what did (and did not) leave the device.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+
+#[derive(Debug, Clone)]
+pub struct RecordingProxy {
+    pub addr: SocketAddr,
+    sent: Arc<Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    /// Listens on a loopback port and forwards to the relay at `relay`.
+    pub async fn start(relay: SocketAddr) -> Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let log = sent.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let _ = forward(stream, relay, log).await;
+                });
+            }
+        });
+        Ok(Self { addr, sent })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every text frame the device has sent so far.
+    pub fn sent(&self) -> Vec<String> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+// The handshake callback's error type is tungstenite's, not ours to shrink.
+#[allow(clippy::result_large_err)]
+async fn forward(
+    stream: tokio::net::TcpStream,
+    relay: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+) -> Result<()> {
+    let mut authorization = None;
+    let device = tokio_tungstenite::accept_hdr_async(stream, |req: &Request, resp: Response| {
+        authorization = req.headers().get("authorization").cloned();
+        Ok(resp)
+    })
+    .await?;
+    let mut request = format!("ws://{relay}/v1/ws").into_client_request()?;
+    if let Some(a) = authorization {
+        request.headers_mut().insert("authorization", a);
+    }
+    let (upstream, _) = tokio_tungstenite::connect_async(request).await?;
+    let (mut device_tx, mut device_rx) = device.split();
+    let (mut relay_tx, mut relay_rx) = upstream.split();
+    let up = async {
+        while let Some(Ok(msg)) = device_rx.next().await {
+            if let Message::Text(t) = &msg {
+                log.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(t.to_string());
+            }
+            if relay_tx.send(msg).await.is_err() {
+                break;
+            }
+        }
+    };
+    let down = async {
+        while let Some(Ok(msg)) = relay_rx.next().await {
+            if device_tx.send(msg).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = up => {},
+        _ = down => {},
+    }
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! Devices running candor-core's sync engine against a real relay over real
+//! WebSockets on loopback.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use candor_core::protocol::frames::direct_conversation_id;
+use candor_core::protocol::{ConversationId, MessageId};
+use candor_core::sync::SyncEvent;
+use candor_core::{DeliveryStatus, Draft, NewConversation, Person};
+use candor_e2e::sync::{Device, RecordingProxy, Relay, eventually};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn person(d: &Device) -> Person {
+    Person {
+        id: d.user.id,
+        handle: d.user.handle.clone(),
+        display_name: d.user.display_name.clone(),
+    }
+}
+
+/// `from` opens the direct chat with `to` locally (as the app does when starting a
+/// chat) and returns its id.
+fn open_chat(from: &Device, to: &Device) -> ConversationId {
+    let id = direct_conversation_id(from.user.id, to.user.id);
+    from.with(|s| {
+        s.add_conversation(&NewConversation::Direct {
+            id,
+            peer: person(to),
+        })
+    })
+    .expect("chat");
+    id
+}
+
+fn write(d: &Device, chat: ConversationId, text: &str) -> MessageId {
+    d.with(|s| {
+        s.compose(
+            chat,
+            Draft {
+                text: text.into(),
+                card: None,
+            },
+            chrono::Duration::zero(),
+        )
+    })
+    .expect("compose")
+    .id
+}
+
+fn texts(d: &Device, chat: ConversationId) -> Vec<String> {
+    d.with(|s| s.conversation_page(chat, None, 500))
+        .map(|p| p.messages.into_iter().rev().map(|m| m.text).collect())
+        .unwrap_or_default()
+}
+
+fn status(d: &Device, id: MessageId) -> DeliveryStatus {
+    d.with(|s| s.message(id)).expect("message").status
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    relay: Option<Relay>,
+}
+
+impl World {
+    async fn new() -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+        Ok(Self {
+            dir,
+            relay: Some(relay),
+        })
+    }
+
+    fn relay(&self) -> &Relay {
+        self.relay.as_ref().expect("relay running")
+    }
+
+    async fn device(&self, handle: &str, name: &str) -> Result<Device> {
+        Device::sign_up(&self.relay().url(), self.dir.path(), handle, name).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_writes_and_bob_receives() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    alice.go_online()?;
+    bob.go_online()?;
+    let chat = open_chat(&alice, &bob);
+    let id = write(&alice, chat, "hello bob");
+    alice.kick().await;
+
+    eventually(WAIT, "bob has the message", || {
+        texts(&bob, chat) == ["hello bob"]
+    })
+    .await?;
+    eventually(WAIT, "alice's message is sent", || {
+        status(&alice, id) == DeliveryStatus::Sent
+    })
+    .await?;
+    let bob_row = &bob.with(|s| s.inbox_page(None, 10))?.items[0];
+    assert_eq!(bob_row.title, "Alice");
+    assert_eq!(bob_row.unread_count, 1);
+    assert!(
+        alice.with(|s| s.outbox())?.is_empty(),
+        "the job left the outbox"
+    );
+
+    // And back.
+    write(&bob, chat, "hi alice");
+    bob.kick().await;
+    eventually(WAIT, "alice has the reply", || {
+        texts(&alice, chat) == ["hello bob", "hi alice"]
+    })
+    .await?;
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_device_catches_up_in_order() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    alice.go_online()?;
+    let chat = open_chat(&alice, &bob);
+    for i in 1..=20 {
+        write(&alice, chat, &format!("m{i}"));
+    }
+    alice.kick().await;
+    eventually(WAIT, "all sent", || {
+        alice
+            .with(|s| s.outbox())
+            .map(|o| o.is_empty())
+            .unwrap_or(false)
+    })
+    .await?;
+
+    bob.go_online()?;
+    let expected: Vec<String> = (1..=20).map(|i| format!("m{i}")).collect();
+    eventually(WAIT, "bob caught up", || texts(&bob, chat) == expected).await?;
+    let seqs: Vec<i64> = bob
+        .with(|s| s.conversation_page(chat, None, 100))?
+        .messages
+        .iter()
+        .rev()
+        .filter_map(|m| m.seq)
+        .collect();
+    assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns() -> Result<()> {
+    let mut w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    let addr = w.relay().addr;
+    let data = w.relay().data.clone();
+    w.relay.take().expect("relay").kill().await?;
+
+    alice.go_online()?;
+    let chat = open_chat(&alice, &bob);
+    let id = write(&alice, chat, "sent while the relay was down");
+    alice.kick().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(status(&alice, id), DeliveryStatus::Queued);
+
+    w.relay = Some(Relay::start(data, addr).await?);
+    bob.go_online()?;
+    eventually(WAIT, "delivered after the relay returned", || {
+        texts(&bob, chat) == ["sent while the relay was down"]
+    })
+    .await?;
+    eventually(WAIT, "marked sent", || {
+        status(&alice, id) == DeliveryStatus::Sent
+    })
+    .await?;
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_killed_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() -> Result<()>
+{
+    let mut w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    alice.go_online()?;
+    bob.go_online()?;
+    let chat = open_chat(&alice, &bob);
+    const BURST: usize = 200;
+    for i in 1..=BURST {
+        write(&alice, chat, &format!("m{i}"));
+    }
+    alice.kick().await;
+    // Kill the relay while the burst is in flight (each ack waits for an fsync).
+    eventually(WAIT, "some sent", || {
+        alice
+            .with(|s| s.outbox())
+            .map(|o| o.len() < BURST)
+            .unwrap_or(false)
+    })
+    .await?;
+    let left = alice.with(|s| s.outbox())?.len();
+    println!("killing the relay with {left} of {BURST} messages still queued");
+    let addr = w.relay().addr;
+    let data = w.relay().data.clone();
+    w.relay.take().expect("relay").kill().await?;
+    w.relay = Some(Relay::start(data, addr).await?);
+
+    let expected: Vec<String> = (1..=BURST).map(|i| format!("m{i}")).collect();
+    eventually(Duration::from_secs(40), "all arrive once, in order", || {
+        texts(&bob, chat) == expected
+    })
+    .await?;
+    eventually(WAIT, "alice's outbox drains", || {
+        alice
+            .with(|s| s.outbox())
+            .map(|o| o.is_empty())
+            .unwrap_or(false)
+    })
+    .await?;
+    assert_eq!(texts(&alice, chat), expected);
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_crashes_with_a_queued_message_sends_it_once_after_restart() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    let chat = open_chat(&alice, &bob);
+    write(&alice, chat, "survives the crash");
+    alice.crash_and_restart().await?;
+    alice.go_online()?;
+    bob.go_online()?;
+    eventually(WAIT, "delivered", || {
+        texts(&bob, chat) == ["survives the crash"]
+    })
+    .await?;
+    // Restart again with the engine running: the acknowledged message is not resent.
+    alice.crash_and_restart().await?;
+    alice.go_online()?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(texts(&bob, chat), ["survives the crash"]);
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_send_is_marked_failed_with_the_relays_reason() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let ghost = Person {
+        id: candor_core::protocol::UserId::new(),
+        handle: "ghost".into(),
+        display_name: "Ghost".into(),
+    };
+    let chat = direct_conversation_id(alice.user.id, ghost.id);
+    alice.with(|s| {
+        s.add_conversation(&NewConversation::Direct {
+            id: chat,
+            peer: ghost,
+        })
+    })?;
+    alice.go_online()?;
+    let mut events = alice.engine.as_ref().expect("engine").subscribe();
+    let id = write(&alice, chat, "anyone there?");
+    alice.kick().await;
+    let failure = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(SyncEvent::SendFailed { message, error }) = events.recv().await {
+                return (message, error);
+            }
+        }
+    })
+    .await?;
+    assert_eq!(failure.0, id);
+    assert_eq!(failure.1.message, "no such user");
+    assert_eq!(status(&alice, id), DeliveryStatus::Failed);
+    assert!(
+        alice.with(|s| s.outbox())?.is_empty(),
+        "not retried forever"
+    );
+    alice.go_offline().await;
+    Ok(())
+}
+
+/// Alice deletes for herself: nothing leaves her device, and Bob and the relay keep
+/// the message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    let proxy = RecordingProxy::start(w.relay().addr).await?;
+    alice.go_online_via(&proxy.url())?;
+    bob.go_online()?;
+    let chat = open_chat(&alice, &bob);
+    let id = write(&alice, chat, "I regret this");
+    alice.kick().await;
+    eventually(WAIT, "bob has it", || {
+        texts(&bob, chat) == ["I regret this"]
+    })
+    .await?;
+    eventually(WAIT, "sent", || status(&alice, id) == DeliveryStatus::Sent).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let before = proxy.sent().len();
+    let sent_so_far = proxy.sent().join("\n");
+    assert!(
+        sent_so_far.contains(r#""type":"send""#) && sent_so_far.contains("I regret this"),
+        "the proxy saw the send: {sent_so_far}"
+    );
+    alice.with(|s| s.hide_message(id))?;
+    alice.kick().await;
+    alice.with(|s| s.unhide_message(id))?;
+    alice.with(|s| s.hide_message(id))?;
+    alice.with(|s| s.hide_conversation(chat))?;
+    alice.kick().await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let after = proxy.sent();
+    assert_eq!(
+        after.len(),
+        before,
+        "frames sent during the hides: {:?}",
+        &after[before..]
+    );
+    assert!(texts(&alice, chat).is_empty(), "gone from alice's view");
+
+    // Bob still has it, and a fresh device of Bob's gets it from the relay.
+    assert_eq!(texts(&bob, chat), ["I regret this"]);
+    let dir = tempfile::tempdir()?;
+    let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
+    let session = relay.sign_in("bob", "password123", "second device").await?;
+    let mut store = candor_core::Store::open(&dir.path().join("bob2.db"))?;
+    store.set_profile(&candor_core::Profile {
+        user_id: session.user.id,
+        handle: session.user.handle.clone(),
+        display_name: session.user.display_name.clone(),
+        relay_url: w.relay().url(),
+    })?;
+    let second = std::sync::Arc::new(std::sync::Mutex::new(store));
+    let engine = candor_core::sync::SyncHandle::start(second.clone(), relay, session.token);
+    eventually(WAIT, "the relay still has it", || {
+        second
+            .lock()
+            .map(|s| {
+                s.conversation_page(chat, None, 10)
+                    .map(|p| p.messages.len() == 1)
+                    .unwrap_or(false)
+            })
+            .unwrap_or(false)
+    })
+    .await?;
+    engine.shutdown().await;
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
