@@ -1,9 +1,24 @@
 //! Generates the permissions of the app's own commands: a command not listed here
 //! cannot be called from any window, and capabilities/ grants them one by one.
 
+/// Every command the UI may call; capabilities/main.json grants each one.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "sign_up",
+    "sign_in",
+    "sign_out",
+    "inbox_page",
+    "conversation_page",
+    "send_message",
+    "mark_read",
+    "retry_message",
+    "start_chat",
+];
+
 fn main() {
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&["app_info", "inbox_page", "conversation_page"]),
-    ))
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
     .expect("tauri build script");
 }

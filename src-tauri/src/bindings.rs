@@ -5,6 +5,8 @@
 use ts_rs::Config;
 
 use crate::commands::app::AppInfo;
+use crate::events::{ConnectionNotice, SyncNotice};
+use crate::token_vault::TokenPlace;
 use crate::{CommandError, ErrorCode};
 
 /// Path of the generated file, relative to this crate.
@@ -16,7 +18,10 @@ pub fn render() -> String {
     let mut decls = candor_core::bindings::declarations();
     decls.push(candor_core::bindings::decl::<ErrorCode>(&cfg));
     decls.push(candor_core::bindings::decl::<CommandError>(&cfg));
+    decls.push(candor_core::bindings::decl::<TokenPlace>(&cfg));
     decls.push(candor_core::bindings::decl::<AppInfo>(&cfg));
+    decls.push(candor_core::bindings::decl::<ConnectionNotice>(&cfg));
+    decls.push(candor_core::bindings::decl::<SyncNotice>(&cfg));
     let mut out = String::from(
         "// Generated from the Rust types by `cargo xtask bindings`. Do not edit.\n\n",
     );

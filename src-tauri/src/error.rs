@@ -2,6 +2,7 @@
 //! to branch on; the message is for a person.
 
 use candor_core::CoreError;
+use candor_core::account::AccountError;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -13,6 +14,10 @@ pub enum ErrorCode {
     InvalidInput,
     NotFound,
     NotSignedIn,
+    /// The relay said no (wrong password, taken handle, not allowed…).
+    RelayRefused,
+    /// The relay could not be reached.
+    RelayUnreachable,
     Internal,
 }
 
@@ -27,6 +32,20 @@ impl CommandError {
     pub fn storage(message: String) -> Self {
         Self {
             code: ErrorCode::Storage,
+            message,
+        }
+    }
+
+    pub fn refused(message: String) -> Self {
+        Self {
+            code: ErrorCode::RelayRefused,
+            message,
+        }
+    }
+
+    pub fn invalid(message: String) -> Self {
+        Self {
+            code: ErrorCode::InvalidInput,
             message,
         }
     }
@@ -53,5 +72,26 @@ impl From<CoreError> for CommandError {
             code,
             message: e.to_string(),
         }
+    }
+}
+
+impl From<AccountError> for CommandError {
+    fn from(e: AccountError) -> Self {
+        let code = match &e {
+            AccountError::BadUrl(..) => ErrorCode::InvalidInput,
+            AccountError::Unreachable { .. } => ErrorCode::RelayUnreachable,
+            AccountError::Refused(_) => ErrorCode::RelayRefused,
+            AccountError::Protocol(_) => ErrorCode::Internal,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::token_vault::VaultError> for CommandError {
+    fn from(e: crate::token_vault::VaultError) -> Self {
+        Self::storage(e.to_string())
     }
 }

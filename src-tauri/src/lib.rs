@@ -8,8 +8,10 @@
 pub mod bindings;
 mod commands;
 mod error;
+mod events;
 mod profile;
 mod state;
+mod token_vault;
 
 use tauri::Manager;
 
@@ -35,16 +37,49 @@ pub fn run() {
                 eprintln!("candor: {}", e.message);
             }
             app.manage(state);
+            resume_session(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::account::sign_up,
+            commands::account::sign_in,
+            commands::account::sign_out,
             commands::inbox::inbox_page,
             commands::chat::conversation_page,
+            commands::chat::send_message,
+            commands::chat::mark_read,
+            commands::chat::retry_message,
+            commands::chat::start_chat,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("candor: the window could not start: {e}");
             std::process::exit(1);
         });
+}
+
+/// Signed in before? Start syncing with the stored token. The inbox never waits
+/// for this: it reads the store, and the engine fills it in the background.
+fn resume_session(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let Ok(Some(profile)) = state.with_store(|s| s.profile()).await else {
+            return;
+        };
+        let vault = state.vault.clone();
+        let Ok(Some((token, place))) =
+            tauri::async_runtime::spawn_blocking(move || vault.load()).await
+        else {
+            return;
+        };
+        match candor_core::account::RelayClient::new(&profile.relay_url) {
+            Ok(relay) => {
+                if let Err(e) = state.start_session(&app, relay, token, place).await {
+                    eprintln!("candor: could not resume syncing: {}", e.message);
+                }
+            }
+            Err(e) => eprintln!("candor: the stored relay address is not valid: {e}"),
+        }
+    });
 }

@@ -1,18 +1,32 @@
-//! What the commands share: the profile's store, behind a mutex, used off the main
-//! thread.
+//! What the commands share: the profile's store (used off the main thread), the
+//! token vault, and the running sync engine while signed in.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use candor_core::account::RelayClient;
+use candor_core::sync::SyncHandle;
 use candor_core::{CoreError, Store};
+use tauri::AppHandle;
 
-use crate::{CommandError, ProfileName};
+use crate::token_vault::{TokenPlace, TokenVault};
+use crate::{CommandError, ProfileName, events};
+
+/// A signed-in session: the relay, the token and the engine syncing with it.
+pub struct Session {
+    pub relay: RelayClient,
+    pub token: String,
+    pub token_place: TokenPlace,
+    pub engine: SyncHandle,
+}
 
 pub struct AppState {
     pub profile: ProfileName,
     pub data_dir: PathBuf,
     /// The store, or why it could not be opened (shown by the UI).
     pub store: Result<Arc<Mutex<Store>>, CommandError>,
+    pub vault: TokenVault,
+    pub session: tokio::sync::Mutex<Option<Session>>,
 }
 
 impl AppState {
@@ -30,10 +44,13 @@ impl AppState {
                     .map(|s| Arc::new(Mutex::new(s)))
                     .map_err(CommandError::from)
             });
+        let vault = TokenVault::new(profile.as_str(), &data_dir);
         Self {
             profile,
             data_dir,
             store,
+            vault,
+            session: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -53,5 +70,35 @@ impl AppState {
         })
         .await
         .map_err(|e| CommandError::internal(format!("the store task stopped: {e}")))?
+    }
+
+    /// Starts syncing with `relay` as the holder of `token`, replacing any session.
+    pub async fn start_session(
+        &self,
+        app: &AppHandle,
+        relay: RelayClient,
+        token: String,
+        token_place: TokenPlace,
+    ) -> Result<(), CommandError> {
+        let store = self.store.clone()?;
+        let engine = SyncHandle::start(store, relay.clone(), token.clone());
+        events::forward(app.clone(), engine.subscribe());
+        let previous = self.session.lock().await.replace(Session {
+            relay,
+            token,
+            token_place,
+            engine,
+        });
+        if let Some(old) = previous {
+            old.engine.shutdown().await;
+        }
+        Ok(())
+    }
+
+    /// Tells the engine the outbox changed, if signed in.
+    pub async fn kick(&self) {
+        if let Some(session) = self.session.lock().await.as_ref() {
+            session.engine.outbox_changed().await;
+        }
     }
 }

@@ -84,6 +84,8 @@ impl TauriDriver {
             .env("XDG_DATA_HOME", data_home)
             .env("XDG_CONFIG_HOME", data_home.join("config"))
             .env("XDG_CACHE_HOME", data_home.join("cache"))
+            // Never write test tokens into a real keychain: use the owner-only file.
+            .env("CANDOR_NO_KEYCHAIN", "1")
             // Not WEBKIT_DISABLE_COMPOSITING_MODE: with it, WebKitWebDriver's
             // screenshot request hangs (seen with webkit2gtk 4.1 under Xvfb).
             .stdout(Stdio::null())

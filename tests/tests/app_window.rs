@@ -12,13 +12,19 @@ use candor_e2e::{App, profile_dir};
 use chrono::{Duration, Utc};
 
 #[tokio::test]
-async fn fresh_profile_shows_the_empty_inbox() -> Result<()> {
+async fn fresh_profile_opens_on_the_sign_up_screen() -> Result<()> {
     let home = tempfile::tempdir()?;
     let app = App::launch(home.path(), "fresh").await?;
-    let empty = app.find("[data-testid=inbox-empty]").await?;
-    let text = empty.text().await?;
-    assert!(text.contains("No chats yet"), "empty state reads {text:?}");
-    app.screenshot("empty-inbox").await?;
+    let screen = app.find("[data-testid=sign-in]").await?;
+    let text = screen.text().await?;
+    assert!(
+        text.contains("Welcome to Candor"),
+        "first screen reads {text:?}"
+    );
+    assert!(
+        text.contains("A relay passes messages"),
+        "it explains relays: {text:?}"
+    );
     app.quit().await?;
     assert!(
         profile_dir(home.path(), "fresh")
@@ -71,7 +77,8 @@ async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
             user_id: me.id,
             handle: me.handle.clone(),
             display_name: me.display_name.clone(),
-            relay_url: "ws://127.0.0.1:9".into(),
+            // Nothing listens here: the app must show the store while offline.
+            relay_url: "http://127.0.0.1:9".into(),
         })?;
         let maya = person("maya", "Maya Lopez");
         let sam = person("sam", "Sam <b>Bold</b>");
@@ -95,10 +102,11 @@ async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
         store.hide_message(hidden)?;
         "something I regret"
     };
+    // Signed in before: the session token is in the profile's owner-only file.
+    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
 
     let app = App::launch(home.path(), "seeded").await?;
     app.find("[data-testid=inbox-row]").await?;
-    app.screenshot("seeded-inbox").await?;
     assert_eq!(
         app.texts("[data-testid=inbox-title]").await?,
         ["Maya Lopez", "Weekend trip"]
@@ -132,7 +140,9 @@ async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
     let bubbles = app.texts("[data-testid=message] .text").await?;
     assert_eq!(bubbles, ["did you see the video?"]);
     assert!(!bubbles.iter().any(|b| b == hidden_text));
-    app.screenshot("seeded-chat").await?;
+    // The relay is unreachable: the inbox still shows, with an honest banner.
+    app.find("[data-testid=connection-banner]").await?;
+    app.screenshot("seeded-chat-offline").await?;
     app.quit().await?;
     Ok(())
 }

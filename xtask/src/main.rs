@@ -1,13 +1,15 @@
 //! `cargo xtask …`: the project's tasks, written in Rust so they run wherever cargo
 //! does.
 //!
-//! - `run`: set up a fresh machine, build, and open Candor.
+//! - `run`: set up a fresh machine, build, start a local relay if none answers on
+//!   127.0.0.1:7878, and open Candor.
 //! - `test`: set up a fresh machine and run every check, ending with a summary line.
 //! - `bench store`: the store benchmark against a bare-SQLite floor (release build).
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
 mod bench;
 mod cmd;
+mod relay;
 mod setup;
 mod test;
 
@@ -16,7 +18,7 @@ use anyhow::{Result, bail};
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  run [--profile NAME] [-- APP-ARGS]   set up, build and open Candor
+  run [--profile NAME] [-- APP-ARGS]   set up, build, start a local relay, open Candor
   test                                 set up and run every check
   bench store                          store benchmark (release build)
   bindings                             regenerate ui/src/lib/bindings.ts
@@ -54,13 +56,26 @@ fn real_main() -> Result<()> {
 fn run(args: &[String]) -> Result<()> {
     setup::all(setup::Need::Run)?;
     setup::build_ui()?;
-    cmd::cargo(&["build", "--package", "candor-desktop", "--bin", "candor"]).run()?;
+    cmd::cargo(&[
+        "build",
+        "--package",
+        "candor-desktop",
+        "--bin",
+        "candor",
+        "--package",
+        "candor-relay",
+        "--bin",
+        "candor-relay",
+    ])
+    .run()?;
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         bail!(
             "no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); \
              run this in a desktop session, or under `xvfb-run -a cargo xtask run`"
         );
     }
+    // Kept alive until the app quits, then stopped.
+    let _relay = relay::ensure_local()?;
     let app = cmd::root().join("target/debug/candor");
     let app_args: Vec<&str> = args
         .iter()

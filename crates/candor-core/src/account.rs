@@ -40,6 +40,11 @@ impl RelayClient {
         Ok(Self { base, http })
     }
 
+    /// The relay's base address, as the user gave it.
+    pub fn base(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
     /// The WebSocket address of the relay (`ws://…/v1/ws`).
     pub fn websocket_url(&self) -> Url {
         let mut url = self.base.clone();

@@ -4,6 +4,7 @@ use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
 
+use crate::token_vault::TokenPlace;
 use crate::{CommandError, state::AppState};
 use candor_core::Profile;
 
@@ -13,8 +14,12 @@ pub struct AppInfo {
     pub version: String,
     pub profile: String,
     pub data_dir: String,
-    /// The signed-in account, if any.
+    /// The account this profile belongs to, if it has been signed in once.
     pub account: Option<Profile>,
+    /// Signed in now (a session token is stored).
+    pub signed_in: bool,
+    /// Where the session token is kept, while signed in.
+    pub token_place: Option<TokenPlace>,
     /// Why the store could not be opened, if it could not.
     pub store_error: Option<CommandError>,
 }
@@ -25,11 +30,24 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandErro
         Ok(_) => state.with_store(|s| s.profile()).await?,
         Err(_) => None,
     };
+    // The engine may still be starting: the vault says whether we are signed in.
+    let running = state.session.lock().await.as_ref().map(|s| s.token_place);
+    let token_place = match running {
+        Some(place) => Some(place),
+        None => {
+            let vault = state.vault.clone();
+            tauri::async_runtime::spawn_blocking(move || vault.load().map(|(_, place)| place))
+                .await
+                .map_err(|e| CommandError::internal(e.to_string()))?
+        }
+    };
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         profile: state.profile.as_str().to_owned(),
         data_dir: state.data_dir.display().to_string(),
         account,
+        signed_in: token_place.is_some(),
+        token_place,
         store_error: state.store.as_ref().err().cloned(),
     })
 }

@@ -1,7 +1,8 @@
-//! One conversation.
+//! One conversation: reading it, writing in it, and starting one.
 
-use candor_core::protocol::ConversationId;
-use candor_core::{MessageCursor, MessagePage};
+use candor_core::protocol::frames::direct_conversation_id;
+use candor_core::protocol::{ConversationId, MessageId};
+use candor_core::{Draft, Message, MessageCursor, MessagePage, NewConversation, Person};
 use tauri::State;
 
 use crate::{CommandError, state::AppState};
@@ -15,5 +16,80 @@ pub async fn conversation_page(
 ) -> Result<MessagePage, CommandError> {
     state
         .with_store(move |s| s.conversation_page(conversation, before, limit))
+        .await
+}
+
+/// Writes a message into the outbox; the sync engine sends it.
+#[tauri::command]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+    text: String,
+) -> Result<Message, CommandError> {
+    let draft = Draft { text, card: None };
+    let message = state
+        .with_store(move |s| s.compose(conversation, draft, chrono::Duration::zero()))
+        .await?;
+    state.kick().await;
+    Ok(message)
+}
+
+/// Marks the chat read through `seq` on this device.
+#[tauri::command]
+pub async fn mark_read(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.mark_read(conversation, seq))
+        .await
+}
+
+/// Sends a failed message again.
+#[tauri::command]
+pub async fn retry_message(
+    state: State<'_, AppState>,
+    message: MessageId,
+) -> Result<(), CommandError> {
+    state.with_store(move |s| s.retry_send(message)).await?;
+    state.kick().await;
+    Ok(())
+}
+
+/// Opens the direct chat with the person called `handle` on the relay.
+#[tauri::command]
+pub async fn start_chat(
+    state: State<'_, AppState>,
+    handle: String,
+) -> Result<ConversationId, CommandError> {
+    let (relay, token) = {
+        let session = state.session.lock().await;
+        let s = session.as_ref().ok_or_else(|| CommandError {
+            code: crate::ErrorCode::NotSignedIn,
+            message: "sign in to start a chat".into(),
+        })?;
+        (s.relay.clone(), s.token.clone())
+    };
+    let user = relay.lookup(&token, &handle).await?;
+    state
+        .with_store(move |s| {
+            let me = s.profile()?.ok_or(candor_core::CoreError::NotSignedIn)?;
+            if me.user_id == user.id {
+                return Err(candor_core::CoreError::CorruptValue(
+                    "that is you; pick someone else".into(),
+                ));
+            }
+            let id = direct_conversation_id(me.user_id, user.id);
+            s.add_conversation(&NewConversation::Direct {
+                id,
+                peer: Person {
+                    id: user.id,
+                    handle: user.handle,
+                    display_name: user.display_name,
+                },
+            })?;
+            Ok(id)
+        })
         .await
 }

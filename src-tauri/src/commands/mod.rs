@@ -2,6 +2,7 @@
 //! arguments, runs one candor-core operation off the main thread and returns its
 //! result or a [`crate::CommandError`].
 
+pub mod account;
 pub mod app;
 pub mod chat;
 pub mod inbox;

@@ -1,6 +1,7 @@
 // Typed calls into the Rust shell. Every command returns its value or throws a
 // CommandError ({code, message}); types come from the generated bindings.
 import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
   CommandError,
@@ -8,7 +9,11 @@ import type {
   InboxCursor,
   InboxPage,
   MessageCursor,
+  Message,
+  MessageId,
   MessagePage,
+  Profile,
+  SyncNotice,
 } from './bindings';
 
 export const INBOX_PAGE_SIZE = 50;
@@ -36,4 +41,17 @@ export const api = {
     invoke<InboxPage>('inbox_page', { after, limit }),
   conversationPage: (conversation: ConversationId, before: MessageCursor | null, limit = MESSAGE_PAGE_SIZE) =>
     invoke<MessagePage>('conversation_page', { conversation, before, limit }),
+  signUp: (relayUrl: string, handle: string, displayName: string, password: string) =>
+    invoke<Profile>('sign_up', { relayUrl, handle, displayName, password }),
+  signIn: (relayUrl: string, handle: string, password: string) =>
+    invoke<Profile>('sign_in', { relayUrl, handle, password }),
+  signOut: () => invoke<void>('sign_out'),
+  sendMessage: (conversation: ConversationId, text: string) =>
+    invoke<Message>('send_message', { conversation, text }),
+  markRead: (conversation: ConversationId, seq: number) => invoke<void>('mark_read', { conversation, seq }),
+  retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
+  startChat: (handle: string) => invoke<ConversationId>('start_chat', { handle }),
+  /** Calls `handler` for every notice from the sync engine. */
+  onSync: (handler: (notice: SyncNotice) => void): Promise<UnlistenFn> =>
+    listen<SyncNotice>('candor://sync', (e) => handler(e.payload)),
 };

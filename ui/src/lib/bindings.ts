@@ -68,16 +68,34 @@ conversations: number,
  */
 messages: number, };
 
-export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "internal";
+export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "relayRefused" | "relayUnreachable" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
 
+export type TokenPlace = "keychain" | "ownerOnlyFile";
+
 export type AppInfo = { version: string, profile: string, dataDir: string, 
 /**
- * The signed-in account, if any.
+ * The account this profile belongs to, if it has been signed in once.
  */
 account: Profile | null, 
+/**
+ * Signed in now (a session token is stored).
+ */
+signedIn: boolean, 
+/**
+ * Where the session token is kept, while signed in.
+ */
+tokenPlace: TokenPlace | null, 
 /**
  * Why the store could not be opened, if it could not.
  */
 storeError: CommandError | null, };
+
+export type ConnectionNotice = "connecting" | "online" | "offline" | "signedOut";
+
+export type SyncNotice = { "kind": "connection", state: ConnectionNotice, 
+/**
+ * Why the connection is down, for a banner.
+ */
+reason: string | null, } | { "kind": "messages", conversations: Array<string>, } | { "kind": "sent", message: string, } | { "kind": "sendFailed", message: string, error: CommandError, };

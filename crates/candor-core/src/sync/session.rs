@@ -110,6 +110,12 @@ impl Engine {
             Ok(Err(tungstenite::Error::Http(resp))) if resp.status() == 401 => {
                 return Err(End::SignedOut);
             }
+            Ok(Err(tungstenite::Error::Io(_))) => {
+                return Err(End::Lost(format!(
+                    "the relay at {} does not answer",
+                    self.relay.base()
+                )));
+            }
             Ok(Err(e)) => return Err(End::Lost(e.to_string())),
             Ok(Ok(ok)) => ok,
         };

@@ -1,0 +1,157 @@
+//! The real app, under Xvfb through tauri-driver, chatting through the real relay
+//! binary with a second person on a candor-core device.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use candor_core::protocol::frames::direct_conversation_id;
+use candor_core::{Draft, NewConversation, Person};
+use candor_e2e::App;
+use candor_e2e::sync::{Device, Relay, eventually};
+use thirtyfour::prelude::*;
+
+async fn type_into(app: &App, css: &str, text: &str) -> Result<()> {
+    let field = app.find(css).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+/// Waits until some element matching `css` has exactly `text` as its rendered text.
+async fn wait_for_text(app: &App, css: &str, text: &str) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let texts = app.texts(css).await?;
+        if texts.iter().any(|t| t == text) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("no {css} reads {text:?}; found {texts:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    bob.go_online()?;
+
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let app = App::launch(&home, "alice").await?;
+
+    // First run: the sign-up screen, with inline validation.
+    app.find("[data-testid=sign-in]").await?;
+    app.screenshot("first-run").await?;
+    app.find("[data-testid=sign-in-submit]")
+        .await?
+        .click()
+        .await?;
+    let errors = app.texts(".field-error").await?;
+    assert!(errors.iter().any(|e| e == "Choose a handle."), "{errors:?}");
+
+    type_into(&app, "input[name=relay]", &relay.url()).await?;
+    type_into(&app, "input[name=handle]", "alice").await?;
+    type_into(&app, "input[name=display-name]", "Alice Park").await?;
+    type_into(&app, "input[name=password]", "password123").await?;
+    app.find("[data-testid=sign-in-submit]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-empty]").await?;
+
+    // Start a chat with Bob by handle and write to him.
+    app.find("[data-testid=new-chat]").await?.click().await?;
+    type_into(&app, "[data-testid=new-chat-handle]", "bob").await?;
+    app.find(".new-chat button[type=submit]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=chat-title]", "Bob Stone").await?;
+    type_into(
+        &app,
+        "[data-testid=composer]",
+        "Hi Bob <script>alert(1)</script>",
+    )
+    .await?;
+    app.find("[data-testid=send]").await?.click().await?;
+
+    // Bob's device gets it through the relay.
+    let alice_id = {
+        let relay_client = candor_core::account::RelayClient::new(&relay.url())?;
+        relay_client.lookup(&bob.token, "alice").await?.id
+    };
+    let chat = direct_conversation_id(alice_id, bob.user.id);
+    eventually(
+        Duration::from_secs(15),
+        "bob receives alice's message",
+        || {
+            bob.with(|s| s.conversation_page(chat, None, 10))
+                .map(|p| {
+                    p.messages
+                        .iter()
+                        .any(|m| m.text == "Hi Bob <script>alert(1)</script>")
+                })
+                .unwrap_or(false)
+        },
+    )
+    .await?;
+    wait_for_text(&app, "[data-testid=message-status]", "Sent").await?;
+
+    // Bob replies; Alice's window shows it, as text, and her inbox preview updates.
+    bob.with(|s| {
+        s.add_conversation(&NewConversation::Direct {
+            id: chat,
+            peer: Person {
+                id: alice_id,
+                handle: "alice".into(),
+                display_name: "Alice Park".into(),
+            },
+        })
+    })?;
+    bob.with(|s| {
+        s.compose(
+            chat,
+            Draft {
+                text: "Hey Alice!".into(),
+                card: None,
+            },
+            chrono::Duration::zero(),
+        )
+    })?;
+    bob.kick().await;
+    wait_for_text(&app, "[data-testid=message] .text", "Hey Alice!").await?;
+    wait_for_text(&app, "[data-testid=inbox-preview]", "Hey Alice!").await?;
+    // The chat is open, so Bob's reply is read at once: no unread badge.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !app
+        .driver
+        .find_all(By::Css(".inbox .badge"))
+        .await?
+        .is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the open chat stayed unread"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bubbles = app.texts("[data-testid=message] .text").await?;
+    assert_eq!(bubbles, ["Hi Bob <script>alert(1)</script>", "Hey Alice!"]);
+    assert!(
+        app.driver
+            .find_all(By::Css(".messages script"))
+            .await?
+            .is_empty(),
+        "markup stayed text"
+    );
+    app.screenshot("chat-with-bob").await?;
+
+    app.quit().await?;
+    bob.go_offline().await;
+    relay.stop().await?;
+    Ok(())
+}

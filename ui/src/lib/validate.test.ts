@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { displayNameProblem, handleProblem, passwordProblem, relayUrlProblem } from './validate';
+
+describe('sign-up validation', () => {
+  it('accepts handles the relay accepts', () => {
+    expect(handleProblem('maya.lopez_1')).toBeNull();
+    expect(handleProblem('@Maya')).toBeNull();
+  });
+  it('explains bad handles', () => {
+    expect(handleProblem('')).toBe('Choose a handle.');
+    expect(handleProblem('ab')).toMatch(/3 to 24/);
+    expect(handleProblem('has space')).toMatch(/3 to 24/);
+  });
+  it('wants 8 characters of password', () => {
+    expect(passwordProblem('short')).toMatch(/8 characters/);
+    expect(passwordProblem('long enough')).toBeNull();
+  });
+  it('checks names and relay addresses', () => {
+    expect(displayNameProblem('  ')).not.toBeNull();
+    expect(displayNameProblem('Maya')).toBeNull();
+    expect(relayUrlProblem('http://127.0.0.1:7878')).toBeNull();
+    expect(relayUrlProblem('relay.example')).not.toBeNull();
+    expect(relayUrlProblem('ftp://relay.example')).toMatch(/http/);
+  });
+});

@@ -1,0 +1,32 @@
+// Inline validation for the sign-up form, mirroring the relay's rules so that
+// mistakes show before a round trip. The relay checks again and has the last word.
+
+export const HANDLE_RULE = '3 to 24 characters: letters a-z, digits, "." and "_"';
+
+export function handleProblem(handle: string): string | null {
+  const h = handle.trim().replace(/^@/, '').toLowerCase();
+  if (h.length === 0) return 'Choose a handle.';
+  if (!/^[a-z0-9._]{3,24}$/.test(h)) return `A handle is ${HANDLE_RULE}.`;
+  return null;
+}
+
+export function passwordProblem(password: string): string | null {
+  return Array.from(password).length < 8 ? 'Use at least 8 characters.' : null;
+}
+
+export function displayNameProblem(name: string): string | null {
+  const n = name.trim();
+  if (n.length === 0) return 'Say what people should call you.';
+  if (Array.from(n).length > 64) return 'Keep it to 64 characters.';
+  return null;
+}
+
+export function relayUrlProblem(url: string): string | null {
+  try {
+    const u = new URL(url.trim());
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'A relay address starts with http:// or https://.';
+    return null;
+  } catch {
+    return 'That is not an address, e.g. http://127.0.0.1:7878.';
+  }
+}
