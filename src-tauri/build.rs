@@ -8,9 +8,12 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "inbox_page",
+    "requests_page",
+    "accept_request",
     "conversation_page",
     "send_message",
     "mark_read",
+    "typing",
     "retry_message",
     "start_chat",
 ];

@@ -30,6 +30,11 @@ pub enum SyncNotice {
         message: String,
         error: CommandError,
     },
+    /// Our messages here were delivered or seen.
+    #[serde(rename_all = "camelCase")]
+    Receipt { conversation: String },
+    #[serde(rename_all = "camelCase")]
+    Typing { conversation: String, user: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
@@ -64,6 +69,13 @@ impl From<SyncEvent> for SyncNotice {
             SyncEvent::SendFailed { message, error } => Self::SendFailed {
                 message: message.to_string(),
                 error: CommandError::refused(error.message),
+            },
+            SyncEvent::Receipt { conversation } => Self::Receipt {
+                conversation: conversation.to_string(),
+            },
+            SyncEvent::Typing { conversation, user } => Self::Typing {
+                conversation: conversation.to_string(),
+                user: user.to_string(),
             },
         }
     }

@@ -46,9 +46,12 @@ pub fn run() {
             commands::account::sign_in,
             commands::account::sign_out,
             commands::inbox::inbox_page,
+            commands::inbox::requests_page,
+            commands::inbox::accept_request,
             commands::chat::conversation_page,
             commands::chat::send_message,
             commands::chat::mark_read,
+            commands::chat::typing,
             commands::chat::retry_message,
             commands::chat::start_chat,
         ])

@@ -32,6 +32,92 @@ async fn wait_for_text(app: &App, css: &str, text: &str) -> Result<()> {
     }
 }
 
+async fn sign_up_in_app(app: &App, relay: &Relay, handle: &str, name: &str) -> Result<()> {
+    type_into(app, "input[name=relay]", &relay.url()).await?;
+    type_into(app, "input[name=handle]", handle).await?;
+    type_into(app, "input[name=display-name]", name).await?;
+    type_into(app, "input[name=password]", "password123").await?;
+    app.find("[data-testid=sign-in-submit]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-empty]").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let mut maya = Device::sign_up(&relay.url(), dir.path(), "maya", "Maya Lopez").await?;
+    maya.go_online()?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let app = App::launch(&home, "ana").await?;
+    sign_up_in_app(&app, &relay, "ana", "Ana").await?;
+
+    let ana_id = candor_core::account::RelayClient::new(&relay.url())?
+        .lookup(&maya.token, "ana")
+        .await?
+        .id;
+    let chat = direct_conversation_id(maya.user.id, ana_id);
+    maya.with(|s| {
+        s.add_conversation(&NewConversation::Direct {
+            id: chat,
+            peer: Person {
+                id: ana_id,
+                handle: "ana".into(),
+                display_name: "Ana".into(),
+            },
+        })
+    })?;
+    maya.with(|s| {
+        s.compose(
+            chat,
+            Draft {
+                text: "Hi! Loved your video".into(),
+                card: None,
+            },
+            chrono::Duration::zero(),
+        )
+    })?;
+    maya.kick().await;
+
+    wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
+    assert!(
+        app.driver
+            .find_all(By::Css("[data-testid=inbox-row]"))
+            .await?
+            .is_empty(),
+        "not in Chats"
+    );
+    app.find("[data-testid=requests-tab]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=inbox-preview]", "Hi! Loved your video").await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    app.find("[data-testid=accept-request]").await?;
+    app.screenshot("message-request").await?;
+    app.find("[data-testid=accept-request]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=requests-tab]", "Requests").await?;
+    wait_for_text(&app, "[data-testid=inbox-title]", "Maya Lopez").await?;
+    assert!(
+        app.driver
+            .find_all(By::Css("[data-testid=accept-request]"))
+            .await?
+            .is_empty()
+    );
+
+    app.quit().await?;
+    maya.go_offline().await;
+    relay.stop().await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -99,7 +185,8 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
         },
     )
     .await?;
-    wait_for_text(&app, "[data-testid=message-status]", "Sent").await?;
+    // Bob's device has stored it, so it goes from Sent to Delivered.
+    wait_for_text(&app, "[data-testid=message-status]", "Delivered").await?;
 
     // Bob replies; Alice's window shows it, as text, and her inbox preview updates.
     bob.with(|s| {

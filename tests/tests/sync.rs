@@ -59,6 +59,14 @@ fn status(d: &Device, id: MessageId) -> DeliveryStatus {
     d.with(|s| s.message(id)).expect("message").status
 }
 
+/// The relay has it: sent, or already further along.
+fn sent(d: &Device, id: MessageId) -> bool {
+    matches!(
+        status(d, id),
+        DeliveryStatus::Sent | DeliveryStatus::Delivered | DeliveryStatus::Read
+    )
+}
+
 struct World {
     dir: tempfile::TempDir,
     relay: Option<Relay>,
@@ -98,13 +106,12 @@ async fn alice_writes_and_bob_receives() -> Result<()> {
         texts(&bob, chat) == ["hello bob"]
     })
     .await?;
-    eventually(WAIT, "alice's message is sent", || {
-        status(&alice, id) == DeliveryStatus::Sent
-    })
-    .await?;
-    let bob_row = &bob.with(|s| s.inbox_page(None, 10))?.items[0];
+    eventually(WAIT, "alice's message is sent", || sent(&alice, id)).await?;
+    // Alice is not Bob's contact: her first message waits in his Requests.
+    let bob_row = &bob.with(|s| s.requests_page(None, 10))?.items[0];
     assert_eq!(bob_row.title, "Alice");
     assert_eq!(bob_row.unread_count, 1);
+    assert!(bob.with(|s| s.inbox_page(None, 10))?.items.is_empty());
     assert!(
         alice.with(|s| s.outbox())?.is_empty(),
         "the job left the outbox"
@@ -179,10 +186,7 @@ async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns()
         texts(&bob, chat) == ["sent while the relay was down"]
     })
     .await?;
-    eventually(WAIT, "marked sent", || {
-        status(&alice, id) == DeliveryStatus::Sent
-    })
-    .await?;
+    eventually(WAIT, "marked sent", || sent(&alice, id)).await?;
     alice.go_offline().await;
     bob.go_offline().await;
     Ok(())
@@ -315,7 +319,7 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
         texts(&bob, chat) == ["I regret this"]
     })
     .await?;
-    eventually(WAIT, "sent", || status(&alice, id) == DeliveryStatus::Sent).await?;
+    eventually(WAIT, "sent", || sent(&alice, id)).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let before = proxy.sent().len();
@@ -368,5 +372,99 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
     engine.shutdown().await;
     alice.go_offline().await;
     bob.go_offline().await;
+    Ok(())
+}
+
+/// Delivered and seen travel back to the sender once Bob has accepted the chat
+/// (here by replying); a group of three gets every message in one order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_mark_messages_delivered_then_seen() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    alice.go_online()?;
+    bob.go_online()?;
+    let chat = open_chat(&alice, &bob);
+    write(&alice, chat, "first");
+    alice.kick().await;
+    eventually(WAIT, "bob has it", || texts(&bob, chat) == ["first"]).await?;
+    // For Bob it is a request until he accepts or replies.
+    assert!(bob.with(|s| s.inbox_page(None, 10))?.items.is_empty());
+    assert_eq!(bob.with(|s| s.requests_page(None, 10))?.items.len(), 1);
+    write(&bob, chat, "reply accepts");
+    bob.kick().await;
+    eventually(WAIT, "alice has the reply", || {
+        texts(&alice, chat).len() == 2
+    })
+    .await?;
+    eventually(WAIT, "the reply moved the chat to bob's inbox", || {
+        bob.with(|s| s.requests_page(None, 10))
+            .map(|p| p.items.is_empty())
+            .unwrap_or(false)
+            && bob
+                .with(|s| s.inbox_page(None, 10))
+                .map(|p| p.items.len() == 1)
+                .unwrap_or(false)
+    })
+    .await?;
+
+    let id = write(&alice, chat, "will be seen");
+    alice.kick().await;
+    eventually(WAIT, "delivered", || {
+        status(&alice, id) == DeliveryStatus::Delivered
+    })
+    .await?;
+    let seq = bob.with(|s| s.conversation_page(chat, None, 1))?.messages[0]
+        .seq
+        .expect("seq");
+    bob.with(|s| s.mark_read(chat, seq))?;
+    bob.engine.as_ref().expect("engine").read(chat, seq).await;
+    eventually(WAIT, "seen", || status(&alice, id) == DeliveryStatus::Read).await?;
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_of_three_sees_one_order() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    let mut carol = w.device("carol", "Carol").await?;
+    for d in [&mut alice, &mut bob, &mut carol] {
+        d.go_online()?;
+    }
+    let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
+    let group = relay
+        .create_group(
+            &alice.token,
+            "Weekend trip",
+            vec![bob.user.id, carol.user.id],
+        )
+        .await?;
+    eventually(WAIT, "everyone has the group", || {
+        [&alice, &bob, &carol]
+            .iter()
+            .all(|d| d.with(|s| s.conversation_page(group.id, None, 1)).is_ok())
+    })
+    .await?;
+    for (d, text) in [(&alice, "a1"), (&bob, "b1"), (&carol, "c1"), (&alice, "a2")] {
+        write(d, group.id, text);
+        d.kick().await;
+    }
+    eventually(WAIT, "all four everywhere", || {
+        [&alice, &bob, &carol]
+            .iter()
+            .all(|d| texts(d, group.id).len() == 4)
+    })
+    .await?;
+    let order = texts(&alice, group.id);
+    assert_eq!(texts(&bob, group.id), order);
+    assert_eq!(texts(&carol, group.id), order);
+    let title = &carol.with(|s| s.inbox_page(None, 10))?.items[0].title;
+    assert_eq!(title, "Weekend trip");
+    for d in [&mut alice, &mut bob, &mut carol] {
+        d.go_offline().await;
+    }
     Ok(())
 }

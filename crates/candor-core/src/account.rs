@@ -1,7 +1,11 @@
 //! Talking to a relay's HTTP API: sign up, sign in, sign out, find people. The
 //! relay's refusals come back as [`AccountError::Refused`] with its own message.
 
-use candor_protocol::api::{ApiError, Session, SignIn, SignUp, UserInfo};
+use candor_protocol::api::{
+    AccountSettings, ApiError, NewGroup, Session, SignIn, SignUp, UserInfo,
+};
+use candor_protocol::frames::ConversationInfo;
+use candor_protocol::{ConversationId, UserId};
 use url::Url;
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +110,74 @@ impl RelayClient {
         let path = format!("/v1/users/{}", handle.trim().trim_start_matches('@'));
         self.answer(self.http.get(self.url(&path)).bearer_auth(token))
             .await
+    }
+
+    /// Accepts a message request: the chat moves to the inbox on every device.
+    pub async fn accept(
+        &self,
+        token: &str,
+        conversation: ConversationId,
+    ) -> Result<(), AccountError> {
+        let path = format!("/v1/conversations/{conversation}/accept");
+        let resp = self
+            .send(self.http.post(self.url(&path)).bearer_auth(token))
+            .await?;
+        Self::check(resp).await.map(|_| ())
+    }
+
+    pub async fn create_group(
+        &self,
+        token: &str,
+        title: &str,
+        members: Vec<UserId>,
+    ) -> Result<ConversationInfo, AccountError> {
+        let body = NewGroup {
+            title: title.into(),
+            members,
+        };
+        self.answer(
+            self.http
+                .post(self.url("/v1/groups"))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// Blocks (or unblocks) a person's direct messages to you.
+    pub async fn set_blocked(
+        &self,
+        token: &str,
+        user: UserId,
+        blocked: bool,
+    ) -> Result<(), AccountError> {
+        let url = self.url(&format!("/v1/blocks/{user}"));
+        let req = if blocked {
+            self.http.put(url)
+        } else {
+            self.http.delete(url)
+        };
+        let resp = self.send(req.bearer_auth(token)).await?;
+        Self::check(resp).await.map(|_| ())
+    }
+
+    pub async fn settings(&self, token: &str) -> Result<AccountSettings, AccountError> {
+        self.answer(self.http.get(self.url("/v1/settings")).bearer_auth(token))
+            .await
+    }
+
+    pub async fn set_settings(
+        &self,
+        token: &str,
+        settings: &AccountSettings,
+    ) -> Result<AccountSettings, AccountError> {
+        self.answer(
+            self.http
+                .put(self.url("/v1/settings"))
+                .bearer_auth(token)
+                .json(settings),
+        )
+        .await
     }
 
     async fn answer<T: serde::de::DeserializeOwned>(

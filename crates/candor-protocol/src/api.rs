@@ -68,3 +68,34 @@ pub enum ErrorCode {
     /// The relay failed; the request may be retried.
     Internal,
 }
+
+/// `POST /v1/groups`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewGroup {
+    pub title: String,
+    /// The other members (the creator is added by the relay).
+    pub members: Vec<UserId>,
+}
+
+/// `POST /v1/groups/{id}/members`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMember {
+    pub user: UserId,
+}
+
+/// Who may start a conversation with you.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhoCanMessage {
+    /// Anyone; people who are not your contacts land in Requests.
+    #[default]
+    Everyone,
+    /// Only your contacts; others are refused.
+    Contacts,
+}
+
+/// `GET` and `PUT /v1/settings`
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub who_can_message: WhoCanMessage,
+}

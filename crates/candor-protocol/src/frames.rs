@@ -47,6 +47,20 @@ pub enum ClientFrame {
     CatchUp {
         after: u64,
     },
+    /// This device has stored the conversation's messages up to `seq`.
+    Delivered {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
+    /// The user has seen the conversation up to `seq`.
+    Read {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
+    /// The user is typing in the conversation now. Never stored.
+    Typing {
+        conversation_id: ConversationId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,6 +87,18 @@ pub enum RelayFrame {
     },
     /// Catch-up reached the live edge at `cursor`.
     CaughtUp { cursor: u64 },
+    /// How far another member has received and read a conversation.
+    Receipt {
+        conversation_id: ConversationId,
+        user_id: crate::UserId,
+        delivered_seq: i64,
+        read_seq: i64,
+    },
+    /// Another member is typing (live only).
+    Typing {
+        conversation_id: ConversationId,
+        user_id: crate::UserId,
+    },
     /// A refusal. `client_id` names the send it answers, if it answers one.
     Error {
         #[serde(flatten)]
@@ -88,6 +114,10 @@ pub struct ConversationInfo {
     pub kind: ConversationKind,
     pub title: Option<String>,
     pub members: Vec<UserInfo>,
+    /// For the account receiving this: the conversation is a message request from
+    /// someone who is not a contact, waiting to be accepted.
+    #[serde(default)]
+    pub request: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

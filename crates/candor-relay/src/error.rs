@@ -39,7 +39,10 @@ impl RelayError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::HandleTaken(_) => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Storage(StorageError::NotMember) => ErrorCode::Forbidden,
+            Self::Storage(
+                StorageError::NotMember | StorageError::Blocked | StorageError::NotAccepting,
+            ) => ErrorCode::Forbidden,
+            Self::Storage(StorageError::InvalidGroup(_)) => ErrorCode::Invalid,
             Self::Storage(StorageError::UnknownUser) => ErrorCode::NotFound,
             Self::Storage(StorageError::HandleTaken) => ErrorCode::Conflict,
             Self::Storage(_) | Self::Internal(_) => ErrorCode::Internal,

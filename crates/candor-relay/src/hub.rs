@@ -21,6 +21,11 @@ pub enum Live {
         cursor: u64,
         message: DeliveredMessage,
     },
+    Receipt(crate::storage::Receipt),
+    Typing {
+        conversation: candor_protocol::ConversationId,
+        user: UserId,
+    },
 }
 
 #[derive(Debug)]

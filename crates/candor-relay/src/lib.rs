@@ -10,6 +10,7 @@
 
 mod auth;
 mod config;
+mod conversations;
 mod error;
 mod http;
 mod hub;
@@ -21,7 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -91,6 +92,18 @@ pub fn router(state: RelayState) -> Router {
         .route("/v1/sessions", post(http::sign_in))
         .route("/v1/sessions/current", delete(http::sign_out))
         .route("/v1/users/{handle}", get(http::lookup_user))
+        .route("/v1/groups", post(conversations::create_group))
+        .route("/v1/groups/{id}/members", post(conversations::add_member))
+        .route("/v1/groups/{id}/members/me", delete(conversations::leave))
+        .route("/v1/conversations/{id}/accept", post(conversations::accept))
+        .route(
+            "/v1/settings",
+            get(conversations::get_settings).put(conversations::put_settings),
+        )
+        .route(
+            "/v1/blocks/{user}",
+            put(conversations::block).delete(conversations::unblock),
+        )
         .route("/v1/ws", get(ws::upgrade))
         .with_state(state)
 }

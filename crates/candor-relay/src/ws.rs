@@ -207,7 +207,62 @@ impl Connection {
                 self.send_message(new).await
             }
             ClientFrame::CatchUp { after } => self.catch_up(after).await,
+            ClientFrame::Delivered {
+                conversation_id,
+                seq,
+            } => self.receipt(conversation_id, Some(seq), None).await,
+            ClientFrame::Read {
+                conversation_id,
+                seq,
+            } => self.receipt(conversation_id, None, Some(seq)).await,
+            ClientFrame::Typing { conversation_id } => self.typing(conversation_id).await,
         }
+    }
+
+    /// Records a receipt and tells the other members.
+    async fn receipt(
+        &mut self,
+        conversation: candor_protocol::ConversationId,
+        delivered: Option<i64>,
+        read: Option<i64>,
+    ) -> Flow {
+        let user = self.user.id;
+        let storage = self.state.storage();
+        match blocking(move || Ok(storage.record_receipt(user, conversation, delivered, read)?))
+            .await
+        {
+            Ok((receipt, others)) => {
+                self.state
+                    .inner
+                    .hub
+                    .publish(&others, &Live::Receipt(receipt));
+            }
+            Err(e) => {
+                let api = e.to_api();
+                self.error(api.code, &api.message, None).await;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Passes a typing indicator to the other members, live only: nothing is stored.
+    async fn typing(&mut self, conversation: candor_protocol::ConversationId) -> Flow {
+        let user = self.user.id;
+        let storage = self.state.storage();
+        match blocking(move || Ok(storage.members_if_member(user, conversation)?)).await {
+            Ok(members) => {
+                let others: Vec<_> = members.into_iter().filter(|m| *m != user).collect();
+                self.state
+                    .inner
+                    .hub
+                    .publish(&others, &Live::Typing { conversation, user });
+            }
+            Err(e) => {
+                let api = e.to_api();
+                self.error(api.code, &api.message, None).await;
+            }
+        }
+        Flow::Continue
     }
 
     async fn send_message(&mut self, new: NewMessage) -> Flow {
@@ -216,15 +271,37 @@ impl Connection {
         let stored = {
             let _order = state.inner.send_lock.lock().await;
             let storage = state.storage();
-            let result = blocking(move || Ok(storage.store_message(new)?)).await;
-            if let Ok(stored) = &result
+            let result = blocking(move || {
+                let stored = storage.store_message(new)?;
+                // A new conversation is announced to each member as they see it.
+                // A reply that accepted a request changes how the sender sees it.
+                let mut views = Vec::new();
+                if stored.accepted && !stored.created {
+                    let sender = stored.message.sender_id;
+                    views.push((
+                        sender,
+                        storage.conversation_for(stored.message.conversation_id, sender)?,
+                    ));
+                }
+                if stored.created {
+                    for member in &stored.members {
+                        views.push((
+                            *member,
+                            storage.conversation_for(stored.message.conversation_id, *member)?,
+                        ));
+                    }
+                }
+                Ok((stored, views))
+            })
+            .await;
+            if let Ok((stored, views)) = &result
                 && !stored.duplicate
             {
-                if let Some(info) = &stored.created {
+                for (member, info) in views {
                     state
                         .inner
                         .hub
-                        .publish(&stored.members, &Live::Conversation(info.clone()));
+                        .publish(&[*member], &Live::Conversation(info.clone()));
                 }
                 let live = Live::Message {
                     cursor: stored.cursor,
@@ -232,7 +309,7 @@ impl Connection {
                 };
                 state.inner.hub.publish(&stored.members, &live);
             }
-            result
+            result.map(|(stored, _)| stored)
         };
         match stored {
             Ok(stored) => {
@@ -300,6 +377,14 @@ impl Connection {
                 break;
             }
         }
+        let storage = self.state.storage();
+        if let Ok(receipts) = blocking(move || Ok(storage.receipts_for(user)?)).await {
+            for r in receipts {
+                if !self.send(&receipt_frame(r)).await {
+                    return Flow::Close;
+                }
+            }
+        }
         self.delivered = Some(cursor);
         if self.send(&RelayFrame::CaughtUp { cursor }).await {
             Flow::Continue
@@ -322,6 +407,11 @@ impl Connection {
                 self.delivered = Some(cursor);
                 RelayFrame::Message { cursor, message }
             }
+            Live::Receipt(r) => receipt_frame(r),
+            Live::Typing { conversation, user } => RelayFrame::Typing {
+                conversation_id: conversation,
+                user_id: user,
+            },
         };
         if self.send(&frame).await {
             Flow::Continue
@@ -350,5 +440,14 @@ impl Connection {
                 false
             }
         }
+    }
+}
+
+fn receipt_frame(r: crate::storage::Receipt) -> RelayFrame {
+    RelayFrame::Receipt {
+        conversation_id: r.conversation,
+        user_id: r.user,
+        delivered_seq: r.delivered_seq,
+        read_seq: r.read_seq,
     }
 }

@@ -43,7 +43,23 @@ pub async fn mark_read(
 ) -> Result<(), CommandError> {
     state
         .with_store(move |s| s.mark_read(conversation, seq))
-        .await
+        .await?;
+    if let Some(session) = state.session.lock().await.as_ref() {
+        session.engine.read(conversation, seq).await;
+    }
+    Ok(())
+}
+
+/// The user is typing in the chat: the other members see an indicator.
+#[tauri::command]
+pub async fn typing(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<(), CommandError> {
+    if let Some(session) = state.session.lock().await.as_ref() {
+        session.engine.typing(conversation).await;
+    }
+    Ok(())
 }
 
 /// Sends a failed message again.

@@ -1,5 +1,6 @@
 //! The inbox list.
 
+use candor_core::protocol::ConversationId;
 use candor_core::{InboxCursor, InboxPage};
 use tauri::State;
 
@@ -13,5 +14,38 @@ pub async fn inbox_page(
 ) -> Result<InboxPage, CommandError> {
     state
         .with_store(move |s| s.inbox_page(after.as_ref(), limit))
+        .await
+}
+
+/// Chats started by people who are not contacts, waiting to be accepted.
+#[tauri::command]
+pub async fn requests_page(
+    state: State<'_, AppState>,
+    after: Option<InboxCursor>,
+    limit: u32,
+) -> Result<InboxPage, CommandError> {
+    state
+        .with_store(move |s| s.requests_page(after.as_ref(), limit))
+        .await
+}
+
+/// Accepts a request: the relay moves it to the inbox on every device of yours,
+/// makes its sender a contact and lets them see your read receipts.
+#[tauri::command]
+pub async fn accept_request(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<(), CommandError> {
+    let (relay, token) = {
+        let session = state.session.lock().await;
+        let s = session.as_ref().ok_or_else(|| CommandError {
+            code: crate::ErrorCode::NotSignedIn,
+            message: "sign in to accept requests".into(),
+        })?;
+        (s.relay.clone(), s.token.clone())
+    };
+    relay.accept(&token, conversation).await?;
+    state
+        .with_store(move |s| s.set_request(conversation, false))
         .await
 }

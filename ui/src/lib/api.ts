@@ -39,6 +39,9 @@ export const api = {
   appInfo: () => invoke<AppInfo>('app_info'),
   inboxPage: (after: InboxCursor | null, limit = INBOX_PAGE_SIZE) =>
     invoke<InboxPage>('inbox_page', { after, limit }),
+  requestsPage: (after: InboxCursor | null, limit = INBOX_PAGE_SIZE) =>
+    invoke<InboxPage>('requests_page', { after, limit }),
+  acceptRequest: (conversation: ConversationId) => invoke<void>('accept_request', { conversation }),
   conversationPage: (conversation: ConversationId, before: MessageCursor | null, limit = MESSAGE_PAGE_SIZE) =>
     invoke<MessagePage>('conversation_page', { conversation, before, limit }),
   signUp: (relayUrl: string, handle: string, displayName: string, password: string) =>
@@ -49,6 +52,7 @@ export const api = {
   sendMessage: (conversation: ConversationId, text: string) =>
     invoke<Message>('send_message', { conversation, text }),
   markRead: (conversation: ConversationId, seq: number) => invoke<void>('mark_read', { conversation, seq }),
+  typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
   startChat: (handle: string) => invoke<ConversationId>('start_chat', { handle }),
   /** Calls `handler` for every notice from the sync engine. */

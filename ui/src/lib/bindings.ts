@@ -98,4 +98,4 @@ export type SyncNotice = { "kind": "connection", state: ConnectionNotice,
 /**
  * Why the connection is down, for a banner.
  */
-reason: string | null, } | { "kind": "messages", conversations: Array<string>, } | { "kind": "sent", message: string, } | { "kind": "sendFailed", message: string, error: CommandError, };
+reason: string | null, } | { "kind": "messages", conversations: Array<string>, } | { "kind": "sent", message: string, } | { "kind": "sendFailed", message: string, error: CommandError, } | { "kind": "receipt", conversation: string, } | { "kind": "typing", conversation: string, user: string, };

@@ -1,8 +1,17 @@
-// The inbox list as reactive state: pages fetched by keyset cursor and appended.
+// The inbox and Requests lists as reactive state: pages fetched by keyset cursor
+// and appended.
 import { api, errorMessage } from './api';
-import type { InboxCursor, InboxItem } from './bindings';
+import type { InboxCursor, InboxItem, InboxPage } from './bindings';
 
-class InboxState {
+type Fetch = (after: InboxCursor | null) => Promise<InboxPage>;
+
+class ListState {
+  private readonly fetch: Fetch;
+
+  constructor(fetch: Fetch) {
+    this.fetch = fetch;
+  }
+
   items = $state<InboxItem[]>([]);
   next = $state<InboxCursor | null>(null);
   loading = $state(false);
@@ -22,7 +31,7 @@ class InboxState {
     this.loading = true;
     this.error = null;
     try {
-      const page = await api.inboxPage(after);
+      const page = await this.fetch(after);
       this.items = replace ? page.items : [...this.items, ...page.items];
       this.next = page.next;
       this.loaded = true;
@@ -34,4 +43,5 @@ class InboxState {
   }
 }
 
-export const inbox = new InboxState();
+export const inbox = new ListState((after) => api.inboxPage(after));
+export const requests = new ListState((after) => api.requestsPage(after));

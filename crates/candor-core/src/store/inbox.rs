@@ -14,9 +14,28 @@ const INBOX_COLUMNS: &str = "c.id, c.kind, coalesce(c.title, p.display_name, p.h
     c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count";
 
 impl Store {
-    /// One page of the inbox, `limit` rows at most, continuing after `after`.
+    /// One page of the inbox (accepted chats), `limit` rows at most, continuing
+    /// after `after`.
     pub fn inbox_page(
         &self,
+        after: Option<&InboxCursor>,
+        limit: u32,
+    ) -> Result<InboxPage, CoreError> {
+        self.list_page(false, after, limit)
+    }
+
+    /// One page of Requests: chats started by people who are not contacts.
+    pub fn requests_page(
+        &self,
+        after: Option<&InboxCursor>,
+        limit: u32,
+    ) -> Result<InboxPage, CoreError> {
+        self.list_page(true, after, limit)
+    }
+
+    fn list_page(
+        &self,
+        requests: bool,
         after: Option<&InboxCursor>,
         limit: u32,
     ) -> Result<InboxPage, CoreError> {
@@ -27,7 +46,7 @@ impl Store {
              FROM conversations c INDEXED BY conversations_inbox
              LEFT JOIN messages m ON m.id = c.last_message_id
              LEFT JOIN users p ON p.id = c.peer_id
-             WHERE c.hidden_at IS NULL {}
+             WHERE c.hidden_at IS NULL AND c.request = ? {}
              ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC
              LIMIT ?",
             if after.is_some() {
@@ -60,12 +79,18 @@ impl Store {
         let mut items = match after {
             Some(c) => stmt
                 .query_map(
-                    params![c.pinned, c.last_activity_ms, c.id.to_string(), fetch],
+                    params![
+                        requests,
+                        c.pinned,
+                        c.last_activity_ms,
+                        c.id.to_string(),
+                        fetch
+                    ],
                     map,
                 )?
                 .collect::<Result<Vec<_>, _>>()?,
             None => stmt
-                .query_map(params![fetch], map)?
+                .query_map(params![requests, fetch], map)?
                 .collect::<Result<Vec<_>, _>>()?,
         };
         let next = if items.len() > limit as usize {
@@ -81,12 +106,29 @@ impl Store {
         Ok(InboxPage { items, next })
     }
 
-    /// Unread, visible messages across the inbox (hidden chats and hidden messages
-    /// never count).
+    /// Marks a conversation as a request (true) or an accepted chat (false), as
+    /// the relay says.
+    pub fn set_request(
+        &mut self,
+        conversation: ConversationId,
+        request: bool,
+    ) -> Result<(), CoreError> {
+        let changed = self.conn.execute(
+            "UPDATE conversations SET request = ?2 WHERE id = ?1",
+            params![conversation.to_string(), request],
+        )?;
+        if changed == 0 {
+            return Err(CoreError::UnknownConversation(conversation));
+        }
+        Ok(())
+    }
+
+    /// Unread, visible messages across the inbox (hidden chats, hidden messages
+    /// and requests never count).
     pub fn unread_summary(&self) -> Result<UnreadSummary, CoreError> {
         Ok(self.conn.query_row(
             "SELECT count(*) FILTER (WHERE unread_count > 0), coalesce(sum(unread_count), 0)
-             FROM conversations WHERE hidden_at IS NULL",
+             FROM conversations WHERE hidden_at IS NULL AND request = 0",
             [],
             |r| {
                 Ok(UnreadSummary {

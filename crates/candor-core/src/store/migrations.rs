@@ -10,7 +10,10 @@ pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("schema_v1.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("schema_v1.sql")),
+    M::up(include_str!("schema_v2.sql")),
+];
 
 /// The schema this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -83,6 +86,46 @@ mod tests {
                 []
             )
             .is_err()
+        );
+    }
+
+    /// Migration 2 adds message requests: chats stored under schema 1 keep their
+    /// rows, hides and summaries, and are plain chats (not requests).
+    #[test]
+    fn migration_2_keeps_conversations_and_marks_none_as_requests() {
+        let mut conn = at_version(1);
+        conn.execute_batch(
+            "INSERT INTO users VALUES ('u1', 'maya', 'Maya');
+             INSERT INTO conversations (id, kind, title, peer_id, created_at, last_activity_at, unread_count, hidden_at)
+                 VALUES ('c1', 'direct', NULL, 'u1', 1, 5, 1, NULL), ('c2', 'group', 'Trip', NULL, 1, 3, 0, 9);
+             INSERT INTO messages (id, conversation_id, seq, position, sender_id, body, created_at, status, hidden_at, hidden_with)
+                 VALUES ('m1', 'c1', 1, 1, 'u1', 'hi', 5, 'received', NULL, NULL),
+                        ('m2', 'c2', 1, 1, 'u1', 'gone', 3, 'received', 9, 'conversation');",
+        )
+        .expect("rows fit schema 1");
+        migrations().to_version(&mut conn, 2).expect("to 2");
+        let rows: Vec<(String, i64, i64, Option<i64>)> = conn
+            .prepare("SELECT id, request, unread_count, hidden_at FROM conversations ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [("c1".into(), 0, 1, None), ("c2".into(), 0, 0, Some(9))]
+        );
+        let hidden: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE hidden_at IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(hidden, 1, "hides survive the migration");
+        assert!(
+            conn.execute("UPDATE conversations SET request = 2 WHERE id = 'c1'", [])
+                .is_err()
         );
     }
 

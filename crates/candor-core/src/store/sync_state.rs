@@ -154,6 +154,31 @@ impl Store {
         Ok(())
     }
 
+    /// Another member has received (and read) the conversation through these seqs:
+    /// our messages up to them are delivered (and seen). Statuses never go back.
+    pub fn apply_receipt(
+        &mut self,
+        conversation: ConversationId,
+        delivered_seq: i64,
+        read_seq: i64,
+    ) -> Result<(), CoreError> {
+        let me = self.me()?.to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE messages SET status = 'read'
+             WHERE conversation_id = ?1 AND sender_id = ?2 AND seq <= ?3
+               AND status IN ('sent', 'delivered')",
+            params![conversation.to_string(), me, read_seq],
+        )?;
+        tx.execute(
+            "UPDATE messages SET status = 'delivered'
+             WHERE conversation_id = ?1 AND sender_id = ?2 AND seq <= ?3 AND status = 'sent'",
+            params![conversation.to_string(), me, delivered_seq.max(read_seq)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Where catch-up resumes: the relay's stream position last applied.
     pub fn sync_cursor(&self) -> Result<u64, CoreError> {
         let v: Option<i64> = self

@@ -57,12 +57,30 @@ pub enum SyncEvent {
         message: MessageId,
         error: ApiError,
     },
+    /// Our messages in this conversation were delivered or seen.
+    Receipt {
+        conversation: ConversationId,
+    },
+    /// Someone is typing in this conversation (live only).
+    Typing {
+        conversation: ConversationId,
+        user: candor_protocol::UserId,
+    },
 }
 
 #[derive(Debug)]
 enum Command {
     /// The outbox changed: look for due sends now.
     OutboxChanged,
+    /// The user has seen the conversation through `seq`: tell the relay.
+    Read {
+        conversation: ConversationId,
+        seq: i64,
+    },
+    /// The user is typing: tell the relay (if connected; never queued).
+    Typing {
+        conversation: ConversationId,
+    },
     Shutdown,
 }
 
@@ -101,6 +119,19 @@ impl SyncHandle {
     /// Tells the engine the outbox has something new.
     pub async fn outbox_changed(&self) {
         let _ = self.commands.send(Command::OutboxChanged).await;
+    }
+
+    /// Tells the other members the user has seen the conversation through `seq`.
+    pub async fn read(&self, conversation: ConversationId, seq: i64) {
+        let _ = self
+            .commands
+            .send(Command::Read { conversation, seq })
+            .await;
+    }
+
+    /// Tells the other members the user is typing, if connected.
+    pub async fn typing(&self, conversation: ConversationId) {
+        let _ = self.commands.try_send(Command::Typing { conversation });
     }
 
     /// Closes the connection and waits for the task to end.

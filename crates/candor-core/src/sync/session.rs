@@ -79,7 +79,9 @@ impl Engine {
                     _ = &mut wake => break,
                     cmd = self.commands.recv() => match cmd {
                         None | Some(Command::Shutdown) => return,
-                        Some(Command::OutboxChanged) => {}
+                        // Offline: the outbox is read on reconnect; reads and typing
+                        // are live signals and are dropped.
+                        Some(_) => {}
                     },
                 }
             }
@@ -157,6 +159,18 @@ impl Engine {
                             return End::Lost(e);
                         }
                     }
+                    Some(Command::Read { conversation, seq }) => {
+                        let frame = ClientFrame::Read { conversation_id: conversation, seq };
+                        if let Err(e) = send(&mut socket, &frame).await {
+                            return End::Lost(e);
+                        }
+                    }
+                    Some(Command::Typing { conversation }) => {
+                        let frame = ClientFrame::Typing { conversation_id: conversation };
+                        if let Err(e) = send(&mut socket, &frame).await {
+                            return End::Lost(e);
+                        }
+                    }
                 },
                 frame = next_frame(&mut socket) => {
                     let mut frames = match frame {
@@ -173,8 +187,16 @@ impl Engine {
                             None => break,
                         }
                     }
-                    if let Err(end) = self.frames(frames, &mut in_flight).await {
-                        return end;
+                    let delivered = match self.frames(frames, &mut in_flight).await {
+                        Ok(d) => d,
+                        Err(end) => return end,
+                    };
+                    // Tell the senders their messages arrived here.
+                    for (conversation, seq) in delivered {
+                        let frame = ClientFrame::Delivered { conversation_id: conversation, seq };
+                        if let Err(e) = send(&mut socket, &frame).await {
+                            return End::Lost(e);
+                        }
                     }
                     if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
                         return End::Lost(e);
@@ -214,22 +236,29 @@ impl Engine {
     }
 
     /// Applies a run of frames: messages in one transaction, in stream order.
+    /// Returns, per conversation, the highest seq now stored (for receipts).
     async fn frames(
         &self,
         frames: Vec<RelayFrame>,
         in_flight: &mut HashMap<ConversationId, MessageId>,
-    ) -> Result<(), End> {
+    ) -> Result<HashMap<ConversationId, i64>, End> {
+        let mut delivered = HashMap::new();
         let mut messages: Vec<(u64, DeliveredMessage)> = Vec::new();
         for frame in frames {
             match frame {
-                RelayFrame::Message { cursor, message } => messages.push((cursor, message)),
+                RelayFrame::Message { cursor, message } => {
+                    let seq = delivered.entry(message.conversation_id).or_insert(0);
+                    *seq = (*seq).max(message.seq);
+                    messages.push((cursor, message));
+                }
                 other => {
                     self.apply_messages(std::mem::take(&mut messages)).await?;
                     self.other_frame(other, in_flight).await?;
                 }
             }
         }
-        self.apply_messages(messages).await
+        self.apply_messages(messages).await?;
+        Ok(delivered)
     }
 
     async fn apply_messages(&self, batch: Vec<(u64, DeliveredMessage)>) -> Result<(), End> {
@@ -262,11 +291,42 @@ impl Engine {
             RelayFrame::Conversation(info) => {
                 with_store(&self.store, move |s| {
                     let me = s.profile()?.map(|p| p.user_id);
-                    s.add_conversation(&new_conversation(info, me))
+                    let (id, request) = (info.id, info.request);
+                    s.add_conversation(&new_conversation(info, me))?;
+                    s.set_request(id, request)
                 })
                 .await
                 .map_err(store_lost)?;
             }
+            RelayFrame::Receipt {
+                conversation_id,
+                user_id,
+                delivered_seq,
+                read_seq,
+            } => {
+                let mine = with_store(&self.store, move |s| {
+                    let me = s.profile()?.map(|p| p.user_id);
+                    if me == Some(user_id) {
+                        return Ok(false);
+                    }
+                    s.apply_receipt(conversation_id, delivered_seq, read_seq)?;
+                    Ok(true)
+                })
+                .await
+                .map_err(store_lost)?;
+                if mine {
+                    self.emit(SyncEvent::Receipt {
+                        conversation: conversation_id,
+                    });
+                }
+            }
+            RelayFrame::Typing {
+                conversation_id,
+                user_id,
+            } => self.emit(SyncEvent::Typing {
+                conversation: conversation_id,
+                user: user_id,
+            }),
             RelayFrame::CaughtUp { cursor } => {
                 with_store(&self.store, move |s| s.set_sync_cursor(cursor))
                     .await

@@ -7,9 +7,11 @@ mod sqlite;
 
 use chrono::{DateTime, Utc};
 
-use candor_protocol::api::UserInfo;
+use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::{ConversationInfo, Recipient};
-use candor_protocol::{DeliveredMessage, MessageId, MessageText, UserId, VideoCard};
+use candor_protocol::{
+    ConversationId, DeliveredMessage, MessageId, MessageText, UserId, VideoCard,
+};
 
 pub use sqlite::SqliteStorage;
 
@@ -21,6 +23,12 @@ pub enum StorageError {
     UnknownUser,
     #[error("you are not a member of that conversation")]
     NotMember,
+    #[error("you can't message this person")]
+    Blocked,
+    #[error("this person only accepts messages from their contacts")]
+    NotAccepting,
+    #[error("{0}")]
+    InvalidGroup(String),
     #[error("cannot open the relay's data directory {path}: {reason}")]
     Open { path: String, reason: String },
     #[error("database error: {0}")]
@@ -49,8 +57,10 @@ pub struct Stored {
     pub cursor: u64,
     /// True when this client id had been stored before: nothing new was written.
     pub duplicate: bool,
-    /// The conversation, when this message created it.
-    pub created: Option<ConversationInfo>,
+    /// True when this message created the conversation.
+    pub created: bool,
+    /// True when this message, a reply, accepted a request from the others.
+    pub accepted: bool,
     /// Everyone who receives it, the sender included.
     pub members: Vec<UserId>,
 }
@@ -89,8 +99,75 @@ pub trait Storage: Send + Sync + 'static {
     /// conversation is created on the first message.
     fn store_message(&self, message: NewMessage) -> Result<Stored, StorageError>;
 
-    /// Every conversation `user` is a member of.
+    /// Every conversation `user` is a member of, as `user` sees it.
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError>;
+
+    /// One conversation as `viewer` sees it (its request flag is the viewer's).
+    fn conversation_for(
+        &self,
+        conversation: ConversationId,
+        viewer: UserId,
+    ) -> Result<ConversationInfo, StorageError>;
+
+    /// Creates a group of `creator` and `members`; returns its members' ids.
+    fn create_group(
+        &self,
+        creator: UserId,
+        title: &str,
+        members: &[UserId],
+        at: DateTime<Utc>,
+    ) -> Result<(ConversationId, Vec<UserId>), StorageError>;
+
+    /// `actor` (a member) adds `user` to a group; returns the members' ids.
+    fn add_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, StorageError>;
+
+    /// `user` leaves a group; returns the remaining members' ids.
+    fn leave(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, StorageError>;
+
+    /// `user` accepts a request: the conversation moves to the inbox and its other
+    /// members become contacts.
+    fn accept(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+
+    fn settings(&self, user: UserId) -> Result<AccountSettings, StorageError>;
+    fn set_settings(&self, user: UserId, settings: &AccountSettings) -> Result<(), StorageError>;
+
+    fn block(&self, user: UserId, blocked: UserId, at: DateTime<Utc>) -> Result<(), StorageError>;
+    fn unblock(&self, user: UserId, blocked: UserId) -> Result<(), StorageError>;
+
+    /// Records how far `user` has received and read a conversation (never moving
+    /// back) and returns the receipt as others may see it, with the other members.
+    fn record_receipt(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        delivered: Option<i64>,
+        read: Option<i64>,
+    ) -> Result<(Receipt, Vec<UserId>), StorageError>;
+
+    /// The receipts of the other members of `user`'s conversations.
+    fn receipts_for(&self, user: UserId) -> Result<Vec<Receipt>, StorageError>;
+
+    /// The members of a conversation `user` belongs to (NotMember otherwise).
+    fn members_if_member(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, StorageError>;
 
     /// Messages for `user` after `cursor`, oldest first, at most `limit`.
     fn stream_after(
@@ -99,4 +176,14 @@ pub trait Storage: Send + Sync + 'static {
         cursor: u64,
         limit: u32,
     ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError>;
+}
+
+/// How far one member has received and read a conversation, as others may see it:
+/// while the conversation is a request for that member, reads are not shared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub conversation: ConversationId,
+    pub user: UserId,
+    pub delivered_seq: i64,
+    pub read_seq: i64,
 }

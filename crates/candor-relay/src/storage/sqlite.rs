@@ -5,11 +5,12 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
 
-use candor_protocol::api::UserInfo;
+use candor_protocol::MAX_GROUP_MEMBERS;
+use candor_protocol::api::{AccountSettings, UserInfo, WhoCanMessage};
 use candor_protocol::frames::{
     ConversationInfo, ConversationKind, Recipient, direct_conversation_id,
 };
@@ -17,9 +18,12 @@ use candor_protocol::{
     ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
 };
 
-use super::{NewMessage, Storage, StorageError, Stored};
+use super::{NewMessage, Receipt, Storage, StorageError, Stored};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("schema_v1.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("schema_v1.sql")),
+    M::up(include_str!("schema_v2.sql")),
+];
 
 #[derive(Debug)]
 pub struct SqliteStorage {
@@ -104,6 +108,7 @@ const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversatio
 fn conversation_info(
     conn: &Connection,
     id: ConversationId,
+    viewer: UserId,
 ) -> Result<Option<ConversationInfo>, StorageError> {
     let Some((kind, title)) = conn
         .prepare_cached("SELECT kind, title FROM conversations WHERE id = ?1")?
@@ -121,6 +126,11 @@ fn conversation_info(
         )?
         .query_map([id.to_string()], user_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
+    let request = conn
+        .prepare_cached(
+            "SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2 AND state = 'request'",
+        )?
+        .exists([id.to_string(), viewer.to_string()])?;
     Ok(Some(ConversationInfo {
         id,
         kind: if kind == "group" {
@@ -130,10 +140,49 @@ fn conversation_info(
         },
         title,
         members,
+        request,
     }))
 }
 
-fn member_ids(tx: &Transaction<'_>, id: ConversationId) -> Result<Vec<UserId>, StorageError> {
+fn is_contact(conn: &Connection, user: UserId, other: UserId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM contacts WHERE user_id = ?1 AND contact_id = ?2")?
+        .exists([user.to_string(), other.to_string()])
+}
+
+fn add_contact(conn: &Connection, user: UserId, other: UserId, at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO contacts (user_id, contact_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![user.to_string(), other.to_string(), at])?;
+    Ok(())
+}
+
+fn user_exists(conn: &Connection, user: UserId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
+        .exists([user.to_string()])
+}
+
+fn is_member(
+    conn: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2")?
+        .exists([conversation.to_string(), user.to_string()])
+}
+
+/// A member's receipt as others may see it.
+fn receipt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Receipt> {
+    let state: String = r.get(4)?;
+    Ok(Receipt {
+        conversation: ConversationId(uuid_col(r, 0)?),
+        user: UserId(uuid_col(r, 1)?),
+        delivered_seq: r.get(2)?,
+        read_seq: if state == "request" { 0 } else { r.get(3)? },
+    })
+}
+
+fn member_ids(tx: &Connection, id: ConversationId) -> Result<Vec<UserId>, StorageError> {
     let ids = tx
         .prepare_cached("SELECT user_id FROM members WHERE conversation_id = ?1")?
         .query_map([id.to_string()], |r| uuid_col(r, 0).map(UserId))?
@@ -249,39 +298,67 @@ impl Storage for SqliteStorage {
                 message,
                 cursor,
                 duplicate: true,
-                created: None,
+                created: false,
+                accepted: false,
                 members,
             });
         }
 
         let mut created = false;
+        let at = ms(m.at);
         let conversation = match m.to {
-            Recipient::Conversation { id } => id,
+            Recipient::Conversation { id } => {
+                // A direct conversation named by id follows the same rules.
+                if let Some(peer) = direct_peer(&tx, id, m.sender)? {
+                    check_direct(&tx, m.sender, peer)?;
+                }
+                id
+            }
             Recipient::Direct { user } => {
-                let exists = tx
-                    .prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
-                    .exists([user.to_string()])?;
-                if !exists || user == m.sender {
+                if user == m.sender || !user_exists(&tx, user)? {
                     return Err(StorageError::UnknownUser);
                 }
+                check_direct(&tx, m.sender, user)?;
                 let id = direct_conversation_id(m.sender, user);
                 let inserted = tx.execute(
                     "INSERT INTO conversations (id, kind, created_at) VALUES (?1, 'direct', ?2)
                      ON CONFLICT (id) DO NOTHING",
-                    params![id.to_string(), ms(m.at)],
+                    params![id.to_string(), at],
                 )?;
                 if inserted == 1 {
                     created = true;
-                    for member in [m.sender, user] {
-                        tx.execute(
-                            "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
-                            params![id.to_string(), member.to_string(), ms(m.at)],
-                        )?;
-                    }
+                    // Whoever starts the chat counts the other as a contact; for the
+                    // other it is a request unless the starter is their contact.
+                    add_contact(&tx, m.sender, user, at)?;
+                    let state = if is_contact(&tx, user, m.sender)? {
+                        "accepted"
+                    } else {
+                        "request"
+                    };
+                    tx.execute(
+                        "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, 'accepted')",
+                        params![id.to_string(), m.sender.to_string(), at],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, ?4)",
+                        params![id.to_string(), user.to_string(), at, state],
+                    )?;
                 }
                 id
             }
         };
+        // Replying to a request accepts it.
+        let accepted = tx.execute(
+            "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2 AND state = 'request'",
+            params![conversation.to_string(), m.sender.to_string()],
+        )?;
+        if accepted == 1 {
+            for other in member_ids(&tx, conversation)? {
+                if other != m.sender {
+                    add_contact(&tx, m.sender, other, at)?;
+                }
+            }
+        }
         let is_member = tx
             .prepare_cached("SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2")?
             .exists([conversation.to_string(), m.sender.to_string()])?;
@@ -319,11 +396,6 @@ impl Storage for SqliteStorage {
         )?;
         let cursor = tx.last_insert_rowid() as u64;
         let members = member_ids(&tx, conversation)?;
-        let created = if created {
-            conversation_info(&tx, conversation)?
-        } else {
-            None
-        };
         tx.commit()?;
         Ok(Stored {
             message: DeliveredMessage {
@@ -339,6 +411,7 @@ impl Storage for SqliteStorage {
             cursor,
             duplicate: false,
             created,
+            accepted: accepted == 1,
             members,
         })
     }
@@ -351,11 +424,273 @@ impl Storage for SqliteStorage {
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(info) = conversation_info(&conn, id)? {
+            if let Some(info) = conversation_info(&conn, id, user)? {
                 out.push(info);
             }
         }
         Ok(out)
+    }
+
+    fn conversation_for(
+        &self,
+        conversation: ConversationId,
+        viewer: UserId,
+    ) -> Result<ConversationInfo, StorageError> {
+        let conn = self.conn();
+        if !is_member(&conn, viewer, conversation)? {
+            return Err(StorageError::NotMember);
+        }
+        conversation_info(&conn, conversation, viewer)?.ok_or(StorageError::NotMember)
+    }
+
+    fn create_group(
+        &self,
+        creator: UserId,
+        title: &str,
+        members: &[UserId],
+        at: DateTime<Utc>,
+    ) -> Result<(ConversationId, Vec<UserId>), StorageError> {
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 64 {
+            return Err(StorageError::InvalidGroup(
+                "a group needs a title of 1 to 64 characters".into(),
+            ));
+        }
+        let mut all = vec![creator];
+        for m in members {
+            if !all.contains(m) {
+                all.push(*m);
+            }
+        }
+        if all.len() < 2 || all.len() > MAX_GROUP_MEMBERS {
+            return Err(StorageError::InvalidGroup(format!(
+                "a group has 2 to {MAX_GROUP_MEMBERS} members, you included"
+            )));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for m in &all {
+            if !user_exists(&tx, *m)? {
+                return Err(StorageError::UnknownUser);
+            }
+        }
+        let id = ConversationId::new();
+        tx.execute(
+            "INSERT INTO conversations (id, kind, title, created_at) VALUES (?1, 'group', ?2, ?3)",
+            params![id.to_string(), title, ms(at)],
+        )?;
+        for m in &all {
+            tx.execute(
+                "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
+                params![id.to_string(), m.to_string(), ms(at)],
+            )?;
+        }
+        tx.commit()?;
+        Ok((id, all))
+    }
+
+    fn add_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if !is_member(&tx, actor, conversation)? {
+            return Err(StorageError::NotMember);
+        }
+        let kind: String = tx.query_row(
+            "SELECT kind FROM conversations WHERE id = ?1",
+            [conversation.to_string()],
+            |r| r.get(0),
+        )?;
+        if kind != "group" {
+            return Err(StorageError::InvalidGroup(
+                "only groups take new members".into(),
+            ));
+        }
+        if !user_exists(&tx, user)? {
+            return Err(StorageError::UnknownUser);
+        }
+        let members = member_ids(&tx, conversation)?;
+        if !members.contains(&user) && members.len() >= MAX_GROUP_MEMBERS {
+            return Err(StorageError::InvalidGroup(format!(
+                "a group has at most {MAX_GROUP_MEMBERS} members"
+            )));
+        }
+        tx.execute(
+            "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+            params![conversation.to_string(), user.to_string(), ms(at)],
+        )?;
+        let members = member_ids(&tx, conversation)?;
+        tx.commit()?;
+        Ok(members)
+    }
+
+    fn leave(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let kind: Option<String> = tx
+            .query_row(
+                "SELECT kind FROM conversations WHERE id = ?1",
+                [conversation.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if kind.as_deref() != Some("group") {
+            return Err(StorageError::InvalidGroup(
+                "only a group can be left".into(),
+            ));
+        }
+        let removed = tx.execute(
+            "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+            [conversation.to_string(), user.to_string()],
+        )?;
+        if removed == 0 {
+            return Err(StorageError::NotMember);
+        }
+        let members = member_ids(&tx, conversation)?;
+        tx.commit()?;
+        Ok(members)
+    }
+
+    fn accept(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if !is_member(&tx, user, conversation)? {
+            return Err(StorageError::NotMember);
+        }
+        tx.execute(
+            "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2",
+            [conversation.to_string(), user.to_string()],
+        )?;
+        for other in member_ids(&tx, conversation)? {
+            if other != user {
+                add_contact(&tx, user, other, ms(at))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn settings(&self, user: UserId) -> Result<AccountSettings, StorageError> {
+        let who: String = self.conn().query_row(
+            "SELECT who_can_message FROM users WHERE id = ?1",
+            [user.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(AccountSettings {
+            who_can_message: if who == "contacts" {
+                WhoCanMessage::Contacts
+            } else {
+                WhoCanMessage::Everyone
+            },
+        })
+    }
+
+    fn set_settings(&self, user: UserId, settings: &AccountSettings) -> Result<(), StorageError> {
+        let who = match settings.who_can_message {
+            WhoCanMessage::Everyone => "everyone",
+            WhoCanMessage::Contacts => "contacts",
+        };
+        self.conn().execute(
+            "UPDATE users SET who_can_message = ?2 WHERE id = ?1",
+            params![user.to_string(), who],
+        )?;
+        Ok(())
+    }
+
+    fn block(&self, user: UserId, blocked: UserId, at: DateTime<Utc>) -> Result<(), StorageError> {
+        let conn = self.conn();
+        if !user_exists(&conn, blocked)? || blocked == user {
+            return Err(StorageError::UnknownUser);
+        }
+        conn.execute(
+            "INSERT INTO blocks (user_id, blocked_id, blocked_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![user.to_string(), blocked.to_string(), ms(at)],
+        )?;
+        Ok(())
+    }
+
+    fn unblock(&self, user: UserId, blocked: UserId) -> Result<(), StorageError> {
+        self.conn().execute(
+            "DELETE FROM blocks WHERE user_id = ?1 AND blocked_id = ?2",
+            [user.to_string(), blocked.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn record_receipt(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        delivered: Option<i64>,
+        read: Option<i64>,
+    ) -> Result<(Receipt, Vec<UserId>), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if !is_member(&tx, user, conversation)? {
+            return Err(StorageError::NotMember);
+        }
+        // Reading implies having received; neither goes past the last message.
+        let read = read.unwrap_or(0);
+        let delivered = delivered.unwrap_or(0).max(read);
+        tx.execute(
+            "UPDATE members SET
+                 delivered_seq = max(delivered_seq, min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))),
+                 read_seq = max(read_seq, min(?4, (SELECT last_seq FROM conversations WHERE id = ?1)))
+             WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conversation.to_string(), user.to_string(), delivered, read],
+        )?;
+        let receipt = tx.query_row(
+            "SELECT conversation_id, user_id, delivered_seq, read_seq, state FROM members
+             WHERE conversation_id = ?1 AND user_id = ?2",
+            [conversation.to_string(), user.to_string()],
+            receipt_row,
+        )?;
+        let others = member_ids(&tx, conversation)?
+            .into_iter()
+            .filter(|m| *m != user)
+            .collect();
+        tx.commit()?;
+        Ok((receipt, others))
+    }
+
+    fn receipts_for(&self, user: UserId) -> Result<Vec<Receipt>, StorageError> {
+        let conn = self.conn();
+        let rows = conn
+            .prepare_cached(
+                "SELECT o.conversation_id, o.user_id, o.delivered_seq, o.read_seq, o.state
+                 FROM members me JOIN members o ON o.conversation_id = me.conversation_id
+                 WHERE me.user_id = ?1 AND o.user_id != ?1 AND (o.delivered_seq > 0 OR o.read_seq > 0)",
+            )?
+            .query_map([user.to_string()], receipt_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn members_if_member(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, StorageError> {
+        let conn = self.conn();
+        if !is_member(&conn, user, conversation)? {
+            return Err(StorageError::NotMember);
+        }
+        member_ids(&conn, conversation)
     }
 
     fn stream_after(
@@ -378,4 +713,40 @@ impl Storage for SqliteStorage {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
+}
+
+/// The other member of a direct conversation `sender` belongs to; None for groups
+/// and unknown conversations (the membership check refuses those).
+fn direct_peer(
+    conn: &Connection,
+    conversation: ConversationId,
+    sender: UserId,
+) -> Result<Option<UserId>, StorageError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT m.user_id FROM conversations c JOIN members m ON m.conversation_id = c.id
+             WHERE c.id = ?1 AND c.kind = 'direct' AND m.user_id != ?2",
+        )?
+        .query_row([conversation.to_string(), sender.to_string()], |r| {
+            uuid_col(r, 0).map(UserId)
+        })
+        .optional()?)
+}
+
+/// May `sender` write to `recipient` directly? Not if blocked, nor if the
+/// recipient takes messages from contacts only and the sender is not one.
+fn check_direct(conn: &Connection, sender: UserId, recipient: UserId) -> Result<(), StorageError> {
+    let blocked = conn
+        .prepare_cached("SELECT 1 FROM blocks WHERE user_id = ?1 AND blocked_id = ?2")?
+        .exists([recipient.to_string(), sender.to_string()])?;
+    if blocked {
+        return Err(StorageError::Blocked);
+    }
+    let who: String = conn
+        .prepare_cached("SELECT who_can_message FROM users WHERE id = ?1")?
+        .query_row([recipient.to_string()], |r| r.get(0))?;
+    if who == "contacts" && !is_contact(conn, recipient, sender)? {
+        return Err(StorageError::NotAccepting);
+    }
+    Ok(())
 }

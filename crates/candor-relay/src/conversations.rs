@@ -1,0 +1,137 @@
+//! HTTP endpoints for groups, requests, blocks and settings. Each change that
+//! alters what members see is announced to them live as a Conversation frame.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+
+use candor_protocol::api::{AccountSettings, AddMember, NewGroup};
+use candor_protocol::frames::ConversationInfo;
+use candor_protocol::{ConversationId, UserId};
+
+use crate::http::{authenticate, blocking};
+use crate::hub::Live;
+use crate::{RelayError, RelayState};
+
+/// Tells each of `members` how the conversation now looks to them.
+async fn announce(state: &RelayState, conversation: ConversationId, members: Vec<UserId>) {
+    let storage = state.storage();
+    let views = blocking(move || {
+        let mut views = Vec::new();
+        for m in members {
+            if let Ok(info) = storage.conversation_for(conversation, m) {
+                views.push((m, info));
+            }
+        }
+        Ok(views)
+    })
+    .await
+    .unwrap_or_default();
+    for (member, info) in views {
+        state
+            .inner
+            .hub
+            .publish(&[member], &Live::Conversation(info));
+    }
+}
+
+pub async fn create_group(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Json(body): Json<NewGroup>,
+) -> Result<(StatusCode, Json<ConversationInfo>), RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    let (id, members) = blocking(move || {
+        Ok(storage.create_group(me.id, &body.title, &body.members, Utc::now())?)
+    })
+    .await?;
+    announce(&state, id, members).await;
+    let storage = state.storage();
+    let info = blocking(move || Ok(storage.conversation_for(id, me.id)?)).await?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+pub async fn add_member(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path(id): Path<ConversationId>,
+    Json(body): Json<AddMember>,
+) -> Result<StatusCode, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    let members =
+        blocking(move || Ok(storage.add_member(me.id, id, body.user, Utc::now())?)).await?;
+    announce(&state, id, members).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn leave(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path(id): Path<ConversationId>,
+) -> Result<StatusCode, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    let members = blocking(move || Ok(storage.leave(me.id, id)?)).await?;
+    announce(&state, id, members).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn accept(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path(id): Path<ConversationId>,
+) -> Result<StatusCode, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    blocking(move || Ok(storage.accept(me.id, id, Utc::now())?)).await?;
+    announce(&state, id, vec![me.id]).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn get_settings(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+) -> Result<Json<AccountSettings>, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    Ok(Json(blocking(move || Ok(storage.settings(me.id)?)).await?))
+}
+
+pub async fn put_settings(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Json(body): Json<AccountSettings>,
+) -> Result<Json<AccountSettings>, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    blocking(move || {
+        storage.set_settings(me.id, &body)?;
+        Ok(Json(storage.settings(me.id)?))
+    })
+    .await
+}
+
+pub async fn block(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path(user): Path<UserId>,
+) -> Result<StatusCode, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    blocking(move || Ok(storage.block(me.id, user, Utc::now())?)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn unblock(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path(user): Path<UserId>,
+) -> Result<StatusCode, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    blocking(move || Ok(storage.unblock(me.id, user)?)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
