@@ -55,6 +55,16 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     std::fs::create_dir_all(&home)?;
     let app = App::launch(&home, "ana").await?;
     sign_up_in_app(&app, &relay, "ana", "Ana").await?;
+    // No keychain in the test session: the footer says where the token went.
+    wait_for_text(
+        &app,
+        "[data-testid=account-footer]",
+        &format!(
+            "@ana on {} · session token in a file only you can read (no keychain found)",
+            relay.url()
+        ),
+    )
+    .await?;
 
     let ana_id = candor_core::account::RelayClient::new(&relay.url())?
         .lookup(&maya.token, "ana")

@@ -4,11 +4,13 @@
 //! - `run`: set up a fresh machine, build, start a local relay if none answers on
 //!   127.0.0.1:7878, and open Candor.
 //! - `test`: set up a fresh machine and run every check, ending with a summary line.
+//! - `demo`: a relay and two windows, Alice and Bob, signed in and in one chat.
 //! - `bench store`: the store benchmark against a bare-SQLite floor (release build).
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
 mod bench;
 mod cmd;
+mod demo;
 mod relay;
 mod setup;
 mod test;
@@ -20,6 +22,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   run [--profile NAME] [-- APP-ARGS]   set up, build, start a local relay, open Candor
   test                                 set up and run every check
+  demo                                 a relay and two signed-in windows (Alice, Bob)
   bench store                          store benchmark (release build)
   bindings                             regenerate ui/src/lib/bindings.ts
   setup                                install system packages, tauri-driver, npm packages";
@@ -41,6 +44,7 @@ fn real_main() -> Result<()> {
         "test" => test::run_all(),
         "bench" => bench::run(rest),
         "bindings" => bindings(),
+        "demo" => demo::run(),
         "setup" => {
             setup::all(setup::Need::Test)?;
             Ok(())

@@ -60,15 +60,21 @@ pub fn ensure_local() -> Result<Option<LocalRelay>> {
         println!("xtask: a relay already answers on {addr}");
         return Ok(None);
     }
+    start(DEFAULT_ADDR, &data_dir()).map(Some)
+}
+
+/// Starts the relay binary on `listen` with its data in `data`, and waits until it
+/// answers.
+pub fn start(listen: &str, data: &std::path::Path) -> Result<LocalRelay> {
+    let addr: SocketAddr = listen.parse()?;
     let binary = cmd::root().join("target/debug/candor-relay");
-    let data = data_dir();
     println!(
-        "xtask: starting a local relay on {addr} (data in {})",
+        "xtask: starting a relay on {addr} (data in {})",
         data.display()
     );
     let child = Command::new(&binary)
-        .args(["--listen", DEFAULT_ADDR, "--data"])
-        .arg(&data)
+        .args(["--listen", listen, "--data"])
+        .arg(data)
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .spawn()
@@ -77,9 +83,9 @@ pub fn ensure_local() -> Result<Option<LocalRelay>> {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !answers(addr) {
         if Instant::now() > deadline {
-            bail!("the local relay did not answer on {addr} within 15 s");
+            bail!("the relay did not answer on {addr} within 15 s");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(Some(relay))
+    Ok(relay)
 }

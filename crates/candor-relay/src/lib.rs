@@ -14,6 +14,7 @@ mod conversations;
 mod error;
 mod http;
 mod hub;
+mod metrics;
 pub mod storage;
 mod ws;
 
@@ -41,6 +42,7 @@ struct Inner {
     storage: Arc<dyn Storage>,
     hub: hub::Hub,
     limiter: auth::SignInLimiter,
+    metrics: metrics::Metrics,
     /// Held from storing a message until it is queued for every member, so that
     /// live delivery follows the stream's order.
     send_lock: tokio::sync::Mutex<()>,
@@ -66,6 +68,7 @@ impl RelayState {
                 storage,
                 hub: hub::Hub::default(),
                 limiter: auth::SignInLimiter::default(),
+                metrics: metrics::Metrics::default(),
                 send_lock: tokio::sync::Mutex::new(()),
                 shutdown,
                 shutdown_tx,
@@ -88,6 +91,7 @@ impl RelayState {
 pub fn router(state: RelayState) -> Router {
     Router::new()
         .route("/healthz", get(http::healthz))
+        .route("/metrics", get(metrics::render))
         .route("/v1/accounts", post(http::sign_up))
         .route("/v1/sessions", post(http::sign_in))
         .route("/v1/sessions/current", delete(http::sign_out))

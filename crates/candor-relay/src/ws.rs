@@ -78,6 +78,7 @@ impl Connection {
         }
         let user_id = conn.user.id;
         let (id, mut live) = state.inner.hub.register(user_id, session);
+        state.inner.metrics.connections.inc();
         let mut shutdown = state.inner.shutdown.clone();
         loop {
             let flow = tokio::select! {
@@ -94,6 +95,7 @@ impl Connection {
             }
         }
         state.inner.hub.unregister(user_id, id);
+        state.inner.metrics.connections.dec();
         let _ = conn.sink.close().await;
     }
 
@@ -266,6 +268,7 @@ impl Connection {
     }
 
     async fn send_message(&mut self, new: NewMessage) -> Flow {
+        let started = std::time::Instant::now();
         let client_id = new.client_id;
         let state = self.state.clone();
         let stored = {
@@ -297,6 +300,7 @@ impl Connection {
             if let Ok((stored, views)) = &result
                 && !stored.duplicate
             {
+                state.inner.metrics.messages_stored.inc();
                 for (member, info) in views {
                     state
                         .inner
@@ -313,6 +317,7 @@ impl Connection {
         };
         match stored {
             Ok(stored) => {
+                self.state.inner.metrics.observe_send(started.elapsed());
                 let ack = RelayFrame::Ack {
                     client_id,
                     server_id: stored.message.server_id,

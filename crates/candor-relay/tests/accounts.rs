@@ -162,3 +162,37 @@ async fn healthz_answers() {
     assert_eq!(body, "ok");
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_count_connections_messages_and_send_latency() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    let (bob, _b) = relay.user("bob", "Bob").await;
+    a.send(&candor_protocol::frames::ClientFrame::Send {
+        client_id: candor_protocol::MessageId::new(),
+        to: candor_protocol::frames::Recipient::Direct { user: bob.user.id },
+        text: candor_protocol::MessageText::new("counted").expect("text"),
+        card: None,
+    })
+    .await;
+    assert!(matches!(
+        a.next().await,
+        candor_protocol::frames::RelayFrame::Ack { .. }
+    ));
+    let body = reqwest::get(relay.http("/metrics"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(body.contains("candor_relay_connections 2"), "{body}");
+    assert!(
+        body.contains("candor_relay_messages_stored_total 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("candor_relay_send_latency_seconds_count 1"),
+        "{body}"
+    );
+    relay.stop().await;
+}
