@@ -9,6 +9,9 @@ pub fn run(args: &[String]) -> Result<()> {
         Some("store") => {
             cmd::cargo(&["bench", "--package", "candor-core", "--bench", "store"]).run()
         }
-        other => bail!("unknown benchmark {other:?}; available: store"),
+        Some("relay") => {
+            cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "relay"]).run()
+        }
+        other => bail!("unknown benchmark {other:?}; available: store, relay"),
     }
 }

@@ -5,7 +5,7 @@
 //!   127.0.0.1:7878, and open Candor.
 //! - `test`: set up a fresh machine and run every check, ending with a summary line.
 //! - `demo`: a relay and two windows, Alice and Bob, signed in and in one chat.
-//! - `bench store`: the store benchmark against a bare-SQLite floor (release build).
+//! - `bench store|relay`: benchmarks against a floor in the same run (release build).
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
 mod bench;
@@ -24,6 +24,7 @@ commands:
   test                                 set up and run every check
   demo                                 a relay and two signed-in windows (Alice, Bob)
   bench store                          store benchmark (release build)
+  bench relay                          relay benchmark vs a bare forwarder (release build)
   bindings                             regenerate ui/src/lib/bindings.ts
   setup                                install system packages, tauri-driver, npm packages";
 

@@ -16,6 +16,7 @@ mod http;
 mod hub;
 mod metrics;
 pub mod storage;
+mod writer;
 mod ws;
 
 use std::future::Future;
@@ -40,12 +41,10 @@ pub struct RelayState {
 struct Inner {
     config: RelayConfig,
     storage: Arc<dyn Storage>,
-    hub: hub::Hub,
+    hub: Arc<hub::Hub>,
     limiter: auth::SignInLimiter,
-    metrics: metrics::Metrics,
-    /// Held from storing a message until it is queued for every member, so that
-    /// live delivery follows the stream's order.
-    send_lock: tokio::sync::Mutex<()>,
+    metrics: Arc<metrics::Metrics>,
+    writer: writer::Writer,
     /// Flips to true when the relay shuts down; open WebSockets close on it.
     shutdown: watch::Receiver<bool>,
     shutdown_tx: watch::Sender<bool>,
@@ -60,16 +59,20 @@ impl std::fmt::Debug for RelayState {
 }
 
 impl RelayState {
+    /// Must be called within a tokio runtime: it starts the message writer.
     pub fn new(config: RelayConfig, storage: Arc<dyn Storage>) -> Self {
         let (shutdown_tx, shutdown) = watch::channel(false);
+        let hub = Arc::new(hub::Hub::default());
+        let metrics = Arc::new(metrics::Metrics::default());
+        let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone());
         Self {
             inner: Arc::new(Inner {
                 config,
                 storage,
-                hub: hub::Hub::default(),
+                hub,
                 limiter: auth::SignInLimiter::default(),
-                metrics: metrics::Metrics::default(),
-                send_lock: tokio::sync::Mutex::new(()),
+                metrics,
+                writer,
                 shutdown,
                 shutdown_tx,
             }),

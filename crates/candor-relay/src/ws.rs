@@ -4,14 +4,16 @@
 //! A malformed frame gets an error frame and the connection stays up; a frame over
 //! [`MAX_FRAME_BYTES`] or a version mismatch gets an error frame and a close.
 
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use chrono::Utc;
-use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::stream::{FuturesOrdered, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 
 use candor_protocol::api::{ApiError, ErrorCode, UserInfo};
@@ -50,12 +52,28 @@ pub async fn upgrade(
         .on_upgrade(move |socket| Connection::run(state, user, session, socket)))
 }
 
+/// A send handed to the writer, answered in the order the sends came in.
+type PendingSend = Pin<
+    Box<
+        dyn Future<
+                Output = (
+                    MessageId,
+                    Instant,
+                    Result<crate::storage::Stored, RelayError>,
+                ),
+            > + Send,
+    >,
+>;
+
 struct Connection {
     state: RelayState,
     user: UserInfo,
     sink: SplitSink<WebSocket, Message>,
     /// The last stream position sent, once the client asked to catch up.
     delivered: Option<u64>,
+    /// Sends waiting for the writer. Several can wait at once, so that a client
+    /// that pipelines sends shares fsyncs too; acks still go out in order.
+    pending: FuturesOrdered<PendingSend>,
 }
 
 enum Flow {
@@ -71,6 +89,7 @@ impl Connection {
             user,
             sink,
             delivered: None,
+            pending: FuturesOrdered::new(),
         };
         if !conn.hello(&mut stream).await {
             let _ = conn.sink.close().await;
@@ -89,6 +108,9 @@ impl Connection {
                     // Dropped by the hub: too slow, or signed out.
                     None => Flow::Close,
                 },
+                Some((client_id, started, result)) = conn.pending.next(), if !conn.pending.is_empty() => {
+                    conn.answer_send(client_id, started, result).await
+                }
             };
             if matches!(flow, Flow::Close) {
                 break;
@@ -206,7 +228,7 @@ impl Connection {
                     card,
                     at: Utc::now(),
                 };
-                self.send_message(new).await
+                self.send_message(new)
             }
             ClientFrame::CatchUp { after } => self.catch_up(after).await,
             ClientFrame::Delivered {
@@ -267,55 +289,24 @@ impl Connection {
         Flow::Continue
     }
 
-    async fn send_message(&mut self, new: NewMessage) -> Flow {
-        let started = std::time::Instant::now();
+    /// Hands a send to the writer; the answer goes out when it is durable.
+    fn send_message(&mut self, new: NewMessage) -> Flow {
+        let writer = self.state.inner.writer.clone();
         let client_id = new.client_id;
-        let state = self.state.clone();
-        let stored = {
-            let _order = state.inner.send_lock.lock().await;
-            let storage = state.storage();
-            let result = blocking(move || {
-                let stored = storage.store_message(new)?;
-                // A new conversation is announced to each member as they see it.
-                // A reply that accepted a request changes how the sender sees it.
-                let mut views = Vec::new();
-                if stored.accepted && !stored.created {
-                    let sender = stored.message.sender_id;
-                    views.push((
-                        sender,
-                        storage.conversation_for(stored.message.conversation_id, sender)?,
-                    ));
-                }
-                if stored.created {
-                    for member in &stored.members {
-                        views.push((
-                            *member,
-                            storage.conversation_for(stored.message.conversation_id, *member)?,
-                        ));
-                    }
-                }
-                Ok((stored, views))
-            })
-            .await;
-            if let Ok((stored, views)) = &result
-                && !stored.duplicate
-            {
-                state.inner.metrics.messages_stored.inc();
-                for (member, info) in views {
-                    state
-                        .inner
-                        .hub
-                        .publish(&[*member], &Live::Conversation(info.clone()));
-                }
-                let live = Live::Message {
-                    cursor: stored.cursor,
-                    message: stored.message.clone(),
-                };
-                state.inner.hub.publish(&stored.members, &live);
-            }
-            result.map(|(stored, _)| stored)
-        };
-        match stored {
+        let started = Instant::now();
+        self.pending.push_back(Box::pin(async move {
+            (client_id, started, writer.store(new).await)
+        }));
+        Flow::Continue
+    }
+
+    async fn answer_send(
+        &mut self,
+        client_id: MessageId,
+        started: Instant,
+        result: Result<crate::storage::Stored, RelayError>,
+    ) -> Flow {
+        match result {
             Ok(stored) => {
                 self.state.inner.metrics.observe_send(started.elapsed());
                 let ack = RelayFrame::Ack {
@@ -357,7 +348,13 @@ impl Connection {
                 return Flow::Close;
             }
         }
-        let mut cursor = after;
+        // A cursor from beyond the stream's end (a relay restored from an older
+        // backup) would hide every new message: start from the end instead.
+        let storage = self.state.storage();
+        let end = blocking(move || Ok(storage.stream_end()?))
+            .await
+            .unwrap_or(after);
+        let mut cursor = after.min(end);
         loop {
             let storage = self.state.storage();
             let batch =

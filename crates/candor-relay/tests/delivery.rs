@@ -320,3 +320,16 @@ async fn acknowledged_messages_survive_a_relay_restart() {
     relay.stop().await;
     drop(dir);
 }
+
+#[tokio::test]
+async fn a_cursor_beyond_the_stream_end_still_gets_new_messages() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    let (_, cursor) = catch_up(&mut b, u64::MAX / 2).await;
+    assert_eq!(cursor, 0, "the relay says where its stream really ends");
+    a.send(&send(direct(bob.user.id), "new").1).await;
+    assert!(matches!(b.next().await, RelayFrame::Conversation(_)));
+    assert!(matches!(b.next().await, RelayFrame::Message { .. }));
+    relay.stop().await;
+}

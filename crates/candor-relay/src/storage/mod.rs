@@ -61,6 +61,9 @@ pub struct Stored {
     pub created: bool,
     /// True when this message, a reply, accepted a request from the others.
     pub accepted: bool,
+    /// Conversations to announce, as each named member now sees them (a new
+    /// conversation, or a request the sender accepted by replying).
+    pub announce: Vec<(UserId, ConversationInfo)>,
     /// Everyone who receives it, the sender included.
     pub members: Vec<UserId>,
 }
@@ -94,10 +97,15 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes a session; false if it was not live.
     fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError>;
 
-    /// Stores a message durably with the conversation's next seq, or returns the
-    /// earlier result for a client id already stored. A direct recipient's
-    /// conversation is created on the first message.
-    fn store_message(&self, message: NewMessage) -> Result<Stored, StorageError>;
+    /// Stores a batch of messages durably in one transaction (one fsync: group
+    /// commit), each with its conversation's next seq, in the batch's order. Each
+    /// message succeeds or fails on its own; a repeated client id returns the
+    /// earlier result. A direct recipient's conversation is created on the first
+    /// message. The outer error means nothing was stored.
+    fn store_messages(
+        &self,
+        batch: Vec<NewMessage>,
+    ) -> Result<Vec<Result<Stored, StorageError>>, StorageError>;
 
     /// Every conversation `user` is a member of, as `user` sees it.
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError>;
@@ -168,6 +176,9 @@ pub trait Storage: Send + Sync + 'static {
         user: UserId,
         conversation: ConversationId,
     ) -> Result<Vec<UserId>, StorageError>;
+
+    /// The newest position in the relay's stream (0 when empty).
+    fn stream_end(&self) -> Result<u64, StorageError>;
 
     /// Messages for `user` after `cursor`, oldest first, at most `limit`.
     fn stream_after(

@@ -278,142 +278,29 @@ impl Storage for SqliteStorage {
         Ok(n == 1)
     }
 
-    fn store_message(&self, m: NewMessage) -> Result<Stored, StorageError> {
+    fn store_messages(
+        &self,
+        batch: Vec<NewMessage>,
+    ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-
-        // A repeated client id: the same answer, nothing new written.
-        let earlier = tx
-            .prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.sender_id = ?1 AND m.client_id = ?2"
-            ))?
-            .query_row(
-                [m.sender.to_string(), m.client_id.to_string()],
-                message_from_row,
-            )
-            .optional()?;
-        if let Some((cursor, message)) = earlier {
-            let members = member_ids(&tx, message.conversation_id)?;
-            return Ok(Stored {
-                message,
-                cursor,
-                duplicate: true,
-                created: false,
-                accepted: false,
-                members,
-            });
-        }
-
-        let mut created = false;
-        let at = ms(m.at);
-        let conversation = match m.to {
-            Recipient::Conversation { id } => {
-                // A direct conversation named by id follows the same rules.
-                if let Some(peer) = direct_peer(&tx, id, m.sender)? {
-                    check_direct(&tx, m.sender, peer)?;
+        let mut tx = conn.transaction()?;
+        let mut results = Vec::with_capacity(batch.len());
+        for m in batch {
+            // Each message in its own savepoint: a refusal undoes only its own writes.
+            let sp = tx.savepoint()?;
+            match store_one(&sp, m) {
+                Ok(stored) => {
+                    sp.commit()?;
+                    results.push(Ok(stored));
                 }
-                id
-            }
-            Recipient::Direct { user } => {
-                if user == m.sender || !user_exists(&tx, user)? {
-                    return Err(StorageError::UnknownUser);
-                }
-                check_direct(&tx, m.sender, user)?;
-                let id = direct_conversation_id(m.sender, user);
-                let inserted = tx.execute(
-                    "INSERT INTO conversations (id, kind, created_at) VALUES (?1, 'direct', ?2)
-                     ON CONFLICT (id) DO NOTHING",
-                    params![id.to_string(), at],
-                )?;
-                if inserted == 1 {
-                    created = true;
-                    // Whoever starts the chat counts the other as a contact; for the
-                    // other it is a request unless the starter is their contact.
-                    add_contact(&tx, m.sender, user, at)?;
-                    let state = if is_contact(&tx, user, m.sender)? {
-                        "accepted"
-                    } else {
-                        "request"
-                    };
-                    tx.execute(
-                        "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, 'accepted')",
-                        params![id.to_string(), m.sender.to_string(), at],
-                    )?;
-                    tx.execute(
-                        "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, ?4)",
-                        params![id.to_string(), user.to_string(), at, state],
-                    )?;
-                }
-                id
-            }
-        };
-        // Replying to a request accepts it.
-        let accepted = tx.execute(
-            "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2 AND state = 'request'",
-            params![conversation.to_string(), m.sender.to_string()],
-        )?;
-        if accepted == 1 {
-            for other in member_ids(&tx, conversation)? {
-                if other != m.sender {
-                    add_contact(&tx, m.sender, other, at)?;
+                Err(e) => {
+                    drop(sp);
+                    results.push(Err(e));
                 }
             }
         }
-        let is_member = tx
-            .prepare_cached("SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2")?
-            .exists([conversation.to_string(), m.sender.to_string()])?;
-        if !is_member {
-            return Err(StorageError::NotMember);
-        }
-
-        let seq: i64 = tx.query_row(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
-            [conversation.to_string()],
-            |r| r.get(0),
-        )?;
-        let server_id = ServerMessageId::new();
-        let card_json = m
-            .card
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        // Millisecond precision, as stored, so the ack and the stored copy agree.
-        let sent_at = DateTime::from_timestamp_millis(ms(m.at)).unwrap_or(m.at);
-        tx.execute(
-            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                server_id.to_string(),
-                conversation.to_string(),
-                seq,
-                m.sender.to_string(),
-                m.client_id.to_string(),
-                m.text.as_str(),
-                card_json,
-                ms(sent_at),
-            ],
-        )?;
-        let cursor = tx.last_insert_rowid() as u64;
-        let members = member_ids(&tx, conversation)?;
         tx.commit()?;
-        Ok(Stored {
-            message: DeliveredMessage {
-                server_id,
-                client_id: m.client_id,
-                conversation_id: conversation,
-                seq,
-                sender_id: m.sender,
-                text: m.text,
-                card: m.card,
-                sent_at,
-            },
-            cursor,
-            duplicate: false,
-            created,
-            accepted: accepted == 1,
-            members,
-        })
+        Ok(results)
     }
 
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {
@@ -693,6 +580,15 @@ impl Storage for SqliteStorage {
         member_ids(&conn, conversation)
     }
 
+    fn stream_end(&self) -> Result<u64, StorageError> {
+        let end: i64 =
+            self.conn()
+                .query_row("SELECT coalesce(max(cursor), 0) FROM messages", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(end.max(0) as u64)
+    }
+
     fn stream_after(
         &self,
         user: UserId,
@@ -749,4 +645,153 @@ fn check_direct(conn: &Connection, sender: UserId, recipient: UserId) -> Result<
         return Err(StorageError::NotAccepting);
     }
     Ok(())
+}
+
+/// Stores one message within the caller's transaction (see `store_messages`).
+fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, StorageError> {
+    // A repeated client id: the same answer, nothing new written.
+    let earlier = tx
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.sender_id = ?1 AND m.client_id = ?2"
+        ))?
+        .query_row(
+            [m.sender.to_string(), m.client_id.to_string()],
+            message_from_row,
+        )
+        .optional()?;
+    if let Some((cursor, message)) = earlier {
+        let members = member_ids(tx, message.conversation_id)?;
+        return Ok(Stored {
+            message,
+            cursor,
+            duplicate: true,
+            created: false,
+            accepted: false,
+            announce: Vec::new(),
+            members,
+        });
+    }
+
+    let mut created = false;
+    let at = ms(m.at);
+    let conversation = match m.to {
+        Recipient::Conversation { id } => {
+            // A direct conversation named by id follows the same rules.
+            if let Some(peer) = direct_peer(tx, id, m.sender)? {
+                check_direct(tx, m.sender, peer)?;
+            }
+            id
+        }
+        Recipient::Direct { user } => {
+            if user == m.sender || !user_exists(tx, user)? {
+                return Err(StorageError::UnknownUser);
+            }
+            check_direct(tx, m.sender, user)?;
+            let id = direct_conversation_id(m.sender, user);
+            let inserted = tx.execute(
+                "INSERT INTO conversations (id, kind, created_at) VALUES (?1, 'direct', ?2)
+                 ON CONFLICT (id) DO NOTHING",
+                params![id.to_string(), at],
+            )?;
+            if inserted == 1 {
+                created = true;
+                // Whoever starts the chat counts the other as a contact; for the
+                // other it is a request unless the starter is their contact.
+                add_contact(tx, m.sender, user, at)?;
+                let state = if is_contact(tx, user, m.sender)? {
+                    "accepted"
+                } else {
+                    "request"
+                };
+                tx.execute(
+                    "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, 'accepted')",
+                    params![id.to_string(), m.sender.to_string(), at],
+                )?;
+                tx.execute(
+                    "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, ?4)",
+                    params![id.to_string(), user.to_string(), at, state],
+                )?;
+            }
+            id
+        }
+    };
+    // Replying to a request accepts it.
+    let accepted = tx.execute(
+        "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2 AND state = 'request'",
+        params![conversation.to_string(), m.sender.to_string()],
+    )?;
+    if accepted == 1 {
+        for other in member_ids(tx, conversation)? {
+            if other != m.sender {
+                add_contact(tx, m.sender, other, at)?;
+            }
+        }
+    }
+    let is_member = tx
+        .prepare_cached("SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2")?
+        .exists([conversation.to_string(), m.sender.to_string()])?;
+    if !is_member {
+        return Err(StorageError::NotMember);
+    }
+
+    let seq: i64 = tx.query_row(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+        [conversation.to_string()],
+        |r| r.get(0),
+    )?;
+    let server_id = ServerMessageId::new();
+    let card_json = m
+        .card
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    // Millisecond precision, as stored, so the ack and the stored copy agree.
+    let sent_at = DateTime::from_timestamp_millis(ms(m.at)).unwrap_or(m.at);
+    tx.execute(
+        "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            server_id.to_string(),
+            conversation.to_string(),
+            seq,
+            m.sender.to_string(),
+            m.client_id.to_string(),
+            m.text.as_str(),
+            card_json,
+            ms(sent_at),
+        ],
+    )?;
+    let cursor = tx.last_insert_rowid() as u64;
+    let members = member_ids(tx, conversation)?;
+    let mut announce = Vec::new();
+    if created {
+        for member in &members {
+            if let Some(info) = conversation_info(tx, conversation, *member)? {
+                announce.push((*member, info));
+            }
+        }
+    } else if accepted == 1
+        && let Some(info) = conversation_info(tx, conversation, m.sender)?
+    {
+        announce.push((m.sender, info));
+    }
+    Ok(Stored {
+        message: DeliveredMessage {
+            server_id,
+            client_id: m.client_id,
+            conversation_id: conversation,
+            seq,
+            sender_id: m.sender,
+            text: m.text,
+            card: m.card,
+            sent_at,
+        },
+        cursor,
+        duplicate: false,
+        created,
+        accepted: accepted == 1,
+        announce,
+        members,
+    })
 }

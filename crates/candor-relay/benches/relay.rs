@@ -1,0 +1,561 @@
+//! Relay benchmark: durable delivery against a floor in the same run.
+//!
+//! N clients on loopback send M messages, in direct chats (pairs) and in groups of
+//! 32, through the real relay (storage, auth, fan-out, fsync), and through a floor:
+//! a bare tokio-tungstenite forwarder with no storage and no auth, driven by the same
+//! load. It prints delivered messages per second and send-to-deliver latency for
+//! both, the fsync p99 of this disk, and the ratios. `cargo xtask bench relay`.
+//! CANDOR_BENCH_CLIENTS (default 100) and CANDOR_BENCH_MESSAGES (default 20000)
+//! change the size.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use candor_protocol::api::{NewGroup, Session, SignIn, SignUp};
+use candor_protocol::frames::{ClientFrame, ConversationInfo, Recipient, RelayFrame};
+use candor_protocol::{MessageId, MessageText, PROTOCOL_VERSION};
+use candor_relay::{RelayConfig, RelayState, serve};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+/// Sends a client keeps in flight (waiting for their ack) at once.
+const WINDOW: usize = 4;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Pairs,
+    Groups,
+}
+
+/// Per client: who it writes to (relay recipient, and the floor's target list).
+/// Clients with no recipient sit this shape out (those beyond the last full group).
+struct Plan {
+    to: Vec<Option<Recipient>>,
+    floor_targets: Vec<Vec<usize>>,
+    fanout: Vec<usize>,
+}
+
+#[derive(Default)]
+struct Stats {
+    latencies_us: Vec<u64>,
+    delivered: u64,
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(bench());
+}
+
+async fn bench() {
+    let clients = env_usize("CANDOR_BENCH_CLIENTS", 100).max(64);
+    let messages = env_usize("CANDOR_BENCH_MESSAGES", 20_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fsync = fsync_p99(dir.path());
+    println!("clients {clients}, messages {messages} per shape, window {WINDOW}");
+    println!("fsync p50 {:?}, p99 {:?} on this disk\n", fsync.0, fsync.1);
+
+    // The real relay, in-process on a loopback port.
+    let state = RelayState::open(RelayConfig::new(dir.path().join("relay"))).expect("relay");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let relay_addr = listener.local_addr().expect("addr");
+    tokio::spawn(serve(listener, state, std::future::pending()));
+    let sessions = accounts(relay_addr, clients).await;
+
+    let floor_addr = start_floor().await;
+    println!(
+        "{:<26} {:>12} {:>10} {:>10} {:>10}",
+        "run", "delivered/s", "p50", "p99", "max"
+    );
+    let mut rows = Vec::new();
+    for shape in [Shape::Pairs, Shape::Groups] {
+        let plan = plan(relay_addr, &sessions, shape).await;
+        let relay = run_relay(relay_addr, &sessions, &plan, messages).await;
+        print_row(&format!("relay  {shape:?}"), &relay);
+        let floor = run_floor(floor_addr, &plan, messages).await;
+        print_row(&format!("floor  {shape:?}"), &floor);
+        rows.push((shape, relay, floor));
+    }
+    // Latency at moderate load: one client pair at a time, one message in flight.
+    let moderate = run_moderate(relay_addr, &sessions).await;
+    print_row("relay  moderate (1 pair)", &moderate);
+    println!();
+    for (shape, relay, floor) in &rows {
+        let ratio = relay.0 / floor.0;
+        println!(
+            "{} durable throughput {shape:?}: {ratio:.2}x the floor (target >= 0.5)",
+            if ratio >= 0.5 { "PASS" } else { "MISS" }
+        );
+    }
+    let budget = fsync.1 + Duration::from_millis(5);
+    let p99 = Duration::from_micros(moderate.2);
+    println!(
+        "{} p99 send->deliver at moderate load {p99:?} (target <= fsync p99 + 5 ms = {budget:?})",
+        if p99 <= budget { "PASS" } else { "MISS" }
+    );
+}
+
+fn print_row(name: &str, (rate, p50, p99, max): &(f64, u64, u64, u64)) {
+    println!(
+        "{name:<26} {rate:>12.0} {:>10?} {:>10?} {:>10?}",
+        Duration::from_micros(*p50),
+        Duration::from_micros(*p99),
+        Duration::from_micros(*max)
+    );
+}
+
+/// p50 and p99 of writing 4 KiB and fsyncing it, 300 times.
+fn fsync_p99(dir: &std::path::Path) -> (Duration, Duration) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(dir.join("fsync-probe")).expect("probe");
+    let block = [7u8; 4096];
+    let mut times: Vec<Duration> = (0..300)
+        .map(|_| {
+            let t = Instant::now();
+            f.write_all(&block).expect("write");
+            f.sync_all().expect("fsync");
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[150], times[296])
+}
+
+async fn accounts(addr: SocketAddr, n: usize) -> Vec<Session> {
+    let http = reqwest::Client::new();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let handle = format!("bench{i:04}");
+        http.post(format!("http://{addr}/v1/accounts"))
+            .json(&SignUp {
+                handle: handle.clone(),
+                display_name: handle.clone(),
+                password: "password123".into(),
+            })
+            .send()
+            .await
+            .expect("sign up");
+        let s: Session = http
+            .post(format!("http://{addr}/v1/sessions"))
+            .json(&SignIn {
+                handle,
+                password: "password123".into(),
+                device_name: "bench".into(),
+            })
+            .send()
+            .await
+            .expect("sign in")
+            .json()
+            .await
+            .expect("session");
+        out.push(s);
+    }
+    out
+}
+
+async fn plan(addr: SocketAddr, sessions: &[Session], shape: Shape) -> Plan {
+    let n = sessions.len();
+    match shape {
+        Shape::Pairs => {
+            let partner = |i: usize| {
+                if i.is_multiple_of(2) {
+                    (i + 1) % n
+                } else {
+                    i - 1
+                }
+            };
+            Plan {
+                to: (0..n)
+                    .map(|i| {
+                        Some(Recipient::Direct {
+                            user: sessions[partner(i)].user.id,
+                        })
+                    })
+                    .collect(),
+                floor_targets: (0..n).map(|i| vec![partner(i)]).collect(),
+                fanout: vec![1; n],
+            }
+        }
+        Shape::Groups => {
+            let http = reqwest::Client::new();
+            let groups = n / 32;
+            let mut to = Vec::new();
+            let mut floor_targets = Vec::new();
+            let mut fanout = Vec::new();
+            let mut infos: Vec<ConversationInfo> = Vec::new();
+            for g in 0..groups {
+                let members: Vec<_> = (g * 32 + 1..g * 32 + 32)
+                    .map(|i| sessions[i].user.id)
+                    .collect();
+                let info: ConversationInfo = http
+                    .post(format!("http://{addr}/v1/groups"))
+                    .bearer_auth(&sessions[g * 32].token)
+                    .json(&NewGroup {
+                        title: format!("group {g}"),
+                        members,
+                    })
+                    .send()
+                    .await
+                    .expect("group")
+                    .json()
+                    .await
+                    .expect("info");
+                infos.push(info);
+            }
+            for i in 0..n {
+                let g = i / 32;
+                if g < groups {
+                    to.push(Some(Recipient::Conversation { id: infos[g].id }));
+                    floor_targets.push((g * 32..g * 32 + 32).filter(|m| *m != i).collect());
+                    fanout.push(31);
+                } else {
+                    to.push(None);
+                    floor_targets.push(Vec::new());
+                    fanout.push(0);
+                }
+            }
+            Plan {
+                to,
+                floor_targets,
+                fanout,
+            }
+        }
+    }
+}
+
+type Shared = Arc<Mutex<Stats>>;
+
+fn summarize(stats: &Shared, took: Duration) -> (f64, u64, u64, u64) {
+    let mut s = stats.lock().expect("stats");
+    s.latencies_us.sort_unstable();
+    let l = &s.latencies_us;
+    let at = |p: usize| {
+        l.get((l.len() * p / 100).min(l.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    (
+        s.delivered as f64 / took.as_secs_f64(),
+        at(50),
+        at(99),
+        l.last().copied().unwrap_or(0),
+    )
+}
+
+/// Text carrying its send time, in µs since `epoch`.
+fn stamp(epoch: Instant) -> String {
+    format!("t{}", epoch.elapsed().as_micros())
+}
+
+fn record(stats: &Shared, epoch: Instant, text: &str) {
+    if let Some(sent) = text.strip_prefix('t').and_then(|t| t.parse::<u128>().ok()) {
+        let now = epoch.elapsed().as_micros();
+        let mut s = stats.lock().expect("stats");
+        s.latencies_us.push((now.saturating_sub(sent)) as u64);
+        s.delivered += 1;
+    }
+}
+
+async fn connect_relay(
+    addr: SocketAddr,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut req = format!("ws://{addr}/v1/ws")
+        .into_client_request()
+        .expect("request");
+    req.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect");
+    let hello = serde_json::to_string(&ClientFrame::Hello {
+        protocol_version: PROTOCOL_VERSION,
+    })
+    .expect("json");
+    ws.send(Message::Text(hello.into())).await.expect("hello");
+    let catch_up = serde_json::to_string(&ClientFrame::CatchUp {
+        after: u64::MAX / 2,
+    })
+    .expect("json");
+    ws.send(Message::Text(catch_up.into()))
+        .await
+        .expect("catch up");
+    while let Some(Ok(m)) = ws.next().await {
+        if let Message::Text(t) = m
+            && matches!(
+                serde_json::from_str::<RelayFrame>(&t),
+                Ok(RelayFrame::CaughtUp { .. })
+            )
+        {
+            break;
+        }
+    }
+    ws
+}
+
+/// Every client sends its share (WINDOW in flight); returns when every delivery
+/// has arrived.
+async fn run_relay(
+    addr: SocketAddr,
+    sessions: &[Session],
+    plan: &Plan,
+    messages: usize,
+) -> (f64, u64, u64, u64) {
+    let stats: Shared = Arc::default();
+    let mut sockets = Vec::new();
+    for s in sessions {
+        sockets.push(connect_relay(addr, &s.token).await);
+    }
+    let senders = plan.to.iter().filter(|t| t.is_some()).count();
+    let per_client = messages / senders;
+    let expected: u64 = plan.fanout.iter().map(|f| (*f * per_client) as u64).sum();
+    let epoch = Instant::now();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, ws) in sockets.into_iter().enumerate() {
+        let (mut tx, mut rx) = ws.split();
+        let to = plan.to[i].clone();
+        let sends = if to.is_some() { per_client } else { 0 };
+        let me = sessions[i].user.id;
+        let stats = stats.clone();
+        let window = Arc::new(Semaphore::new(WINDOW));
+        let w = window.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..sends {
+                w.acquire().await.expect("sem").forget();
+                let Some(to) = to.clone() else { break };
+                let frame = ClientFrame::Send {
+                    client_id: MessageId::new(),
+                    to,
+                    text: MessageText::new(stamp(epoch)).expect("text"),
+                    card: None,
+                };
+                tx.send(Message::Text(
+                    serde_json::to_string(&frame).expect("json").into(),
+                ))
+                .await
+                .expect("send");
+            }
+            // Keep the socket open until the run ends (the task is aborted then).
+            std::future::pending::<()>().await;
+        }));
+        tasks.push(tokio::spawn(async move {
+            while let Some(Ok(m)) = rx.next().await {
+                let Message::Text(t) = m else { continue };
+                match serde_json::from_str::<RelayFrame>(&t) {
+                    Ok(RelayFrame::Ack { .. }) => window.add_permits(1),
+                    // Own echoes are not deliveries.
+                    Ok(RelayFrame::Message { message, .. }) if message.sender_id != me => {
+                        record(&stats, epoch, message.text.as_str());
+                    }
+                    Ok(RelayFrame::Error { error, .. }) => {
+                        panic!("relay refused: {}", error.message)
+                    }
+                    _ => {}
+                }
+            }
+        }));
+    }
+    wait_for(&stats, expected, Duration::from_secs(120)).await;
+    let took = start.elapsed();
+    for t in tasks {
+        t.abort();
+    }
+    summarize(&stats, took)
+}
+
+async fn wait_for(stats: &Shared, at_least: u64, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let got = stats.lock().expect("stats").delivered;
+        if got >= at_least {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deliveries stalled at {got} of {at_least}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// One pair, one message in flight: the latency a person sees on a quiet relay.
+async fn run_moderate(addr: SocketAddr, sessions: &[Session]) -> (f64, u64, u64, u64) {
+    let stats: Shared = Arc::default();
+    let mut a = connect_relay(addr, &sessions[0].token).await;
+    let mut b = connect_relay(addr, &sessions[1].token).await;
+    let epoch = Instant::now();
+    let start = Instant::now();
+    for _ in 0..500 {
+        let frame = ClientFrame::Send {
+            client_id: MessageId::new(),
+            to: Recipient::Direct {
+                user: sessions[1].user.id,
+            },
+            text: MessageText::new(stamp(epoch)).expect("text"),
+            card: None,
+        };
+        a.send(Message::Text(
+            serde_json::to_string(&frame).expect("json").into(),
+        ))
+        .await
+        .expect("send");
+        loop {
+            let Some(Ok(Message::Text(t))) = b.next().await else {
+                panic!("closed")
+            };
+            if let Ok(RelayFrame::Message { message, .. }) = serde_json::from_str::<RelayFrame>(&t)
+            {
+                record(&stats, epoch, message.text.as_str());
+                break;
+            }
+        }
+        // Drain alice's ack and echo.
+        let mut acked = false;
+        let mut echoed = false;
+        while !(acked && echoed) {
+            let Some(Ok(Message::Text(t))) = a.next().await else {
+                panic!("closed")
+            };
+            match serde_json::from_str::<RelayFrame>(&t) {
+                Ok(RelayFrame::Ack { .. }) => acked = true,
+                Ok(RelayFrame::Message { .. }) => echoed = true,
+                _ => {}
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    summarize(&stats, start.elapsed())
+}
+
+// ---- The floor: a bare forwarder, no storage, no auth ----
+
+type Peers = Arc<Mutex<HashMap<usize, tokio::sync::mpsc::UnboundedSender<String>>>>;
+
+/// Frames are `targets|text` (targets comma-separated); the forwarder sends `text`
+/// to each target and `ack` back to the sender.
+// The handshake callback's error type is tungstenite's, not ours to shrink.
+#[allow(clippy::result_large_err)]
+async fn start_floor() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let peers: Peers = Arc::default();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let peers = peers.clone();
+            tokio::spawn(async move {
+                let mut id = None;
+                let ws = tokio_tungstenite::accept_hdr_async(
+                    stream,
+                    |req: &tokio_tungstenite::tungstenite::handshake::server::Request, resp| {
+                        id = req
+                            .uri()
+                            .query()
+                            .and_then(|q| q.strip_prefix("id="))
+                            .and_then(|v| v.parse::<usize>().ok());
+                        Ok(resp)
+                    },
+                )
+                .await
+                .expect("accept");
+                let id = id.expect("id");
+                let (mut tx, mut rx) = ws.split();
+                let (out, mut inbox) = tokio::sync::mpsc::unbounded_channel::<String>();
+                peers.lock().expect("peers").insert(id, out.clone());
+                tokio::spawn(async move {
+                    while let Some(text) = inbox.recv().await {
+                        if tx.send(Message::Text(text.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                while let Some(Ok(Message::Text(t))) = rx.next().await {
+                    let Some((targets, text)) = t.split_once('|') else {
+                        continue;
+                    };
+                    {
+                        let map = peers.lock().expect("peers");
+                        for target in targets.split(',').filter_map(|x| x.parse::<usize>().ok()) {
+                            if let Some(p) = map.get(&target) {
+                                let _ = p.send(text.to_owned());
+                            }
+                        }
+                    }
+                    let _ = out.send("ack".into());
+                }
+            });
+        }
+    });
+    addr
+}
+
+async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64, u64, u64) {
+    let n = plan.to.len();
+    let stats: Shared = Arc::default();
+    let senders = plan.to.iter().filter(|t| t.is_some()).count();
+    let per_client = messages / senders;
+    let expected: u64 = plan.fanout.iter().map(|f| (*f * per_client) as u64).sum();
+    let mut sockets = Vec::new();
+    for i in 0..n {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/?id={i}"))
+            .await
+            .expect("connect");
+        sockets.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let epoch = Instant::now();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, ws) in sockets.into_iter().enumerate() {
+        let (mut tx, mut rx) = ws.split();
+        let targets = plan.floor_targets[i]
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sends = if plan.to[i].is_some() { per_client } else { 0 };
+        let stats = stats.clone();
+        let window = Arc::new(Semaphore::new(WINDOW));
+        let w = window.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..sends {
+                w.acquire().await.expect("sem").forget();
+                let frame = format!("{targets}|{}", stamp(epoch));
+                tx.send(Message::Text(frame.into())).await.expect("send");
+            }
+            std::future::pending::<()>().await;
+        }));
+        tasks.push(tokio::spawn(async move {
+            while let Some(Ok(Message::Text(t))) = rx.next().await {
+                if t.as_str() == "ack" {
+                    window.add_permits(1);
+                } else {
+                    record(&stats, epoch, &t);
+                }
+            }
+        }));
+    }
+    wait_for(&stats, expected, Duration::from_secs(120)).await;
+    let took = start.elapsed();
+    for t in tasks {
+        t.abort();
+    }
+    summarize(&stats, took)
+}
