@@ -106,7 +106,7 @@ fn main() {
             "SELECT c.id, c.kind, c.title, c.pinned, c.muted_until, c.last_activity_at,
                     c.unread_count, m.body
              FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id
-             WHERE c.hidden_at IS NULL
+             WHERE c.hidden_at IS NULL AND c.request = 0
              ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC LIMIT ?1",
         )
         .expect("prepare");
