@@ -95,6 +95,16 @@ impl AppState {
         Ok(())
     }
 
+    /// The relay and token of the signed-in session, for calls to the relay's API.
+    pub async fn relay_session(&self, doing: &str) -> Result<(RelayClient, String), CommandError> {
+        let session = self.session.lock().await;
+        let s = session.as_ref().ok_or_else(|| CommandError {
+            code: crate::ErrorCode::NotSignedIn,
+            message: format!("sign in to {doing}"),
+        })?;
+        Ok((s.relay.clone(), s.token.clone()))
+    }
+
     /// Tells the engine the outbox changed, if signed in.
     pub async fn kick(&self) {
         if let Some(session) = self.session.lock().await.as_ref() {

@@ -79,14 +79,7 @@ pub async fn start_chat(
     state: State<'_, AppState>,
     handle: String,
 ) -> Result<ConversationId, CommandError> {
-    let (relay, token) = {
-        let session = state.session.lock().await;
-        let s = session.as_ref().ok_or_else(|| CommandError {
-            code: crate::ErrorCode::NotSignedIn,
-            message: "sign in to start a chat".into(),
-        })?;
-        (s.relay.clone(), s.token.clone())
-    };
+    let (relay, token) = state.relay_session("start a chat").await?;
     let user = relay.lookup(&token, &handle).await?;
     state
         .with_store(move |s| {

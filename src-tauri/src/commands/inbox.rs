@@ -36,14 +36,7 @@ pub async fn accept_request(
     state: State<'_, AppState>,
     conversation: ConversationId,
 ) -> Result<(), CommandError> {
-    let (relay, token) = {
-        let session = state.session.lock().await;
-        let s = session.as_ref().ok_or_else(|| CommandError {
-            code: crate::ErrorCode::NotSignedIn,
-            message: "sign in to accept requests".into(),
-        })?;
-        (s.relay.clone(), s.token.clone())
-    };
+    let (relay, token) = state.relay_session("accept requests").await?;
     relay.accept(&token, conversation).await?;
     state
         .with_store(move |s| s.set_request(conversation, false))

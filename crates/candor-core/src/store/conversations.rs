@@ -178,3 +178,14 @@ pub(crate) fn ensure_conversation(
         Err(CoreError::UnknownConversation(conversation))
     }
 }
+
+/// The conversation a message belongs to, hidden or not.
+pub(crate) fn conversation_of(
+    conn: &Connection,
+    message: MessageId,
+) -> Result<ConversationId, CoreError> {
+    conn.prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
+        .query_row([message.to_string()], |r| sql::id(r, 0))
+        .optional()?
+        .ok_or(CoreError::UnknownMessage(message))
+}

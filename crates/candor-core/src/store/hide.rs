@@ -10,7 +10,7 @@ use candor_protocol::{ConversationId, MessageId};
 
 use super::{
     Store,
-    conversations::{MESSAGE_COLUMNS, ensure_conversation, message_from_row},
+    conversations::{MESSAGE_COLUMNS, conversation_of, ensure_conversation, message_from_row},
     sql, summary,
 };
 use crate::{CoreError, Message};
@@ -27,16 +27,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut touched = std::collections::BTreeSet::new();
         for id in ids {
-            let conversation: ConversationId = tx
-                .query_row(
-                    "SELECT conversation_id FROM messages WHERE id = ?1",
-                    [id.to_string()],
-                    |r| sql::id(r, 0),
-                )
-                .map_err(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => CoreError::UnknownMessage(*id),
-                    e => e.into(),
-                })?;
+            let conversation = conversation_of(&tx, *id)?;
             tx.execute(
                 "UPDATE messages SET hidden_at = ?2, hidden_with = 'message'
                  WHERE id = ?1 AND hidden_at IS NULL",
@@ -54,16 +45,7 @@ impl Store {
     /// Puts a hidden message back where it was.
     pub fn unhide_message(&mut self, id: MessageId) -> Result<(), CoreError> {
         let tx = self.conn.transaction()?;
-        let conversation: ConversationId = tx
-            .query_row(
-                "SELECT conversation_id FROM messages WHERE id = ?1",
-                [id.to_string()],
-                |r| sql::id(r, 0),
-            )
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => CoreError::UnknownMessage(id),
-                e => e.into(),
-            })?;
+        let conversation = conversation_of(&tx, id)?;
         tx.execute(
             "UPDATE messages SET hidden_at = NULL, hidden_with = NULL WHERE id = ?1",
             [id.to_string()],

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use candor_protocol::frames::Recipient;
 use candor_protocol::{ConversationId, MessageId, MessageText, ServerMessageId, UserId, VideoCard};
 
-use super::{Store, sql, summary};
+use super::{Store, conversations::conversation_of, sql, summary};
 use crate::{CoreError, OutboxEntry};
 
 /// The catch-up cursor's stream name.
@@ -77,14 +77,7 @@ impl Store {
         seq: i64,
     ) -> Result<(), CoreError> {
         let tx = self.conn.transaction()?;
-        let conversation: Option<ConversationId> = tx
-            .query_row(
-                "SELECT conversation_id FROM messages WHERE id = ?1",
-                [message.to_string()],
-                |r| sql::id(r, 0),
-            )
-            .optional()?;
-        let conversation = conversation.ok_or(CoreError::UnknownMessage(message))?;
+        let conversation = conversation_of(&tx, message)?;
         tx.execute(
             "UPDATE messages SET server_id = ?2, seq = ?3, position = ?3,
                  status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END
