@@ -64,7 +64,7 @@ impl From<CoreError> for CommandError {
             CoreError::Store(_) | CoreError::Database(_) | CoreError::CorruptValue(_) => {
                 ErrorCode::Storage
             }
-            CoreError::InvalidText(_) | CoreError::InvalidGroup => ErrorCode::InvalidInput,
+            CoreError::InvalidText(_) => ErrorCode::InvalidInput,
             CoreError::UnknownConversation(_) | CoreError::UnknownMessage(_) => ErrorCode::NotFound,
             CoreError::NotSignedIn => ErrorCode::NotSignedIn,
         };

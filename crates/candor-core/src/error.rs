@@ -52,8 +52,6 @@ pub enum CoreError {
     UnknownMessage(MessageId),
     #[error("this device has no signed-in profile yet")]
     NotSignedIn,
-    #[error("a group needs a title and 2 to {max} members", max = candor_protocol::MAX_GROUP_MEMBERS)]
-    InvalidGroup,
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("stored value is not valid: {0}")]

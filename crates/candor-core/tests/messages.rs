@@ -280,25 +280,78 @@ fn mark_read_clears_unread_up_to_the_seq() {
     assert_eq!(w.store.unread_summary().expect("unread").messages, 1);
 }
 
+/// The relay is the authority on groups: a group it describes is recorded as it
+/// is, even with one member left, and describing it again updates its members.
 #[test]
-fn groups_need_a_title_and_two_to_thirty_two_members() {
+fn a_group_described_by_the_relay_is_recorded_and_updated() {
     let mut w = World::new();
-    let too_many: Vec<_> = (0..33)
-        .map(|i| support::person(&format!("u{i}"), "U"))
+    let id = ConversationId::new();
+    let sam = support::person("sam", "Sam");
+    let group =
+        |members: Vec<candor_core::Person>, title: &str| candor_core::NewConversation::Group {
+            id,
+            title: title.into(),
+            members,
+        };
+    w.store
+        .add_conversation(&group(
+            vec![w.me.clone(), w.maya.clone(), sam.clone()],
+            "Trip",
+        ))
+        .expect("three members");
+    // Maya and Sam left; the relay says so.
+    w.store
+        .add_conversation(&group(vec![w.me.clone()], "Trip (old)"))
+        .expect("a group of one is still a group");
+    let members: i64 = w
+        .store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM members WHERE conversation_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(members, 1);
+    let titles = w.inbox_titles();
+    assert!(titles.contains(&"Trip (old)".to_string()), "{titles:?}");
+}
+
+/// A message waiting for a retry holds back the ones written after it: they never
+/// overtake it, so the relay gives them seqs in the order they were written.
+#[test]
+fn a_later_message_never_overtakes_one_waiting_for_a_retry() {
+    let mut w = World::new();
+    let first = w
+        .store
+        .compose(w.chat, draft("first"), Duration::zero())
+        .expect("compose");
+    w.store
+        .compose(w.chat, draft("second"), Duration::zero())
+        .expect("compose");
+    let now = w.clock_now();
+    let due: Vec<_> = w
+        .store
+        .due_sends(now)
+        .expect("due")
+        .into_iter()
+        .map(|s| s.text.as_str().to_owned())
         .collect();
-    for (title, members) in [
-        ("Trip", vec![w.maya.clone()]),
-        ("  ", vec![w.maya.clone(), w.me.clone()]),
-        ("Trip", too_many),
-    ] {
-        assert!(matches!(
-            w.store
-                .add_conversation(&candor_core::NewConversation::Group {
-                    id: ConversationId::new(),
-                    title: title.into(),
-                    members,
-                }),
-            Err(CoreError::InvalidGroup)
-        ));
-    }
+    assert_eq!(due, ["first"], "one job per conversation, the oldest");
+    w.store
+        .retry_later(first.id, now + Duration::seconds(5), "relay busy")
+        .expect("retry later");
+    assert!(
+        w.store.due_sends(now).expect("due").is_empty(),
+        "second waits for first"
+    );
+    let later = now + Duration::seconds(6);
+    let due: Vec<_> = w
+        .store
+        .due_sends(later)
+        .expect("due")
+        .into_iter()
+        .map(|s| s.text.as_str().to_owned())
+        .collect();
+    assert_eq!(due, ["first"]);
 }

@@ -118,7 +118,10 @@ const MAX_PER_HANDLE: usize = 5;
 const MAX_PER_ADDRESS: usize = 20;
 
 impl SignInLimiter {
-    /// Refuses when either key has used up its failures in the window.
+    /// Refuses when either key has used up its attempts in the window; otherwise
+    /// counts this attempt as a failure until [`Self::succeeded`] says otherwise.
+    /// Checking and counting together means parallel guesses cannot all slip
+    /// through while the first is still hashing.
     pub fn check(&self, handle: &str, address: &str) -> Result<(), RelayError> {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -139,20 +142,23 @@ impl SignInLimiter {
                 }
             }
         }
-        Ok(())
-    }
-
-    pub fn failed(&self, handle: &str, address: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
         for key in [format!("h:{handle}"), format!("a:{address}")] {
             map.entry(key).or_default().push_back(now);
         }
+        // Forget keys whose window has passed, so the map does not grow forever.
+        if map.len() > 10_000 {
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= WINDOW));
+        }
+        Ok(())
     }
 
-    pub fn succeeded(&self, handle: &str) {
+    /// The attempt counted by [`Self::check`] succeeded: it no longer counts.
+    pub fn succeeded(&self, handle: &str, address: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&format!("h:{handle}"));
+        if let Some(q) = map.get_mut(&format!("a:{address}")) {
+            q.pop_back();
+        }
     }
 }
 
@@ -195,7 +201,6 @@ mod tests {
         let limiter = SignInLimiter::default();
         for _ in 0..MAX_PER_HANDLE {
             limiter.check("maya", "1.2.3.4").expect("allowed");
-            limiter.failed("maya", "1.2.3.4");
         }
         assert!(matches!(
             limiter.check("maya", "5.6.7.8"),
@@ -207,8 +212,16 @@ mod tests {
             .check("sam", "1.2.3.4")
             .expect("other handle allowed");
         for i in 0..MAX_PER_ADDRESS {
-            limiter.failed(&format!("user{i}"), "9.9.9.9");
+            limiter
+                .check(&format!("user{i}"), "9.9.9.9")
+                .expect("allowed");
         }
         assert!(limiter.check("fresh", "9.9.9.9").is_err());
+        // A success gives its attempt back.
+        let fresh = SignInLimiter::default();
+        for _ in 0..10 {
+            fresh.check("sam", "5.5.5.5").expect("allowed");
+            fresh.succeeded("sam", "5.5.5.5");
+        }
     }
 }

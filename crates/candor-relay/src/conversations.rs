@@ -86,8 +86,10 @@ pub async fn accept(
 ) -> Result<StatusCode, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let storage = state.storage();
-    blocking(move || Ok(storage.accept(me.id, id, Utc::now())?)).await?;
+    let (receipt, others) = blocking(move || Ok(storage.accept(me.id, id, Utc::now())?)).await?;
     announce(&state, id, vec![me.id]).await;
+    // Reads withheld while it was a request can be seen now.
+    state.inner.hub.publish(&others, &Live::Receipt(receipt));
     Ok(StatusCode::NO_CONTENT)
 }
 

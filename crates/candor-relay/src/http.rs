@@ -75,13 +75,10 @@ pub async fn sign_in(
     .await?;
     match session {
         Some(session) => {
-            state.inner.limiter.succeeded(&handle);
+            state.inner.limiter.succeeded(&handle, &address);
             Ok(Json(session))
         }
-        None => {
-            state.inner.limiter.failed(&handle, &address);
-            Err(RelayError::WrongCredentials)
-        }
+        None => Err(RelayError::WrongCredentials),
     }
 }
 

@@ -4,6 +4,7 @@
 //! A malformed frame gets an error frame and the connection stays up; a frame over
 //! [`MAX_FRAME_BYTES`] or a version mismatch gets an error frame and a close.
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -18,7 +19,7 @@ use futures_util::{SinkExt, StreamExt};
 
 use candor_protocol::api::{ApiError, ErrorCode, UserInfo};
 use candor_protocol::frames::{ClientFrame, MAX_CARD_BYTES, MAX_FRAME_BYTES, RelayFrame};
-use candor_protocol::{MessageId, PROTOCOL_VERSION};
+use candor_protocol::{ConversationId, MessageId, PROTOCOL_VERSION};
 
 use crate::http::{authenticate, blocking};
 use crate::hub::Live;
@@ -29,6 +30,10 @@ use crate::{RelayError, RelayState};
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages read from storage per catch-up query.
 const CATCH_UP_BATCH: u32 = 500;
+/// Sends one connection may have waiting for the writer.
+const MAX_PENDING_SENDS: usize = 64;
+/// Typing indicators passed on per conversation, at most one per this long.
+const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 
 pub async fn upgrade(
     State(state): State<RelayState>,
@@ -74,6 +79,11 @@ struct Connection {
     /// Sends waiting for the writer. Several can wait at once, so that a client
     /// that pipelines sends shares fsyncs too; acks still go out in order.
     pending: FuturesOrdered<PendingSend>,
+    /// Conversations this connection has described to the client: a message of
+    /// any other is preceded by its Conversation frame.
+    announced: HashSet<ConversationId>,
+    /// When each conversation's typing indicator was last passed on.
+    last_typing: HashMap<ConversationId, Instant>,
 }
 
 enum Flow {
@@ -90,19 +100,32 @@ impl Connection {
             sink,
             delivered: None,
             pending: FuturesOrdered::new(),
+            announced: HashSet::new(),
+            last_typing: HashMap::new(),
         };
         if !conn.hello(&mut stream).await {
             let _ = conn.sink.close().await;
             return;
         }
         let user_id = conn.user.id;
-        let (id, mut live) = state.inner.hub.register(user_id, session);
+        let (id, mut live) = state.inner.hub.register(user_id, session.clone());
         state.inner.metrics.connections.inc();
+        // Signed out between the upgrade and now? Registering came too late for
+        // the sign-out to close this socket, so look again.
+        let storage = state.storage();
+        let still_valid = blocking(move || Ok(storage.session_user(&session)?.is_some()))
+            .await
+            .unwrap_or(false);
         let mut shutdown = state.inner.shutdown.clone();
-        loop {
+        let mut open = still_valid;
+        while open {
             let flow = tokio::select! {
                 _ = shutdown.changed() => Flow::Close,
-                incoming = stream.next() => conn.incoming(incoming).await,
+                // Back-pressure: a client with many sends waiting is not read from
+                // until the writer catches up.
+                incoming = stream.next(), if conn.pending.len() < MAX_PENDING_SENDS => {
+                    conn.incoming(incoming).await
+                }
                 queued = live.recv() => match queued {
                     Some(l) => conn.live(l).await,
                     // Dropped by the hub: too slow, or signed out.
@@ -112,9 +135,7 @@ impl Connection {
                     conn.answer_send(client_id, started, result).await
                 }
             };
-            if matches!(flow, Flow::Close) {
-                break;
-            }
+            open = matches!(flow, Flow::Continue);
         }
         state.inner.hub.unregister(user_id, id);
         state.inner.metrics.connections.dec();
@@ -271,6 +292,15 @@ impl Connection {
 
     /// Passes a typing indicator to the other members, live only: nothing is stored.
     async fn typing(&mut self, conversation: candor_protocol::ConversationId) -> Flow {
+        let now = Instant::now();
+        if self
+            .last_typing
+            .get(&conversation)
+            .is_some_and(|t| now.duration_since(*t) < TYPING_INTERVAL)
+        {
+            return Flow::Continue;
+        }
+        self.last_typing.insert(conversation, now);
         let user = self.user.id;
         let storage = self.state.storage();
         match blocking(move || Ok(storage.members_if_member(user, conversation)?)).await {
@@ -337,13 +367,12 @@ impl Connection {
         let storage = self.state.storage();
         let conversations = match blocking(move || Ok(storage.conversations_of(user)?)).await {
             Ok(c) => c,
-            Err(e) => {
-                let api = e.to_api();
-                self.error(api.code, &api.message, None).await;
-                return Flow::Continue;
-            }
+            // A client that never hears caught_up would wait forever: close, and
+            // it reconnects and tries again.
+            Err(e) => return self.fail_catch_up(e).await,
         };
         for info in conversations {
+            self.announced.insert(info.id);
             if !self.send(&RelayFrame::Conversation(info)).await {
                 return Flow::Close;
             }
@@ -395,18 +424,49 @@ impl Connection {
         }
     }
 
+    async fn fail_catch_up(&mut self, e: RelayError) -> Flow {
+        tracing::error!(error = %e, user = %self.user.id, "catch-up failed");
+        let api = e.to_api();
+        self.error(api.code, &api.message, None).await;
+        Flow::Close
+    }
+
+    /// Sends the conversation's description first if this client has not had it
+    /// (one created or joined while catching up). False if the socket is gone.
+    async fn announce(&mut self, conversation: ConversationId) -> bool {
+        if self.announced.contains(&conversation) {
+            return true;
+        }
+        let user = self.user.id;
+        let storage = self.state.storage();
+        match blocking(move || Ok(storage.conversation_for(conversation, user)?)).await {
+            Ok(info) => {
+                self.announced.insert(conversation);
+                self.send(&RelayFrame::Conversation(info)).await
+            }
+            // Not a member any more: the message is still theirs to have.
+            Err(_) => true,
+        }
+    }
+
     async fn live(&mut self, live: Live) -> Flow {
         let Some(delivered) = self.delivered else {
             // Not subscribed yet: catch-up will include it.
             return Flow::Continue;
         };
         let frame = match live {
-            Live::Conversation(info) => RelayFrame::Conversation(info),
+            Live::Conversation(info) => {
+                self.announced.insert(info.id);
+                RelayFrame::Conversation(info)
+            }
             Live::Message { cursor, message } => {
                 if cursor <= delivered {
                     return Flow::Continue;
                 }
                 self.delivered = Some(cursor);
+                if !self.announce(message.conversation_id).await {
+                    return Flow::Close;
+                }
                 RelayFrame::Message { cursor, message }
             }
             Live::Receipt(r) => receipt_frame(r),

@@ -198,17 +198,19 @@ async fn a_first_message_from_a_stranger_is_a_request_until_accepted() {
     })
     .await;
     assert!(!accepted.request);
-    b.send(&ClientFrame::Read {
-        conversation_id: info.id,
-        seq: 1,
-    })
-    .await;
     let read = until(&mut a, |f| match f {
         RelayFrame::Receipt { read_seq, .. } => Some(read_seq),
         _ => None,
     })
     .await;
-    assert_eq!(read, 1, "after accepting, reads are shared");
+    assert_eq!(read, 1, "accepting shares the read that was withheld");
+    // Reading the same again tells nobody anything new.
+    b.send(&ClientFrame::Read {
+        conversation_id: info.id,
+        seq: 1,
+    })
+    .await;
+    assert!(a.try_next(Duration::from_millis(300)).await.is_none());
 
     // Accepting made Alice Bob's contact: his contacts-only setting lets her in.
     let resp = http()
@@ -528,5 +530,92 @@ async fn authorization_matrix() {
     };
     assert_eq!(error.code, ErrorCode::Forbidden);
     assert!(m.try_next(Duration::from_millis(200)).await.is_none());
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn groups_respect_blocks_and_members_read_only_what_came_while_they_were_in() {
+    let relay = Relay::start().await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, _) = relay.user("bob", "Bob").await;
+    let (carol, _) = relay.user("carol", "Carol").await;
+    // Bob blocks Alice: she can put him in no group.
+    http()
+        .put(relay.http(&format!("/v1/blocks/{}", alice.user.id)))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .expect("block");
+    let resp = http()
+        .post(relay.http("/v1/groups"))
+        .bearer_auth(&alice.token)
+        .json(&NewGroup {
+            title: "Sneaky".into(),
+            members: vec![bob.user.id, carol.user.id],
+        })
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(resp.status().as_u16(), 403);
+
+    // Carol leaves; what is said while she is out stays out of her catch-up,
+    // even after she is added back.
+    let group: ConversationInfo = http()
+        .post(relay.http("/v1/groups"))
+        .bearer_auth(&alice.token)
+        .json(&NewGroup {
+            title: "Trip".into(),
+            members: vec![carol.user.id],
+        })
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("info");
+    let to = Recipient::Conversation { id: group.id };
+    a.send(&send(to.clone(), "before")).await;
+    until(&mut a, |f| {
+        matches!(f, RelayFrame::Ack { .. }).then_some(())
+    })
+    .await;
+    http()
+        .delete(relay.http(&format!("/v1/groups/{}/members/me", group.id)))
+        .bearer_auth(&carol.token)
+        .send()
+        .await
+        .expect("leave");
+    a.send(&send(to.clone(), "while carol was out")).await;
+    until(&mut a, |f| {
+        matches!(f, RelayFrame::Ack { .. }).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let resp = http()
+        .post(relay.http(&format!("/v1/groups/{}/members", group.id)))
+        .bearer_auth(&alice.token)
+        .json(&AddMember {
+            user: carol.user.id,
+        })
+        .send()
+        .await
+        .expect("add back");
+    assert_eq!(resp.status().as_u16(), 204);
+    let mut c = Client::connect(&relay, &carol.token)
+        .await
+        .expect("connect");
+    c.send(&ClientFrame::CatchUp { after: 0 }).await;
+    let mut texts = Vec::new();
+    loop {
+        match c.next().await {
+            RelayFrame::Message { message, .. } => texts.push(message.text.as_str().to_owned()),
+            RelayFrame::CaughtUp { .. } => break,
+            _ => {}
+        }
+    }
+    assert!(
+        !texts.iter().any(|t| t == "while carol was out"),
+        "{texts:?}"
+    );
     relay.stop().await;
 }

@@ -1,6 +1,6 @@
 //! Conversations and the people in them, and reading a conversation page by page.
 
-use candor_protocol::{ConversationId, MAX_GROUP_MEMBERS, MessageId};
+use candor_protocol::{ConversationId, MessageId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, sql};
@@ -48,8 +48,9 @@ impl Store {
         Ok(())
     }
 
-    /// Records a conversation the relay told us about. Recording the same one again
-    /// changes nothing.
+    /// Records a conversation as the relay describes it: the relay is the
+    /// authority on titles and members, so a group of any size is taken as it is,
+    /// and describing it again updates its title and members.
     pub fn add_conversation(&mut self, conversation: &NewConversation) -> Result<(), CoreError> {
         let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
@@ -58,28 +59,21 @@ impl Store {
                 NewConversation::Direct { id, peer } => {
                     (*id, ConversationKind::Direct, None, Some(peer), vec![peer])
                 }
-                NewConversation::Group { id, title, members } => {
-                    if title.trim().is_empty()
-                        || members.len() < 2
-                        || members.len() > MAX_GROUP_MEMBERS
-                    {
-                        return Err(CoreError::InvalidGroup);
-                    }
-                    (
-                        *id,
-                        ConversationKind::Group,
-                        Some(title.as_str()),
-                        None,
-                        members.iter().collect(),
-                    )
-                }
+                NewConversation::Group { id, title, members } => (
+                    *id,
+                    ConversationKind::Group,
+                    Some(title.as_str()),
+                    None,
+                    members.iter().collect(),
+                ),
             };
         for person in &members {
             upsert_person(&tx, person)?;
         }
         tx.execute(
             "INSERT INTO conversations (id, kind, title, peer_id, created_at, last_activity_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title",
             params![
                 id.to_string(),
                 kind.as_sql(),
@@ -88,6 +82,18 @@ impl Store {
                 now
             ],
         )?;
+        // People who left are no longer members.
+        let keep: Vec<String> = members.iter().map(|p| p.id.to_string()).collect();
+        let current: Vec<String> = tx
+            .prepare_cached("SELECT user_id FROM members WHERE conversation_id = ?1")?
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for gone in current.iter().filter(|u| !keep.contains(u)) {
+            tx.execute(
+                "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+                (id.to_string(), gone),
+            )?;
+        }
         for person in &members {
             tx.execute(
                 "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)

@@ -23,8 +23,8 @@ pub struct PendingSend {
 }
 
 impl Store {
-    /// Send jobs whose undo window has passed and whose retry time has come, oldest
-    /// first in each conversation, with what the wire needs.
+    /// The send job to start next in each conversation: its oldest, if its undo
+    /// window has passed and its retry time has come. With what the wire needs.
     pub fn due_sends(&self, now: DateTime<Utc>) -> Result<Vec<PendingSend>, CoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at,
@@ -32,6 +32,11 @@ impl Store {
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE o.not_before <= ?1 AND o.next_attempt_at <= ?1
+               -- Only a conversation's oldest job: a later message never overtakes
+               -- one that waits for a retry.
+               AND m.position = (SELECT min(m2.position) FROM outbox o2
+                                 JOIN messages m2 ON m2.id = o2.message_id
+                                 WHERE m2.conversation_id = m.conversation_id)
              ORDER BY m.conversation_id, m.position",
         )?;
         let rows = stmt.query_map([sql::ms(now)], |r| {
@@ -169,6 +174,19 @@ impl Store {
             params![conversation.to_string(), me, delivered_seq.max(read_seq)],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets the stream position to exactly `cursor`, as the relay says after a
+    /// catch-up: a relay restored from an older backup has a shorter stream, and
+    /// the position must follow it back.
+    pub fn reset_sync_cursor(&mut self, cursor: u64) -> Result<(), CoreError> {
+        let now = sql::ms(self.clock.now());
+        self.conn.execute(
+            "INSERT INTO sync_cursors (stream, position, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+            params![ACCOUNT_STREAM, cursor as i64, now],
+        )?;
         Ok(())
     }
 

@@ -328,7 +328,7 @@ impl Engine {
                 user: user_id,
             }),
             RelayFrame::CaughtUp { cursor } => {
-                with_store(&self.store, move |s| s.set_sync_cursor(cursor))
+                with_store(&self.store, move |s| s.reset_sync_cursor(cursor))
                     .await
                     .map_err(store_lost)?;
                 self.emit(SyncEvent::Connection(ConnectionState::Online));

@@ -144,12 +144,13 @@ pub trait Storage: Send + Sync + 'static {
 
     /// `user` accepts a request: the conversation moves to the inbox and its other
     /// members become contacts.
+    /// Returns `user`'s receipt, now shared in full, and the members to tell.
     fn accept(
         &self,
         user: UserId,
         conversation: ConversationId,
         at: DateTime<Utc>,
-    ) -> Result<(), StorageError>;
+    ) -> Result<(Receipt, Vec<UserId>), StorageError>;
 
     fn settings(&self, user: UserId) -> Result<AccountSettings, StorageError>;
     fn set_settings(&self, user: UserId, settings: &AccountSettings) -> Result<(), StorageError>;
@@ -158,7 +159,8 @@ pub trait Storage: Send + Sync + 'static {
     fn unblock(&self, user: UserId, blocked: UserId) -> Result<(), StorageError>;
 
     /// Records how far `user` has received and read a conversation (never moving
-    /// back) and returns the receipt as others may see it, with the other members.
+    /// back) and returns the receipt as others may see it, with the other members
+    /// to tell (none when nothing moved).
     fn record_receipt(
         &self,
         user: UserId,

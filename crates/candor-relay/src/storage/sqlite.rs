@@ -343,6 +343,12 @@ impl Storage for SqliteStorage {
                 "a group needs a title of 1 to 64 characters".into(),
             ));
         }
+        // Bound the work before looking at the list.
+        if members.len() > MAX_GROUP_MEMBERS {
+            return Err(StorageError::InvalidGroup(format!(
+                "a group has 2 to {MAX_GROUP_MEMBERS} members, you included"
+            )));
+        }
         let mut all = vec![creator];
         for m in members {
             if !all.contains(m) {
@@ -359,6 +365,10 @@ impl Storage for SqliteStorage {
         for m in &all {
             if !user_exists(&tx, *m)? {
                 return Err(StorageError::UnknownUser);
+            }
+            // Nobody is put in a group by someone they blocked or do not accept.
+            if *m != creator {
+                check_direct(&tx, creator, *m)?;
             }
         }
         let id = ConversationId::new();
@@ -401,6 +411,7 @@ impl Storage for SqliteStorage {
         if !user_exists(&tx, user)? {
             return Err(StorageError::UnknownUser);
         }
+        check_direct(&tx, actor, user)?;
         let members = member_ids(&tx, conversation)?;
         if !members.contains(&user) && members.len() >= MAX_GROUP_MEMBERS {
             return Err(StorageError::InvalidGroup(format!(
@@ -453,7 +464,7 @@ impl Storage for SqliteStorage {
         user: UserId,
         conversation: ConversationId,
         at: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<(Receipt, Vec<UserId>), StorageError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         if !is_member(&tx, user, conversation)? {
@@ -463,13 +474,21 @@ impl Storage for SqliteStorage {
             "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2",
             [conversation.to_string(), user.to_string()],
         )?;
-        for other in member_ids(&tx, conversation)? {
-            if other != user {
-                add_contact(&tx, user, other, ms(at))?;
-            }
+        let others: Vec<UserId> = member_ids(&tx, conversation)?
+            .into_iter()
+            .filter(|m| *m != user)
+            .collect();
+        for other in &others {
+            add_contact(&tx, user, *other, ms(at))?;
         }
+        let receipt = tx.query_row(
+            "SELECT conversation_id, user_id, delivered_seq, read_seq, state FROM members
+             WHERE conversation_id = ?1 AND user_id = ?2",
+            [conversation.to_string(), user.to_string()],
+            receipt_row,
+        )?;
         tx.commit()?;
-        Ok(())
+        Ok((receipt, others))
     }
 
     fn settings(&self, user: UserId) -> Result<AccountSettings, StorageError> {
@@ -534,11 +553,14 @@ impl Storage for SqliteStorage {
         // Reading implies having received; neither goes past the last message.
         let read = read.unwrap_or(0);
         let delivered = delivered.unwrap_or(0).max(read);
-        tx.execute(
+        // Only a receipt that moved is passed on: repeats cost the others nothing.
+        let changed = tx.execute(
             "UPDATE members SET
                  delivered_seq = max(delivered_seq, min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))),
                  read_seq = max(read_seq, min(?4, (SELECT last_seq FROM conversations WHERE id = ?1)))
-             WHERE conversation_id = ?1 AND user_id = ?2",
+             WHERE conversation_id = ?1 AND user_id = ?2
+               AND (delivered_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
+                    OR read_seq < min(?4, (SELECT last_seq FROM conversations WHERE id = ?1)))",
             params![conversation.to_string(), user.to_string(), delivered, read],
         )?;
         let receipt = tx.query_row(
@@ -547,10 +569,14 @@ impl Storage for SqliteStorage {
             [conversation.to_string(), user.to_string()],
             receipt_row,
         )?;
-        let others = member_ids(&tx, conversation)?
-            .into_iter()
-            .filter(|m| *m != user)
-            .collect();
+        let others = if changed == 0 {
+            Vec::new()
+        } else {
+            member_ids(&tx, conversation)?
+                .into_iter()
+                .filter(|m| *m != user)
+                .collect()
+        };
         tx.commit()?;
         Ok((receipt, others))
     }
@@ -600,7 +626,8 @@ impl Storage for SqliteStorage {
             .prepare_cached(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM members mb
                  JOIN messages m ON m.conversation_id = mb.conversation_id AND m.cursor > ?2
-                 WHERE mb.user_id = ?1 ORDER BY m.cursor LIMIT ?3"
+                 WHERE mb.user_id = ?1 AND m.sent_at >= mb.joined_at
+                 ORDER BY m.cursor LIMIT ?3"
             ))?
             .query_map(
                 params![user.to_string(), cursor as i64, limit],
@@ -676,6 +703,10 @@ fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, StorageError> {
     let at = ms(m.at);
     let conversation = match m.to {
         Recipient::Conversation { id } => {
+            // Membership first, so that outsiders learn nothing about the chat.
+            if !is_member(tx, m.sender, id)? {
+                return Err(StorageError::NotMember);
+            }
             // A direct conversation named by id follows the same rules.
             if let Some(peer) = direct_peer(tx, id, m.sender)? {
                 check_direct(tx, m.sender, peer)?;
