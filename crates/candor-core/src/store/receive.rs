@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use candor_protocol::DeliveredMessage;
 
@@ -112,8 +112,6 @@ impl Store {
 }
 
 fn id_taken(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<bool> {
-    Ok(conn
-        .query_row("SELECT 1 FROM messages WHERE id = ?1", [id], |_| Ok(()))
-        .optional()?
-        .is_some())
+    conn.prepare_cached("SELECT 1 FROM messages WHERE id = ?1")?
+        .exists([id])
 }

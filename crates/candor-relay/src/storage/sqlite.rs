@@ -171,6 +171,24 @@ fn is_member(
         .exists([conversation.to_string(), user.to_string()])
 }
 
+fn is_group(conn: &Connection, conversation: ConversationId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM conversations WHERE id = ?1 AND kind = 'group'")?
+        .exists([conversation.to_string()])
+}
+
+/// `user`'s receipt in `conversation`, as the other members may see it.
+fn member_receipt(
+    conn: &Connection,
+    conversation: ConversationId,
+    user: UserId,
+) -> rusqlite::Result<Receipt> {
+    conn.prepare_cached(
+        "SELECT conversation_id, user_id, delivered_seq, read_seq, state FROM members
+         WHERE conversation_id = ?1 AND user_id = ?2",
+    )?
+    .query_row([conversation.to_string(), user.to_string()], receipt_row)
+}
+
 /// A member's receipt as others may see it.
 fn receipt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Receipt> {
     let state: String = r.get(4)?;
@@ -398,12 +416,7 @@ impl Storage for SqliteStorage {
         if !is_member(&tx, actor, conversation)? {
             return Err(StorageError::NotMember);
         }
-        let kind: String = tx.query_row(
-            "SELECT kind FROM conversations WHERE id = ?1",
-            [conversation.to_string()],
-            |r| r.get(0),
-        )?;
-        if kind != "group" {
+        if !is_group(&tx, conversation)? {
             return Err(StorageError::InvalidGroup(
                 "only groups take new members".into(),
             ));
@@ -435,14 +448,7 @@ impl Storage for SqliteStorage {
     ) -> Result<Vec<UserId>, StorageError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let kind: Option<String> = tx
-            .query_row(
-                "SELECT kind FROM conversations WHERE id = ?1",
-                [conversation.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if kind.as_deref() != Some("group") {
+        if !is_group(&tx, conversation)? {
             return Err(StorageError::InvalidGroup(
                 "only a group can be left".into(),
             ));
@@ -481,12 +487,7 @@ impl Storage for SqliteStorage {
         for other in &others {
             add_contact(&tx, user, *other, ms(at))?;
         }
-        let receipt = tx.query_row(
-            "SELECT conversation_id, user_id, delivered_seq, read_seq, state FROM members
-             WHERE conversation_id = ?1 AND user_id = ?2",
-            [conversation.to_string(), user.to_string()],
-            receipt_row,
-        )?;
+        let receipt = member_receipt(&tx, conversation, user)?;
         tx.commit()?;
         Ok((receipt, others))
     }
@@ -563,12 +564,7 @@ impl Storage for SqliteStorage {
                     OR read_seq < min(?4, (SELECT last_seq FROM conversations WHERE id = ?1)))",
             params![conversation.to_string(), user.to_string(), delivered, read],
         )?;
-        let receipt = tx.query_row(
-            "SELECT conversation_id, user_id, delivered_seq, read_seq, state FROM members
-             WHERE conversation_id = ?1 AND user_id = ?2",
-            [conversation.to_string(), user.to_string()],
-            receipt_row,
-        )?;
+        let receipt = member_receipt(&tx, conversation, user)?;
         let others = if changed == 0 {
             Vec::new()
         } else {
@@ -758,12 +754,8 @@ fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, StorageError> {
             }
         }
     }
-    let is_member = tx
-        .prepare_cached("SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2")?
-        .exists([conversation.to_string(), m.sender.to_string()])?;
-    if !is_member {
-        return Err(StorageError::NotMember);
-    }
+    // The sender is a member here: checked first for a named conversation, and a
+    // direct chat's id is derived from the sender's own id.
 
     let seq: i64 = tx.query_row(
         "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
