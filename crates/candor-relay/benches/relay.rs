@@ -3,8 +3,12 @@
 //! N clients on loopback send M messages, in direct chats (pairs) and in groups of
 //! 32, through the real relay (storage, auth, fan-out, fsync), and through a floor:
 //! a bare tokio-tungstenite forwarder with no storage and no auth, driven by the same
-//! load. It prints delivered messages per second and send-to-deliver latency for
-//! both, the fsync p99 of this disk, and the ratios. `cargo xtask bench relay`.
+//! load. The floor's clients do the same work as the relay's: they encode a frame
+//! per send, and decode a `RelayFrame::Message` per delivery and a
+//! `RelayFrame::Ack` per send, so the ratio isolates what the relay itself costs.
+//! Both sides use the same WebSocket settings. It prints delivered messages per
+//! second and send-to-deliver latency for both, the fsync p99 of this disk, and
+//! the ratios. `cargo xtask bench relay`.
 //! CANDOR_BENCH_CLIENTS (default 100) and CANDOR_BENCH_MESSAGES (default 20000)
 //! change the size.
 
@@ -15,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use candor_protocol::api::{NewGroup, Session, SignIn, SignUp};
 use candor_protocol::frames::{ClientFrame, ConversationInfo, Recipient, RelayFrame};
-use candor_protocol::{MessageId, MessageText, PROTOCOL_VERSION};
+use candor_protocol::{DeliveredMessage, MessageId, MessageText, PROTOCOL_VERSION};
 use candor_relay::{RelayConfig, RelayState, serve};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
@@ -23,9 +27,16 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// Sends a client keeps in flight (waiting for their ack) at once.
 const WINDOW: usize = 4;
+
+/// The WebSocket settings of every socket in the bench, the relay's own
+/// included (its read buffer is 16 KiB too).
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(16 * 1024)
+}
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -282,7 +293,7 @@ async fn connect_relay(
         "authorization",
         HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), false)
         .await
         .expect("connect");
     let hello = serde_json::to_string(&ClientFrame::Hello {
@@ -361,7 +372,7 @@ async fn run_relay(
                 let Message::Text(t) = m else { continue };
                 match serde_json::from_str::<RelayFrame>(&t) {
                     Ok(RelayFrame::Ack { .. }) => window.add_permits(1),
-                    // Own echoes are not deliveries.
+                    // A copy of one's own message would not be a delivery.
                     Ok(RelayFrame::Message { message, .. }) if message.sender_id != me => {
                         record(&stats, epoch, message.text.as_str());
                     }
@@ -427,17 +438,13 @@ async fn run_moderate(addr: SocketAddr, sessions: &[Session]) -> (f64, u64, u64,
                 break;
             }
         }
-        // Drain alice's ack and echo.
-        let mut acked = false;
-        let mut echoed = false;
-        while !(acked && echoed) {
+        // Drain alice's ack (the sending connection gets no copy of its message).
+        loop {
             let Some(Ok(Message::Text(t))) = a.next().await else {
                 panic!("closed")
             };
-            match serde_json::from_str::<RelayFrame>(&t) {
-                Ok(RelayFrame::Ack { .. }) => acked = true,
-                Ok(RelayFrame::Message { .. }) => echoed = true,
-                _ => {}
+            if let Ok(RelayFrame::Ack { .. }) = serde_json::from_str::<RelayFrame>(&t) {
+                break;
             }
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -449,20 +456,30 @@ async fn run_moderate(addr: SocketAddr, sessions: &[Session]) -> (f64, u64, u64,
 
 type Peers = Arc<Mutex<HashMap<usize, tokio::sync::mpsc::UnboundedSender<String>>>>;
 
-/// Frames are `targets|text` (targets comma-separated); the forwarder sends `text`
-/// to each target and `ack` back to the sender.
+/// Frames are `targets|frame` (targets comma-separated); the forwarder sends
+/// `frame` to each target and an ack frame back to the sender.
 // The handshake callback's error type is tungstenite's, not ours to shrink.
 #[allow(clippy::result_large_err)]
 async fn start_floor() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let peers: Peers = Arc::default();
+    // An ack as the relay words it; a bare forwarder has nothing to put in it.
+    let ack = serde_json::to_string(&RelayFrame::Ack {
+        client_id: MessageId::new(),
+        server_id: candor_protocol::ServerMessageId::new(),
+        conversation_id: candor_protocol::ConversationId::new(),
+        seq: 1,
+        sent_at: chrono::Utc::now(),
+    })
+    .expect("json");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let peers = peers.clone();
+            let ack = ack.clone();
             tokio::spawn(async move {
                 let mut id = None;
-                let ws = tokio_tungstenite::accept_hdr_async(
+                let ws = tokio_tungstenite::accept_hdr_async_with_config(
                     stream,
                     |req: &tokio_tungstenite::tungstenite::handshake::server::Request, resp| {
                         id = req
@@ -472,6 +489,7 @@ async fn start_floor() -> SocketAddr {
                             .and_then(|v| v.parse::<usize>().ok());
                         Ok(resp)
                     },
+                    Some(ws_config()),
                 )
                 .await
                 .expect("accept");
@@ -498,7 +516,7 @@ async fn start_floor() -> SocketAddr {
                             }
                         }
                     }
-                    let _ = out.send("ack".into());
+                    let _ = out.send(ack.clone());
                 }
             });
         }
@@ -514,9 +532,13 @@ async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64,
     let expected: u64 = plan.fanout.iter().map(|f| (*f * per_client) as u64).sum();
     let mut sockets = Vec::new();
     for i in 0..n {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/?id={i}"))
-            .await
-            .expect("connect");
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(
+            format!("ws://{addr}/?id={i}"),
+            Some(ws_config()),
+            false,
+        )
+        .await
+        .expect("connect");
         sockets.push(ws);
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -531,23 +553,41 @@ async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64,
             .collect::<Vec<_>>()
             .join(",");
         let sends = if plan.to[i].is_some() { per_client } else { 0 };
+        let conversation_id = candor_protocol::ConversationId::new();
+        let sender_id = candor_protocol::UserId::new();
         let stats = stats.clone();
         let window = Arc::new(Semaphore::new(WINDOW));
         let w = window.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..sends {
                 w.acquire().await.expect("sem").forget();
-                let frame = format!("{targets}|{}", stamp(epoch));
+                // What the relay would deliver, encoded by the sender instead.
+                let frame = RelayFrame::Message {
+                    cursor: 1,
+                    message: DeliveredMessage {
+                        server_id: candor_protocol::ServerMessageId::new(),
+                        client_id: MessageId::new(),
+                        conversation_id,
+                        seq: 1,
+                        sender_id,
+                        text: MessageText::new(stamp(epoch)).expect("text"),
+                        card: None,
+                        sent_at: chrono::Utc::now(),
+                    },
+                };
+                let frame = format!("{targets}|{}", serde_json::to_string(&frame).expect("json"));
                 tx.send(Message::Text(frame.into())).await.expect("send");
             }
             std::future::pending::<()>().await;
         }));
         tasks.push(tokio::spawn(async move {
             while let Some(Ok(Message::Text(t))) = rx.next().await {
-                if t.as_str() == "ack" {
-                    window.add_permits(1);
-                } else {
-                    record(&stats, epoch, &t);
+                match serde_json::from_str::<RelayFrame>(&t) {
+                    Ok(RelayFrame::Ack { .. }) => window.add_permits(1),
+                    Ok(RelayFrame::Message { message, .. }) => {
+                        record(&stats, epoch, message.text.as_str());
+                    }
+                    _ => {}
                 }
             }
         }));

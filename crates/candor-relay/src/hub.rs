@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::extract::ws::Utf8Bytes;
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{DeliveredMessage, UserId};
+use candor_protocol::{ConversationId, UserId};
 use tokio::sync::mpsc;
 
 /// Frames queued for one connection before it is considered too slow.
@@ -17,9 +18,12 @@ const QUEUE: usize = 4096;
 #[derive(Clone, Debug)]
 pub enum Live {
     Conversation(ConversationInfo),
+    /// A new message, its `RelayFrame::Message` already encoded: one encoding
+    /// serves every member's connections (cloning it shares the bytes).
     Message {
         cursor: u64,
-        message: DeliveredMessage,
+        conversation: ConversationId,
+        frame: Utf8Bytes,
     },
     Receipt(crate::storage::Receipt),
     Typing {
@@ -66,16 +70,24 @@ impl Hub {
     /// Queues `live` for every open connection of `users`, dropping connections
     /// whose queue is full (they will catch up by cursor).
     pub fn publish(&self, users: &[UserId], live: &Live) {
+        self.publish_except(None, users, live);
+    }
+
+    /// Like `publish`, leaving out the connection with the id `except`.
+    pub fn publish_except(&self, except: Option<u64>, users: &[UserId], live: &Live) {
         let mut map = self.lock();
         for user in users {
             if let Some(list) = map.get_mut(user) {
-                list.retain(|e| match e.tx.try_send(live.clone()) {
-                    Ok(()) => true,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        tracing::warn!(user = %user, "connection too slow; dropped");
-                        false
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                list.retain(|e| {
+                    Some(e.id) == except
+                        || match e.tx.try_send(live.clone()) {
+                            Ok(()) => true,
+                            Err(mpsc::error::TrySendError::Full(_)) => {
+                                tracing::warn!(user = %user, "connection too slow; dropped");
+                                false
+                            }
+                            Err(mpsc::error::TrySendError::Closed(_)) => false,
+                        }
                 });
             }
         }

@@ -3,9 +3,14 @@
 //! sends (group commit). Then, in stream order, it queues the new messages for
 //! every member's connections and answers each sender. One writer also means one
 //! order: live delivery follows the stream.
+//!
+//! A new message goes to every connection of every member except the one that
+//! sent it: that one learns all it needs (server id, seq, time) from its ack, and
+//! the sender's other devices still get the message.
 
 use std::sync::Arc;
 
+use candor_protocol::frames::RelayFrame;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::RelayError;
@@ -18,9 +23,13 @@ const MAX_BATCH: usize = 512;
 
 type Reply = oneshot::Sender<Result<Stored, RelayError>>;
 
+/// A send waiting for the writer: the message, the hub id of the connection it
+/// came from, and where to answer.
+type Job = (NewMessage, Option<u64>, Reply);
+
 #[derive(Debug, Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<(NewMessage, Reply)>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl Writer {
@@ -31,11 +40,16 @@ impl Writer {
         Self { queue }
     }
 
-    /// Stores `message` durably and returns once it is safe (or refused).
-    pub async fn store(&self, message: NewMessage) -> Result<Stored, RelayError> {
+    /// Stores `message`, sent on the hub connection `origin`, durably and returns
+    /// once it is safe (or refused).
+    pub async fn store(
+        &self,
+        message: NewMessage,
+        origin: Option<u64>,
+    ) -> Result<Stored, RelayError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send((message, reply))
+            .send((message, origin, reply))
             .await
             .map_err(|_| RelayError::Internal("the message writer stopped".into()))?;
         answer
@@ -45,7 +59,7 @@ impl Writer {
 }
 
 async fn run(
-    mut rx: mpsc::Receiver<(NewMessage, Reply)>,
+    mut rx: mpsc::Receiver<Job>,
     storage: Arc<dyn Storage>,
     hub: Arc<Hub>,
     metrics: Arc<Metrics>,
@@ -58,24 +72,29 @@ async fn run(
                 Err(_) => break,
             }
         }
-        let (batch, replies): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        let mut batch = Vec::with_capacity(jobs.len());
+        let mut answers = Vec::with_capacity(jobs.len());
+        for (message, origin, reply) in jobs {
+            batch.push(message);
+            answers.push((origin, reply));
+        }
         let storage = storage.clone();
         let stored = tokio::task::spawn_blocking(move || storage.store_messages(batch)).await;
         let results: Vec<Result<Stored, RelayError>> = match stored {
             Ok(Ok(results)) => results.into_iter().map(|r| r.map_err(Into::into)).collect(),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "storing a batch of messages failed");
-                replies
+                answers
                     .iter()
                     .map(|_| Err(RelayError::Internal(e.to_string())))
                     .collect()
             }
-            Err(e) => replies
+            Err(e) => answers
                 .iter()
                 .map(|_| Err(RelayError::Internal(e.to_string())))
                 .collect(),
         };
-        for (result, reply) in results.into_iter().zip(replies) {
+        for (result, (origin, reply)) in results.into_iter().zip(answers) {
             if let Ok(stored) = &result
                 && !stored.duplicate
             {
@@ -83,11 +102,23 @@ async fn run(
                 for (member, info) in &stored.announce {
                     hub.publish(&[*member], &Live::Conversation(info.clone()));
                 }
-                let live = Live::Message {
+                let frame = RelayFrame::Message {
                     cursor: stored.cursor,
                     message: stored.message.clone(),
                 };
-                hub.publish(&stored.members, &live);
+                match serde_json::to_string(&frame) {
+                    Ok(json) => hub.publish_except(
+                        origin,
+                        &stored.members,
+                        &Live::Message {
+                            cursor: stored.cursor,
+                            conversation: stored.message.conversation_id,
+                            frame: json.into(),
+                        },
+                    ),
+                    // Stored all the same: members get it on catch-up.
+                    Err(e) => tracing::error!(error = %e, "could not encode a message frame"),
+                }
             }
             let _ = reply.send(result);
         }

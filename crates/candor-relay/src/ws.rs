@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use chrono::Utc;
@@ -34,6 +34,11 @@ const CATCH_UP_BATCH: u32 = 500;
 const MAX_PENDING_SENDS: usize = 64;
 /// Typing indicators passed on per conversation, at most one per this long.
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
+/// Live frames written to the socket before it is flushed, at most.
+const FLUSH_EVERY: usize = 64;
+/// The socket's read buffer. tungstenite zeroes the unused part of it before
+/// every read, so its 128 KiB default costs more than it saves for small frames.
+const READ_BUFFER_BYTES: usize = 16 * 1024;
 
 pub async fn upgrade(
     State(state): State<RelayState>,
@@ -54,6 +59,7 @@ pub async fn upgrade(
     Ok(ws
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| Connection::run(state, user, session, socket)))
 }
 
@@ -84,6 +90,11 @@ struct Connection {
     announced: HashSet<ConversationId>,
     /// When each conversation's typing indicator was last passed on.
     last_typing: HashMap<ConversationId, Instant>,
+    /// Frames queued on the socket but not yet flushed.
+    unflushed: usize,
+    /// This connection's id in the hub, once registered: its own sends are not
+    /// delivered back to it (the ack says all it needs).
+    hub_id: Option<u64>,
 }
 
 enum Flow {
@@ -102,13 +113,16 @@ impl Connection {
             pending: FuturesOrdered::new(),
             announced: HashSet::new(),
             last_typing: HashMap::new(),
+            unflushed: 0,
+            hub_id: None,
         };
-        if !conn.hello(&mut stream).await {
+        if !conn.hello(&mut stream).await || matches!(conn.flush().await, Flow::Close) {
             let _ = conn.sink.close().await;
             return;
         }
         let user_id = conn.user.id;
         let (id, mut live) = state.inner.hub.register(user_id, session.clone());
+        conn.hub_id = Some(id);
         state.inner.metrics.connections.inc();
         // Signed out between the upgrade and now? Registering came too late for
         // the sign-out to close this socket, so look again.
@@ -136,6 +150,10 @@ impl Connection {
                 }
             };
             open = matches!(flow, Flow::Continue);
+            // The burst is over when no live frame waits: flush what it queued.
+            if open && conn.unflushed > 0 && live.is_empty() {
+                open = matches!(conn.flush().await, Flow::Continue);
+            }
         }
         state.inner.hub.unregister(user_id, id);
         state.inner.metrics.connections.dec();
@@ -323,9 +341,10 @@ impl Connection {
     fn send_message(&mut self, new: NewMessage) -> Flow {
         let writer = self.state.inner.writer.clone();
         let client_id = new.client_id;
+        let origin = self.hub_id;
         let started = Instant::now();
         self.pending.push_back(Box::pin(async move {
-            (client_id, started, writer.store(new).await)
+            (client_id, started, writer.store(new, origin).await)
         }));
         Flow::Continue
     }
@@ -459,15 +478,19 @@ impl Connection {
                 self.announced.insert(info.id);
                 RelayFrame::Conversation(info)
             }
-            Live::Message { cursor, message } => {
+            Live::Message {
+                cursor,
+                conversation,
+                frame,
+            } => {
                 if cursor <= delivered {
                     return Flow::Continue;
                 }
                 self.delivered = Some(cursor);
-                if !self.announce(message.conversation_id).await {
+                if !self.announce(conversation).await {
                     return Flow::Close;
                 }
-                RelayFrame::Message { cursor, message }
+                return self.send_text(frame).await;
             }
             Live::Receipt(r) => receipt_frame(r),
             Live::Typing { conversation, user } => RelayFrame::Typing {
@@ -475,7 +498,32 @@ impl Connection {
                 user_id: user,
             },
         };
-        if self.send(&frame).await {
+        match serde_json::to_string(&frame) {
+            Ok(json) => self.send_text(json.into()).await,
+            Err(e) => {
+                tracing::error!(error = %e, "could not encode a frame");
+                Flow::Close
+            }
+        }
+    }
+
+    /// Queues one frame. Frames come in bursts (live messages, acks, catch-up),
+    /// so the socket is flushed when the burst ends (see `run`) or after
+    /// [`FLUSH_EVERY`] frames, not once per frame.
+    async fn send_text(&mut self, text: Utf8Bytes) -> Flow {
+        if self.sink.feed(Message::Text(text)).await.is_err() {
+            return Flow::Close;
+        }
+        self.unflushed += 1;
+        if self.unflushed >= FLUSH_EVERY {
+            return self.flush().await;
+        }
+        Flow::Continue
+    }
+
+    async fn flush(&mut self) -> Flow {
+        self.unflushed = 0;
+        if self.sink.flush().await.is_ok() {
             Flow::Continue
         } else {
             Flow::Close
@@ -493,10 +541,10 @@ impl Connection {
         self.send(&frame).await;
     }
 
-    /// Sends one frame; false if the socket is gone.
+    /// Queues one frame (see `send_text`); false if the socket is gone.
     async fn send(&mut self, frame: &RelayFrame) -> bool {
         match serde_json::to_string(frame) {
-            Ok(json) => self.sink.send(Message::Text(json.into())).await.is_ok(),
+            Ok(json) => matches!(self.send_text(json.into()).await, Flow::Continue),
             Err(e) => {
                 tracing::error!(error = %e, "could not encode a frame");
                 false

@@ -82,6 +82,47 @@ async fn alice_to_bob_live_with_an_ack_after_storage() {
 }
 
 #[tokio::test]
+async fn the_senders_other_devices_get_the_message_and_the_sending_one_its_ack() {
+    let relay = Relay::start().await;
+    let (_alice, mut laptop) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    let phone_session = relay.sign_in("alice").await;
+    let mut phone = support::Client::connect(&relay, &phone_session.token)
+        .await
+        .expect("phone");
+    for client in [&mut laptop, &mut phone, &mut b] {
+        assert!(catch_up(client, 0).await.0.is_empty());
+    }
+
+    let (id, frame) = send(direct(bob.user.id), "from the laptop");
+    laptop.send(&frame).await;
+    // The new chat's description may come before the ack.
+    loop {
+        match laptop.next().await {
+            RelayFrame::Conversation(_) => {}
+            RelayFrame::Ack { client_id, .. } if client_id == id => break,
+            other => panic!("expected the ack, got {other:?}"),
+        }
+    }
+    // The phone hears of the new chat, then gets the message itself.
+    assert!(matches!(phone.next().await, RelayFrame::Conversation(_)));
+    let RelayFrame::Message { message, .. } = phone.next().await else {
+        panic!("the phone gets the message")
+    };
+    assert_eq!(message.client_id, id);
+    assert!(matches!(b.next().await, RelayFrame::Conversation(_)));
+    assert!(matches!(b.next().await, RelayFrame::Message { .. }));
+    // The laptop had its ack: no copy of its own message follows.
+    while let Some(frame) = laptop.try_next(Duration::from_millis(300)).await {
+        assert!(
+            matches!(frame, RelayFrame::Conversation(_)),
+            "the sending connection got {frame:?}"
+        );
+    }
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn offline_member_catches_up_in_order_and_resumes_from_a_cursor() {
     let relay = Relay::start().await;
     let (_, mut a) = relay.user("alice", "Alice").await;

@@ -37,6 +37,22 @@ pub enum StorageError {
     Corrupt(String),
 }
 
+impl StorageError {
+    /// A refusal of one request (as opposed to a failure of the store itself).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::HandleTaken
+                | Self::UnknownUser
+                | Self::NotMember
+                | Self::Blocked
+                | Self::NotAccepting
+                | Self::InvalidGroup(_)
+                | Self::Corrupt(_)
+        )
+    }
+}
+
 /// A send, as the relay received it from `sender`.
 #[derive(Clone, Debug)]
 pub struct NewMessage {

@@ -1,0 +1,240 @@
+//! Storing sends: the relay's hot path. Every send of every connection passes
+//! through [`store_one`] inside the writer's batch transaction, so it runs as few
+//! statements as it can (five for a message to an existing chat), all cached.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use candor_protocol::frames::{Recipient, direct_conversation_id};
+use candor_protocol::{ConversationId, DeliveredMessage, ServerMessageId, UserId};
+
+use super::{
+    MESSAGE_COLUMNS, add_contact, conversation_info, member_ids, message_from_row, ms, uuid_col,
+};
+use crate::storage::{NewMessage, StorageError, Stored};
+
+/// May `sender` write to `recipient` directly? Not if `recipient` does not exist,
+/// has blocked `sender`, or takes messages from contacts only and `sender` is
+/// not one. One statement answers all three.
+pub(super) fn check_direct(
+    conn: &Connection,
+    sender: UserId,
+    recipient: UserId,
+) -> Result<(), StorageError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT u.who_can_message,
+                    EXISTS (SELECT 1 FROM blocks WHERE user_id = u.id AND blocked_id = ?2),
+                    EXISTS (SELECT 1 FROM contacts WHERE user_id = u.id AND contact_id = ?2)
+             FROM users u WHERE u.id = ?1",
+        )?
+        .query_row([recipient.to_string(), sender.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })
+        .optional()?;
+    match row {
+        None => Err(StorageError::UnknownUser),
+        Some((_, true, _)) => Err(StorageError::Blocked),
+        Some((who, false, contact)) if who == "contacts" && !contact => {
+            Err(StorageError::NotAccepting)
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// A conversation's kind and members (with whether each is in 'request' state),
+/// read in one statement; None if it does not exist.
+struct Roster {
+    group: bool,
+    members: Vec<(UserId, bool)>,
+}
+
+impl Roster {
+    fn read(tx: &Connection, id: ConversationId) -> Result<Option<Self>, StorageError> {
+        let mut group = false;
+        let members = tx
+            .prepare_cached(
+                "SELECT c.kind, m.user_id, m.state FROM conversations c
+                 JOIN members m ON m.conversation_id = c.id WHERE c.id = ?1",
+            )?
+            .query_map([id.to_string()], |r| {
+                group = r.get::<_, String>(0)? == "group";
+                Ok((UserId(uuid_col(r, 1)?), r.get::<_, String>(2)? == "request"))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((!members.is_empty()).then_some(Self { group, members }))
+    }
+
+    fn member(&self, user: UserId) -> Option<&(UserId, bool)> {
+        self.members.iter().find(|(m, _)| *m == user)
+    }
+
+    fn ids(&self) -> Vec<UserId> {
+        self.members.iter().map(|(m, _)| *m).collect()
+    }
+}
+
+/// Creates the direct conversation of `sender` and `user`. Whoever starts the
+/// chat counts the other as a contact; for the other it is a request unless the
+/// starter is already their contact.
+fn create_direct(
+    tx: &Connection,
+    id: ConversationId,
+    sender: UserId,
+    user: UserId,
+    at: i64,
+) -> Result<Roster, StorageError> {
+    tx.prepare_cached(
+        "INSERT INTO conversations (id, kind, created_at) VALUES (?1, 'direct', ?2)",
+    )?
+    .execute(params![id.to_string(), at])?;
+    add_contact(tx, sender, user, at)?;
+    let request = !super::is_contact(tx, user, sender)?;
+    let mut add = tx.prepare_cached(
+        "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    add.execute(params![id.to_string(), sender.to_string(), at, "accepted"])?;
+    let state = if request { "request" } else { "accepted" };
+    add.execute(params![id.to_string(), user.to_string(), at, state])?;
+    Ok(Roster {
+        group: false,
+        members: vec![(sender, false), (user, request)],
+    })
+}
+
+/// Stores one message within the caller's transaction (see `store_messages`).
+///
+/// Every refusal (not a member, blocked, unknown user, not accepting) is decided
+/// before the first write, so a refused message leaves no trace in the batch's
+/// transaction.
+pub(super) fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, StorageError> {
+    // A repeated client id: the same answer, nothing new written.
+    let earlier = tx
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.sender_id = ?1 AND m.client_id = ?2"
+        ))?
+        .query_row(
+            [m.sender.to_string(), m.client_id.to_string()],
+            message_from_row,
+        )
+        .optional()?;
+    if let Some((cursor, message)) = earlier {
+        let members = member_ids(tx, message.conversation_id)?;
+        return Ok(Stored {
+            message,
+            cursor,
+            duplicate: true,
+            created: false,
+            accepted: false,
+            announce: Vec::new(),
+            members,
+        });
+    }
+
+    let card_json = m
+        .card
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let at = ms(m.at);
+    let (conversation, roster) = match m.to {
+        Recipient::Conversation { id } => {
+            // Membership first, so that outsiders learn nothing about the chat.
+            let roster = Roster::read(tx, id)?.ok_or(StorageError::NotMember)?;
+            if roster.member(m.sender).is_none() {
+                return Err(StorageError::NotMember);
+            }
+            // A direct conversation named by id follows the same rules.
+            if !roster.group
+                && let Some((peer, _)) = roster.members.iter().find(|(u, _)| *u != m.sender)
+            {
+                check_direct(tx, m.sender, *peer)?;
+            }
+            (id, Some(roster))
+        }
+        Recipient::Direct { user } => {
+            if user == m.sender {
+                return Err(StorageError::UnknownUser);
+            }
+            check_direct(tx, m.sender, user)?;
+            let id = direct_conversation_id(m.sender, user);
+            (id, Roster::read(tx, id)?)
+        }
+    };
+    // Every check has passed: from here on, only writes.
+    let created = roster.is_none();
+    let roster = match (roster, &m.to) {
+        (Some(r), _) => r,
+        (None, Recipient::Direct { user }) => create_direct(tx, conversation, m.sender, *user, at)?,
+        (None, Recipient::Conversation { .. }) => return Err(StorageError::NotMember),
+    };
+    // Replying to a request accepts it.
+    let accepted = roster.member(m.sender).is_some_and(|(_, request)| *request);
+    if accepted {
+        tx.prepare_cached(
+            "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2",
+        )?
+        .execute(params![conversation.to_string(), m.sender.to_string()])?;
+        for (other, _) in &roster.members {
+            if *other != m.sender {
+                add_contact(tx, m.sender, *other, at)?;
+            }
+        }
+    }
+    let seq: i64 = tx
+        .prepare_cached(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+        )?
+        .query_row([conversation.to_string()], |r| r.get(0))?;
+    let server_id = ServerMessageId::new();
+    // Millisecond precision, as stored, so the ack and the stored copy agree.
+    let sent_at = chrono::DateTime::from_timestamp_millis(at).unwrap_or(m.at);
+    tx.prepare_cached(
+        "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        server_id.to_string(),
+        conversation.to_string(),
+        seq,
+        m.sender.to_string(),
+        m.client_id.to_string(),
+        m.text.as_str(),
+        card_json,
+        at,
+    ])?;
+    let cursor = tx.last_insert_rowid() as u64;
+    let members = roster.ids();
+    let mut announce = Vec::new();
+    if created {
+        for member in &members {
+            if let Some(info) = conversation_info(tx, conversation, *member)? {
+                announce.push((*member, info));
+            }
+        }
+    } else if accepted && let Some(info) = conversation_info(tx, conversation, m.sender)? {
+        announce.push((m.sender, info));
+    }
+    Ok(Stored {
+        message: DeliveredMessage {
+            server_id,
+            client_id: m.client_id,
+            conversation_id: conversation,
+            seq,
+            sender_id: m.sender,
+            text: m.text,
+            card: m.card,
+            sent_at,
+        },
+        cursor,
+        duplicate: false,
+        created,
+        accepted,
+        announce,
+        members,
+    })
+}
