@@ -418,8 +418,29 @@ async fn receipts_mark_messages_delivered_then_seen() -> Result<()> {
         .seq
         .expect("seq");
     bob.with(|s| s.mark_read(chat, seq))?;
-    bob.engine.as_ref().expect("engine").read(chat, seq).await;
+    bob.engine.as_ref().expect("engine").read_changed().await;
     eventually(WAIT, "seen", || status(&alice, id) == DeliveryStatus::Read).await?;
+
+    // Read while offline: Alice sees it once Bob's app connects again.
+    let later = write(&alice, chat, "read on the train");
+    alice.kick().await;
+    eventually(WAIT, "delivered", || {
+        status(&alice, later) == DeliveryStatus::Delivered
+    })
+    .await?;
+    bob.go_offline().await;
+    let seq = bob.with(|s| s.conversation_page(chat, None, 1))?.messages[0]
+        .seq
+        .expect("seq");
+    bob.with(|s| s.mark_read(chat, seq))?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(status(&alice, later), DeliveryStatus::Delivered);
+    bob.go_online()?;
+    eventually(WAIT, "seen after reconnecting", || {
+        status(&alice, later) == DeliveryStatus::Read
+    })
+    .await?;
+    assert!(bob.with(|s| s.unreported_reads())?.is_empty());
     alice.go_offline().await;
     bob.go_offline().await;
     Ok(())

@@ -9,13 +9,20 @@ pub struct RelayConfig {
     /// Browser origins allowed to open a WebSocket. Native clients send no Origin
     /// header and are always allowed; a browser page from any other origin is not.
     pub allowed_origins: Vec<String>,
+    /// New accounts allowed per client address per hour; 0 means no limit.
+    pub sign_ups_per_hour: usize,
 }
+
+/// The default of [`RelayConfig::sign_ups_per_hour`]: a household or an office
+/// behind one address can sign up; a script cannot fill the directory.
+pub const DEFAULT_SIGN_UPS_PER_HOUR: usize = 20;
 
 impl RelayConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
             allowed_origins: Vec::new(),
+            sign_ups_per_hour: DEFAULT_SIGN_UPS_PER_HOUR,
         }
     }
 }

@@ -28,11 +28,13 @@ pub async fn healthz() -> &'static str {
 
 pub async fn sign_up(
     State(state): State<RelayState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(body): Json<SignUp>,
 ) -> Result<(StatusCode, Json<UserInfo>), RelayError> {
     let handle = auth::normalize_handle(&body.handle)?;
     let display_name = auth::check_display_name(&body.display_name)?;
     auth::check_password(&body.password)?;
+    state.inner.sign_ups.check(&addr.ip().to_string())?;
     let storage = state.storage();
     let user = blocking(move || {
         let hash = auth::hash_password(&body.password)?;

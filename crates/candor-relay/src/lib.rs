@@ -28,7 +28,7 @@ use axum::routing::{delete, get, post, put};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::RelayConfig;
+pub use config::{DEFAULT_SIGN_UPS_PER_HOUR, RelayConfig};
 pub use error::RelayError;
 pub use storage::{SqliteStorage, Storage, StorageError};
 
@@ -43,6 +43,7 @@ struct Inner {
     storage: Arc<dyn Storage>,
     hub: Arc<hub::Hub>,
     limiter: auth::SignInLimiter,
+    sign_ups: auth::SignUpLimiter,
     metrics: Arc<metrics::Metrics>,
     writer: writer::Writer,
     /// Flips to true when the relay shuts down; open WebSockets close on it.
@@ -65,12 +66,14 @@ impl RelayState {
         let hub = Arc::new(hub::Hub::default());
         let metrics = Arc::new(metrics::Metrics::default());
         let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone());
+        let sign_ups = auth::SignUpLimiter::new(config.sign_ups_per_hour);
         Self {
             inner: Arc::new(Inner {
                 config,
                 storage,
                 hub,
                 limiter: auth::SignInLimiter::default(),
+                sign_ups,
                 metrics,
                 writer,
                 shutdown,

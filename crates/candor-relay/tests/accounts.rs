@@ -91,6 +91,26 @@ async fn wrong_passwords_are_refused_then_rate_limited() {
 }
 
 #[tokio::test]
+async fn sign_ups_from_one_address_are_limited() {
+    let relay = Relay::start().await;
+    for i in 0..candor_relay::DEFAULT_SIGN_UPS_PER_HOUR {
+        let (status, err) = post(
+            &relay,
+            "/v1/accounts",
+            &signup(&format!("user{i}"), "password123"),
+        )
+        .await;
+        assert_eq!(status, 201, "{err:?}");
+    }
+    let (status, err) = post(&relay, "/v1/accounts", &signup("onemore", "password123")).await;
+    assert_eq!(status, 429);
+    let err = err.expect("body");
+    assert_eq!(err.code, ErrorCode::RateLimited);
+    assert!(err.message.contains("try again in"), "{}", err.message);
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn signing_out_revokes_the_token_and_closes_its_connections() {
     let relay = Relay::start().await;
     let (session, mut client) = relay.user("maya", "Maya").await;

@@ -45,7 +45,7 @@ pub async fn mark_read(
         .with_store(move |s| s.mark_read(conversation, seq))
         .await?;
     if let Some(session) = state.session.lock().await.as_ref() {
-        session.engine.read(conversation, seq).await;
+        session.engine.read_changed().await;
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v1.sql")),
     M::up(include_str!("schema_v2.sql")),
+    M::up(include_str!("schema_v3.sql")),
 ];
 
 /// The schema this build writes.
@@ -127,6 +128,30 @@ mod tests {
             conn.execute("UPDATE conversations SET request = 2 WHERE id = 'c1'", [])
                 .is_err()
         );
+    }
+
+    /// Migration 3 tracks which read positions the relay has heard: chats stored
+    /// before start as reported where they were read, so nothing old is re-sent.
+    #[test]
+    fn migration_3_starts_read_reports_where_each_chat_was_read() {
+        let mut conn = at_version(2);
+        conn.execute_batch(
+            "INSERT INTO users VALUES ('u1', 'maya', 'Maya');
+             INSERT INTO conversations (id, kind, title, peer_id, created_at, last_activity_at, read_seq, request)
+                 VALUES ('c1', 'direct', NULL, 'u1', 1, 5, 7, 0), ('c2', 'group', 'Trip', NULL, 1, 3, 0, 1);",
+        )
+        .expect("rows fit schema 2");
+        migrations().to_version(&mut conn, 3).expect("to 3");
+        let rows: Vec<(String, i64, i64, i64)> = conn
+            .prepare(
+                "SELECT id, read_seq, read_reported_seq, request FROM conversations ORDER BY id",
+            )
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(rows, [("c1".into(), 7, 7, 0), ("c2".into(), 0, 0, 1)]);
     }
 
     #[test]

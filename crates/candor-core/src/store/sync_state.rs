@@ -190,6 +190,34 @@ impl Store {
         Ok(())
     }
 
+    /// Read positions the relay has not been told yet (a chat read while
+    /// offline, or whose report was lost with the connection), oldest chat first.
+    pub fn unreported_reads(&self) -> Result<Vec<(ConversationId, i64)>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, read_seq FROM conversations WHERE read_seq > read_reported_seq
+             ORDER BY created_at, id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((sql::id(r, 0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Records that the relay was told each read position in `reads`.
+    pub fn reads_reported(&mut self, reads: &[(ConversationId, i64)]) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE conversations SET read_reported_seq = max(read_reported_seq, ?2) WHERE id = ?1",
+            )?;
+            for (conversation, seq) in reads {
+                stmt.execute(params![conversation.to_string(), seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Where catch-up resumes: the relay's stream position last applied.
     pub fn sync_cursor(&self) -> Result<u64, CoreError> {
         let v: Option<i64> = self

@@ -72,11 +72,9 @@ pub enum SyncEvent {
 enum Command {
     /// The outbox changed: look for due sends now.
     OutboxChanged,
-    /// The user has seen the conversation through `seq`: tell the relay.
-    Read {
-        conversation: ConversationId,
-        seq: i64,
-    },
+    /// The user has read further in some chat (the store has the positions):
+    /// tell the relay, now or on reconnect.
+    ReadChanged,
     /// The user is typing: tell the relay (if connected; never queued).
     Typing {
         conversation: ConversationId,
@@ -121,12 +119,10 @@ impl SyncHandle {
         let _ = self.commands.send(Command::OutboxChanged).await;
     }
 
-    /// Tells the other members the user has seen the conversation through `seq`.
-    pub async fn read(&self, conversation: ConversationId, seq: i64) {
-        let _ = self
-            .commands
-            .send(Command::Read { conversation, seq })
-            .await;
+    /// Tells the engine the user has read further (after `Store::mark_read`): the
+    /// other members hear of it now, or when the connection returns.
+    pub async fn read_changed(&self) {
+        let _ = self.commands.send(Command::ReadChanged).await;
     }
 
     /// Tells the other members the user is typing, if connected.

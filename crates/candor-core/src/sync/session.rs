@@ -79,13 +79,35 @@ impl Engine {
                     _ = &mut wake => break,
                     cmd = self.commands.recv() => match cmd {
                         None | Some(Command::Shutdown) => return,
-                        // Offline: the outbox is read on reconnect; reads and typing
-                        // are live signals and are dropped.
+                        // Offline: the outbox and unreported reads are read from the
+                        // store on reconnect; typing is a live signal and is dropped.
                         Some(_) => {}
                     },
                 }
             }
         }
+    }
+
+    /// Sends every read position the relay has not heard yet, then records it
+    /// as told. Reads are positions, not events: one read of a chat offline and
+    /// ten are the same single frame when the connection returns.
+    async fn report_reads(&self, socket: &mut Socket) -> Result<(), End> {
+        let reads = with_store(&self.store, |s| s.unreported_reads())
+            .await
+            .map_err(store_lost)?;
+        if reads.is_empty() {
+            return Ok(());
+        }
+        for (conversation, seq) in &reads {
+            let frame = ClientFrame::Read {
+                conversation_id: *conversation,
+                seq: *seq,
+            };
+            send(socket, &frame).await.map_err(End::Lost)?;
+        }
+        with_store(&self.store, move |s| s.reads_reported(&reads))
+            .await
+            .map_err(store_lost)
     }
 
     fn emit(&self, event: SyncEvent) {
@@ -144,6 +166,10 @@ impl Engine {
         if let Err(e) = send(&mut socket, &ClientFrame::CatchUp { after: cursor }).await {
             return End::Lost(e);
         }
+        // Chats read while offline: the other members hear of it now.
+        if let Err(end) = self.report_reads(&mut socket).await {
+            return end;
+        }
         let mut in_flight: HashMap<ConversationId, MessageId> = HashMap::new();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -159,10 +185,9 @@ impl Engine {
                             return End::Lost(e);
                         }
                     }
-                    Some(Command::Read { conversation, seq }) => {
-                        let frame = ClientFrame::Read { conversation_id: conversation, seq };
-                        if let Err(e) = send(&mut socket, &frame).await {
-                            return End::Lost(e);
+                    Some(Command::ReadChanged) => {
+                        if let Err(end) = self.report_reads(&mut socket).await {
+                            return end;
                         }
                     }
                     Some(Command::Typing { conversation }) => {

@@ -20,6 +20,9 @@ struct Args {
     /// A browser origin allowed to connect (repeatable). Native apps send none.
     #[arg(long = "allow-origin")]
     allowed_origins: Vec<String>,
+    /// New accounts allowed per client address per hour (0: no limit).
+    #[arg(long, default_value_t = candor_relay::DEFAULT_SIGN_UPS_PER_HOUR)]
+    sign_ups_per_hour: usize,
 }
 
 #[tokio::main]
@@ -32,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut config = RelayConfig::new(&args.data);
     config.allowed_origins = args.allowed_origins;
+    config.sign_ups_per_hour = args.sign_ups_per_hour;
     let state = RelayState::open(config)
         .with_context(|| format!("opening the relay's data in {}", args.data.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
