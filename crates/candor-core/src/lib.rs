@@ -22,8 +22,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
 pub use model::{
     ApplyOutcome, ConversationKind, DeliveryStatus, Draft, HiddenConversation, InboxCursor,
-    InboxItem, InboxPage, Message, MessageCursor, MessagePage, NewConversation, Person, Profile,
-    UnreadSummary,
+    InboxItem, InboxPage, Message, MessageCursor, MessagePage, NewConversation, NewerMessages,
+    Person, Profile, SearchHit, SearchResults, UnreadSummary,
 };
 pub use store::{OutboxEntry, PendingSend, SCHEMA_VERSION, Store};
 

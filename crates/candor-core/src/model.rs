@@ -129,6 +129,9 @@ pub struct Message {
     pub status: DeliveryStatus,
     /// Set when this device hid the message ("Delete for me").
     pub hidden_at: Option<DateTime<Utc>>,
+    /// Where it sits in the chat, for paging from it either way. A queued
+    /// message's place changes once the relay gives it a seq.
+    pub cursor: MessageCursor,
 }
 
 /// Opaque position for paging a conversation upward.
@@ -142,6 +145,34 @@ pub struct MessageCursor(#[ts(type = "number")] pub(crate) i64);
 pub struct MessagePage {
     pub messages: Vec<Message>,
     pub before: Option<MessageCursor>,
+}
+
+/// Messages newer than a cursor, oldest first, and whether more follow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct NewerMessages {
+    pub messages: Vec<Message>,
+    pub more: bool,
+}
+
+/// A message found by search, with the name of its chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub message: Message,
+    pub conversation_title: String,
+}
+
+/// Search results, newest first, with the words searched for (lower case), which
+/// the UI marks in each hit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub terms: Vec<String>,
 }
 
 /// One row of the inbox.

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Store, sql};
 use crate::{
     ConversationKind, CoreError, DeliveryStatus, Message, MessageCursor, MessagePage,
-    NewConversation, Person,
+    NewConversation, NewerMessages, Person,
 };
 
 /// Columns of [`message_from_row`], in order, for queries over `messages m`.
@@ -38,6 +38,7 @@ pub(crate) fn message_from_row(
             )
         })?,
         hidden_at: sql::opt_time(r, 10)?,
+        cursor: MessageCursor(r.get(11)?),
     })
 }
 
@@ -122,7 +123,6 @@ impl Store {
              ORDER BY m.position DESC LIMIT ?3"
         ))?;
         let me = self.me.map(|u| u.to_string());
-        let mut positions = Vec::new();
         let mut messages = stmt
             .query_map(
                 params![
@@ -130,19 +130,45 @@ impl Store {
                     before.map_or(i64::MAX, |c| c.0),
                     i64::from(limit) + 1
                 ],
-                |r| {
-                    positions.push(r.get::<_, i64>(11)?);
-                    message_from_row(r, me.as_deref())
-                },
+                |r| message_from_row(r, me.as_deref()),
             )?
             .collect::<Result<Vec<_>, _>>()?;
         let before = if messages.len() > limit as usize {
             messages.truncate(limit as usize);
-            positions.get(limit as usize - 1).map(|p| MessageCursor(*p))
+            messages.last().map(|m| m.cursor)
         } else {
             None
         };
         Ok(MessagePage { messages, before })
+    }
+
+    /// Visible messages of a conversation newer than `after`, oldest first: the
+    /// way down from a message opened out of search.
+    pub fn newer_messages(
+        &self,
+        conversation: ConversationId,
+        after: MessageCursor,
+        limit: u32,
+    ) -> Result<NewerMessages, CoreError> {
+        ensure_conversation(&self.conn, conversation)?;
+        let limit = limit.clamp(1, 500);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS}
+             FROM messages m INDEXED BY messages_visible
+             LEFT JOIN users u ON u.id = m.sender_id
+             WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position > ?2
+             ORDER BY m.position ASC LIMIT ?3"
+        ))?;
+        let me = self.me.map(|u| u.to_string());
+        let mut messages = stmt
+            .query_map(
+                params![conversation.to_string(), after.0, i64::from(limit) + 1],
+                |r| message_from_row(r, me.as_deref()),
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = messages.len() > limit as usize;
+        messages.truncate(limit as usize);
+        Ok(NewerMessages { messages, more })
     }
 
     /// One message, hidden or not.

@@ -14,6 +14,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v1.sql")),
     M::up(include_str!("schema_v2.sql")),
     M::up(include_str!("schema_v3.sql")),
+    M::up(include_str!("schema_v4.sql")),
 ];
 
 /// The schema this build writes.
@@ -152,6 +153,42 @@ mod tests {
             .collect::<Result<_, _>>()
             .expect("rows");
         assert_eq!(rows, [("c1".into(), 7, 7, 0), ("c2".into(), 0, 0, 1)]);
+    }
+
+    /// Migration 4 indexes the visible messages stored before it for search, and
+    /// leaves hidden ones out.
+    #[test]
+    fn migration_4_makes_visible_messages_searchable_and_hidden_ones_not() {
+        let mut conn = at_version(3);
+        conn.execute_batch(
+            "INSERT INTO users VALUES ('u1', 'maya', 'Maya');
+             INSERT INTO conversations (id, kind, peer_id, created_at, last_activity_at)
+                 VALUES ('c1', 'direct', 'u1', 1, 5);
+             INSERT INTO messages (id, conversation_id, seq, position, sender_id, body, created_at, status, hidden_at, hidden_with)
+                 VALUES ('m1', 'c1', 1, 1, 'u1', 'visible lighthouse', 5, 'received', NULL, NULL),
+                        ('m2', 'c1', 2, 2, 'u1', 'hidden lighthouse', 6, 'received', 9, 'message');",
+        )
+        .expect("rows fit schema 3");
+        migrations().to_version(&mut conn, 4).expect("to 4");
+        let hits = |conn: &Connection, q: &str| -> Vec<String> {
+            conn.prepare(
+                "SELECT m.id FROM message_search s JOIN messages m ON m.rowid = s.rowid
+                 WHERE message_search MATCH ?1 ORDER BY m.id",
+            )
+            .expect("prepare")
+            .query_map([q], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+        };
+        assert_eq!(hits(&conn, "lighthouse"), ["m1"]);
+        // The triggers keep it so from now on.
+        conn.execute_batch(
+            "UPDATE messages SET hidden_at = NULL, hidden_with = NULL WHERE id = 'm2';
+             UPDATE messages SET hidden_at = 10, hidden_with = 'message' WHERE id = 'm1';",
+        )
+        .expect("hide and restore");
+        assert_eq!(hits(&conn, "lighthouse"), ["m2"]);
     }
 
     #[test]

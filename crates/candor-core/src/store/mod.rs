@@ -10,6 +10,7 @@ mod hide;
 mod inbox;
 mod migrations;
 mod receive;
+mod search;
 mod sql;
 mod summary;
 mod sync_state;
