@@ -16,6 +16,9 @@ const COMMANDS: &[&str] = &[
     "typing",
     "retry_message",
     "start_chat",
+    "newer_messages",
+    "search_messages",
+    "inbox_item",
 ];
 
 fn main() {

@@ -54,6 +54,9 @@ pub fn run() {
             commands::chat::typing,
             commands::chat::retry_message,
             commands::chat::start_chat,
+            commands::chat::newer_messages,
+            commands::search::search_messages,
+            commands::inbox::inbox_item,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -214,3 +214,17 @@ fn inbox_paging_is_stable_while_chats_move() {
     expected.push("Maya".into());
     assert_eq!(seen, expected);
 }
+
+#[test]
+fn any_chat_has_its_row_for_opening_it_from_search() {
+    let mut w = World::new();
+    w.maya_says("hello there");
+    let item = w.store.inbox_item(w.chat).expect("row");
+    assert_eq!(item.title, "Maya");
+    assert_eq!(item.preview.as_deref(), Some("hello there"));
+    assert_eq!(item.unread_count, 1);
+    assert!(matches!(
+        w.store.inbox_item(ConversationId::new()),
+        Err(candor_core::CoreError::UnknownConversation(_))
+    ));
+}

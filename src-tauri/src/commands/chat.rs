@@ -2,7 +2,9 @@
 
 use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::protocol::{ConversationId, MessageId};
-use candor_core::{Draft, Message, MessageCursor, MessagePage, NewConversation, Person};
+use candor_core::{
+    Draft, Message, MessageCursor, MessagePage, NewConversation, NewerMessages, Person,
+};
 use tauri::State;
 
 use crate::{CommandError, state::AppState};
@@ -16,6 +18,19 @@ pub async fn conversation_page(
 ) -> Result<MessagePage, CommandError> {
     state
         .with_store(move |s| s.conversation_page(conversation, before, limit))
+        .await
+}
+
+/// Messages after `after`, oldest first: scrolling down from a search result.
+#[tauri::command]
+pub async fn newer_messages(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+    after: MessageCursor,
+    limit: u32,
+) -> Result<NewerMessages, CommandError> {
+    state
+        .with_store(move |s| s.newer_messages(conversation, after, limit))
         .await
 }
 

@@ -1,7 +1,7 @@
 //! The inbox list.
 
 use candor_core::protocol::ConversationId;
-use candor_core::{InboxCursor, InboxPage};
+use candor_core::{InboxCursor, InboxItem, InboxPage};
 use tauri::State;
 
 use crate::{CommandError, state::AppState};
@@ -15,6 +15,15 @@ pub async fn inbox_page(
     state
         .with_store(move |s| s.inbox_page(after.as_ref(), limit))
         .await
+}
+
+/// One chat's row, wherever it is: to open it from search.
+#[tauri::command]
+pub async fn inbox_item(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<InboxItem, CommandError> {
+    state.with_store(move |s| s.inbox_item(conversation)).await
 }
 
 /// Chats started by people who are not contacts, waiting to be accepted.

@@ -6,3 +6,4 @@ pub mod account;
 pub mod app;
 pub mod chat;
 pub mod inbox;
+pub mod search;

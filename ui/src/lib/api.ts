@@ -7,12 +7,15 @@ import type {
   CommandError,
   ConversationId,
   InboxCursor,
+  InboxItem,
   InboxPage,
   MessageCursor,
   Message,
   MessageId,
   MessagePage,
+  NewerMessages,
   Profile,
+  SearchResults,
   SyncNotice,
 } from './bindings';
 
@@ -44,6 +47,11 @@ export const api = {
   acceptRequest: (conversation: ConversationId) => invoke<void>('accept_request', { conversation }),
   conversationPage: (conversation: ConversationId, before: MessageCursor | null, limit = MESSAGE_PAGE_SIZE) =>
     invoke<MessagePage>('conversation_page', { conversation, before, limit }),
+  newerMessages: (conversation: ConversationId, after: MessageCursor, limit = MESSAGE_PAGE_SIZE) =>
+    invoke<NewerMessages>('newer_messages', { conversation, after, limit }),
+  inboxItem: (conversation: ConversationId) => invoke<InboxItem>('inbox_item', { conversation }),
+  searchMessages: (query: string, conversation: ConversationId | null = null) =>
+    invoke<SearchResults>('search_messages', { query, conversation }),
   signUp: (relayUrl: string, handle: string, displayName: string, password: string) =>
     invoke<Profile>('sign_up', { relayUrl, handle, displayName, password }),
   signIn: (relayUrl: string, handle: string, password: string) =>

@@ -36,11 +36,22 @@ seq: number | null, senderId: UserId, senderName: string | null, isOwn: boolean,
 /**
  * Set when this device hid the message ("Delete for me").
  */
-hiddenAt: string | null, };
+hiddenAt: string | null, 
+/**
+ * Where it sits in the chat, for paging from it either way. A queued
+ * message's place changes once the relay gives it a seq.
+ */
+cursor: MessageCursor, };
 
 export type MessageCursor = number;
 
 export type MessagePage = { messages: Array<Message>, before: MessageCursor | null, };
+
+export type NewerMessages = { messages: Array<Message>, more: boolean, };
+
+export type SearchHit = { message: Message, conversationTitle: string, };
+
+export type SearchResults = { hits: Array<SearchHit>, terms: Array<string>, };
 
 export type InboxItem = { id: ConversationId, kind: ConversationKind, 
 /**

@@ -2,7 +2,7 @@
 //! paged by keyset so that a page costs the same however many chats there are.
 
 use candor_protocol::ConversationId;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Store, sql};
 use crate::{
@@ -56,25 +56,7 @@ impl Store {
             }
         );
         let mut stmt = self.conn.prepare_cached(&sql_text)?;
-        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<InboxItem> {
-            let kind: String = r.get(1)?;
-            let sender: Option<String> = r.get(7)?;
-            Ok(InboxItem {
-                id: sql::id(r, 0)?,
-                kind: if kind == "group" {
-                    ConversationKind::Group
-                } else {
-                    ConversationKind::Direct
-                },
-                title: r.get(2)?,
-                pinned: r.get(3)?,
-                muted_until: sql::opt_time(r, 4)?,
-                last_activity_at: sql::time(r, 5)?,
-                preview: r.get(6)?,
-                preview_is_own: sender.as_deref() == Some(me.as_str()),
-                unread_count: r.get(8)?,
-            })
-        };
+        let map = |r: &rusqlite::Row<'_>| item_from_row(r, &me);
         let fetch = i64::from(limit) + 1;
         let mut items = match after {
             Some(c) => stmt
@@ -104,6 +86,23 @@ impl Store {
             None
         };
         Ok(InboxPage { items, next })
+    }
+
+    /// One chat as its inbox row shows it (hidden, a request or not): to open a
+    /// chat that is not on a loaded page, from search or a notification.
+    pub fn inbox_item(&self, conversation: ConversationId) -> Result<InboxItem, CoreError> {
+        let me = self.me.map(|u| u.to_string()).unwrap_or_default();
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {INBOX_COLUMNS}
+                 FROM conversations c
+                 LEFT JOIN messages m ON m.id = c.last_message_id
+                 LEFT JOIN users p ON p.id = c.peer_id
+                 WHERE c.id = ?1"
+            ))?
+            .query_row([conversation.to_string()], |r| item_from_row(r, &me))
+            .optional()?
+            .ok_or(CoreError::UnknownConversation(conversation))
     }
 
     /// Marks a conversation as a request (true) or an accepted chat (false), as
@@ -174,4 +173,25 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// An inbox row from the columns of [`INBOX_COLUMNS`].
+fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result<InboxItem> {
+    let kind: String = r.get(1)?;
+    let sender: Option<String> = r.get(7)?;
+    Ok(InboxItem {
+        id: sql::id(r, 0)?,
+        kind: if kind == "group" {
+            ConversationKind::Group
+        } else {
+            ConversationKind::Direct
+        },
+        title: r.get(2)?,
+        pinned: r.get(3)?,
+        muted_until: sql::opt_time(r, 4)?,
+        last_activity_at: sql::time(r, 5)?,
+        preview: r.get(6)?,
+        preview_is_own: sender.as_deref() == Some(me),
+        unread_count: r.get(8)?,
+    })
 }

@@ -1,0 +1,207 @@
+//! A long chat in the real window: the list stays small in the page however long
+//! the chat is, scrolling up pages in older messages, and search opens the chat
+//! at a message far from the newest.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use candor_core::protocol::{
+    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
+};
+use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
+use candor_e2e::{App, profile_dir};
+use chrono::Utc;
+
+const MESSAGES: i64 = 3_000;
+/// The one message that mentions a lighthouse, far up the chat.
+const FAR_UP: i64 = 120;
+
+fn person(handle: &str, name: &str) -> Person {
+    Person {
+        id: UserId::new(),
+        handle: handle.into(),
+        display_name: name.into(),
+    }
+}
+
+fn seed(home: &std::path::Path) -> Result<()> {
+    let dir = profile_dir(home, "long");
+    std::fs::create_dir_all(&dir)?;
+    let start = Utc::now() - chrono::Duration::days(20);
+    let clock = Arc::new(ManualClock::new(start));
+    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
+    let me = person("ana", "Ana");
+    store.set_profile(&Profile {
+        user_id: me.id,
+        handle: me.handle.clone(),
+        display_name: me.display_name.clone(),
+        relay_url: "http://127.0.0.1:9".into(),
+    })?;
+    let maya = person("maya", "Maya Lopez");
+    let chat = ConversationId::new();
+    store.add_conversation(&NewConversation::Direct {
+        id: chat,
+        peer: maya.clone(),
+    })?;
+    let batch: Vec<DeliveredMessage> = (1..=MESSAGES)
+        .map(|seq| {
+            let from = if seq % 3 == 0 { &me } else { &maya };
+            let text = if seq == FAR_UP {
+                "meet me at the lighthouse at noon".to_owned()
+            } else {
+                format!("message number {seq}")
+            };
+            DeliveredMessage {
+                server_id: ServerMessageId::new(),
+                client_id: MessageId::new(),
+                conversation_id: chat,
+                seq,
+                sender_id: from.id,
+                text: MessageText::new(text).expect("text"),
+                card: None,
+                // Spread over twenty days, so the list has day separators.
+                sent_at: start + chrono::Duration::minutes(seq * 9),
+            }
+        })
+        .collect();
+    for chunk in batch.chunks(500) {
+        store.apply_received(chunk)?;
+    }
+    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
+    Ok(())
+}
+
+async fn node_count(app: &App) -> Result<i64> {
+    let v = app
+        .driver
+        .execute("return document.getElementsByTagName('*').length;", vec![])
+        .await?;
+    Ok(v.json().as_i64().unwrap_or(i64::MAX))
+}
+
+async fn message_texts(app: &App) -> Result<Vec<String>> {
+    app.texts("[data-testid=message] .text").await
+}
+
+#[tokio::test]
+async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    seed(home.path())?;
+    let app = App::launch(home.path(), "long").await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    app.find("[data-testid=message]").await?;
+    let texts = message_texts(&app).await?;
+    assert_eq!(
+        texts.last().map(String::as_str),
+        Some("message number 3000"),
+        "opens at the newest"
+    );
+    let nodes = node_count(&app).await?;
+    assert!(nodes < 1_000, "{nodes} elements for a chat of {MESSAGES}");
+
+    // Scrolling up pages older messages in; the page stays small.
+    for _ in 0..8 {
+        app.driver
+            .execute(
+                "document.querySelector('[data-testid=messages]').scrollTop = 0;",
+                vec![],
+            )
+            .await?;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let texts = message_texts(&app).await?;
+    let oldest_shown = texts
+        .iter()
+        .filter_map(|t| t.strip_prefix("message number ")?.parse::<i64>().ok())
+        .min()
+        .unwrap_or(i64::MAX);
+    assert!(
+        oldest_shown < MESSAGES - 200,
+        "older pages loaded: the oldest shown is {oldest_shown}"
+    );
+    let nodes = node_count(&app).await?;
+    assert!(nodes < 1_000, "{nodes} elements after paging up");
+
+    // Search across chats finds the old message and opens the chat at it.
+    let input = app.find("[data-testid=search-input]").await?;
+    input.send_keys("lightho").await?;
+    let hit = app.find("[data-testid=search-hit]").await?;
+    let hit_text = hit.text().await?;
+    assert!(hit_text.contains("lighthouse"), "{hit_text:?}");
+    let marked = app.texts("[data-testid=search-hit] mark").await?;
+    assert_eq!(marked, ["lightho"]);
+    app.screenshot("search-results").await?;
+    hit.click().await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let texts = message_texts(&app).await?;
+        if texts
+            .iter()
+            .any(|t| t == "meet me at the lighthouse at noon")
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the found message is not shown: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // It is on screen, not merely in the page.
+    let visible = app
+        .driver
+        .execute(
+            "const el = [...document.querySelectorAll('[data-testid=message]')]
+                 .find(e => e.innerText.includes('lighthouse'));
+             const r = el.getBoundingClientRect();
+             const v = document.querySelector('[data-testid=messages]').getBoundingClientRect();
+             return r.top >= v.top && r.bottom <= v.bottom;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(visible.json().as_bool(), Some(true), "scrolled into view");
+    app.find("[data-testid=jump-latest]").await?;
+    app.screenshot("opened-at-search-result").await?;
+
+    // Jump to latest returns to the newest message.
+    app.find("[data-testid=jump-latest]").await?.click().await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !message_texts(&app)
+        .await?
+        .iter()
+        .any(|t| t == "message number 3000")
+    {
+        assert!(tokio::time::Instant::now() < deadline, "back at the newest");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        message_texts(&app).await?.last().map(String::as_str),
+        Some("message number 3000"),
+        "the newest is the last row"
+    );
+
+    // Search within the chat finds it too, and opens at it again.
+    app.find("[data-testid=chat-search-toggle]")
+        .await?
+        .click()
+        .await?;
+    let inner = app.find(".chat-search [data-testid=search-input]").await?;
+    inner.send_keys("NOON").await?;
+    let hit = app.find(".chat-search [data-testid=search-hit]").await?;
+    assert_eq!(
+        app.texts(".chat-search [data-testid=search-hit] mark")
+            .await?,
+        ["noon"]
+    );
+    hit.click().await?;
+    app.find("[data-testid=jump-latest]").await?;
+    assert!(
+        message_texts(&app)
+            .await?
+            .iter()
+            .any(|t| t == "meet me at the lighthouse at noon")
+    );
+    app.quit().await?;
+    Ok(())
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from './bindings';
+import { appendNewer, chatRows, dayLabel, firstUnreadId, mergeLatest, prependOlder } from './chat';
+
+let next = 1;
+function msg(over: Partial<Message> = {}): Message {
+  const cursor = over.cursor ?? next++;
+  return {
+    id: over.id ?? `m${cursor}`,
+    conversationId: 'c',
+    serverId: null,
+    seq: cursor,
+    senderId: over.senderId ?? 'maya',
+    senderName: 'Maya',
+    isOwn: over.isOwn ?? false,
+    text: over.text ?? `text ${cursor}`,
+    card: null,
+    createdAt: over.createdAt ?? '2026-11-30T09:00:00Z',
+    status: over.status ?? 'received',
+    hiddenAt: null,
+    cursor,
+  };
+}
+
+describe('mergeLatest', () => {
+  it('keeps older loaded messages and takes the newest part from the page', () => {
+    const loaded = [msg({ cursor: 1 }), msg({ cursor: 2 }), msg({ cursor: 3 }), msg({ id: 'q', cursor: 1e15, status: 'queued' })];
+    // The queued message was numbered 4 by the relay; 5 is new.
+    const page = [msg({ cursor: 5 }), msg({ id: 'q', cursor: 4, status: 'sent' }), msg({ cursor: 3 })];
+    const merged = mergeLatest(loaded, page, false);
+    expect(merged.map((m) => m.id)).toEqual(['m1', 'm2', 'm3', 'q', 'm5']);
+    expect(merged.find((m) => m.id === 'q')?.status).toBe('sent');
+  });
+  it('replaces everything when the page holds the whole chat', () => {
+    expect(mergeLatest([msg({ cursor: 9 })], [msg({ cursor: 2 }), msg({ cursor: 1 })], true).map((m) => m.cursor)).toEqual([1, 2]);
+  });
+  it('drops a message hidden since it was loaded', () => {
+    const loaded = [msg({ cursor: 1 }), msg({ cursor: 2 }), msg({ cursor: 3 })];
+    expect(mergeLatest(loaded, [msg({ cursor: 3 }), msg({ cursor: 1 })], false).map((m) => m.cursor)).toEqual([1, 3]);
+  });
+});
+
+describe('paging', () => {
+  it('prepends older pages and appends newer ones without repeats', () => {
+    const loaded = [msg({ cursor: 10 }), msg({ cursor: 11 })];
+    const older = prependOlder(loaded, [msg({ cursor: 10 }), msg({ cursor: 9 }), msg({ cursor: 8 })]);
+    expect(older.map((m) => m.cursor)).toEqual([8, 9, 10, 11]);
+    expect(appendNewer(older, [msg({ cursor: 11 }), msg({ cursor: 12 })]).map((m) => m.cursor)).toEqual([8, 9, 10, 11, 12]);
+  });
+});
+
+describe('firstUnreadId', () => {
+  it('counts only messages from others, from the newest back', () => {
+    const ms = [msg({ id: 'a' }), msg({ id: 'b' }), msg({ id: 'mine', isOwn: true, senderId: 'me' }), msg({ id: 'c' })];
+    expect(firstUnreadId(ms, 2)).toBe('b');
+    expect(firstUnreadId(ms, 0)).toBeNull();
+    expect(firstUnreadId(ms, 9)).toBeNull();
+  });
+});
+
+describe('chatRows', () => {
+  const now = new Date('2026-11-30T12:00:00');
+  it('groups by sender within five minutes and separates days', () => {
+    const ms = [
+      msg({ id: 'y1', createdAt: new Date('2026-11-29T22:00:00').toISOString() }),
+      msg({ id: 't1', createdAt: new Date('2026-11-30T09:00:00').toISOString() }),
+      msg({ id: 't2', createdAt: new Date('2026-11-30T09:02:00').toISOString() }),
+      msg({ id: 't3', createdAt: new Date('2026-11-30T09:30:00').toISOString() }),
+      msg({ id: 'me', isOwn: true, senderId: 'me', createdAt: new Date('2026-11-30T09:31:00').toISOString() }),
+    ];
+    const rows = chatRows(ms, null, now);
+    expect(rows.map((r) => (r.kind === 'message' ? `${r.key}${r.first ? '^' : ''}${r.last ? '$' : ''}` : r.kind === 'day' ? r.label : 'new'))).toEqual([
+      'Yesterday',
+      'y1^$',
+      'Today',
+      't1^',
+      't2$',
+      't3^$',
+      'me^$',
+    ]);
+  });
+  it('puts the new-messages marker before the first unread and breaks the group there', () => {
+    const ms = [msg({ id: 'a' }), msg({ id: 'b' }), msg({ id: 'c' })];
+    const rows = chatRows(ms, 'b', now);
+    const kinds = rows.map((r) => (r.kind === 'message' ? `${r.key}${r.first ? '^' : ''}${r.last ? '$' : ''}` : r.kind));
+    expect(kinds).toEqual(['day', 'a^$', 'new', 'b^', 'c$']);
+  });
+});
+
+describe('dayLabel', () => {
+  it('names near days and dates the rest', () => {
+    const now = new Date('2026-11-30T12:00:00');
+    expect(dayLabel(new Date('2026-11-30T01:00:00').toISOString(), now, 'en-US')).toBe('Today');
+    expect(dayLabel(new Date('2026-11-29T23:00:00').toISOString(), now, 'en-US')).toBe('Yesterday');
+    expect(dayLabel(new Date('2026-11-26T10:00:00').toISOString(), now, 'en-US')).toBe('Thursday');
+    expect(dayLabel(new Date('2025-01-02T10:00:00').toISOString(), now, 'en-US')).toBe('January 2, 2025');
+  });
+});

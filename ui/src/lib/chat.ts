@@ -1,0 +1,105 @@
+// The chat view's data, as pure functions tested in chat.test.ts: merging pages
+// into the loaded messages, and turning messages into the rows the list shows
+// (day separators, the "new messages" marker, bubbles grouped by sender).
+import type { Message } from './bindings';
+
+/** Messages from one sender closer together than this form one group. */
+const GROUP_GAP_MS = 5 * 60_000;
+
+export type ChatRow =
+  | { kind: 'day'; key: string; label: string }
+  | { kind: 'new'; key: string }
+  | { kind: 'message'; key: string; message: Message; first: boolean; last: boolean };
+
+/** Oldest first, by place in the chat. */
+export function byCursor(a: Message, b: Message): number {
+  return a.cursor - b.cursor;
+}
+
+/**
+ * Replaces the newest part of `loaded` (oldest first) with `newest`, a page of
+ * the latest messages (newest first, as the store returns it). Everything at or
+ * after the page's oldest message is taken from the page, so messages that were
+ * sent, hidden or re-ordered (a queued message gets its place once the relay
+ * numbers it) show as they are now; older loaded messages stay. `complete` says
+ * the page holds the whole chat.
+ */
+export function mergeLatest(loaded: Message[], newest: Message[], complete: boolean): Message[] {
+  if (complete || loaded.length === 0) return [...newest].reverse();
+  if (newest.length === 0) return [];
+  const floor = Math.min(...newest.map((m) => m.cursor));
+  const ids = new Set(newest.map((m) => m.id));
+  const kept = loaded.filter((m) => m.cursor < floor && !ids.has(m.id));
+  return [...kept, ...newest].sort(byCursor);
+}
+
+/** Adds older messages (a page, newest first) in front of `loaded`. */
+export function prependOlder(loaded: Message[], older: Message[]): Message[] {
+  const ids = new Set(loaded.map((m) => m.id));
+  return [...[...older].reverse().filter((m) => !ids.has(m.id)), ...loaded];
+}
+
+/** Adds newer messages (oldest first) after `loaded`. */
+export function appendNewer(loaded: Message[], newer: Message[]): Message[] {
+  const ids = new Set(loaded.map((m) => m.id));
+  return [...loaded, ...newer.filter((m) => !ids.has(m.id))];
+}
+
+/**
+ * The message before which "New messages" goes when a chat opens with `unread`
+ * unread messages: the `unread`-th newest message from someone else.
+ */
+export function firstUnreadId(messages: Message[], unread: number): string | null {
+  if (unread <= 0) return null;
+  let seen = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.isOwn) continue;
+    seen += 1;
+    if (seen === unread) return m.id;
+  }
+  return null;
+}
+
+function dayKey(d: Date): string {
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+/** "Today", "Yesterday", a weekday within the week, else a date. */
+export function dayLabel(iso: string, now: Date = new Date(), locale?: string): string {
+  const d = new Date(iso);
+  const today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  const that = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+  const days = Math.round((today.getTime() - that.getTime()) / 86_400_000);
+  if (days === 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  if (days > 1 && days < 7) return d.toLocaleDateString(locale, { weekday: 'long' });
+  const sameYear = d.getFullYear() === now.getFullYear();
+  return d.toLocaleDateString(
+    locale,
+    sameYear ? { weekday: 'short', month: 'long', day: 'numeric' } : { year: 'numeric', month: 'long', day: 'numeric' },
+  );
+}
+
+/** The rows of a chat, oldest first. */
+export function chatRows(messages: Message[], newMarkerBefore: string | null, now: Date = new Date()): ChatRow[] {
+  const rows: ChatRow[] = [];
+  let previous: Message | null = null;
+  messages.forEach((m, i) => {
+    const at = new Date(m.createdAt);
+    const newDay = previous === null || dayKey(new Date(previous.createdAt)) !== dayKey(at);
+    if (newDay) rows.push({ kind: 'day', key: `day-${dayKey(at)}`, label: dayLabel(m.createdAt, now) });
+    const marker = m.id === newMarkerBefore;
+    if (marker) rows.push({ kind: 'new', key: 'new-marker' });
+    const next = messages[i + 1];
+    const joins = (a: Message, b: Message) =>
+      a.senderId === b.senderId &&
+      dayKey(new Date(a.createdAt)) === dayKey(new Date(b.createdAt)) &&
+      Math.abs(new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime()) < GROUP_GAP_MS;
+    const first = newDay || marker || previous === null || !joins(previous, m);
+    const last = next === undefined || next.id === newMarkerBefore || !joins(m, next);
+    rows.push({ kind: 'message', key: m.id, message: m, first, last });
+    previous = m;
+  });
+  return rows;
+}
