@@ -87,7 +87,17 @@ pub fn forward(app: AppHandle, mut events: broadcast::Receiver<SyncEvent>) {
         loop {
             match events.recv().await {
                 Ok(event) => {
+                    let arrived = match &event {
+                        SyncEvent::MessagesReceived { conversations } => {
+                            Some(conversations.clone())
+                        }
+                        _ => None,
+                    };
                     let _ = app.emit(SYNC_EVENT, SyncNotice::from(event));
+                    if let Some(conversations) = arrived {
+                        crate::desktop::refresh_unread(&app).await;
+                        crate::desktop::notify_new_messages(&app, &conversations).await;
+                    }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     // Missed some: a blanket refresh is always correct.

@@ -7,6 +7,7 @@
 
 pub mod bindings;
 mod commands;
+mod desktop;
 mod error;
 mod events;
 mod profile;
@@ -29,7 +30,7 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    tauri::Builder::default()
+    desktop::plugins(tauri::Builder::default(), &profile)
         .setup(move |app| {
             let base = app.path().app_data_dir()?;
             let state = AppState::open(&base, profile);
@@ -37,6 +38,7 @@ pub fn run() {
                 eprintln!("candor: {}", e.message);
             }
             app.manage(state);
+            desktop::setup(app)?;
             resume_session(app.handle().clone());
             Ok(())
         })

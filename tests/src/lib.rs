@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use anyhow::{Context, Result, bail};
 use thirtyfour::prelude::*;
 
-pub use process::{Display, TauriDriver};
+pub use process::{Display, Notifier, SessionBus, TauriDriver};
 
 /// Where the app keeps the profiles under a data home (`$XDG_DATA_HOME`).
 pub fn profile_dir(data_home: &Path, profile: &str) -> PathBuf {
@@ -58,17 +58,33 @@ static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 #[derive(Debug)]
 pub struct App {
     pub driver: WebDriver,
+    /// The notification server, when launched with one.
+    pub notifier: Option<Notifier>,
     _tauri_driver: TauriDriver,
-    _display: Display,
+    pub bus: SessionBus,
+    pub display: Display,
+    data_home: PathBuf,
     _turn: MutexGuard<'static, ()>,
 }
 
 impl App {
     /// Launches the app on `profile`, with `data_home` as its XDG data directory.
     pub async fn launch(data_home: &Path, profile: &str) -> Result<Self> {
+        Self::launch_with(data_home, profile, false).await
+    }
+
+    /// Like `launch`, with a notification server (dunst) on the app's bus when
+    /// `notifications` is set.
+    pub async fn launch_with(data_home: &Path, profile: &str, notifications: bool) -> Result<Self> {
         let turn = ONE_APP_AT_A_TIME.lock().await;
         let display = Display::start()?;
-        let tauri_driver = TauriDriver::start(&display, data_home)?;
+        let bus = SessionBus::start()?;
+        let notifier = if notifications {
+            Some(Notifier::start(&display, &bus)?)
+        } else {
+            None
+        };
+        let tauri_driver = TauriDriver::start(&display, &bus, data_home)?;
         let mut caps = Capabilities::new();
         caps.set(
             "tauri:options",
@@ -82,8 +98,11 @@ impl App {
             .map_err(|e| anyhow::anyhow!("starting a WebDriver session on the app: {e:?}"))?;
         let app = Self {
             driver,
+            notifier,
             _tauri_driver: tauri_driver,
-            _display: display,
+            bus,
+            display,
+            data_home: data_home.to_path_buf(),
             _turn: turn,
         };
         app.wait_ready().await?;
@@ -138,6 +157,23 @@ impl App {
             .await?;
         self.driver.screenshot(&path).await?;
         Ok(path)
+    }
+
+    /// The app binary started by hand in this app's environment (display, bus,
+    /// data directories), as a second launch from a desktop would be.
+    pub fn launch_again(&self, profile: &str) -> Result<std::process::Child> {
+        Ok(std::process::Command::new(app_binary()?)
+            .args(["--profile", profile])
+            .env("DISPLAY", self.display.name())
+            .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
+            .env("XDG_DATA_HOME", &self.data_home)
+            .env("XDG_CONFIG_HOME", self.data_home.join("config"))
+            .env("XDG_CACHE_HOME", self.data_home.join("cache"))
+            .env("CANDOR_NO_KEYCHAIN", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?)
     }
 
     /// Ends the session and stops the app, tauri-driver and the display.

@@ -1,5 +1,6 @@
-//! The processes a test starts: an X display and tauri-driver. Both are stopped on
-//! drop with SIGTERM (then waited for), never left behind.
+//! The processes a test starts: an X display, a private D-Bus session bus, a
+//! notification server, and tauri-driver. All are stopped on drop with SIGTERM
+//! (then waited for), never left behind.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -56,6 +57,147 @@ impl Drop for Display {
     }
 }
 
+/// A private D-Bus session bus, so that the app's single-instance lock and its
+/// notifications meet only this test's processes.
+#[derive(Debug)]
+pub struct SessionBus {
+    address: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl SessionBus {
+    pub fn start() -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let socket = dir.path().join("bus");
+        let address = format!("unix:path={}", socket.display());
+        // No service directories: nothing is started on demand, so only what the
+        // test starts answers (the system's dunst.service would start a second,
+        // display-less dunst).
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+            ),
+        )?;
+        let mut child = Command::new("dbus-daemon")
+            .args(["--nofork", "--nopidfile"])
+            .arg(format!("--config-file={}", config.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting dbus-daemon (the dbus package)")?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            if child.try_wait()?.is_some() || Instant::now() > deadline {
+                let _ = child.kill();
+                bail!("dbus-daemon did not start");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(Self {
+            address,
+            child,
+            _dir: dir,
+        })
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// dunst, a real freedesktop notification server, on a display and bus; the
+/// notifications it shows are read back with `dunstctl`.
+#[derive(Debug)]
+pub struct Notifier {
+    child: Child,
+    display: String,
+    bus: String,
+}
+
+impl Notifier {
+    pub fn start(display: &Display, bus: &SessionBus) -> Result<Self> {
+        let child = Command::new("dunst")
+            .env("DISPLAY", display.name())
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting dunst (cargo xtask test installs it)")?;
+        let notifier = Self {
+            child,
+            display: display.name(),
+            bus: bus.address().to_owned(),
+        };
+        // Ready once it owns the notification service's name on the bus.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !notifier.owns_name()? {
+            if Instant::now() > deadline {
+                bail!("dunst did not come up on the test bus");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(notifier)
+    }
+
+    fn owns_name(&self) -> Result<bool> {
+        let out = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply=literal",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.Notifications",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
+            .output()?;
+        Ok(String::from_utf8_lossy(&out.stdout).contains("true"))
+    }
+
+    /// Runs `dunstctl ARGS` against this server and returns its output.
+    pub fn ctl(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new("dunstctl")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "dunstctl {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+impl Drop for Notifier {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
 /// tauri-driver on a free port, with its own environment for the app it starts.
 #[derive(Debug)]
 pub struct TauriDriver {
@@ -64,7 +206,7 @@ pub struct TauriDriver {
 }
 
 impl TauriDriver {
-    pub fn start(display: &Display, data_home: &Path) -> Result<Self> {
+    pub fn start(display: &Display, bus: &SessionBus, data_home: &Path) -> Result<Self> {
         let binary = std::env::var_os("CANDOR_TAURI_DRIVER")
             .map(PathBuf::from)
             .or_else(|| {
@@ -81,6 +223,9 @@ impl TauriDriver {
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("DISPLAY", display.name())
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+            // No accessibility bus on the private one: don't look for it.
+            .env("NO_AT_BRIDGE", "1")
             .env("XDG_DATA_HOME", data_home)
             .env("XDG_CONFIG_HOME", data_home.join("config"))
             .env("XDG_CACHE_HOME", data_home.join("cache"))

@@ -32,8 +32,18 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Debian packages for the end-to-end tests: a virtual display and WebKit's
-/// WebDriver, which tauri-driver drives.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver"];
+/// WebDriver, which tauri-driver drives; a private session bus and a real
+/// notification server (dunst) for the desktop tests, and another X window
+/// (xmessage) with xdotool to move the focus away from Candor's.
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus",
+    "dunst",
+    "x11-utils",
+    "xdotool",
+];
 
 pub fn all(need: Need) -> Result<()> {
     check_node()?;

@@ -52,6 +52,7 @@ pub async fn send_message(
 /// Marks the chat read through `seq` on this device.
 #[tauri::command]
 pub async fn mark_read(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     conversation: ConversationId,
     seq: i64,
@@ -62,6 +63,7 @@ pub async fn mark_read(
     if let Some(session) = state.session.lock().await.as_ref() {
         session.engine.read_changed().await;
     }
+    crate::desktop::refresh_unread(&app).await;
     Ok(())
 }
 

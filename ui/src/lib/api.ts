@@ -63,6 +63,9 @@ export const api = {
   typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
   startChat: (handle: string) => invoke<ConversationId>('start_chat', { handle }),
+  /** Calls `handler` with a chat to open (a notification was clicked). */
+  onOpenChat: (handler: (conversation: ConversationId) => void): Promise<UnlistenFn> =>
+    listen<ConversationId>('candor://open-chat', (e) => handler(e.payload)),
   /** Calls `handler` for every notice from the sync engine. */
   onSync: (handler: (notice: SyncNotice) => void): Promise<UnlistenFn> =>
     listen<SyncNotice>('candor://sync', (e) => handler(e.payload)),

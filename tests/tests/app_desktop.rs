@@ -1,0 +1,195 @@
+//! The app on the desktop: one instance per profile, and notifications from a
+//! real notification server (dunst) on a private session bus, clicked to open
+//! the chat.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use candor_core::account::RelayClient;
+use candor_core::protocol::frames::direct_conversation_id;
+use candor_core::{Draft, NewConversation, Person, Profile, Store};
+use candor_e2e::sync::{Device, Relay};
+use candor_e2e::{App, profile_dir};
+
+/// Another X window (xmessage) holding the input focus, closed on drop.
+struct FocusElsewhere(std::process::Child);
+
+impl FocusElsewhere {
+    fn start(display: &str) -> Result<Self> {
+        let child = std::process::Command::new("xmessage")
+            .args(["-display", display, "-name", "elsewhere", "another app"])
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let guard = Self(child);
+        let focused = std::process::Command::new("xdotool")
+            .env("DISPLAY", display)
+            .args([
+                "search",
+                "--sync",
+                "--classname",
+                "elsewhere",
+                "windowfocus",
+                "--sync",
+            ])
+            .status()?;
+        anyhow::ensure!(focused.success(), "xdotool could not move the focus");
+        Ok(guard)
+    }
+}
+
+impl Drop for FocusElsewhere {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_exit(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_second_launch_of_a_profile_hands_over_and_exits() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let app = App::launch(home.path(), "solo").await?;
+    app.find("[data-testid=sign-in]").await?;
+
+    let mut again = app.launch_again("solo")?;
+    let status = wait_exit(&mut again, Duration::from_secs(20)).await;
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the second launch of the same profile should hand over and exit: {status:?}"
+    );
+    // The first one is still there and answering.
+    app.find("[data-testid=sign-in]").await?;
+
+    // Another profile is another instance, and keeps running.
+    let mut other = app.launch_again("other")?;
+    let status = wait_exit(&mut other, Duration::from_secs(5)).await;
+    assert!(
+        status.is_none(),
+        "a second profile runs beside the first: {status:?}"
+    );
+    let _ = other.kill();
+    let _ = other.wait();
+    app.quit().await?;
+    Ok(())
+}
+
+/// Alice's app, signed in against `relay` from an earlier run (her token in the
+/// profile's owner-only file), with `bob` as the other side.
+async fn seed_alice(
+    home: &std::path::Path,
+    relay: &Relay,
+) -> Result<candor_core::protocol::UserId> {
+    let client = RelayClient::new(&relay.url())?;
+    client.sign_up("alice", "Alice Park", "password123").await?;
+    let session = client.sign_in("alice", "password123", "laptop").await?;
+    let dir = profile_dir(home, "alice");
+    std::fs::create_dir_all(&dir)?;
+    let mut store = Store::open(&dir.join("candor.db"))?;
+    store.set_profile(&Profile {
+        user_id: session.user.id,
+        handle: session.user.handle.clone(),
+        display_name: session.user.display_name.clone(),
+        relay_url: relay.url(),
+    })?;
+    std::fs::write(dir.join("session-token"), &session.token)?;
+    Ok(session.user.id)
+}
+
+#[tokio::test]
+async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let home = dir.path().join("home");
+    let alice_id = seed_alice(&home, &relay).await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    bob.go_online()?;
+
+    let app = App::launch_with(&home, "alice", true).await?;
+    app.find("[data-testid=inbox-empty]").await?;
+    let notifier = app.notifier.as_ref().expect("dunst");
+    let chat = direct_conversation_id(alice_id, bob.user.id);
+    bob.with(|s| {
+        s.add_conversation(&NewConversation::Direct {
+            id: chat,
+            peer: Person {
+                id: alice_id,
+                handle: "alice".into(),
+                display_name: "Alice Park".into(),
+            },
+        })
+    })?;
+    let say = |text: &str| {
+        bob.with(|s| {
+            s.compose(
+                chat,
+                Draft {
+                    text: text.into(),
+                    card: None,
+                },
+                chrono::Duration::zero(),
+            )
+        })
+    };
+    // While Candor has the focus, news shows in its window only (Bob is not a
+    // contact yet: his first message waits in Requests).
+    say("hello from bob")?;
+    bob.kick().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !app
+        .texts("[data-testid=requests-tab]")
+        .await?
+        .concat()
+        .contains("(1)")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bob's request never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(notifier.ctl(&["count", "displayed"])?.trim(), "0");
+    // Another window takes the focus: now a new message notifies.
+    let _elsewhere = FocusElsewhere::start(&app.display.name())?;
+    say("are you free <b>tonight</b>?")?;
+    bob.kick().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while notifier.ctl(&["count", "displayed"])?.trim() != "1" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no notification was shown"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Clicking it (dunst's default action) brings the window up on that chat.
+    notifier.ctl(&["action", "0"])?;
+    let title = app.find("[data-testid=chat-title]").await?;
+    assert_eq!(title.text().await?, "Bob Stone");
+    app.find("[data-testid=message]").await?;
+    app.screenshot("opened-from-notification").await?;
+
+    // What it said: the sender's name and the message, as plain text.
+    notifier.ctl(&["close-all"])?;
+    let history = notifier.ctl(&["history"])?;
+    assert!(history.contains("Bob Stone"), "{history}");
+    assert!(
+        history.contains("are you free <b>tonight</b>?"),
+        "{history}"
+    );
+    app.quit().await?;
+    bob.go_offline().await;
+    Ok(())
+}
