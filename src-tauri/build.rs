@@ -19,6 +19,15 @@ const COMMANDS: &[&str] = &[
     "newer_messages",
     "search_messages",
     "inbox_item",
+    "settings",
+    "set_display_name",
+    "set_who_may_write",
+    "set_notifications",
+    "pin_chat",
+    "mute_chat",
+    "block_person",
+    "decline_request",
+    "find_chats",
 ];
 
 fn main() {

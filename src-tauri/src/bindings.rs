@@ -5,6 +5,8 @@
 use ts_rs::Config;
 
 use crate::commands::app::AppInfo;
+use crate::commands::chat_settings::MuteFor;
+use crate::commands::settings::{SettingsView, WhoMayWrite};
 use crate::events::{ConnectionNotice, SyncNotice};
 use crate::token_vault::TokenPlace;
 use crate::{CommandError, ErrorCode};
@@ -22,6 +24,9 @@ pub fn render() -> String {
     decls.push(candor_core::bindings::decl::<AppInfo>(&cfg));
     decls.push(candor_core::bindings::decl::<ConnectionNotice>(&cfg));
     decls.push(candor_core::bindings::decl::<SyncNotice>(&cfg));
+    decls.push(candor_core::bindings::decl::<WhoMayWrite>(&cfg));
+    decls.push(candor_core::bindings::decl::<SettingsView>(&cfg));
+    decls.push(candor_core::bindings::decl::<MuteFor>(&cfg));
     let mut out = String::from(
         "// Generated from the Rust types by `cargo xtask bindings`. Do not edit.\n\n",
     );

@@ -130,6 +130,13 @@ pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, conversations: 
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
+    if !state
+        .with_store(|s| s.notifications_enabled())
+        .await
+        .unwrap_or(true)
+    {
+        return;
+    }
     let now = chrono::Utc::now();
     for &chat in conversations {
         let Ok(item) = state.with_store(move |s| s.inbox_item(chat)).await else {

@@ -65,7 +65,9 @@ impl From<CoreError> for CommandError {
                 ErrorCode::Storage
             }
             CoreError::InvalidText(_) => ErrorCode::InvalidInput,
-            CoreError::UnknownConversation(_) | CoreError::UnknownMessage(_) => ErrorCode::NotFound,
+            CoreError::UnknownConversation(_)
+            | CoreError::UnknownMessage(_)
+            | CoreError::UnknownUser(_) => ErrorCode::NotFound,
             CoreError::NotSignedIn => ErrorCode::NotSignedIn,
         };
         Self {

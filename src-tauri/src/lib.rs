@@ -59,6 +59,15 @@ pub fn run() {
             commands::chat::newer_messages,
             commands::search::search_messages,
             commands::inbox::inbox_item,
+            commands::settings::settings,
+            commands::settings::set_display_name,
+            commands::settings::set_who_may_write,
+            commands::settings::set_notifications,
+            commands::chat_settings::pin_chat,
+            commands::chat_settings::mute_chat,
+            commands::chat_settings::block_person,
+            commands::chat_settings::decline_request,
+            commands::chat_settings::find_chats,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

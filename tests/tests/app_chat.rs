@@ -247,6 +247,81 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     );
     app.screenshot("chat-with-bob").await?;
 
+    // The chat's menu: pin, then mute for 8 hours; the inbox row shows both.
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    app.find("[data-testid=menu-pin]").await?.click().await?;
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    app.find("[data-testid=menu-mute-8h]")
+        .await?
+        .click()
+        .await?;
+    app.find(".inbox-row [aria-label=Pinned]").await?;
+    app.find(".inbox-row [aria-label=Muted]").await?;
+
+    // Settings: a new display name, contacts only, dark theme.
+    app.find("[data-testid=open-settings]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=who-everyone]").await?;
+    let name = app.find("[data-testid=settings-name]").await?;
+    name.clear().await?;
+    name.send_keys("Alice P.").await?;
+    app.find("[data-testid=settings-save-name]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, ".saved", "Name saved.").await?;
+    app.find("[data-testid=who-contacts]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(
+        &app,
+        ".saved",
+        "Only your contacts can start a chat with you now.",
+    )
+    .await?;
+    app.find("[data-testid=theme-dark]").await?.click().await?;
+    app.find("html[data-theme=dark]").await?;
+    let place = app.texts("[data-testid=token-place]").await?.concat();
+    assert!(place.contains("only your user can read"), "{place}");
+    app.screenshot("settings").await?;
+    app.find("[data-testid=settings-close]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, ".me", "Alice P.").await?;
+    // The relay has both changes.
+    let relay_client = candor_core::account::RelayClient::new(&relay.url())?;
+    assert_eq!(
+        relay_client.lookup(&bob.token, "alice").await?.display_name,
+        "Alice P."
+    );
+
+    // Blocking Bob: the composer says so, and the relay refuses his messages.
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    app.find("[data-testid=menu-block]").await?.click().await?;
+    app.find("[data-testid=composer-locked]").await?;
+    let refused = bob.with(|s| {
+        s.compose(
+            chat,
+            Draft {
+                text: "can you hear me?".into(),
+                card: None,
+            },
+            chrono::Duration::zero(),
+        )
+    })?;
+    bob.kick().await;
+    eventually(Duration::from_secs(15), "bob's message is refused", || {
+        bob.with(|s| s.message(refused.id))
+            .map(|m| m.status == candor_core::DeliveryStatus::Failed)
+            .unwrap_or(false)
+    })
+    .await?;
+    app.screenshot("blocked").await?;
+
     app.quit().await?;
     bob.go_offline().await;
     relay.stop().await?;

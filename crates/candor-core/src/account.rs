@@ -2,7 +2,7 @@
 //! relay's refusals come back as [`AccountError::Refused`] with its own message.
 
 use candor_protocol::api::{
-    AccountSettings, ApiError, NewGroup, Session, SignIn, SignUp, UserInfo,
+    AccountSettings, ApiError, NewGroup, ProfileUpdate, Session, SignIn, SignUp, UserInfo,
 };
 use candor_protocol::frames::ConversationInfo;
 use candor_protocol::{ConversationId, UserId};
@@ -164,6 +164,24 @@ impl RelayClient {
     pub async fn settings(&self, token: &str) -> Result<AccountSettings, AccountError> {
         self.answer(self.http.get(self.url("/v1/settings")).bearer_auth(token))
             .await
+    }
+
+    /// Changes the signed-in account's display name.
+    pub async fn set_display_name(
+        &self,
+        token: &str,
+        display_name: &str,
+    ) -> Result<UserInfo, AccountError> {
+        let body = ProfileUpdate {
+            display_name: display_name.into(),
+        };
+        self.answer(
+            self.http
+                .patch(self.url("/v1/accounts/me"))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
     }
 
     pub async fn set_settings(

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use candor_protocol::{ConversationId, MessageId, TextError};
+use candor_protocol::{ConversationId, MessageId, TextError, UserId};
 
 /// Opening the database failed. The file is never modified when this happens.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,8 @@ pub enum CoreError {
     UnknownConversation(ConversationId),
     #[error("no message {0} on this device")]
     UnknownMessage(MessageId),
+    #[error("no person {0} on this device")]
+    UnknownUser(UserId),
     #[error("this device has no signed-in profile yet")]
     NotSignedIn,
     #[error("database error: {0}")]

@@ -191,6 +191,10 @@ pub struct InboxItem {
     pub preview: Option<String>,
     pub preview_is_own: bool,
     pub unread_count: u32,
+    /// The other person of a direct chat.
+    pub peer_id: Option<UserId>,
+    /// This account blocked the other person of a direct chat.
+    pub peer_blocked: bool,
 }
 
 /// Opaque position for paging the inbox.

@@ -228,3 +228,40 @@ fn any_chat_has_its_row_for_opening_it_from_search() {
         Err(candor_core::CoreError::UnknownConversation(_))
     ));
 }
+
+#[test]
+fn chats_are_found_by_name_or_handle_and_settings_stick() {
+    let mut w = World::new();
+    w.maya_says("hi");
+    let sam = chat_with_sam(&mut w, "yo");
+    let names = |w: &World, q: &str| -> Vec<String> {
+        w.store
+            .chats_named(q, 10)
+            .expect("chats")
+            .into_iter()
+            .map(|i| i.title)
+            .collect()
+    };
+    assert_eq!(names(&w, "MAY"), ["Maya"]);
+    assert_eq!(names(&w, "sam"), ["Sam"], "by handle too");
+    assert!(names(&w, "%").is_empty(), "LIKE wildcards are only text");
+    assert!(names(&w, "  ").is_empty());
+
+    // Pin moves a chat first; mute and block show on its row.
+    w.store.set_pinned(w.chat, true).expect("pin");
+    let until = w.clock_now() + chrono::Duration::hours(8);
+    w.store.set_muted_until(sam, Some(until)).expect("mute");
+    let maya_id = w.maya.id;
+    w.store.set_blocked(maya_id, true).expect("block");
+    let items = w.store.inbox_page(None, 10).expect("inbox").items;
+    assert_eq!(items[0].title, "Maya");
+    assert!(items[0].pinned && items[0].peer_blocked);
+    assert_eq!(items[0].peer_id, Some(maya_id));
+    assert_eq!(items[1].muted_until, Some(until));
+    w.store.set_muted_until(sam, None).expect("unmute");
+    assert_eq!(w.store.inbox_item(sam).expect("row").muted_until, None);
+
+    assert!(w.store.notifications_enabled().expect("pref"));
+    w.store.set_notifications_enabled(false).expect("off");
+    assert!(!w.store.notifications_enabled().expect("pref"));
+}

@@ -13,6 +13,12 @@ pub struct SignUp {
     pub password: String,
 }
 
+/// `PATCH /v1/accounts/me`: a new display name (the handle never changes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileUpdate {
+    pub display_name: String,
+}
+
 /// `POST /v1/sessions`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignIn {

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
 
-use candor_protocol::api::{Session, SignIn, SignUp, UserInfo};
+use candor_protocol::api::{ProfileUpdate, Session, SignIn, SignUp, UserInfo};
 
 use crate::storage::StorageError;
 use crate::{RelayError, RelayState, auth};
@@ -48,6 +48,19 @@ pub async fn sign_up(
     .await?;
     tracing::info!(user = %user.id, handle = %user.handle, "account created");
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Renames the signed-in account.
+pub async fn update_profile(
+    State(state): State<RelayState>,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<ProfileUpdate>,
+) -> Result<Json<UserInfo>, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let display_name = auth::check_display_name(&body.display_name)?;
+    let storage = state.storage();
+    let user = blocking(move || Ok(storage.set_display_name(me.id, &display_name)?)).await?;
+    Ok(Json(user))
 }
 
 pub async fn sign_in(

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -99,6 +99,7 @@ pub fn router(state: RelayState) -> Router {
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(metrics::render))
         .route("/v1/accounts", post(http::sign_up))
+        .route("/v1/accounts/me", patch(http::update_profile))
         .route("/v1/sessions", post(http::sign_in))
         .route("/v1/sessions/current", delete(http::sign_out))
         .route("/v1/users/{handle}", get(http::lookup_user))

@@ -216,3 +216,44 @@ async fn metrics_count_connections_messages_and_send_latency() {
     );
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn the_display_name_can_change_but_not_to_nothing() {
+    let relay = Relay::start().await;
+    relay.sign_up("maya", "Maya").await;
+    let session = relay.sign_in("maya").await;
+    let http = reqwest::Client::new();
+    let rename = |name: &str, token: Option<&str>| {
+        let mut req = http
+            .patch(relay.http("/v1/accounts/me"))
+            .json(&serde_json::json!({ "display_name": name }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let resp = rename("Maya López", Some(&session.token))
+        .await
+        .expect("rename");
+    assert_eq!(resp.status(), 200);
+    let user: candor_protocol::api::UserInfo = resp.json().await.expect("user");
+    assert_eq!(user.display_name, "Maya López");
+    assert_eq!(user.handle, "maya", "the handle stays");
+    let found: candor_protocol::api::UserInfo = http
+        .get(relay.http("/v1/users/maya"))
+        .bearer_auth(&session.token)
+        .send()
+        .await
+        .expect("lookup")
+        .json()
+        .await
+        .expect("user");
+    assert_eq!(found.display_name, "Maya López");
+
+    let resp = rename("   ", Some(&session.token)).await.expect("rename");
+    assert_eq!(resp.status(), 400);
+    let err: ApiError = resp.json().await.expect("error");
+    assert_eq!(err.code, ErrorCode::Invalid);
+    assert_eq!(rename("Someone", None).await.expect("rename").status(), 401);
+    relay.stop().await;
+}

@@ -5,5 +5,7 @@
 pub mod account;
 pub mod app;
 pub mod chat;
+pub mod chat_settings;
 pub mod inbox;
 pub mod search;
+pub mod settings;

@@ -13,9 +13,13 @@ import type {
   Message,
   MessageId,
   MessagePage,
+  MuteFor,
   NewerMessages,
   Profile,
   SearchResults,
+  SettingsView,
+  UserId,
+  WhoMayWrite,
   SyncNotice,
 } from './bindings';
 
@@ -63,6 +67,16 @@ export const api = {
   typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
   startChat: (handle: string) => invoke<ConversationId>('start_chat', { handle }),
+  settings: () => invoke<SettingsView>('settings'),
+  setDisplayName: (displayName: string) => invoke<void>('set_display_name', { displayName }),
+  setWhoMayWrite: (who: WhoMayWrite) => invoke<WhoMayWrite>('set_who_may_write', { who }),
+  setNotifications: (on: boolean) => invoke<void>('set_notifications', { on }),
+  pinChat: (conversation: ConversationId, pinned: boolean) => invoke<void>('pin_chat', { conversation, pinned }),
+  muteChat: (conversation: ConversationId, muteFor: MuteFor | null) =>
+    invoke<void>('mute_chat', { conversation, muteFor }),
+  blockPerson: (user: UserId, blocked: boolean) => invoke<void>('block_person', { user, blocked }),
+  declineRequest: (conversation: ConversationId) => invoke<void>('decline_request', { conversation }),
+  findChats: (query: string) => invoke<InboxItem[]>('find_chats', { query }),
   /** Calls `handler` with a chat to open (a notification was clicked). */
   onOpenChat: (handler: (conversation: ConversationId) => void): Promise<UnlistenFn> =>
     listen<ConversationId>('candor://open-chat', (e) => handler(e.payload)),

@@ -61,7 +61,15 @@ title: string, pinned: boolean, mutedUntil: string | null, lastActivityAt: strin
 /**
  * The newest message still visible on this device.
  */
-preview: string | null, previewIsOwn: boolean, unreadCount: number, };
+preview: string | null, previewIsOwn: boolean, unreadCount: number, 
+/**
+ * The other person of a direct chat.
+ */
+peerId: UserId | null, 
+/**
+ * This account blocked the other person of a direct chat.
+ */
+peerBlocked: boolean, };
 
 export type InboxCursor = { pinned: boolean, last_activity_ms: number, id: ConversationId, };
 
@@ -110,3 +118,9 @@ export type SyncNotice = { "kind": "connection", state: ConnectionNotice,
  * Why the connection is down, for a banner.
  */
 reason: string | null, } | { "kind": "messages", conversations: Array<string>, } | { "kind": "sent", message: string, } | { "kind": "sendFailed", message: string, error: CommandError, } | { "kind": "receipt", conversation: string, } | { "kind": "typing", conversation: string, user: string, };
+
+export type WhoMayWrite = "everyone" | "contacts";
+
+export type SettingsView = { notifications: boolean, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
+
+export type MuteFor = "hour" | "eightHours" | "week" | "always";

@@ -10,8 +10,10 @@ use crate::{
     UnreadSummary,
 };
 
-const INBOX_COLUMNS: &str = "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
-    c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count";
+pub(crate) const INBOX_COLUMNS: &str =
+    "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
+    c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count,
+    c.peer_id, coalesce(p.blocked, 0)";
 
 impl Store {
     /// One page of the inbox (accepted chats), `limit` rows at most, continuing
@@ -176,7 +178,7 @@ impl Store {
 }
 
 /// An inbox row from the columns of [`INBOX_COLUMNS`].
-fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result<InboxItem> {
+pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result<InboxItem> {
     let kind: String = r.get(1)?;
     let sender: Option<String> = r.get(7)?;
     Ok(InboxItem {
@@ -193,5 +195,7 @@ fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result<InboxItem>
         preview: r.get(6)?,
         preview_is_own: sender.as_deref() == Some(me),
         unread_count: r.get(8)?,
+        peer_id: sql::opt_id(r, 9)?,
+        peer_blocked: r.get(10)?,
     })
 }

@@ -15,6 +15,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v2.sql")),
     M::up(include_str!("schema_v3.sql")),
     M::up(include_str!("schema_v4.sql")),
+    M::up(include_str!("schema_v5.sql")),
 ];
 
 /// The schema this build writes.
@@ -189,6 +190,28 @@ mod tests {
         )
         .expect("hide and restore");
         assert_eq!(hits(&conn, "lighthouse"), ["m2"]);
+    }
+
+    /// Migration 5 adds the local block flag (people stored before are not
+    /// blocked) and the preferences table.
+    #[test]
+    fn migration_5_keeps_people_unblocked_and_adds_preferences() {
+        let mut conn = at_version(4);
+        conn.execute_batch("INSERT INTO users VALUES ('u1', 'maya', 'Maya');")
+            .expect("rows fit schema 4");
+        migrations().to_version(&mut conn, 5).expect("to 5");
+        let (name, blocked): (String, i64) = conn
+            .query_row("SELECT display_name, blocked FROM users", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("user");
+        assert_eq!((name.as_str(), blocked), ("Maya", 0));
+        conn.execute(
+            "INSERT INTO preferences VALUES ('notifications', 'off')",
+            [],
+        )
+        .expect("preferences");
+        assert!(conn.execute("UPDATE users SET blocked = 2", []).is_err());
     }
 
     #[test]

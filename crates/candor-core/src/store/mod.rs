@@ -4,6 +4,7 @@
 //! queued is on disk before the UI shows it. A file that is damaged, unreadable or
 //! written by a newer Candor is reported with its path and never modified.
 
+mod chat_settings;
 mod compose;
 mod conversations;
 mod hide;

@@ -168,6 +168,9 @@ pub trait Storage: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<(Receipt, Vec<UserId>), StorageError>;
 
+    /// Renames `user` (the display name; the handle never changes).
+    fn set_display_name(&self, user: UserId, display_name: &str) -> Result<UserInfo, StorageError>;
+
     fn settings(&self, user: UserId) -> Result<AccountSettings, StorageError>;
     fn set_settings(&self, user: UserId, settings: &AccountSettings) -> Result<(), StorageError>;
 

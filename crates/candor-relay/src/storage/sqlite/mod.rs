@@ -507,6 +507,18 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn set_display_name(&self, user: UserId, display_name: &str) -> Result<UserInfo, StorageError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE users SET display_name = ?2 WHERE id = ?1",
+            params![user.to_string(), display_name],
+        )?;
+        conn.prepare_cached("SELECT id, handle, display_name FROM users WHERE id = ?1")?
+            .query_row([user.to_string()], user_from_row)
+            .optional()?
+            .ok_or(StorageError::UnknownUser)
+    }
+
     fn set_settings(&self, user: UserId, settings: &AccountSettings) -> Result<(), StorageError> {
         let who = match settings.who_can_message {
             WhoCanMessage::Everyone => "everyone",

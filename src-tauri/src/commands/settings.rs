@@ -1,0 +1,106 @@
+//! Settings: the account's display name and who may message it (kept by the
+//! relay), and this device's notifications.
+
+use candor_core::protocol::api::{AccountSettings, WhoCanMessage};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use ts_rs::TS;
+
+use crate::{CommandError, state::AppState};
+
+/// Who may start a chat with this account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum WhoMayWrite {
+    /// Anyone; people who are not contacts land in Requests.
+    Everyone,
+    /// Only contacts; others are refused by the relay.
+    Contacts,
+}
+
+impl From<WhoCanMessage> for WhoMayWrite {
+    fn from(w: WhoCanMessage) -> Self {
+        match w {
+            WhoCanMessage::Everyone => Self::Everyone,
+            WhoCanMessage::Contacts => Self::Contacts,
+        }
+    }
+}
+
+impl From<WhoMayWrite> for WhoCanMessage {
+    fn from(w: WhoMayWrite) -> Self {
+        match w {
+            WhoMayWrite::Everyone => Self::Everyone,
+            WhoMayWrite::Contacts => Self::Contacts,
+        }
+    }
+}
+
+/// What the settings screen shows. The relay's part may be missing (offline),
+/// with the reason, while this device's part is always there.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct SettingsView {
+    pub notifications: bool,
+    pub who_may_write: Option<WhoMayWrite>,
+    pub relay_error: Option<String>,
+}
+
+#[tauri::command]
+pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, CommandError> {
+    let notifications = state.with_store(|s| s.notifications_enabled()).await?;
+    let (who_may_write, relay_error) = match state.relay_session("see your settings").await {
+        Ok((relay, token)) => match relay.settings(&token).await {
+            Ok(s) => (Some(s.who_can_message.into()), None),
+            Err(e) => (None, Some(CommandError::from(e).message)),
+        },
+        Err(e) => (None, Some(e.message)),
+    };
+    Ok(SettingsView {
+        notifications,
+        who_may_write,
+        relay_error,
+    })
+}
+
+/// Renames the account on the relay, then on this device.
+#[tauri::command]
+pub async fn set_display_name(
+    state: State<'_, AppState>,
+    display_name: String,
+) -> Result<(), CommandError> {
+    let (relay, token) = state.relay_session("change your name").await?;
+    let user = relay.set_display_name(&token, display_name.trim()).await?;
+    state
+        .with_store(move |s| {
+            let mut profile = s.profile()?.ok_or(candor_core::CoreError::NotSignedIn)?;
+            profile.display_name = user.display_name;
+            s.set_profile(&profile)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn set_who_may_write(
+    state: State<'_, AppState>,
+    who: WhoMayWrite,
+) -> Result<WhoMayWrite, CommandError> {
+    let (relay, token) = state.relay_session("change who can message you").await?;
+    let settings = relay
+        .set_settings(
+            &token,
+            &AccountSettings {
+                who_can_message: who.into(),
+            },
+        )
+        .await?;
+    Ok(settings.who_can_message.into())
+}
+
+#[tauri::command]
+pub async fn set_notifications(state: State<'_, AppState>, on: bool) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.set_notifications_enabled(on))
+        .await
+}
