@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "block_person",
     "decline_request",
     "find_chats",
+    "start_group",
 ];
 
 fn main() {

@@ -68,6 +68,7 @@ pub fn run() {
             commands::chat_settings::block_person,
             commands::chat_settings::decline_request,
             commands::chat_settings::find_chats,
+            commands::chat::start_group,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

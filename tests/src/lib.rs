@@ -134,12 +134,18 @@ impl App {
     /// Not WebDriver's "element text": WebKitWebDriver reports an element with
     /// `overflow: hidden` and `text-overflow: ellipsis` as not displayed and its text
     /// as empty, though it is on screen.
+    ///
+    /// Read in one script, so that a list re-rendering meanwhile (a virtual list
+    /// scrolling) cannot leave a stale element between finding and reading.
     pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for e in self.driver.find_all(By::Css(css)).await? {
-            out.push(e.prop("innerText").await?.unwrap_or_default());
-        }
-        Ok(out)
+        let value = self
+            .driver
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText);",
+                vec![serde_json::Value::String(css.to_owned())],
+            )
+            .await?;
+        Ok(serde_json::from_value(value.json().clone())?)
     }
 
     /// Saves a screenshot under target/e2e-screenshots for a person to look at.

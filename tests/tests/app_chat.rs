@@ -327,3 +327,86 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     relay.stop().await?;
     Ok(())
 }
+
+/// A group made in the app reaches everyone in it; Ctrl+K jumps between chats.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let mut carol = Device::sign_up(&relay.url(), dir.path(), "carol", "Carol Diaz").await?;
+    bob.go_online()?;
+    carol.go_online()?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let app = App::launch(&home, "alice").await?;
+    app.find("[data-testid=sign-in]").await?;
+    sign_up_in_app(&app, &relay, "alice", "Alice Park").await?;
+
+    // A handle that does not exist names itself, and no group is made.
+    app.find("[data-testid=new-group]").await?.click().await?;
+    type_into(&app, "[data-testid=new-group-title]", "Weekend <trip>").await?;
+    type_into(&app, "[data-testid=new-group-handles]", "bob, nobody_here").await?;
+    app.find("[data-testid=new-group-create]")
+        .await?
+        .click()
+        .await?;
+    let error = app.find(".new-group .field-error").await?.text().await?;
+    assert!(error.contains("@nobody_here"), "{error}");
+    type_into(&app, "[data-testid=new-group-handles]", "@bob carol").await?;
+    app.find("[data-testid=new-group-create]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=chat-title]", "Weekend <trip>").await?;
+    type_into(&app, "[data-testid=composer]", "who brings the tent?").await?;
+    app.find("[data-testid=send]").await?.click().await?;
+    for device in [&bob, &carol] {
+        eventually(Duration::from_secs(15), "the group message arrives", || {
+            device
+                .with(|s| s.search("tent", None, 10))
+                .map(|r| r.hits.len() == 1 && r.hits[0].conversation_title == "Weekend <trip>")
+                .unwrap_or(false)
+        })
+        .await?;
+    }
+    app.screenshot("group").await?;
+
+    // Ctrl+K, a few letters, Enter: the chat with that name opens.
+    app.find("[data-testid=new-chat]").await?.click().await?;
+    type_into(&app, "[data-testid=new-chat-handle]", "carol").await?;
+    app.find(".new-chat button[type=submit]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=chat-title]", "Carol Diaz").await?;
+    app.driver
+        .action_chain()
+        .key_down(Key::Control)
+        .send_keys("k")
+        .key_up(Key::Control)
+        .perform()
+        .await?;
+    let input = app.find("[data-testid=switcher-input]").await?;
+    input.send_keys("wee").await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let items = app.texts("[data-testid=switcher-item]").await?;
+        if items.len() == 1 && items[0].contains("Weekend <trip>") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "switcher shows {items:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    input.send_keys(Key::Enter).await?;
+    wait_for_text(&app, "[data-testid=chat-title]", "Weekend <trip>").await?;
+
+    app.quit().await?;
+    bob.go_offline().await;
+    carol.go_offline().await;
+    relay.stop().await?;
+    Ok(())
+}

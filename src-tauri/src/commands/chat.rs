@@ -119,3 +119,53 @@ pub async fn start_chat(
         })
         .await
 }
+
+/// Starts a group with a title and the people named by `handles` (up to 31
+/// others): each handle is looked up first, so a typo names itself and no group
+/// is made; then the relay creates it and it opens here.
+#[tauri::command]
+pub async fn start_group(
+    state: State<'_, AppState>,
+    title: String,
+    handles: Vec<String>,
+) -> Result<ConversationId, CommandError> {
+    let (relay, token) = state.relay_session("start a group").await?;
+    let mut people: Vec<Person> = Vec::new();
+    for handle in handles.iter().map(|h| h.trim()).filter(|h| !h.is_empty()) {
+        let user = relay.lookup(&token, handle).await.map_err(|e| {
+            let e = CommandError::from(e);
+            CommandError {
+                message: format!("@{}: {}", handle.trim_start_matches('@'), e.message),
+                ..e
+            }
+        })?;
+        if !people.iter().any(|p| p.id == user.id) {
+            people.push(Person {
+                id: user.id,
+                handle: user.handle,
+                display_name: user.display_name,
+            });
+        }
+    }
+    let info = relay
+        .create_group(&token, title.trim(), people.iter().map(|p| p.id).collect())
+        .await?;
+    let members = info
+        .members
+        .into_iter()
+        .map(|u| Person {
+            id: u.id,
+            handle: u.handle,
+            display_name: u.display_name,
+        })
+        .collect();
+    let group = NewConversation::Group {
+        id: info.id,
+        title: info.title.unwrap_or_else(|| title.trim().to_owned()),
+        members,
+    };
+    state
+        .with_store(move |s| s.add_conversation(&group))
+        .await?;
+    Ok(info.id)
+}

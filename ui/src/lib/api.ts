@@ -67,6 +67,7 @@ export const api = {
   typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
   startChat: (handle: string) => invoke<ConversationId>('start_chat', { handle }),
+  startGroup: (title: string, handles: string[]) => invoke<ConversationId>('start_group', { title, handles }),
   settings: () => invoke<SettingsView>('settings'),
   setDisplayName: (displayName: string) => invoke<void>('set_display_name', { displayName }),
   setWhoMayWrite: (who: WhoMayWrite) => invoke<WhoMayWrite>('set_who_may_write', { who }),

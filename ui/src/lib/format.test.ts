@@ -45,3 +45,10 @@ describe('sentence', () => {
     expect(sentence('élan')).toBe('Élan');
   });
 });
+
+describe('initials of odd names', () => {
+  it('skips leading marks in each word', () => {
+    expect(initials('Weekend <trip>')).toBe('WT');
+    expect(initials('<<>>')).toBe('?');
+  });
+});

@@ -2,7 +2,13 @@
 
 /** Up to two initials for an avatar: "Maya Lopez" -> "ML", "weekend trip" -> "WT". */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/u).filter(Boolean);
+  // Words count from their first character after punctuation and math signs:
+  // "Weekend <trip>" -> "WT"; an emoji counts.
+  const words = name
+    .trim()
+    .split(/\s+/u)
+    .map((w) => w.replace(/^[\p{P}\p{Sm}]+/u, ''))
+    .filter(Boolean);
   const letters = words.slice(0, 2).map((w) => Array.from(w)[0] ?? '');
   const joined = letters.join('').toLocaleUpperCase();
   return joined || '?';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayNameProblem, handleProblem, passwordProblem, relayUrlProblem } from './validate';
+import { displayNameProblem, groupHandles, groupProblem, handleProblem, passwordProblem, relayUrlProblem } from './validate';
 
 describe('sign-up validation', () => {
   it('accepts handles the relay accepts', () => {
@@ -21,5 +21,18 @@ describe('sign-up validation', () => {
     expect(relayUrlProblem('http://127.0.0.1:7878')).toBeNull();
     expect(relayUrlProblem('relay.example')).not.toBeNull();
     expect(relayUrlProblem('ftp://relay.example')).toMatch(/http/);
+  });
+});
+
+describe('new group', () => {
+  it('reads handles separated by spaces or commas, once each', () => {
+    expect(groupHandles(' @Maya, sam  maya,\nlee ')).toEqual(['maya', 'sam', 'lee']);
+  });
+  it('needs a title, someone, at most 31 others, and real handles', () => {
+    expect(groupProblem(' ', ['maya'])).toMatch(/title/);
+    expect(groupProblem('Trip', [])).toMatch(/at least one/);
+    expect(groupProblem('Trip', Array.from({ length: 32 }, (_, i) => `user${i}`))).toMatch(/31/);
+    expect(groupProblem('Trip', ['no!'])).toMatch(/@no! is not a handle/);
+    expect(groupProblem('Trip', ['maya', 'sam'])).toBeNull();
   });
 });

@@ -30,3 +30,24 @@ export function relayUrlProblem(url: string): string | null {
     return 'That is not an address, e.g. http://127.0.0.1:7878.';
   }
 }
+
+/** The most people a group holds besides you. */
+export const MAX_GROUP_OTHERS = 31;
+
+/** The handles typed for a new group: split on spaces and commas, "@" dropped,
+ * repeats removed, in the order typed. */
+export function groupHandles(text: string): string[] {
+  const seen = new Set<string>();
+  return text
+    .split(/[\s,]+/u)
+    .map((h) => h.trim().replace(/^@/, '').toLowerCase())
+    .filter((h) => h.length > 0 && !seen.has(h) && (seen.add(h), true));
+}
+
+export function groupProblem(title: string, handles: string[]): string | null {
+  if (title.trim().length === 0) return 'Give the group a title.';
+  if (handles.length === 0) return 'Add at least one person by handle.';
+  if (handles.length > MAX_GROUP_OTHERS) return `A group holds you and up to ${MAX_GROUP_OTHERS} others.`;
+  const bad = handles.find((h) => handleProblem(h) !== null);
+  return bad ? `@${bad} is not a handle: ${HANDLE_RULE}.` : null;
+}
