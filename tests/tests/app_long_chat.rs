@@ -84,6 +84,22 @@ async fn message_texts(app: &App) -> Result<Vec<String>> {
     app.texts("[data-testid=message] .text").await
 }
 
+/// Waits until a message reading `text` is in the list.
+async fn wait_for_message(app: &App, text: &str) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let texts = message_texts(app).await?;
+        if texts.iter().any(|t| t == text) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "{text:?} is not shown: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Result<()> {
     let home = tempfile::tempdir()?;
@@ -133,34 +149,31 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
     assert_eq!(marked, ["lightho"]);
     app.screenshot("search-results").await?;
     hit.click().await?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    wait_for_message(&app, "meet me at the lighthouse at noon").await?;
+    // It is on screen, not merely in the page (once the list has measured).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let texts = message_texts(&app).await?;
-        if texts
-            .iter()
-            .any(|t| t == "meet me at the lighthouse at noon")
-        {
+        let visible = app
+            .driver
+            .execute(
+                "const el = [...document.querySelectorAll('[data-testid=message]')]
+                     .find(e => e.innerText.includes('lighthouse'));
+                 if (!el) return false;
+                 const r = el.getBoundingClientRect();
+                 const v = document.querySelector('[data-testid=messages]').getBoundingClientRect();
+                 return r.top >= v.top && r.bottom <= v.bottom;",
+                vec![],
+            )
+            .await?;
+        if visible.json().as_bool() == Some(true) {
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the found message is not shown: {texts:?}"
+            "the found message was not scrolled into view"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // It is on screen, not merely in the page.
-    let visible = app
-        .driver
-        .execute(
-            "const el = [...document.querySelectorAll('[data-testid=message]')]
-                 .find(e => e.innerText.includes('lighthouse'));
-             const r = el.getBoundingClientRect();
-             const v = document.querySelector('[data-testid=messages]').getBoundingClientRect();
-             return r.top >= v.top && r.bottom <= v.bottom;",
-            vec![],
-        )
-        .await?;
-    assert_eq!(visible.json().as_bool(), Some(true), "scrolled into view");
     app.find("[data-testid=jump-latest]").await?;
     app.screenshot("opened-at-search-result").await?;
 
@@ -195,13 +208,8 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
         ["noon"]
     );
     hit.click().await?;
+    wait_for_message(&app, "meet me at the lighthouse at noon").await?;
     app.find("[data-testid=jump-latest]").await?;
-    assert!(
-        message_texts(&app)
-            .await?
-            .iter()
-            .any(|t| t == "meet me at the lighthouse at noon")
-    );
     app.quit().await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //!   127.0.0.1:7878, and open Candor.
 //! - `test`: set up a fresh machine and run every check, ending with a summary line.
 //! - `demo`: a relay and two windows, Alice and Bob, signed in and in one chat.
-//! - `bench store|relay`: benchmarks against a floor in the same run (release build).
+//! - `bench store|relay|ui`: benchmarks (release build); store and relay against a floor.
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
 mod bench;
@@ -25,6 +25,8 @@ commands:
   demo                                 a relay and two signed-in windows (Alice, Bob)
   bench store                          store benchmark (release build)
   bench relay                          relay benchmark vs a bare forwarder (release build)
+  bench ui                             a 100,000-message chat in the release app (Xvfb)
+  bench ui                             a 100,000-message chat in the release app (Xvfb)
   bindings                             regenerate ui/src/lib/bindings.ts
   setup                                install system packages, tauri-driver, npm packages";
 

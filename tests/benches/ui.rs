@@ -1,0 +1,194 @@
+//! `cargo xtask bench ui`: the release app, in a real window under Xvfb, opens a
+//! chat of 100,000 messages. It reports the time from the page command's return
+//! to the first paint of the newest page (performance marks set by the chat
+//! view), the number of elements in the page, and the time to scroll 10,000
+//! messages up, driven through WebDriver. Targets: first paint <= 100 ms after
+//! the command returns; under 1,000 elements whatever the chat's size.
+//! CANDOR_BENCH_MESSAGES changes the chat's size.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use candor_core::protocol::{
+    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
+};
+use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
+use candor_e2e::{App, profile_dir};
+
+fn person(handle: &str, name: &str) -> Person {
+    Person {
+        id: UserId::new(),
+        handle: handle.into(),
+        display_name: name.into(),
+    }
+}
+
+fn seed(home: &std::path::Path, messages: i64) -> Result<()> {
+    let dir = profile_dir(home, "bench");
+    std::fs::create_dir_all(&dir)?;
+    let start = chrono::Utc::now() - chrono::Duration::days(400);
+    let clock = Arc::new(ManualClock::new(start));
+    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
+    let me = person("ana", "Ana");
+    store.set_profile(&Profile {
+        user_id: me.id,
+        handle: me.handle.clone(),
+        display_name: me.display_name.clone(),
+        relay_url: "http://127.0.0.1:9".into(),
+    })?;
+    let maya = person("maya", "Maya Lopez");
+    let chat = ConversationId::new();
+    store.add_conversation(&NewConversation::Direct {
+        id: chat,
+        peer: maya.clone(),
+    })?;
+    let mut batch = Vec::with_capacity(2_000);
+    for seq in 1..=messages {
+        let from = if seq % 3 == 0 { &me } else { &maya };
+        batch.push(DeliveredMessage {
+            server_id: ServerMessageId::new(),
+            client_id: MessageId::new(),
+            conversation_id: chat,
+            seq,
+            sender_id: from.id,
+            text: MessageText::new(format!(
+                "message number {seq}: a line of chat about plans, videos and the weekend"
+            ))
+            .expect("text"),
+            card: None,
+            sent_at: start + chrono::Duration::minutes(seq * 5),
+        });
+        if batch.len() == 2_000 {
+            store.apply_received(&batch)?;
+            batch.clear();
+        }
+    }
+    store.apply_received(&batch)?;
+    store.mark_read(chat, messages)?;
+    Ok(())
+}
+
+async fn number(app: &App, script: &str) -> Result<f64> {
+    let v = app.driver.execute(script, vec![]).await?;
+    v.json()
+        .as_f64()
+        .with_context(|| format!("{script} returned {:?}", v.json()))
+}
+
+/// The smallest message number on screen.
+async fn oldest_shown(app: &App) -> Result<i64> {
+    let texts = app.texts("[data-testid=message] .text").await?;
+    Ok(texts
+        .iter()
+        .filter_map(|t| {
+            t.strip_prefix("message number ")?
+                .split(':')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .min()
+        .unwrap_or(i64::MAX))
+}
+
+fn main() -> Result<()> {
+    let messages: i64 = std::env::var("CANDOR_BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench(messages))
+}
+
+async fn bench(messages: i64) -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let t = Instant::now();
+    seed(home.path(), messages)?;
+    println!(
+        "seeded a chat of {messages} messages in {:.1?}",
+        t.elapsed()
+    );
+
+    let app = App::launch(home.path(), "bench").await?;
+    app.find("[data-testid=inbox-row]").await?;
+    // Open the chat: the click, the page command, the first paint.
+    let clicked = number(
+        &app,
+        "performance.clearMarks();
+         const t = performance.now();
+         document.querySelector('[data-testid=inbox-row]').click();
+         return t;",
+    )
+    .await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (returned, painted) = loop {
+        let v = app
+            .driver
+            .execute(
+                "const m = n => performance.getEntriesByName(n)[0]?.startTime ?? null;
+                 return [m('candor:chat-page-returned'), m('candor:chat-painted')];",
+                vec![],
+            )
+            .await?;
+        if let (Some(r), Some(p)) = (v.json()[0].as_f64(), v.json()[1].as_f64()) {
+            break (r, p);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the chat never painted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let first_paint = painted - returned;
+    let nodes_open = number(&app, "return document.getElementsByTagName('*').length;").await?;
+    let newest = oldest_shown(&app).await?;
+
+    // Scroll 10,000 messages up, as fast as the list lets a person.
+    let goal = (messages - 10_000).max(1);
+    let t = Instant::now();
+    let mut max_nodes = nodes_open;
+    loop {
+        app.driver
+            .execute(
+                "document.querySelector('[data-testid=messages]').scrollTop = 0;",
+                vec![],
+            )
+            .await?;
+        let shown = oldest_shown(&app).await?;
+        max_nodes =
+            max_nodes.max(number(&app, "return document.getElementsByTagName('*').length;").await?);
+        if shown <= goal {
+            break;
+        }
+        anyhow::ensure!(
+            t.elapsed() < Duration::from_secs(300),
+            "scrolling stalled at message {shown}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let scroll = t.elapsed();
+    app.quit().await?;
+
+    println!("\nchat of {messages} messages, newest shown on open: {newest}");
+    println!("open: click to page returned {:.1} ms", returned - clicked);
+    println!("first paint after the page command returned: {first_paint:.1} ms");
+    println!(
+        "elements in the page: {nodes_open:.0} on open, at most {max_nodes:.0} while scrolling"
+    );
+    println!(
+        "scrolled {} messages up in {scroll:.2?} ({:.0} messages/s)",
+        messages.min(10_000),
+        messages.min(10_000) as f64 / scroll.as_secs_f64()
+    );
+    println!();
+    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
+    println!(
+        "{} first paint {first_paint:.1} ms (target <= 100 ms)",
+        verdict(first_paint <= 100.0)
+    );
+    println!(
+        "{} elements {max_nodes:.0} (target < 1000 whatever the size)",
+        verdict(max_nodes < 1000.0)
+    );
+    Ok(())
+}
