@@ -36,6 +36,32 @@ pub(crate) fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Signs `handle` up on `relay` and leaves the app's `profile` under `data_home`
+/// signed in as from an earlier run: the store knows the account and the token
+/// is in the profile's owner-only file. Returns the account's id.
+pub async fn signed_in_profile(
+    data_home: &Path,
+    profile: &str,
+    relay: &sync::Relay,
+    handle: &str,
+    name: &str,
+) -> Result<candor_core::protocol::UserId> {
+    let client = candor_core::account::RelayClient::new(&relay.url())?;
+    client.sign_up(handle, name, "password123").await?;
+    let session = client.sign_in(handle, "password123", "laptop").await?;
+    let dir = profile_dir(data_home, profile);
+    std::fs::create_dir_all(&dir)?;
+    let mut store = candor_core::Store::open(&dir.join("candor.db"))?;
+    store.set_profile(&candor_core::Profile {
+        user_id: session.user.id,
+        handle: session.user.handle.clone(),
+        display_name: session.user.display_name.clone(),
+        relay_url: relay.url(),
+    })?;
+    std::fs::write(dir.join("session-token"), &session.token)?;
+    Ok(session.user.id)
+}
+
 /// The app binary under test.
 pub fn app_binary() -> Result<PathBuf> {
     let path = std::env::var_os("CANDOR_APP_BINARY")

@@ -238,6 +238,18 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     }
     let bubbles = app.texts("[data-testid=message] .text").await?;
     assert_eq!(bubbles, ["Hi Bob <script>alert(1)</script>", "Hey Alice!"]);
+    // Bob has replied (so the chat is accepted) and reads Alice's message: her
+    // window shows it as seen.
+    let seq = bob
+        .with(|s| s.conversation_page(chat, None, 10))?
+        .messages
+        .iter()
+        .filter_map(|m| m.seq)
+        .max()
+        .expect("sequenced");
+    bob.with(|s| s.mark_read(chat, seq))?;
+    bob.engine.as_ref().expect("online").read_changed().await;
+    wait_for_text(&app, "[data-testid=message-status]", "Seen").await?;
     assert!(
         app.driver
             .find_all(By::Css(".messages script"))
@@ -407,6 +419,88 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
     app.quit().await?;
     bob.go_offline().await;
     carol.go_offline().await;
+    relay.stop().await?;
+    Ok(())
+}
+
+/// Written while the relay is down: queued, with the offline banner, and
+/// delivered once the relay is back. A reply to a chat that is not open moves
+/// its row up with the new preview and an unread badge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay_dir = dir.path().join("relay");
+    let relay = Relay::start(relay_dir.clone(), "127.0.0.1:0".parse()?).await?;
+    let addr = relay.url().trim_start_matches("http://").parse()?;
+    let home = dir.path().join("home");
+    candor_e2e::signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let carol = Device::sign_up(&relay.url(), dir.path(), "carol", "Carol Diaz").await?;
+    bob.go_online()?;
+    let app = App::launch(&home, "alice").await?;
+    for handle in ["carol", "bob"] {
+        app.find("[data-testid=new-chat]").await?.click().await?;
+        type_into(&app, "[data-testid=new-chat-handle]", handle).await?;
+        app.find(".new-chat button[type=submit]")
+            .await?
+            .click()
+            .await?;
+    }
+    wait_for_text(&app, "[data-testid=chat-title]", "Bob Stone").await?;
+
+    relay.stop().await?;
+    app.find("[data-testid=connection-banner]").await?;
+    type_into(&app, "[data-testid=composer]", "written on the train").await?;
+    app.find("[data-testid=send]").await?.click().await?;
+    wait_for_text(&app, "[data-testid=message-status]", "Queued").await?;
+    app.screenshot("queued-offline").await?;
+
+    let relay = Relay::start(relay_dir, addr).await?;
+    wait_for_text(&app, "[data-testid=message-status]", "Delivered").await?;
+
+    // Carol's chat is open; Bob replies in his.
+    let titles = app.texts("[data-testid=inbox-title]").await?;
+    let carol_row = titles
+        .iter()
+        .position(|t| t == "Carol Diaz")
+        .expect("carol's row");
+    app.driver
+        .find_all(By::Css("[data-testid=inbox-row]"))
+        .await?
+        .remove(carol_row)
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=chat-title]", "Carol Diaz").await?;
+    let alice_id = candor_core::account::RelayClient::new(&relay.url())?
+        .lookup(&bob.token, "alice")
+        .await?
+        .id;
+    let chat = direct_conversation_id(alice_id, bob.user.id);
+    bob.with(|s| {
+        s.compose(
+            chat,
+            Draft {
+                text: "welcome back".into(),
+                card: None,
+            },
+            chrono::Duration::zero(),
+        )
+    })?;
+    bob.kick().await;
+    wait_for_text(&app, "[data-testid=inbox-preview]", "welcome back").await?;
+    assert_eq!(
+        app.texts("[data-testid=inbox-title]")
+            .await?
+            .first()
+            .map(String::as_str),
+        Some("Bob Stone"),
+        "the chat with news moves to the top"
+    );
+    wait_for_text(&app, ".inbox .badge", "1").await?;
+    app.screenshot("unread-reply").await?;
+    app.quit().await?;
+    bob.go_offline().await;
+    drop(carol);
     relay.stop().await?;
     Ok(())
 }

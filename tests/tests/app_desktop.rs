@@ -5,11 +5,10 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use candor_core::account::RelayClient;
 use candor_core::protocol::frames::direct_conversation_id;
-use candor_core::{Draft, NewConversation, Person, Profile, Store};
+use candor_core::{Draft, NewConversation, Person};
 use candor_e2e::sync::{Device, Relay};
-use candor_e2e::{App, profile_dir};
+use candor_e2e::{App, signed_in_profile};
 
 /// Another X window (xmessage) holding the input focus, closed on drop.
 struct FocusElsewhere(std::process::Child);
@@ -86,34 +85,12 @@ async fn a_second_launch_of_a_profile_hands_over_and_exits() -> Result<()> {
     Ok(())
 }
 
-/// Alice's app, signed in against `relay` from an earlier run (her token in the
-/// profile's owner-only file), with `bob` as the other side.
-async fn seed_alice(
-    home: &std::path::Path,
-    relay: &Relay,
-) -> Result<candor_core::protocol::UserId> {
-    let client = RelayClient::new(&relay.url())?;
-    client.sign_up("alice", "Alice Park", "password123").await?;
-    let session = client.sign_in("alice", "password123", "laptop").await?;
-    let dir = profile_dir(home, "alice");
-    std::fs::create_dir_all(&dir)?;
-    let mut store = Store::open(&dir.join("candor.db"))?;
-    store.set_profile(&Profile {
-        user_id: session.user.id,
-        handle: session.user.handle.clone(),
-        display_name: session.user.display_name.clone(),
-        relay_url: relay.url(),
-    })?;
-    std::fs::write(dir.join("session-token"), &session.token)?;
-    Ok(session.user.id)
-}
-
 #[tokio::test]
 async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
     let home = dir.path().join("home");
-    let alice_id = seed_alice(&home, &relay).await?;
+    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
     let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
     bob.go_online()?;
 
