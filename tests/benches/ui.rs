@@ -8,68 +8,17 @@
 //! the command returns; under 1,000 elements whatever the chat's size.
 //! CANDOR_BENCH_MESSAGES changes the chat's size.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use candor_core::protocol::{
-    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
-};
-use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
-use candor_e2e::{App, profile_dir};
-
-fn person(handle: &str, name: &str) -> Person {
-    Person {
-        id: UserId::new(),
-        handle: handle.into(),
-        display_name: name.into(),
-    }
-}
+use candor_e2e::{App, seed_long_chat};
 
 fn seed(home: &std::path::Path, messages: i64) -> Result<()> {
-    let dir = profile_dir(home, "bench");
-    std::fs::create_dir_all(&dir)?;
     let start = chrono::Utc::now() - chrono::Duration::days(400);
-    let clock = Arc::new(ManualClock::new(start));
-    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
-    let me = person("ana", "Ana");
-    store.set_profile(&Profile {
-        user_id: me.id,
-        handle: me.handle.clone(),
-        display_name: me.display_name.clone(),
-        relay_url: "http://127.0.0.1:9".into(),
+    let (mut store, chat) = seed_long_chat(home, "bench", messages, start, 5, |seq| {
+        format!("message number {seq}: a line of chat about plans, videos and the weekend")
     })?;
-    let maya = person("maya", "Maya Lopez");
-    let chat = ConversationId::new();
-    store.add_conversation(&NewConversation::Direct {
-        id: chat,
-        peer: maya.clone(),
-    })?;
-    let mut batch = Vec::with_capacity(2_000);
-    for seq in 1..=messages {
-        let from = if seq % 3 == 0 { &me } else { &maya };
-        batch.push(DeliveredMessage {
-            server_id: ServerMessageId::new(),
-            client_id: MessageId::new(),
-            conversation_id: chat,
-            seq,
-            sender_id: from.id,
-            text: MessageText::new(format!(
-                "message number {seq}: a line of chat about plans, videos and the weekend"
-            ))
-            .expect("text"),
-            card: None,
-            sent_at: start + chrono::Duration::minutes(seq * 5),
-        });
-        if batch.len() == 2_000 {
-            store.apply_received(&batch)?;
-            batch.clear();
-        }
-    }
-    store.apply_received(&batch)?;
     store.mark_read(chat, messages)?;
-    // Signed in before (the relay is unreachable: the chat is read from the store).
-    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
     Ok(())
 }
 

@@ -62,6 +62,68 @@ pub async fn signed_in_profile(
     Ok(session.user.id)
 }
 
+/// A profile signed in earlier against a relay that does not answer (so the app
+/// shows only its store), holding one direct chat between Ana (the account) and
+/// Maya Lopez with `messages` messages: `text(seq)` writes each, every third is
+/// Ana's, `minutes_apart` minutes apart from `start`. Returns the store and the
+/// chat, for the caller to add to.
+pub fn seed_long_chat(
+    data_home: &Path,
+    profile: &str,
+    messages: i64,
+    start: chrono::DateTime<chrono::Utc>,
+    minutes_apart: i64,
+    text: impl Fn(i64) -> String,
+) -> Result<(candor_core::Store, candor_core::protocol::ConversationId)> {
+    use candor_core::protocol::{
+        ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
+    };
+    use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
+    let person = |handle: &str, name: &str| Person {
+        id: UserId::new(),
+        handle: handle.into(),
+        display_name: name.into(),
+    };
+    let dir = profile_dir(data_home, profile);
+    std::fs::create_dir_all(&dir)?;
+    let clock = std::sync::Arc::new(ManualClock::new(start));
+    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
+    let me = person("ana", "Ana");
+    store.set_profile(&Profile {
+        user_id: me.id,
+        handle: me.handle.clone(),
+        display_name: me.display_name.clone(),
+        relay_url: "http://127.0.0.1:9".into(),
+    })?;
+    let maya = person("maya", "Maya Lopez");
+    let chat = ConversationId::new();
+    store.add_conversation(&NewConversation::Direct {
+        id: chat,
+        peer: maya.clone(),
+    })?;
+    let mut batch = Vec::with_capacity(2_000);
+    for seq in 1..=messages {
+        let from = if seq % 3 == 0 { &me } else { &maya };
+        batch.push(DeliveredMessage {
+            server_id: ServerMessageId::new(),
+            client_id: MessageId::new(),
+            conversation_id: chat,
+            seq,
+            sender_id: from.id,
+            text: MessageText::new(text(seq))?,
+            card: None,
+            sent_at: start + chrono::Duration::minutes(seq * minutes_apart),
+        });
+        if batch.len() == 2_000 {
+            store.apply_received(&batch)?;
+            batch.clear();
+        }
+    }
+    store.apply_received(&batch)?;
+    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
+    Ok((store, chat))
+}
+
 /// The app binary under test.
 pub fn app_binary() -> Result<PathBuf> {
     let path = std::env::var_os("CANDOR_APP_BINARY")

@@ -358,13 +358,13 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
     // A handle that does not exist names itself, and no group is made.
     app.find("[data-testid=new-group]").await?.click().await?;
     type_into(&app, "[data-testid=new-group-title]", "Weekend <trip>").await?;
-    type_into(&app, "[data-testid=new-group-handles]", "bob, nobody_here").await?;
+    type_into(&app, "[data-testid=new-group-handles]", "bob, nobodyhere").await?;
     app.find("[data-testid=new-group-create]")
         .await?
         .click()
         .await?;
     let error = app.find(".new-group .field-error").await?.text().await?;
-    assert!(error.contains("@nobody_here"), "{error}");
+    assert!(error.contains("@nobodyhere"), "{error}");
     type_into(&app, "[data-testid=new-group-handles]", "@bob carol").await?;
     app.find("[data-testid=new-group-create]")
         .await?

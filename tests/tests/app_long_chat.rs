@@ -2,73 +2,26 @@
 //! the chat is, scrolling up pages in older messages, and search opens the chat
 //! at a message far from the newest.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use candor_core::protocol::{
-    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
-};
-use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
-use candor_e2e::{App, profile_dir};
+use candor_e2e::{App, seed_long_chat};
 use chrono::Utc;
 
 const MESSAGES: i64 = 3_000;
 /// The one message that mentions a lighthouse, far up the chat.
 const FAR_UP: i64 = 120;
 
-fn person(handle: &str, name: &str) -> Person {
-    Person {
-        id: UserId::new(),
-        handle: handle.into(),
-        display_name: name.into(),
-    }
-}
-
 fn seed(home: &std::path::Path) -> Result<()> {
-    let dir = profile_dir(home, "long");
-    std::fs::create_dir_all(&dir)?;
+    // Spread over twenty days, so the list has day separators.
     let start = Utc::now() - chrono::Duration::days(20);
-    let clock = Arc::new(ManualClock::new(start));
-    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
-    let me = person("ana", "Ana");
-    store.set_profile(&Profile {
-        user_id: me.id,
-        handle: me.handle.clone(),
-        display_name: me.display_name.clone(),
-        relay_url: "http://127.0.0.1:9".into(),
+    seed_long_chat(home, "long", MESSAGES, start, 9, |seq| {
+        if seq == FAR_UP {
+            "meet me at the lighthouse at noon".to_owned()
+        } else {
+            format!("message number {seq}")
+        }
     })?;
-    let maya = person("maya", "Maya Lopez");
-    let chat = ConversationId::new();
-    store.add_conversation(&NewConversation::Direct {
-        id: chat,
-        peer: maya.clone(),
-    })?;
-    let batch: Vec<DeliveredMessage> = (1..=MESSAGES)
-        .map(|seq| {
-            let from = if seq % 3 == 0 { &me } else { &maya };
-            let text = if seq == FAR_UP {
-                "meet me at the lighthouse at noon".to_owned()
-            } else {
-                format!("message number {seq}")
-            };
-            DeliveredMessage {
-                server_id: ServerMessageId::new(),
-                client_id: MessageId::new(),
-                conversation_id: chat,
-                seq,
-                sender_id: from.id,
-                text: MessageText::new(text).expect("text"),
-                card: None,
-                // Spread over twenty days, so the list has day separators.
-                sent_at: start + chrono::Duration::minutes(seq * 9),
-            }
-        })
-        .collect();
-    for chunk in batch.chunks(500) {
-        store.apply_received(chunk)?;
-    }
-    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
     Ok(())
 }
 

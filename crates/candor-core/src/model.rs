@@ -29,6 +29,16 @@ pub struct Person {
     pub display_name: String,
 }
 
+impl From<candor_protocol::api::UserInfo> for Person {
+    fn from(u: candor_protocol::api::UserInfo) -> Self {
+        Self {
+            id: u.id,
+            handle: u.handle,
+            display_name: u.display_name,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(rename_all = "camelCase")]
@@ -58,6 +68,34 @@ pub enum NewConversation {
         title: String,
         members: Vec<Person>,
     },
+}
+
+impl NewConversation {
+    /// The local record of a conversation as the relay describes it to `me`: a
+    /// direct chat's peer is the member who is not `me`.
+    pub fn from_relay(info: candor_protocol::frames::ConversationInfo, me: Option<UserId>) -> Self {
+        let people: Vec<Person> = info.members.into_iter().map(Person::from).collect();
+        match info.kind {
+            candor_protocol::frames::ConversationKind::Direct => {
+                let peer = people
+                    .iter()
+                    .find(|p| Some(p.id) != me)
+                    .or(people.first())
+                    .cloned()
+                    .unwrap_or(Person {
+                        id: UserId::new(),
+                        handle: String::new(),
+                        display_name: String::new(),
+                    });
+                Self::Direct { id: info.id, peer }
+            }
+            candor_protocol::frames::ConversationKind::Group => Self::Group {
+                id: info.id,
+                title: info.title.unwrap_or_default(),
+                members: people,
+            },
+        }
+    }
 }
 
 /// Where a message stands on its way out, or that it came in.

@@ -109,11 +109,7 @@ pub async fn start_chat(
             let id = direct_conversation_id(me.user_id, user.id);
             s.add_conversation(&NewConversation::Direct {
                 id,
-                peer: Person {
-                    id: user.id,
-                    handle: user.handle,
-                    display_name: user.display_name,
-                },
+                peer: user.into(),
             })?;
             Ok(id)
         })
@@ -134,38 +130,29 @@ pub async fn start_group(
     for handle in handles.iter().map(|h| h.trim()).filter(|h| !h.is_empty()) {
         let user = relay.lookup(&token, handle).await.map_err(|e| {
             let e = CommandError::from(e);
-            CommandError {
-                message: format!("@{}: {}", handle.trim_start_matches('@'), e.message),
-                ..e
+            let named = format!("@{}", handle.trim_start_matches('@'));
+            if e.message.contains(&named) {
+                e
+            } else {
+                CommandError {
+                    message: format!("{named}: {}", e.message),
+                    ..e
+                }
             }
         })?;
         if !people.iter().any(|p| p.id == user.id) {
-            people.push(Person {
-                id: user.id,
-                handle: user.handle,
-                display_name: user.display_name,
-            });
+            people.push(user.into());
         }
     }
     let info = relay
         .create_group(&token, title.trim(), people.iter().map(|p| p.id).collect())
         .await?;
-    let members = info
-        .members
-        .into_iter()
-        .map(|u| Person {
-            id: u.id,
-            handle: u.handle,
-            display_name: u.display_name,
-        })
-        .collect();
-    let group = NewConversation::Group {
-        id: info.id,
-        title: info.title.unwrap_or_else(|| title.trim().to_owned()),
-        members,
-    };
+    let id = info.id;
     state
-        .with_store(move |s| s.add_conversation(&group))
+        .with_store(move |s| {
+            let me = s.profile()?.map(|p| p.user_id);
+            s.add_conversation(&NewConversation::from_relay(info, me))
+        })
         .await?;
-    Ok(info.id)
+    Ok(id)
 }

@@ -15,14 +15,12 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use candor_protocol::api::ErrorCode;
-use candor_protocol::frames::{
-    ClientFrame, ConversationInfo, ConversationKind, MAX_FRAME_BYTES, RelayFrame,
-};
+use candor_protocol::frames::{ClientFrame, MAX_FRAME_BYTES, RelayFrame};
 use candor_protocol::{ConversationId, DeliveredMessage, MessageId, PROTOCOL_VERSION};
 
 use super::{Backoff, Command, ConnectionState, SyncEvent, next_sends, with_store};
 use crate::account::RelayClient;
-use crate::{CoreError, NewConversation, Person, Store};
+use crate::{CoreError, NewConversation, Store};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -317,7 +315,7 @@ impl Engine {
                 with_store(&self.store, move |s| {
                     let me = s.profile()?.map(|p| p.user_id);
                     let (id, request) = (info.id, info.request);
-                    s.add_conversation(&new_conversation(info, me))?;
+                    s.add_conversation(&NewConversation::from_relay(info, me))?;
                     s.set_request(id, request)
                 })
                 .await
@@ -410,42 +408,6 @@ impl Engine {
 
 fn store_lost(e: CoreError) -> End {
     End::Lost(format!("the local store failed: {e}"))
-}
-
-/// The local record of a conversation the relay described.
-fn new_conversation(
-    info: ConversationInfo,
-    me: Option<candor_protocol::UserId>,
-) -> NewConversation {
-    let people: Vec<Person> = info
-        .members
-        .into_iter()
-        .map(|u| Person {
-            id: u.id,
-            handle: u.handle,
-            display_name: u.display_name,
-        })
-        .collect();
-    match info.kind {
-        ConversationKind::Direct => {
-            let peer = people
-                .iter()
-                .find(|p| Some(p.id) != me)
-                .or(people.first())
-                .cloned()
-                .unwrap_or(Person {
-                    id: candor_protocol::UserId::new(),
-                    handle: String::new(),
-                    display_name: String::new(),
-                });
-            NewConversation::Direct { id: info.id, peer }
-        }
-        ConversationKind::Group => NewConversation::Group {
-            id: info.id,
-            title: info.title.unwrap_or_default(),
-            members: people,
-        },
-    }
 }
 
 async fn send(socket: &mut Socket, frame: &ClientFrame) -> Result<(), String> {
