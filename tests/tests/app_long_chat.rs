@@ -166,3 +166,78 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
     app.quit().await?;
     Ok(())
 }
+
+/// At 200% zoom a 1024x720 window is 512x360 CSS pixels: the same layout as a
+/// window of that size, which WebDriver can make. One column, nothing cut off.
+#[tokio::test]
+async fn a_window_at_half_size_like_200_percent_zoom_stays_usable() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    seed_long_chat(
+        home.path(),
+        "zoom",
+        40,
+        Utc::now() - chrono::Duration::hours(2),
+        1,
+        |seq| {
+            format!(
+                "a longer message number {seq}, long enough to wrap onto a second line at this width"
+            )
+        },
+    )?;
+    let app = App::launch(home.path(), "zoom").await?;
+    app.driver.set_window_rect(0, 0, 512, 360).await?;
+    let fits = "return [document.documentElement.clientWidth,
+                        document.documentElement.scrollWidth];";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let width = loop {
+        let v = app.driver.execute(fits, vec![]).await?;
+        let w = v.json()[0].as_i64().unwrap_or(0);
+        if w <= 520 {
+            break w;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the window stayed {w} px wide"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(width >= 400, "{width}");
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    wait_for_message(
+        &app,
+        "a longer message number 40, long enough to wrap onto a second line at this width",
+    )
+    .await?;
+    // Nothing sticks out sideways, and the composer's button is on screen.
+    let v = app.driver.execute(fits, vec![]).await?;
+    assert!(
+        v.json()[1].as_i64() <= v.json()[0].as_i64(),
+        "content wider than the window: {:?}",
+        v.json()
+    );
+    let send_visible = app
+        .driver
+        .execute(
+            "const r = document.querySelector('[data-testid=send]').getBoundingClientRect();
+             return r.right <= document.documentElement.clientWidth && r.bottom <= document.documentElement.clientHeight && r.width > 0;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(send_visible.json().as_bool(), Some(true));
+    app.screenshot("narrow-chat").await?;
+    // Back to the list.
+    app.find("[data-testid=back-to-chats]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-row]").await?;
+    let v = app.driver.execute(fits, vec![]).await?;
+    assert!(
+        v.json()[1].as_i64() <= v.json()[0].as_i64(),
+        "the list is wider than the window: {:?}",
+        v.json()
+    );
+    app.screenshot("narrow-list").await?;
+    app.quit().await?;
+    Ok(())
+}
