@@ -166,6 +166,40 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
         history.contains("are you free <b>tonight</b>?"),
         "{history}"
     );
+
+    // Muted: news shows in the window, with no notification, even in the
+    // background.
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    app.find("[data-testid=menu-mute-hour]")
+        .await?
+        .click()
+        .await?;
+    // The menu now offers Unmute: the mute is stored.
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    app.find("[data-testid=menu-unmute]").await?;
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    let _elsewhere_again = FocusElsewhere::start(&app.display.name())?;
+    say("still there?")?;
+    bob.kick().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !app
+        .texts("[data-testid=message] .text")
+        .await?
+        .iter()
+        .any(|t| t == "still there?")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the message never came"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        notifier.ctl(&["count", "displayed"])?.trim(),
+        "0",
+        "a muted chat notified"
+    );
     app.quit().await?;
     bob.go_offline().await;
     Ok(())
