@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "decline_request",
     "find_chats",
     "start_group",
+    "leave_group",
 ];
 
 fn main() {

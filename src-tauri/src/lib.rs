@@ -69,6 +69,7 @@ pub fn run() {
             commands::chat_settings::decline_request,
             commands::chat_settings::find_chats,
             commands::chat::start_group,
+            commands::chat_settings::leave_group,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

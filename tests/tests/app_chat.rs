@@ -416,6 +416,23 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
     input.send_keys(Key::Enter).await?;
     wait_for_text(&app, "[data-testid=chat-title]", "Weekend <trip>").await?;
 
+    // Leaving the group: two clicks, then the chat stays readable and says why
+    // there is no composer.
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    app.find("[data-testid=menu-leave]").await?.click().await?;
+    app.find("[data-testid=menu-leave-confirm]")
+        .await?
+        .click()
+        .await?;
+    let locked = app
+        .find("[data-testid=composer-locked]")
+        .await?
+        .text()
+        .await?;
+    assert!(locked.starts_with("You left Weekend <trip>."), "{locked}");
+    app.screenshot("left-group").await?;
+    wait_for_text(&app, "[data-testid=message] .text", "who brings the tent?").await?;
+
     app.quit().await?;
     bob.go_offline().await;
     carol.go_offline().await;

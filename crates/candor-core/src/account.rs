@@ -161,6 +161,17 @@ impl RelayClient {
         Self::check(resp).await.map(|_| ())
     }
 
+    /// Leaves a group: the relay stops delivering it to this account.
+    pub async fn leave_group(
+        &self,
+        token: &str,
+        conversation: ConversationId,
+    ) -> Result<(), AccountError> {
+        let url = self.url(&format!("/v1/groups/{conversation}/members/me"));
+        let resp = self.send(self.http.delete(url).bearer_auth(token)).await?;
+        Self::check(resp).await.map(|_| ())
+    }
+
     pub async fn settings(&self, token: &str) -> Result<AccountSettings, AccountError> {
         self.answer(self.http.get(self.url("/v1/settings")).bearer_auth(token))
             .await

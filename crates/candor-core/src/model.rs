@@ -233,6 +233,8 @@ pub struct InboxItem {
     pub peer_id: Option<UserId>,
     /// This account blocked the other person of a direct chat.
     pub peer_blocked: bool,
+    /// This account left the group: readable here, no longer writable.
+    pub left: bool,
 }
 
 /// Opaque position for paging the inbox.

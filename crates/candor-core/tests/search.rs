@@ -265,3 +265,33 @@ fn chats_are_found_by_name_or_handle_and_settings_stick() {
     w.store.set_notifications_enabled(false).expect("off");
     assert!(!w.store.notifications_enabled().expect("pref"));
 }
+
+#[test]
+fn a_group_left_stays_readable_until_the_relay_adds_us_back() {
+    let mut w = World::new();
+    let sam = person("sam", "Sam");
+    let group = ConversationId::new();
+    let trip = NewConversation::Group {
+        id: group,
+        title: "Trip".into(),
+        members: vec![w.maya.clone(), sam],
+    };
+    w.store.add_conversation(&trip).expect("group");
+    let m = w.incoming(group, &w.maya.clone(), "who's driving?");
+    w.store.apply_received(&[m]).expect("apply");
+    assert!(!w.store.inbox_item(group).expect("row").left);
+    w.store.set_left(group).expect("leave");
+    let row = w.store.inbox_item(group).expect("row");
+    assert!(row.left);
+    assert_eq!(
+        row.preview.as_deref(),
+        Some("who's driving?"),
+        "still readable"
+    );
+    // A direct chat cannot be left.
+    w.store.set_left(w.chat).expect("no-op");
+    assert!(!w.store.inbox_item(w.chat).expect("row").left);
+    // Added back: the relay describes the group again.
+    w.store.add_conversation(&trip).expect("again");
+    assert!(!w.store.inbox_item(group).expect("row").left);
+}

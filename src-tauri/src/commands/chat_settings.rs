@@ -70,6 +70,17 @@ pub async fn block_person(
         .await
 }
 
+/// Leaves a group on the relay; the chat stays readable on this device.
+#[tauri::command]
+pub async fn leave_group(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<(), CommandError> {
+    let (relay, token) = state.relay_session("leave a group").await?;
+    relay.leave_group(&token, conversation).await?;
+    state.with_store(move |s| s.set_left(conversation)).await
+}
+
 /// Declines a request: it leaves this device's lists. The sender is not told;
 /// a new message from them brings it back (block them to stop that).
 #[tauri::command]

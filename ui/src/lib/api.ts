@@ -77,6 +77,7 @@ export const api = {
     invoke<void>('mute_chat', { conversation, muteFor }),
   blockPerson: (user: UserId, blocked: boolean) => invoke<void>('block_person', { user, blocked }),
   declineRequest: (conversation: ConversationId) => invoke<void>('decline_request', { conversation }),
+  leaveGroup: (conversation: ConversationId) => invoke<void>('leave_group', { conversation }),
   findChats: (query: string) => invoke<InboxItem[]>('find_chats', { query }),
   /** Calls `handler` with a chat to open (a notification was clicked). */
   onOpenChat: (handler: (conversation: ConversationId) => void): Promise<UnlistenFn> =>

@@ -69,7 +69,11 @@ peerId: UserId | null,
 /**
  * This account blocked the other person of a direct chat.
  */
-peerBlocked: boolean, };
+peerBlocked: boolean, 
+/**
+ * This account left the group: readable here, no longer writable.
+ */
+left: boolean, };
 
 export type InboxCursor = { pinned: boolean, last_activity_ms: number, id: ConversationId, };
 

@@ -43,6 +43,18 @@ impl Store {
         Ok(())
     }
 
+    /// Records that this account left the group `conversation` (the relay has
+    /// already removed it). Its messages stay readable here.
+    pub fn set_left(&mut self, conversation: ConversationId) -> Result<(), CoreError> {
+        ensure_conversation(&self.conn, conversation)?;
+        let now = sql::ms(self.clock.now());
+        self.conn.execute(
+            "UPDATE conversations SET left_at = ?2 WHERE id = ?1 AND kind = 'group'",
+            params![conversation.to_string(), now],
+        )?;
+        Ok(())
+    }
+
     /// Records that `user` is blocked (or not) by this account.
     pub fn set_blocked(&mut self, user: UserId, blocked: bool) -> Result<(), CoreError> {
         let changed = self.conn.execute(

@@ -74,7 +74,7 @@ impl Store {
         tx.execute(
             "INSERT INTO conversations (id, kind, title, peer_id, created_at, last_activity_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-             ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, left_at = NULL",
             params![
                 id.to_string(),
                 kind.as_sql(),

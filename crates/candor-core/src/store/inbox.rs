@@ -13,7 +13,7 @@ use crate::{
 pub(crate) const INBOX_COLUMNS: &str =
     "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
     c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count,
-    c.peer_id, coalesce(p.blocked, 0)";
+    c.peer_id, coalesce(p.blocked, 0), c.left_at IS NOT NULL";
 
 impl Store {
     /// One page of the inbox (accepted chats), `limit` rows at most, continuing
@@ -197,5 +197,6 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result
         unread_count: r.get(8)?,
         peer_id: sql::opt_id(r, 9)?,
         peer_blocked: r.get(10)?,
+        left: r.get(11)?,
     })
 }

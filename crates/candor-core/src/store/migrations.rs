@@ -16,6 +16,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v3.sql")),
     M::up(include_str!("schema_v4.sql")),
     M::up(include_str!("schema_v5.sql")),
+    M::up(include_str!("schema_v6.sql")),
 ];
 
 /// The schema this build writes.
@@ -212,6 +213,22 @@ mod tests {
         )
         .expect("preferences");
         assert!(conn.execute("UPDATE users SET blocked = 2", []).is_err());
+    }
+
+    /// Migration 6 adds `left_at`: groups stored before were not left.
+    #[test]
+    fn migration_6_marks_no_group_as_left() {
+        let mut conn = at_version(5);
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity_at)
+                 VALUES ('g1', 'group', 'Trip', 1, 1);",
+        )
+        .expect("rows fit schema 5");
+        migrations().to_version(&mut conn, 6).expect("to 6");
+        let left: Option<i64> = conn
+            .query_row("SELECT left_at FROM conversations", [], |r| r.get(0))
+            .expect("row");
+        assert_eq!(left, None);
     }
 
     #[test]
