@@ -122,7 +122,70 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
             .is_empty()
     );
 
+    // Another stranger: declined (only hidden here), back with a new message,
+    // then blocked, after which the relay refuses them.
+    let mut sam = Device::sign_up(&relay.url(), dir.path(), "sam", "Sam Reyes").await?;
+    sam.go_online()?;
+    let sam_chat = direct_conversation_id(sam.user.id, ana_id);
+    sam.with(|s| {
+        s.add_conversation(&NewConversation::Direct {
+            id: sam_chat,
+            peer: Person {
+                id: ana_id,
+                handle: "ana".into(),
+                display_name: "Ana".into(),
+            },
+        })
+    })?;
+    let sam_says = |text: &str| {
+        sam.with(|s| {
+            s.compose(
+                sam_chat,
+                Draft {
+                    text: text.into(),
+                    card: None,
+                },
+                chrono::Duration::zero(),
+            )
+        })
+    };
+    sam_says("buy followers?")?;
+    sam.kick().await;
+    wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
+    app.find("[data-testid=requests-tab]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    app.find("[data-testid=decline-request]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=requests-tab]", "Requests").await?;
+    sam_says("hello??")?;
+    sam.kick().await;
+    wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
+    wait_for_text(&app, "[data-testid=inbox-preview]", "hello??").await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    // Only the message after the decline shows: the declined one stays hidden.
+    wait_for_text(&app, "[data-testid=message] .text", "hello??").await?;
+    assert_eq!(app.texts("[data-testid=message] .text").await?, ["hello??"]);
+    app.find("[data-testid=block-request]")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=requests-tab]", "Requests").await?;
+    let refused = sam_says("let me in")?;
+    sam.kick().await;
+    eventually(Duration::from_secs(15), "sam is refused", || {
+        sam.with(|s| s.message(refused.id))
+            .map(|m| m.status == candor_core::DeliveryStatus::Failed)
+            .unwrap_or(false)
+    })
+    .await?;
+
     app.quit().await?;
+    sam.go_offline().await;
     maya.go_offline().await;
     relay.stop().await?;
     Ok(())
