@@ -25,6 +25,11 @@ pub fn run_all() -> Result<()> {
     let driver = setup::tauri_driver()?;
     let app = cmd::root().join("target/debug/candor");
     let relay = cmd::root().join("target/debug/candor-relay");
+    // Screenshots are what this run saw: none left from an earlier one.
+    let shots = cmd::root().join("target/e2e-screenshots");
+    if shots.exists() {
+        std::fs::remove_dir_all(&shots)?;
+    }
 
     let steps = vec![
         Step {
