@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use candor_core::Person;
 use candor_core::protocol::frames::direct_conversation_id;
-use candor_core::{Draft, NewConversation, Person};
 use candor_e2e::App;
 use candor_e2e::sync::{Device, Relay, eventually};
 use thirtyfour::prelude::*;
@@ -70,27 +70,13 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
         .lookup(&maya.token, "ana")
         .await?
         .id;
-    let chat = direct_conversation_id(maya.user.id, ana_id);
-    maya.with(|s| {
-        s.add_conversation(&NewConversation::Direct {
-            id: chat,
-            peer: Person {
-                id: ana_id,
-                handle: "ana".into(),
-                display_name: "Ana".into(),
-            },
-        })
-    })?;
-    maya.with(|s| {
-        s.compose(
-            chat,
-            Draft {
-                text: "Hi! Loved your video".into(),
-                card: None,
-            },
-            chrono::Duration::zero(),
-        )
-    })?;
+    let ana = Person {
+        id: ana_id,
+        handle: "ana".into(),
+        display_name: "Ana".into(),
+    };
+    let chat = maya.open_chat_with(ana.clone())?;
+    maya.write(chat, "Hi! Loved your video")?;
     maya.kick().await;
 
     wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
@@ -126,29 +112,8 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     // then blocked, after which the relay refuses them.
     let mut sam = Device::sign_up(&relay.url(), dir.path(), "sam", "Sam Reyes").await?;
     sam.go_online()?;
-    let sam_chat = direct_conversation_id(sam.user.id, ana_id);
-    sam.with(|s| {
-        s.add_conversation(&NewConversation::Direct {
-            id: sam_chat,
-            peer: Person {
-                id: ana_id,
-                handle: "ana".into(),
-                display_name: "Ana".into(),
-            },
-        })
-    })?;
-    let sam_says = |text: &str| {
-        sam.with(|s| {
-            s.compose(
-                sam_chat,
-                Draft {
-                    text: text.into(),
-                    card: None,
-                },
-                chrono::Duration::zero(),
-            )
-        })
-    };
+    let sam_chat = sam.open_chat_with(ana)?;
+    let sam_says = |text: &str| sam.write(sam_chat, text);
     sam_says("buy followers?")?;
     sam.kick().await;
     wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
@@ -262,26 +227,12 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     wait_for_text(&app, "[data-testid=message-status]", "Delivered").await?;
 
     // Bob replies; Alice's window shows it, as text, and her inbox preview updates.
-    bob.with(|s| {
-        s.add_conversation(&NewConversation::Direct {
-            id: chat,
-            peer: Person {
-                id: alice_id,
-                handle: "alice".into(),
-                display_name: "Alice Park".into(),
-            },
-        })
+    bob.open_chat_with(Person {
+        id: alice_id,
+        handle: "alice".into(),
+        display_name: "Alice Park".into(),
     })?;
-    bob.with(|s| {
-        s.compose(
-            chat,
-            Draft {
-                text: "Hey Alice!".into(),
-                card: None,
-            },
-            chrono::Duration::zero(),
-        )
-    })?;
+    bob.write(chat, "Hey Alice!")?;
     bob.kick().await;
     wait_for_text(&app, "[data-testid=message] .text", "Hey Alice!").await?;
     wait_for_text(&app, "[data-testid=inbox-preview]", "Hey Alice!").await?;
@@ -378,16 +329,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     app.find("[data-testid=chat-menu]").await?.click().await?;
     app.find("[data-testid=menu-block]").await?.click().await?;
     app.find("[data-testid=composer-locked]").await?;
-    let refused = bob.with(|s| {
-        s.compose(
-            chat,
-            Draft {
-                text: "can you hear me?".into(),
-                card: None,
-            },
-            chrono::Duration::zero(),
-        )
-    })?;
+    let refused = bob.write(chat, "can you hear me?")?;
     bob.kick().await;
     eventually(Duration::from_secs(15), "bob's message is refused", || {
         bob.with(|s| s.message(refused.id))
@@ -556,16 +498,7 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
         .await?
         .id;
     let chat = direct_conversation_id(alice_id, bob.user.id);
-    bob.with(|s| {
-        s.compose(
-            chat,
-            Draft {
-                text: "welcome back".into(),
-                card: None,
-            },
-            chrono::Duration::zero(),
-        )
-    })?;
+    bob.write(chat, "welcome back")?;
     bob.kick().await;
     wait_for_text(&app, "[data-testid=inbox-preview]", "welcome back").await?;
     assert_eq!(

@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use candor_core::protocol::frames::direct_conversation_id;
-use candor_core::{Draft, NewConversation, Person};
+use candor_core::Person;
 use candor_e2e::sync::{Device, Relay};
 use candor_e2e::{App, signed_in_profile};
 
@@ -97,29 +96,12 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
     let app = App::launch_with(&home, "alice", true).await?;
     app.find("[data-testid=inbox-empty]").await?;
     let notifier = app.notifier.as_ref().expect("dunst");
-    let chat = direct_conversation_id(alice_id, bob.user.id);
-    bob.with(|s| {
-        s.add_conversation(&NewConversation::Direct {
-            id: chat,
-            peer: Person {
-                id: alice_id,
-                handle: "alice".into(),
-                display_name: "Alice Park".into(),
-            },
-        })
+    let chat = bob.open_chat_with(Person {
+        id: alice_id,
+        handle: "alice".into(),
+        display_name: "Alice Park".into(),
     })?;
-    let say = |text: &str| {
-        bob.with(|s| {
-            s.compose(
-                chat,
-                Draft {
-                    text: text.into(),
-                    card: None,
-                },
-                chrono::Duration::zero(),
-            )
-        })
-    };
+    let say = |text: &str| bob.write(chat, text);
     // While Candor has the focus, news shows in its window only (Bob is not a
     // contact yet: his first message waits in Requests).
     say("hello from bob")?;

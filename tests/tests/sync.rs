@@ -7,7 +7,7 @@ use anyhow::Result;
 use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::protocol::{ConversationId, MessageId};
 use candor_core::sync::SyncEvent;
-use candor_core::{DeliveryStatus, Draft, NewConversation, Person};
+use candor_core::{DeliveryStatus, NewConversation, Person};
 use candor_e2e::sync::{Device, RecordingProxy, Relay, eventually};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -23,30 +23,11 @@ fn person(d: &Device) -> Person {
 /// `from` opens the direct chat with `to` locally (as the app does when starting a
 /// chat) and returns its id.
 fn open_chat(from: &Device, to: &Device) -> ConversationId {
-    let id = direct_conversation_id(from.user.id, to.user.id);
-    from.with(|s| {
-        s.add_conversation(&NewConversation::Direct {
-            id,
-            peer: person(to),
-        })
-    })
-    .expect("chat");
-    id
+    from.open_chat_with(person(to)).expect("chat")
 }
 
 fn write(d: &Device, chat: ConversationId, text: &str) -> MessageId {
-    d.with(|s| {
-        s.compose(
-            chat,
-            Draft {
-                text: text.into(),
-                card: None,
-            },
-            chrono::Duration::zero(),
-        )
-    })
-    .expect("compose")
-    .id
+    d.write(chat, text).expect("compose").id
 }
 
 fn texts(d: &Device, chat: ConversationId) -> Vec<String> {

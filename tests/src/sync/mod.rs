@@ -174,6 +174,35 @@ impl Device {
         Ok(())
     }
 
+    /// Opens the direct chat with `peer` on this device, as the app does when
+    /// starting a chat, and returns its id.
+    pub fn open_chat_with(
+        &self,
+        peer: candor_core::Person,
+    ) -> Result<candor_core::protocol::ConversationId> {
+        let id = candor_core::protocol::frames::direct_conversation_id(self.user.id, peer.id);
+        self.with(|s| s.add_conversation(&candor_core::NewConversation::Direct { id, peer }))?;
+        Ok(id)
+    }
+
+    /// Writes `text` in `chat` with no undo window; `kick` sends it at once.
+    pub fn write(
+        &self,
+        chat: candor_core::protocol::ConversationId,
+        text: &str,
+    ) -> Result<candor_core::Message> {
+        Ok(self.with(|s| {
+            s.compose(
+                chat,
+                candor_core::Draft {
+                    text: text.into(),
+                    card: None,
+                },
+                chrono::Duration::zero(),
+            )
+        })?)
+    }
+
     pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
         let mut guard = self.store.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut guard)

@@ -380,14 +380,11 @@ impl Storage for SqliteStorage {
         }
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for m in &all {
-            if !user_exists(&tx, *m)? {
-                return Err(StorageError::UnknownUser);
-            }
-            // Nobody is put in a group by someone they blocked or do not accept.
-            if *m != creator {
-                check_direct(&tx, creator, *m)?;
-            }
+        // Every other member must exist, and nobody is put in a group by someone
+        // they blocked or do not accept: one check answers both (the creator is
+        // signed in, so exists).
+        for m in all.iter().filter(|m| **m != creator) {
+            check_direct(&tx, creator, *m)?;
         }
         let id = ConversationId::new();
         tx.execute(
@@ -421,9 +418,7 @@ impl Storage for SqliteStorage {
                 "only groups take new members".into(),
             ));
         }
-        if !user_exists(&tx, user)? {
-            return Err(StorageError::UnknownUser);
-        }
+        // Unknown, blocked or not accepting: one check.
         check_direct(&tx, actor, user)?;
         let members = member_ids(&tx, conversation)?;
         if !members.contains(&user) && members.len() >= MAX_GROUP_MEMBERS {
