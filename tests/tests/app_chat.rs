@@ -10,10 +10,14 @@ use candor_e2e::App;
 use candor_e2e::sync::{Device, Relay, eventually};
 use thirtyfour::prelude::*;
 
+/// Types `text` into the field at `css`, replacing what was there, and checks
+/// that every key landed in that field.
 async fn type_into(app: &App, css: &str, text: &str) -> Result<()> {
     let field = app.find(css).await?;
     field.clear().await?;
     field.send_keys(text).await?;
+    let value = field.prop("value").await?.unwrap_or_default();
+    anyhow::ensure!(value == text, "typed {text:?} into {css}, which reads {value:?}");
     Ok(())
 }
 
