@@ -17,7 +17,10 @@ async fn type_into(app: &App, css: &str, text: &str) -> Result<()> {
     field.clear().await?;
     field.send_keys(text).await?;
     let value = field.prop("value").await?.unwrap_or_default();
-    anyhow::ensure!(value == text, "typed {text:?} into {css}, which reads {value:?}");
+    anyhow::ensure!(
+        value == text,
+        "typed {text:?} into {css}, which reads {value:?}"
+    );
     Ok(())
 }
 

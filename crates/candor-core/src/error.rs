@@ -52,6 +52,12 @@ pub enum CoreError {
     UnknownMessage(MessageId),
     #[error("no person {0} on this device")]
     UnknownUser(UserId),
+    #[error("message {0} was erased from this device and cannot be restored")]
+    Erased(MessageId),
+    #[error(
+        "the messages were erased, but the database log could not be emptied because it is in use; erase again to finish"
+    )]
+    EraseIncomplete,
     #[error("this device has no signed-in profile yet")]
     NotSignedIn,
     #[error("database error: {0}")]

@@ -172,6 +172,8 @@ fn hiding_sends_nothing() {
     w.store.unhide_message(mine).expect("unhide");
     w.store.hide_conversation(chat).expect("hide chat");
     w.store.unhide_conversation(chat).expect("restore chat");
+    w.store.hide_message(mine).expect("hide mine again");
+    w.store.erase_hidden(chat).expect("erase");
     assert_eq!(snapshot(&w), before);
     assert_eq!(before.0, 0, "the acknowledged message left the outbox");
 }
@@ -210,4 +212,43 @@ fn hidden_message_stays_hidden_after_reopening_the_database() {
     let page = store.conversation_page(chat, None, 50).expect("page");
     assert!(page.messages.is_empty());
     assert_eq!(store.hidden_messages(chat).expect("hidden").len(), 1);
+}
+
+#[test]
+fn hidden_messages_and_chats_stay_hidden_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let open = || {
+        let clock = std::sync::Arc::new(candor_core::ManualClock::new(support::start()));
+        let store =
+            candor_core::Store::open_with_clock(&dir.path().join("candor.db"), clock.clone())
+                .expect("open");
+        (store, clock)
+    };
+    let (store, clock) = open();
+    let mut w = World::with_store(store, clock);
+    w.maya_says("kept");
+    let gone = w.maya_says("gone");
+    w.store.hide_message(w.local_id_of(&gone)).expect("hide");
+    let group = ConversationId::new();
+    w.store
+        .add_conversation(&NewConversation::Group {
+            id: group,
+            title: "Trip".into(),
+            members: vec![w.me.clone(), w.maya.clone()],
+        })
+        .expect("group");
+    w.store.hide_conversation(group).expect("hide group");
+    let chat = w.chat;
+    drop(w);
+
+    let (store, _) = open();
+    let page = store.conversation_page(chat, None, 10).expect("page");
+    let texts: Vec<_> = page.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["kept"]);
+    let inbox = store.inbox_page(None, 10).expect("inbox");
+    assert_eq!(inbox.items.len(), 1);
+    assert_eq!(
+        store.hidden_conversations().expect("hidden")[0].title,
+        "Trip"
+    );
 }

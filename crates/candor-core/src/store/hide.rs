@@ -44,18 +44,38 @@ impl Store {
 
     /// Puts a hidden message back where it was.
     pub fn unhide_message(&mut self, id: MessageId) -> Result<(), CoreError> {
+        self.unhide_messages(&[id])
+    }
+
+    /// Puts hidden messages back where they were (the toast's Undo, Restore), all
+    /// or none. An erased message has no text left to show and is refused.
+    pub fn unhide_messages(&mut self, ids: &[MessageId]) -> Result<(), CoreError> {
         let tx = self.conn.transaction()?;
-        let conversation = conversation_of(&tx, id)?;
-        tx.execute(
-            "UPDATE messages SET hidden_at = NULL, hidden_with = NULL WHERE id = ?1",
-            [id.to_string()],
-        )?;
-        // A message restored in a deleted chat brings the chat back with it.
-        tx.execute(
-            "UPDATE conversations SET hidden_at = NULL WHERE id = ?1",
-            [conversation.to_string()],
-        )?;
-        summary::refresh(&tx, conversation, self.me)?;
+        let mut touched = std::collections::BTreeSet::new();
+        for id in ids {
+            let conversation = conversation_of(&tx, *id)?;
+            let erased: bool = tx.query_row(
+                "SELECT erased_at IS NOT NULL FROM messages WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )?;
+            if erased {
+                return Err(CoreError::Erased(*id));
+            }
+            tx.execute(
+                "UPDATE messages SET hidden_at = NULL, hidden_with = NULL WHERE id = ?1",
+                [id.to_string()],
+            )?;
+            // A message restored in a deleted chat brings the chat back with it.
+            tx.execute(
+                "UPDATE conversations SET hidden_at = NULL WHERE id = ?1",
+                [conversation.to_string()],
+            )?;
+            touched.insert(conversation);
+        }
+        for conversation in touched {
+            summary::refresh(&tx, conversation, self.me)?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -87,7 +107,7 @@ impl Store {
         ensure_conversation(&tx, conversation)?;
         tx.execute(
             "UPDATE messages SET hidden_at = NULL, hidden_with = NULL
-             WHERE conversation_id = ?1 AND hidden_with = 'conversation'",
+             WHERE conversation_id = ?1 AND hidden_with = 'conversation' AND erased_at IS NULL",
             [conversation.to_string()],
         )?;
         tx.execute(
@@ -99,18 +119,60 @@ impl Store {
         Ok(())
     }
 
-    /// The messages of a conversation hidden on this device, newest first.
+    /// The messages of a conversation hidden on this device and not erased (the
+    /// ones Restore can bring back), newest first.
     pub fn hidden_messages(&self, conversation: ConversationId) -> Result<Vec<Message>, CoreError> {
         ensure_conversation(&self.conn, conversation)?;
         let me = self.me.map(|u| u.to_string());
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-             WHERE m.conversation_id = ?1 AND m.hidden_at IS NOT NULL
+             WHERE m.conversation_id = ?1 AND m.hidden_at IS NOT NULL AND m.erased_at IS NULL
              ORDER BY m.position DESC"
         ))?;
         let rows = stmt.query_map([conversation.to_string()], |r| {
             message_from_row(r, me.as_deref())
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// "Erase from this device": removes the text and card of every hidden message
+    /// in the conversation from the database file, the full-text index and the
+    /// write-ahead log, and returns how many were erased. Nothing is sent: every
+    /// other member keeps their copy.
+    ///
+    /// Messages still waiting to be sent keep their text (the send needs it) and
+    /// are erased by a later erase, once sent. The rows stay, empty, so that the
+    /// relay re-delivering one is seen as a duplicate.
+    pub fn erase_hidden(&mut self, conversation: ConversationId) -> Result<usize, CoreError> {
+        let now = sql::ms(self.clock.now());
+        let tx = self.conn.transaction()?;
+        ensure_conversation(&tx, conversation)?;
+        let erased = tx.execute(
+            "UPDATE messages SET body = '', card_json = NULL, erased_at = ?2
+             WHERE conversation_id = ?1 AND hidden_at IS NOT NULL AND erased_at IS NULL
+               AND server_id IS NOT NULL",
+            params![conversation.to_string(), now],
+        )?;
+        // A hide took the message's terms out of the index, but contentless FTS5
+        // only marks them deleted: their tokens stay in the index's segments
+        // until a merge rewrites them. Optimize merges every segment into one.
+        if erased > 0 {
+            tx.execute(
+                "INSERT INTO message_search (message_search) VALUES ('optimize')",
+                [],
+            )?;
+        }
+        tx.commit()?;
+        // The log still holds the pages as they were before: checkpoint them into
+        // the file (secure_delete zeroed the freed space) and empty the log.
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy != 0 {
+            return Err(CoreError::EraseIncomplete);
+        }
+        Ok(erased)
     }
 }

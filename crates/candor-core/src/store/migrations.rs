@@ -17,6 +17,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v4.sql")),
     M::up(include_str!("schema_v5.sql")),
     M::up(include_str!("schema_v6.sql")),
+    M::up(include_str!("schema_v7.sql")),
 ];
 
 /// The schema this build writes.
@@ -229,6 +230,41 @@ mod tests {
             .query_row("SELECT left_at FROM conversations", [], |r| r.get(0))
             .expect("row");
         assert_eq!(left, None);
+    }
+
+    /// Migration 7 keeps hidden and visible messages as they were; none is erased.
+    #[test]
+    fn migration_7_erases_nothing() {
+        let mut conn = at_version(6);
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity_at)
+                 VALUES ('g1', 'group', 'Trip', 1, 1);
+             INSERT INTO messages (id, conversation_id, server_id, seq, position, sender_id,
+                                   body, created_at, status, hidden_at, hidden_with)
+                 VALUES ('m1', 'g1', 's1', 1, 1, 'u1', 'kept', 1, 'received', NULL, NULL),
+                        ('m2', 'g1', 's2', 2, 2, 'u1', 'hidden', 1, 'received', 5, 'message');",
+        )
+        .expect("rows fit schema 6");
+        migrations().to_version(&mut conn, 7).expect("to 7");
+        let rows: Vec<(String, Option<i64>, Option<i64>)> = conn
+            .prepare("SELECT body, hidden_at, erased_at FROM messages ORDER BY seq")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            vec![
+                ("kept".into(), None, None),
+                ("hidden".into(), Some(5), None)
+            ]
+        );
+        // Only a hidden message can be erased.
+        assert!(
+            conn.execute("UPDATE messages SET erased_at = 9 WHERE id = 'm1'", [])
+                .is_err()
+        );
     }
 
     #[test]

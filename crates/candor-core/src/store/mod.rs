@@ -173,6 +173,9 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Freed space is zeroed, so that text SQLite moves or removes (page splits,
+    // status updates, an erase) leaves no stale copy behind in the file.
+    conn.pragma_update(None, "secure_delete", true)?;
     Ok(())
 }
 
