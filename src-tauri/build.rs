@@ -30,6 +30,13 @@ const COMMANDS: &[&str] = &[
     "find_chats",
     "start_group",
     "leave_group",
+    "hide_messages",
+    "unhide_messages",
+    "hidden_messages",
+    "erase_hidden",
+    "delete_chat",
+    "deleted_chats",
+    "restore_chat",
 ];
 
 fn main() {

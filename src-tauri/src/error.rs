@@ -67,7 +67,9 @@ impl From<CoreError> for CommandError {
             CoreError::InvalidText(_) => ErrorCode::InvalidInput,
             CoreError::UnknownConversation(_)
             | CoreError::UnknownMessage(_)
-            | CoreError::UnknownUser(_) => ErrorCode::NotFound,
+            | CoreError::UnknownUser(_)
+            | CoreError::Erased(_) => ErrorCode::NotFound,
+            CoreError::EraseIncomplete => ErrorCode::Storage,
             CoreError::NotSignedIn => ErrorCode::NotSignedIn,
         };
         Self {

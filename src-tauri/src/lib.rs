@@ -70,6 +70,13 @@ pub fn run() {
             commands::chat_settings::find_chats,
             commands::chat::start_group,
             commands::chat_settings::leave_group,
+            commands::delete::hide_messages,
+            commands::delete::unhide_messages,
+            commands::delete::hidden_messages,
+            commands::delete::erase_hidden,
+            commands::delete::delete_chat,
+            commands::delete::deleted_chats,
+            commands::delete::restore_chat,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

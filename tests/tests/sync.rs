@@ -283,8 +283,8 @@ async fn a_refused_send_is_marked_failed_with_the_relays_reason() -> Result<()> 
     Ok(())
 }
 
-/// Alice deletes for herself: nothing leaves her device, and Bob and the relay keep
-/// the message.
+/// Alice deletes for herself (hide, unhide, delete the chat, restore it, erase):
+/// nothing leaves her device, and Bob and the relay keep the message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
     let w = World::new().await?;
@@ -313,6 +313,14 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
     alice.kick().await;
     alice.with(|s| s.unhide_message(id))?;
     alice.with(|s| s.hide_message(id))?;
+    alice.with(|s| s.hide_conversation(chat))?;
+    alice.kick().await;
+    alice.with(|s| s.unhide_conversation(chat))?;
+    assert_eq!(
+        alice.with(|s| s.erase_hidden(chat))?,
+        1,
+        "the message is erased"
+    );
     alice.with(|s| s.hide_conversation(chat))?;
     alice.kick().await;
     tokio::time::sleep(Duration::from_millis(800)).await;

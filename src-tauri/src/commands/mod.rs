@@ -6,6 +6,7 @@ pub mod account;
 pub mod app;
 pub mod chat;
 pub mod chat_settings;
+pub mod delete;
 pub mod inbox;
 pub mod search;
 pub mod settings;

@@ -6,6 +6,7 @@ import type {
   AppInfo,
   CommandError,
   ConversationId,
+  HiddenConversation,
   InboxCursor,
   InboxItem,
   InboxPage,
@@ -79,6 +80,13 @@ export const api = {
   declineRequest: (conversation: ConversationId) => invoke<void>('decline_request', { conversation }),
   leaveGroup: (conversation: ConversationId) => invoke<void>('leave_group', { conversation }),
   findChats: (query: string) => invoke<InboxItem[]>('find_chats', { query }),
+  hideMessages: (messages: MessageId[]) => invoke<void>('hide_messages', { messages }),
+  unhideMessages: (messages: MessageId[]) => invoke<void>('unhide_messages', { messages }),
+  hiddenMessages: (conversation: ConversationId) => invoke<Message[]>('hidden_messages', { conversation }),
+  eraseHidden: (conversation: ConversationId) => invoke<number>('erase_hidden', { conversation }),
+  deleteChat: (conversation: ConversationId) => invoke<void>('delete_chat', { conversation }),
+  deletedChats: () => invoke<HiddenConversation[]>('deleted_chats'),
+  restoreChat: (conversation: ConversationId) => invoke<void>('restore_chat', { conversation }),
   /** Calls `handler` with a chat to open (a notification was clicked). */
   onOpenChat: (handler: (conversation: ConversationId) => void): Promise<UnlistenFn> =>
     listen<ConversationId>('candor://open-chat', (e) => handler(e.payload)),

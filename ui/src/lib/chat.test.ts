@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from './bindings';
-import { appendNewer, chatRows, dayLabel, firstUnreadId, mergeLatest, prependOlder } from './chat';
+import { appendNewer, chatRows, dayLabel, firstUnreadId, mergeLatest, prependOlder, restoreInto, without } from './chat';
 
 let next = 1;
 function msg(over: Partial<Message> = {}): Message {
@@ -94,5 +94,27 @@ describe('dayLabel', () => {
     expect(dayLabel(new Date('2026-11-29T23:00:00').toISOString(), now, 'en-US')).toBe('Yesterday');
     expect(dayLabel(new Date('2026-11-26T10:00:00').toISOString(), now, 'en-US')).toBe('Thursday');
     expect(dayLabel(new Date('2025-01-02T10:00:00').toISOString(), now, 'en-US')).toBe('January 2, 2025');
+  });
+});
+
+describe('delete for me, undo', () => {
+  it('takes hidden messages out and puts them back where they were', () => {
+    const all = [10, 11, 12, 13].map((c) => msg({ cursor: c }));
+    const hidden = all.slice(1, 3);
+    const shown = without(all, hidden.map((m) => m.id));
+    expect(shown.map((m) => m.cursor)).toEqual([10, 13]);
+    const back = restoreInto(shown, hidden.map((m) => ({ ...m, hiddenAt: '2026-11-30T10:00:00Z' })), true);
+    expect(back.map((m) => m.cursor)).toEqual([10, 11, 12, 13]);
+    expect(back.every((m) => m.hiddenAt === null)).toBe(true);
+  });
+  it('leaves a restored message above the loaded pages to paging', () => {
+    const shown = [msg({ cursor: 20 }), msg({ cursor: 21 })];
+    const old = msg({ cursor: 5 });
+    expect(restoreInto(shown, [old], true).map((m) => m.cursor)).toEqual([20, 21]);
+    expect(restoreInto(shown, [old], false).map((m) => m.cursor)).toEqual([5, 20, 21]);
+  });
+  it('never shows a message twice', () => {
+    const one = msg({ cursor: 30 });
+    expect(restoreInto([one], [one], false)).toHaveLength(1);
   });
 });

@@ -45,6 +45,24 @@ export function appendNewer(loaded: Message[], newer: Message[]): Message[] {
   return [...loaded, ...newer.filter((m) => !ids.has(m.id))];
 }
 
+/** `loaded` without the messages in `ids` (hidden on this device). */
+export function without(loaded: Message[], ids: Iterable<string>): Message[] {
+  const gone = new Set(ids);
+  return loaded.filter((m) => !gone.has(m.id));
+}
+
+/**
+ * Puts restored messages back in their places among `loaded`. Those older than
+ * everything loaded stay out while older pages remain to load (`olderMore`):
+ * paging up brings them.
+ */
+export function restoreInto(loaded: Message[], restored: Message[], olderMore: boolean): Message[] {
+  const ids = new Set(loaded.map((m) => m.id));
+  const oldest = loaded[0]?.cursor ?? -Infinity;
+  const back = restored.filter((m) => !ids.has(m.id) && (!olderMore || m.cursor >= oldest));
+  return [...loaded, ...back.map((m) => ({ ...m, hiddenAt: null }))].sort(byCursor);
+}
+
 /**
  * The message before which "New messages" goes when a chat opens with `unread`
  * unread messages: the `unread`-th newest message from someone else.

@@ -27,11 +27,18 @@ class ListState {
     if (this.next && !this.loading) await this.load(this.next, false);
   }
 
+  /** Bumped by every reload from the top: an answer to an older one is stale
+   * (commands run in parallel, so answers can arrive out of order). */
+  private generation = 0;
+
   private async load(after: InboxCursor | null, replace: boolean): Promise<void> {
+    if (replace) this.generation += 1;
+    const generation = this.generation;
     this.loading = true;
     this.error = null;
     try {
       const page = await this.fetch(after);
+      if (generation !== this.generation) return;
       this.items = replace ? page.items : [...this.items, ...page.items];
       this.next = page.next;
       this.loaded = true;

@@ -1,0 +1,97 @@
+//! "Delete for me": hide messages and chats on this device, put them back, and
+//! erase hidden text from the device. None of these sends anything: the other
+//! members and the relay keep every message (candor-core's hide rules).
+
+use candor_core::protocol::{ConversationId, MessageId};
+use candor_core::{HiddenConversation, Message};
+use tauri::{AppHandle, State};
+
+use crate::{CommandError, state::AppState};
+
+/// Hides messages from this device's views, all or none.
+#[tauri::command]
+pub async fn hide_messages(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    messages: Vec<MessageId>,
+) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.hide_messages(&messages))
+        .await?;
+    crate::desktop::refresh_unread(&app).await;
+    Ok(())
+}
+
+/// Puts hidden messages back where they were (Undo, Restore).
+#[tauri::command]
+pub async fn unhide_messages(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    messages: Vec<MessageId>,
+) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.unhide_messages(&messages))
+        .await?;
+    crate::desktop::refresh_unread(&app).await;
+    Ok(())
+}
+
+/// The chat's hidden messages that can still be restored, newest first.
+#[tauri::command]
+pub async fn hidden_messages(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<Vec<Message>, CommandError> {
+    state
+        .with_store(move |s| s.hidden_messages(conversation))
+        .await
+}
+
+/// Erases the text of the chat's hidden messages from this device; returns how
+/// many were erased.
+#[tauri::command]
+pub async fn erase_hidden(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<u32, CommandError> {
+    let erased = state
+        .with_store(move |s| s.erase_hidden(conversation))
+        .await?;
+    Ok(u32::try_from(erased).unwrap_or(u32::MAX))
+}
+
+/// Takes a chat out of the inbox on this device; a new message brings it back.
+#[tauri::command]
+pub async fn delete_chat(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.hide_conversation(conversation))
+        .await?;
+    crate::desktop::refresh_unread(&app).await;
+    Ok(())
+}
+
+/// Chats deleted on this device, most recent first (Settings lists them).
+#[tauri::command]
+pub async fn deleted_chats(
+    state: State<'_, AppState>,
+) -> Result<Vec<HiddenConversation>, CommandError> {
+    state.with_store(|s| s.hidden_conversations()).await
+}
+
+/// Brings a deleted chat back with what was hidden along with it.
+#[tauri::command]
+pub async fn restore_chat(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.unhide_conversation(conversation))
+        .await?;
+    crate::desktop::refresh_unread(&app).await;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! "Delete for me" in the real app, against the real relay and a second person on
+//! a candor-core device: the dialog names who keeps the message, the hide is
+//! local (Bob keeps everything), Undo puts it back, Erase leaves no trace of the
+//! text in the database files, and a deleted chat comes back with only what is
+//! new.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+use candor_core::Person;
+use candor_e2e::sync::{Device, Relay, eventually};
+use candor_e2e::{App, profile_dir, signed_in_profile};
+use thirtyfour::prelude::*;
+
+const SECRET: &str = "meet at the quokka statue";
+
+/// Waits until `css` matches elements whose texts are exactly `want`.
+async fn wait_for_texts(app: &App, css: &str, want: &[&str]) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let texts = app.texts(css).await?;
+        if texts == want {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "{css} reads {texts:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(app: &App, css: &str) -> Result<()> {
+    app.find(css).await?.click().await?;
+    Ok(())
+}
+
+async fn active_testid(app: &App) -> Result<String> {
+    let v = app
+        .driver
+        .execute(
+            "const e = document.activeElement; return e.dataset.testid || e.className;",
+            vec![],
+        )
+        .await?;
+    Ok(v.json().as_str().unwrap_or_default().to_owned())
+}
+
+/// Which of this profile's database files hold `needle`.
+fn db_files_holding(home: &Path, profile: &str, needle: &str) -> Vec<String> {
+    let dir = profile_dir(home, profile);
+    ["candor.db", "candor.db-wal", "candor.db-shm"]
+        .iter()
+        .filter(|name| {
+            std::fs::read(dir.join(name))
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .map(|name| name.to_string())
+        .collect()
+}
+
+fn bob_has(bob: &Device, text: &str) -> bool {
+    bob.with(|s| s.search(text, None, 10))
+        .map(|r| r.hits.len() == 1)
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    bob.go_online()?;
+    let home = dir.path().join("home");
+    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let bob_person = Person {
+        id: bob.user.id,
+        handle: "bob".into(),
+        display_name: "Bob Stone".into(),
+    };
+    let chat = candor_core::protocol::frames::direct_conversation_id(alice_id, bob.user.id);
+    candor_core::Store::open(&profile_dir(&home, "alice").join("candor.db"))?.add_conversation(
+        &candor_core::NewConversation::Direct {
+            id: chat,
+            peer: bob_person,
+        },
+    )?;
+    let bob_chat = bob.open_chat_with(Person {
+        id: alice_id,
+        handle: "alice".into(),
+        display_name: "Alice Park".into(),
+    })?;
+    assert_eq!(bob_chat, chat);
+
+    let app = App::launch(&home, "alice").await?;
+    click(&app, "[data-testid=inbox-row]").await?;
+    let composer = app.find("[data-testid=composer]").await?;
+    composer.send_keys(SECRET).await?;
+    click(&app, "[data-testid=send]").await?;
+    eventually(Duration::from_secs(15), "bob gets it", || {
+        bob_has(&bob, SECRET)
+    })
+    .await?;
+    bob.write(chat, "sure, see you there")?;
+    bob.kick().await;
+    wait_for_texts(
+        &app,
+        "[data-testid=message] .text",
+        &[SECRET, "sure, see you there"],
+    )
+    .await?;
+    // Alice's own message is the newest she wrote; Bob's reply is the preview.
+    let mine = ".bubble-row.own [data-testid=message-actions]";
+
+    // The dialog names Bob, Cancel has focus, Esc cancels and focus comes back.
+    click(&app, mine).await?;
+    click(&app, "[data-testid=menu-delete-message]").await?;
+    wait_for_texts(&app, "[data-testid=dialog-title]", &["Delete for you?"]).await?;
+    let body = app.texts("[data-testid=dialog-body]").await?.join("");
+    assert_eq!(
+        body,
+        "This removes the message from this device only. Bob Stone will still be able to see it. Candor can't unsend a message once it has been sent."
+    );
+    assert_eq!(active_testid(&app).await?, "dialog-cancel");
+    app.screenshot("delete-dialog").await?;
+    app.driver
+        .action_chain()
+        .send_keys(Key::Escape)
+        .perform()
+        .await?;
+    wait_for_texts(&app, "[data-testid=dialog-title]", &[]).await?;
+    assert_eq!(active_testid(&app).await?, "message-actions");
+    wait_for_texts(
+        &app,
+        "[data-testid=message] .text",
+        &[SECRET, "sure, see you there"],
+    )
+    .await?;
+
+    // Confirmed: gone from Alice's chat; Bob still has it; Undo brings it back.
+    click(&app, mine).await?;
+    click(&app, "[data-testid=menu-delete-message]").await?;
+    click(&app, "[data-testid=dialog-confirm]").await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=message] .text",
+        &["sure, see you there"],
+    )
+    .await?;
+    wait_for_texts(&app, "[data-testid=toast] span", &["Deleted for you"]).await?;
+    app.screenshot("deleted-toast").await?;
+    assert!(bob_has(&bob, SECRET), "Bob keeps it");
+    click(&app, "[data-testid=toast-action]").await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=message] .text",
+        &[SECRET, "sure, see you there"],
+    )
+    .await?;
+
+    // Deleted again, then erased from the device: the text is in no database file.
+    click(&app, mine).await?;
+    click(&app, "[data-testid=menu-delete-message]").await?;
+    click(&app, "[data-testid=dialog-confirm]").await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=message] .text",
+        &["sure, see you there"],
+    )
+    .await?;
+    click(&app, "[data-testid=chat-menu]").await?;
+    wait_for_texts(&app, "[data-testid=menu-hidden]", &["Deleted for you (1)"]).await?;
+    click(&app, "[data-testid=menu-hidden]").await?;
+    wait_for_texts(&app, "[data-testid=hidden-message] .text", &[SECRET]).await?;
+    app.screenshot("deleted-for-you").await?;
+    assert!(
+        !db_files_holding(&home, "alice", SECRET).is_empty(),
+        "a hidden message keeps its text for Restore"
+    );
+    click(&app, "[data-testid=erase-hidden]").await?;
+    let body = app
+        .texts("[data-testid=erase-dialog] [data-testid=dialog-body]")
+        .await?
+        .join("");
+    assert!(body.contains("Bob Stone still has their copy"), "{body}");
+    click(
+        &app,
+        "[data-testid=erase-dialog] [data-testid=dialog-confirm]",
+    )
+    .await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=toast] span",
+        &["Erased 1 message from this device"],
+    )
+    .await?;
+    wait_for_texts(&app, "[data-testid=hidden-message]", &[]).await?;
+    assert_eq!(
+        db_files_holding(&home, "alice", SECRET),
+        Vec::<String>::new()
+    );
+    assert!(bob_has(&bob, SECRET), "Bob keeps it after the erase too");
+
+    // The chat deleted: it leaves the inbox; Bob writing again brings it back
+    // with only the new message.
+    click(&app, "[data-testid=chat-menu]").await?;
+    click(&app, "[data-testid=menu-delete-chat]").await?;
+    let body = app.texts("[data-testid=dialog-body]").await?.join("");
+    assert!(
+        body.contains("Bob Stone keeps the whole conversation. If Bob Stone writes again, the chat comes back with only the new messages."),
+        "{body}"
+    );
+    click(&app, "[data-testid=dialog-confirm]").await?;
+    app.find("[data-testid=inbox-empty]").await?;
+    assert!(bob_has(&bob, "sure"), "Bob keeps the conversation");
+    bob.write(chat, "are you coming?")?;
+    bob.kick().await;
+    wait_for_texts(&app, "[data-testid=inbox-preview]", &["are you coming?"]).await?;
+    click(&app, "[data-testid=inbox-row]").await?;
+    wait_for_texts(&app, "[data-testid=message] .text", &["are you coming?"]).await?;
+
+    // Deleted from the inbox row's menu, then restored from Settings.
+    click(&app, "[data-testid=inbox-row-actions]").await?;
+    click(&app, "[data-testid=inbox-delete-chat]").await?;
+    click(&app, "[data-testid=dialog-confirm]").await?;
+    app.find("[data-testid=inbox-empty]").await?;
+    click(&app, "[data-testid=open-settings]").await?;
+    wait_for_texts(&app, "[data-testid=deleted-chats] li span", &["Bob Stone"]).await?;
+    app.screenshot("deleted-chats-settings").await?;
+    click(&app, "[data-testid=restore-chat]").await?;
+    wait_for_texts(&app, "[data-testid=inbox-preview]", &["are you coming?"]).await?;
+
+    // Restoring the chat brings back what was deleted with it. Two messages,
+    // selected from a right-click, are deleted together.
+    click(&app, "[data-testid=settings-close]").await?;
+    click(&app, "[data-testid=inbox-row]").await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=message] .text",
+        &["sure, see you there", "are you coming?"],
+    )
+    .await?;
+    let first = app.find("[data-testid=message]").await?;
+    app.driver
+        .action_chain()
+        .context_click_element(&first)
+        .perform()
+        .await?;
+    click(&app, "[data-testid=menu-select-message]").await?;
+    let boxes = app
+        .driver
+        .find_all(By::Css("[data-testid=select-message]"))
+        .await?;
+    assert_eq!(boxes.len(), 2);
+    boxes[1].click().await?;
+    wait_for_texts(&app, "[data-testid=selection-bar] span", &["2 selected"]).await?;
+    click(&app, "[data-testid=delete-selected]").await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=dialog-title]",
+        &["Delete 2 messages for you?"],
+    )
+    .await?;
+    let body = app.texts("[data-testid=dialog-body]").await?.join("");
+    assert_eq!(
+        body,
+        "This removes 2 of Bob Stone's messages from your view on this device. Bob Stone still has them."
+    );
+    click(&app, "[data-testid=dialog-confirm]").await?;
+    wait_for_texts(&app, "[data-testid=message] .text", &[]).await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=toast] span",
+        &["2 messages deleted for you"],
+    )
+    .await?;
+
+    // Nothing of this reached Bob: he has every message.
+    for text in [SECRET, "sure, see you there", "are you coming?"] {
+        assert!(bob_has(&bob, text), "Bob still has {text:?}");
+    }
+    app.quit().await?;
+    bob.go_offline().await;
+    Ok(())
+}
