@@ -21,6 +21,7 @@ pub fn declarations() -> Vec<String> {
         decl::<DeliveryStatus>(&cfg),
         decl::<VideoCard>(&cfg),
         decl::<Draft>(&cfg),
+        decl::<UndoSendWindow>(&cfg),
         decl::<Message>(&cfg),
         decl::<MessageCursor>(&cfg),
         decl::<MessagePage>(&cfg),

@@ -52,6 +52,10 @@ pub enum CoreError {
     UnknownMessage(MessageId),
     #[error("no person {0} on this device")]
     UnknownUser(UserId),
+    #[error(
+        "too late to undo: message {0} has already been sent, and a sent message can't be taken back"
+    )]
+    TooLate(MessageId),
     #[error("message {0} was erased from this device and cannot be restored")]
     Erased(MessageId),
     #[error(

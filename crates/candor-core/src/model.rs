@@ -170,6 +170,52 @@ pub struct Message {
     /// Where it sits in the chat, for paging from it either way. A queued
     /// message's place changes once the relay gives it a seq.
     pub cursor: MessageCursor,
+    /// While one's own message waits in the outbox: the end of its undo-send
+    /// window, when it may leave the device. Until then Undo takes it back.
+    pub send_at: Option<DateTime<Utc>>,
+}
+
+/// How long a new message waits on this device before it is sent, so that it
+/// can be taken back ("Undo send"). A setting of this device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub enum UndoSendWindow {
+    Off,
+    #[default]
+    FiveSeconds,
+    TenSeconds,
+    TwentySeconds,
+    ThirtySeconds,
+}
+
+impl UndoSendWindow {
+    pub const ALL: [Self; 5] = [
+        Self::Off,
+        Self::FiveSeconds,
+        Self::TenSeconds,
+        Self::TwentySeconds,
+        Self::ThirtySeconds,
+    ];
+
+    pub fn seconds(self) -> i64 {
+        match self {
+            Self::Off => 0,
+            Self::FiveSeconds => 5,
+            Self::TenSeconds => 10,
+            Self::TwentySeconds => 20,
+            Self::ThirtySeconds => 30,
+        }
+    }
+
+    pub fn duration(self) -> chrono::Duration {
+        chrono::Duration::seconds(self.seconds())
+    }
+
+    /// The window of this many seconds, if it is one of the choices.
+    pub fn from_seconds(seconds: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.seconds() == seconds)
+    }
 }
 
 /// Opaque position for paging a conversation upward.

@@ -76,7 +76,7 @@ impl Store {
         self.set_preference(NOTIFICATIONS, if on { "on" } else { "off" })
     }
 
-    fn preference(&self, key: &str) -> Result<Option<String>, CoreError> {
+    pub(super) fn preference(&self, key: &str) -> Result<Option<String>, CoreError> {
         Ok(self
             .conn
             .query_row("SELECT value FROM preferences WHERE key = ?1", [key], |r| {
@@ -85,7 +85,7 @@ impl Store {
             .optional()?)
     }
 
-    fn set_preference(&mut self, key: &str, value: &str) -> Result<(), CoreError> {
+    pub(super) fn set_preference(&mut self, key: &str, value: &str) -> Result<(), CoreError> {
         self.conn.execute(
             "INSERT INTO preferences (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

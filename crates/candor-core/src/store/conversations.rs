@@ -11,7 +11,11 @@ use crate::{
 
 /// Columns of [`message_from_row`], in order, for queries over `messages m`.
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, m.seq, m.sender_id,
-    u.display_name, m.body, m.card_json, m.created_at, m.status, m.hidden_at, m.position";
+    u.display_name, m.body, m.card_json, m.created_at, m.status, m.hidden_at, m.position,
+    (SELECT o.not_before FROM outbox o WHERE o.message_id = m.id)";
+
+/// How many columns [`MESSAGE_COLUMNS`] has: a query's own columns follow.
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 13;
 
 pub(crate) fn message_from_row(
     r: &rusqlite::Row<'_>,
@@ -39,6 +43,7 @@ pub(crate) fn message_from_row(
         })?,
         hidden_at: sql::opt_time(r, 10)?,
         cursor: MessageCursor(r.get(11)?),
+        send_at: sql::opt_time(r, 12)?,
     })
 }
 

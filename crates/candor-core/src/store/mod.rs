@@ -15,6 +15,7 @@ mod search;
 mod sql;
 mod summary;
 mod sync_state;
+mod undo_send;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

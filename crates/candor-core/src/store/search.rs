@@ -7,7 +7,7 @@ use candor_protocol::ConversationId;
 use rusqlite::params;
 
 use super::Store;
-use super::conversations::{MESSAGE_COLUMNS, message_from_row};
+use super::conversations::{MESSAGE_COLUMN_COUNT, MESSAGE_COLUMNS, message_from_row};
 use crate::{CoreError, SearchHit, SearchResults};
 
 /// Hits returned at most, whatever the caller asks.
@@ -67,7 +67,7 @@ impl Store {
                 |r| {
                     Ok(SearchHit {
                         message: message_from_row(r, me.as_deref())?,
-                        conversation_title: r.get(12)?,
+                        conversation_title: r.get(MESSAGE_COLUMN_COUNT)?,
                     })
                 },
             )?

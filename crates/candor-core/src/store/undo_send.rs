@@ -1,0 +1,100 @@
+//! Undo send: the one honest way to take a message back. A new message waits in
+//! the outbox until its undo-send window ends (`outbox.not_before`, written with
+//! the message in one transaction, so the window survives a quit or a crash).
+//! Until then it has not left the device, and Undo deletes it for real: the
+//! relay never learns of it. After that, undoing is refused with `TooLate`,
+//! because nobody can take back a message that has been sent.
+
+use rusqlite::{OptionalExtension, params};
+
+use candor_protocol::{ConversationId, MessageId};
+
+use super::{Store, sql, summary};
+use crate::{CoreError, Draft, UndoSendWindow};
+
+const UNDO_SEND: &str = "undo_send_seconds";
+
+impl Store {
+    /// This device's undo-send window (5 seconds unless changed).
+    pub fn undo_send_window(&self) -> Result<UndoSendWindow, CoreError> {
+        Ok(self
+            .preference(UNDO_SEND)?
+            .and_then(|v| v.parse().ok())
+            .and_then(UndoSendWindow::from_seconds)
+            .unwrap_or_default())
+    }
+
+    /// Sets the window for messages written from now on; messages already
+    /// waiting keep the window they were written with.
+    pub fn set_undo_send_window(&mut self, window: UndoSendWindow) -> Result<(), CoreError> {
+        self.set_preference(UNDO_SEND, &window.seconds().to_string())
+    }
+
+    /// Takes back a message still inside its undo-send window: it is deleted
+    /// from this device with its send job, and what was written is returned so
+    /// that the composer can have it back.
+    pub fn undo_send(&mut self, id: MessageId) -> Result<Draft, CoreError> {
+        let now = sql::ms(self.clock.now());
+        let tx = self.conn.transaction()?;
+        let row: Option<(Option<i64>, String, Option<String>, String)> = tx
+            .query_row(
+                "SELECT o.not_before, m.body, m.card_json, m.conversation_id
+                 FROM messages m LEFT JOIN outbox o ON o.message_id = m.id WHERE m.id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((not_before, text, card_json, conversation)) = row else {
+            return Err(CoreError::UnknownMessage(id));
+        };
+        if not_before.is_none_or(|t| t <= now) {
+            return Err(CoreError::TooLate(id));
+        }
+        let card = card_json
+            .map(|j| serde_json::from_str(&j))
+            .transpose()
+            .map_err(|e| CoreError::CorruptValue(format!("stored video card: {e}")))?;
+        // The send job goes with it (ON DELETE CASCADE), and so do its terms in
+        // the search index (a trigger).
+        tx.execute("DELETE FROM messages WHERE id = ?1", [id.to_string()])?;
+        let conversation: ConversationId = conversation
+            .parse()
+            .map_err(|_| CoreError::CorruptValue(format!("conversation id {conversation:?}")))?;
+        summary::refresh(&tx, conversation, self.me)?;
+        tx.commit()?;
+        Ok(Draft { text, card })
+    }
+
+    /// Messages still inside their undo-send window, oldest first: what a quit
+    /// would leave waiting.
+    pub fn waiting_to_send(&self) -> Result<Vec<MessageId>, CoreError> {
+        let now = sql::ms(self.clock.now());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.message_id FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE o.not_before > ?1 ORDER BY m.created_at, m.position",
+        )?;
+        let rows = stmt.query_map([now], |r| sql::id(r, 0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Ends every undo-send window now ("Send now" when quitting); returns how
+    /// many messages it released.
+    pub fn send_waiting_now(&mut self) -> Result<usize, CoreError> {
+        let now = sql::ms(self.clock.now());
+        Ok(self.conn.execute(
+            "UPDATE outbox SET not_before = ?1, next_attempt_at = min(next_attempt_at, ?1)
+             WHERE not_before > ?1",
+            params![now],
+        )?)
+    }
+
+    /// Takes back every message still inside its window ("Discard" when
+    /// quitting); returns how many.
+    pub fn discard_waiting(&mut self) -> Result<usize, CoreError> {
+        let waiting = self.waiting_to_send()?;
+        for id in &waiting {
+            self.undo_send(*id)?;
+        }
+        Ok(waiting.len())
+    }
+}
