@@ -37,6 +37,10 @@ const COMMANDS: &[&str] = &[
     "delete_chat",
     "deleted_chats",
     "restore_chat",
+    "undo_send",
+    "set_undo_send",
+    "request_quit",
+    "quit",
 ];
 
 fn main() {

@@ -8,6 +8,7 @@ use crate::commands::app::AppInfo;
 use crate::commands::chat_settings::MuteFor;
 use crate::commands::settings::{SettingsView, WhoMayWrite};
 use crate::events::{ConnectionNotice, SyncNotice};
+use crate::quit::QuitChoice;
 use crate::token_vault::TokenPlace;
 use crate::{CommandError, ErrorCode};
 
@@ -27,6 +28,7 @@ pub fn render() -> String {
     decls.push(candor_core::bindings::decl::<WhoMayWrite>(&cfg));
     decls.push(candor_core::bindings::decl::<SettingsView>(&cfg));
     decls.push(candor_core::bindings::decl::<MuteFor>(&cfg));
+    decls.push(candor_core::bindings::decl::<QuitChoice>(&cfg));
     let mut out = String::from(
         "// Generated from the Rust types by `cargo xtask bindings`. Do not edit.\n\n",
     );

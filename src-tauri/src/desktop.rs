@@ -59,7 +59,9 @@ pub fn setup<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
         .menu(&menu)
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show_main(app),
-            "quit" => app.exit(0),
+            "quit" => {
+                crate::quit::request(app);
+            }
             _ => {}
         });
     if let Some(icon) = app.default_window_icon() {

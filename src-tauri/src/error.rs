@@ -14,6 +14,8 @@ pub enum ErrorCode {
     InvalidInput,
     NotFound,
     NotSignedIn,
+    /// Undo send after the message left the device.
+    TooLate,
     /// The relay said no (wrong password, taken handle, not allowed…).
     RelayRefused,
     /// The relay could not be reached.
@@ -70,6 +72,7 @@ impl From<CoreError> for CommandError {
             | CoreError::UnknownUser(_)
             | CoreError::Erased(_) => ErrorCode::NotFound,
             CoreError::EraseIncomplete => ErrorCode::Storage,
+            CoreError::TooLate(_) => ErrorCode::TooLate,
             CoreError::NotSignedIn => ErrorCode::NotSignedIn,
         };
         Self {

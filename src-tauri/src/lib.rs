@@ -11,6 +11,7 @@ mod desktop;
 mod error;
 mod events;
 mod profile;
+mod quit;
 mod state;
 mod token_vault;
 
@@ -41,6 +42,16 @@ pub fn run() {
             desktop::setup(app)?;
             resume_session(app.handle().clone());
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window quits; with messages still in their undo-send
+            // window it asks first.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && quit::waiting(window.app_handle()) > 0
+            {
+                api.prevent_close();
+                quit::request(window.app_handle());
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
@@ -77,6 +88,10 @@ pub fn run() {
             commands::delete::delete_chat,
             commands::delete::deleted_chats,
             commands::delete::restore_chat,
+            commands::chat::undo_send,
+            commands::settings::set_undo_send,
+            quit::request_quit,
+            quit::quit,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

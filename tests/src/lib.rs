@@ -270,6 +270,58 @@ impl App {
             .spawn()?)
     }
 
+    /// The ids of this app's processes: the app binary running with this app's
+    /// data home (so a test never touches another test's app).
+    pub fn app_pids(&self) -> Result<Vec<u32>> {
+        let binary = app_binary()?.canonicalize()?;
+        let marker = format!("XDG_DATA_HOME={}", self.data_home.display());
+        let mut pids = Vec::new();
+        for entry in std::fs::read_dir("/proc")? {
+            let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let proc = PathBuf::from(format!("/proc/{pid}"));
+            let (Ok(exe), Ok(environ)) = (
+                std::fs::read_link(proc.join("exe")),
+                std::fs::read(proc.join("environ")),
+            ) else {
+                continue;
+            };
+            let ours = environ
+                .split(|b| *b == 0)
+                .any(|var| var == marker.as_bytes());
+            if exe == binary && ours {
+                pids.push(pid);
+            }
+        }
+        Ok(pids)
+    }
+
+    /// Kills the app at once (SIGKILL), as a crash or a power cut would stop it.
+    pub fn kill_app(&self) -> Result<()> {
+        let pids = self.app_pids()?;
+        anyhow::ensure!(!pids.is_empty(), "the app is not running");
+        for pid in pids {
+            std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status()?;
+        }
+        Ok(())
+    }
+
+    /// Waits until the app's process has ended (it quit by itself).
+    pub async fn wait_exited(&self, within: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.app_pids()?.is_empty() {
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the app is still running"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
     /// Ends the session and stops the app, tauri-driver and the display.
     pub async fn quit(self) -> Result<()> {
         self.driver.quit().await?;

@@ -31,8 +31,16 @@ async fn wait_for_texts(app: &App, css: &str, want: &[&str]) -> Result<()> {
     }
 }
 
+/// Scrolls the element at `css` into view (a long dialog scrolls) and clicks it.
 async fn click(app: &App, css: &str) -> Result<()> {
-    app.find(css).await?.click().await?;
+    let element = app.find(css).await?;
+    app.driver
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center' });",
+            vec![element.to_json()?],
+        )
+        .await?;
+    element.click().await?;
     Ok(())
 }
 
@@ -138,6 +146,29 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
         &[SECRET, "sure, see you there"],
     )
     .await?;
+
+    // The dialog's note links to the one honest way to take a message back.
+    click(&app, mine).await?;
+    click(&app, "[data-testid=menu-delete-message]").await?;
+    let note = app.texts("[data-testid=dialog-note]").await?.join("");
+    assert!(
+        note.starts_with(
+            "A message can be taken back only before it is sent, during its undo-send window."
+        ),
+        "{note}"
+    );
+    click(&app, "[data-testid=dialog-note] button").await?;
+    app.find("[data-testid=undo-send-fiveSeconds]:checked")
+        .await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while active_testid(&app).await? != "undo-send-fiveSeconds" {
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the undo-send setting never got focus"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    click(&app, "[data-testid=settings-close]").await?;
 
     // Confirmed: gone from Alice's chat; Bob still has it; Undo brings it back.
     click(&app, mine).await?;

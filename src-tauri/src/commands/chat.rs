@@ -34,7 +34,8 @@ pub async fn newer_messages(
         .await
 }
 
-/// Writes a message into the outbox; the sync engine sends it.
+/// Writes a message into the outbox, where it waits out this device's undo-send
+/// window; then the sync engine sends it.
 #[tauri::command]
 pub async fn send_message(
     state: State<'_, AppState>,
@@ -43,10 +44,23 @@ pub async fn send_message(
 ) -> Result<Message, CommandError> {
     let draft = Draft { text, card: None };
     let message = state
-        .with_store(move |s| s.compose(conversation, draft, chrono::Duration::zero()))
+        .with_store(move |s| {
+            let window = s.undo_send_window()?.duration();
+            s.compose(conversation, draft, window)
+        })
         .await?;
     state.kick().await;
     Ok(message)
+}
+
+/// Takes back a message inside its undo-send window; returns what was written,
+/// for the composer. After the window: a TooLate error.
+#[tauri::command]
+pub async fn undo_send(
+    state: State<'_, AppState>,
+    message: MessageId,
+) -> Result<Draft, CommandError> {
+    state.with_store(move |s| s.undo_send(message)).await
 }
 
 /// Marks the chat read through `seq` on this device.

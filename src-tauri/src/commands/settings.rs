@@ -1,6 +1,7 @@
 //! Settings: the account's display name and who may message it (kept by the
-//! relay), and this device's notifications.
+//! relay), and this device's notifications and undo-send window.
 
+use candor_core::UndoSendWindow;
 use candor_core::protocol::api::{AccountSettings, WhoCanMessage};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -43,13 +44,16 @@ impl From<WhoMayWrite> for WhoCanMessage {
 #[ts(rename_all = "camelCase")]
 pub struct SettingsView {
     pub notifications: bool,
+    pub undo_send: UndoSendWindow,
     pub who_may_write: Option<WhoMayWrite>,
     pub relay_error: Option<String>,
 }
 
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, CommandError> {
-    let notifications = state.with_store(|s| s.notifications_enabled()).await?;
+    let (notifications, undo_send) = state
+        .with_store(|s| Ok((s.notifications_enabled()?, s.undo_send_window()?)))
+        .await?;
     let (who_may_write, relay_error) = match state.relay_session("see your settings").await {
         Ok((relay, token)) => match relay.settings(&token).await {
             Ok(s) => (Some(s.who_can_message.into()), None),
@@ -58,6 +62,7 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, Comman
         Err(e) => (None, Some(e.message)),
     };
     Ok(SettingsView {
+        undo_send,
         notifications,
         who_may_write,
         relay_error,
@@ -102,5 +107,16 @@ pub async fn set_who_may_write(
 pub async fn set_notifications(state: State<'_, AppState>, on: bool) -> Result<(), CommandError> {
     state
         .with_store(move |s| s.set_notifications_enabled(on))
+        .await
+}
+
+/// How long new messages wait on this device before they are sent.
+#[tauri::command]
+pub async fn set_undo_send(
+    state: State<'_, AppState>,
+    window: UndoSendWindow,
+) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.set_undo_send_window(window))
         .await
 }

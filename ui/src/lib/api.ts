@@ -6,6 +6,7 @@ import type {
   AppInfo,
   CommandError,
   ConversationId,
+  Draft,
   HiddenConversation,
   InboxCursor,
   InboxItem,
@@ -17,8 +18,10 @@ import type {
   MuteFor,
   NewerMessages,
   Profile,
+  QuitChoice,
   SearchResults,
   SettingsView,
+  UndoSendWindow,
   UserId,
   WhoMayWrite,
   SyncNotice,
@@ -87,6 +90,14 @@ export const api = {
   deleteChat: (conversation: ConversationId) => invoke<void>('delete_chat', { conversation }),
   deletedChats: () => invoke<HiddenConversation[]>('deleted_chats'),
   restoreChat: (conversation: ConversationId) => invoke<void>('restore_chat', { conversation }),
+  undoSend: (message: MessageId) => invoke<Draft>('undo_send', { message }),
+  setUndoSend: (window: UndoSendWindow) => invoke<void>('set_undo_send', { window }),
+  requestQuit: () => invoke<void>('request_quit'),
+  quit: (choice: QuitChoice) => invoke<void>('quit', { choice }),
+  /** Calls `handler` with how many messages wait in their undo-send window when
+   * quitting was asked for. */
+  onQuitPending: (handler: (waiting: number) => void): Promise<UnlistenFn> =>
+    listen<number>('candor://quit-pending', (e) => handler(e.payload)),
   /** Calls `handler` with a chat to open (a notification was clicked). */
   onOpenChat: (handler: (conversation: ConversationId) => void): Promise<UnlistenFn> =>
     listen<ConversationId>('candor://open-chat', (e) => handler(e.payload)),

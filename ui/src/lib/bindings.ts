@@ -28,6 +28,8 @@ url: string, title: string | null, author: string | null, };
 
 export type Draft = { text: string, card: VideoCard | null, };
 
+export type UndoSendWindow = "off" | "fiveSeconds" | "tenSeconds" | "twentySeconds" | "thirtySeconds";
+
 export type Message = { id: MessageId, conversationId: ConversationId, serverId: ServerMessageId | null, 
 /**
  * Position in the conversation's sequence, once the relay assigned it.
@@ -41,7 +43,12 @@ hiddenAt: string | null,
  * Where it sits in the chat, for paging from it either way. A queued
  * message's place changes once the relay gives it a seq.
  */
-cursor: MessageCursor, };
+cursor: MessageCursor, 
+/**
+ * While one's own message waits in the outbox: the end of its undo-send
+ * window, when it may leave the device. Until then Undo takes it back.
+ */
+sendAt: string | null, };
 
 export type MessageCursor = number;
 
@@ -91,7 +98,7 @@ conversations: number,
  */
 messages: number, };
 
-export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "relayRefused" | "relayUnreachable" | "internal";
+export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "tooLate" | "relayRefused" | "relayUnreachable" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
 
@@ -125,6 +132,8 @@ reason: string | null, } | { "kind": "messages", conversations: Array<string>, }
 
 export type WhoMayWrite = "everyone" | "contacts";
 
-export type SettingsView = { notifications: boolean, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
+export type SettingsView = { notifications: boolean, undoSend: UndoSendWindow, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
 
 export type MuteFor = "hour" | "eightHours" | "week" | "always";
+
+export type QuitChoice = "sendNow" | "keepForNextStart" | "discard";

@@ -19,6 +19,7 @@ function msg(over: Partial<Message> = {}): Message {
     status: over.status ?? 'received',
     hiddenAt: null,
     cursor,
+    sendAt: null,
   };
 }
 

@@ -15,6 +15,7 @@ describe('deleteMessagesText', () => {
       "This removes the message from this device only. Maya will still be able to see it. Candor can't unsend a message once it has been sent.",
     );
     expect(t.confirm).toBe('Delete for me');
+    expect(t.note?.text).toBe('A message can be taken back only before it is sent, during its undo-send window.');
   });
 
   it('names the group for your message in a group', () => {
@@ -23,7 +24,8 @@ describe('deleteMessagesText', () => {
     );
   });
 
-  it("says a received message stays with its sender", () => {
+  it("says a received message stays with its sender, with no note about undo send", () => {
+    expect(deleteMessagesText([fromMaya], maya).note).toBeUndefined();
     expect(deleteMessagesText([fromMaya], maya).body).toBe(
       "This removes Maya's message from your view on this device. Maya still has it.",
     );

@@ -20,7 +20,15 @@ export interface DialogText {
   title: string;
   body: string;
   confirm: string;
+  /** A line under the body, with a link to a setting. */
+  note?: { text: string; link: string };
 }
+
+/** Under a delete of your own messages: the one way to take one back. */
+const UNDO_SEND_NOTE = {
+  text: 'A message can be taken back only before it is sent, during its undo-send window.',
+  link: 'Undo send settings',
+};
 
 const CANT_UNSEND = "Candor can't unsend a message once it has been sent.";
 
@@ -54,7 +62,7 @@ export function deleteMessagesText(messages: Deleting[], chat: ChatOf): DialogTe
     received.length === 0
       ? `This removes ${what} from this device only. ${theyKeep(chat, n > 1)} ${CANT_UNSEND}`
       : `This removes ${what} from this device only. ${theyKeep(chat, n > 1)} Candor can't unsend your own once they have been sent.`;
-  return { title, confirm, body };
+  return { title, confirm, body, note: UNDO_SEND_NOTE };
 }
 
 /** The confirmation before deleting a whole chat on this device. */

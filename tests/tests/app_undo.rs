@@ -1,0 +1,264 @@
+//! Undo send in the real app, with its default 5-second window, through a proxy
+//! that records every frame the app sends to the real relay: Undo takes a
+//! message back before anything leaves the device; without Undo it goes after
+//! the window; a burst with one undone keeps its order; a message inside its
+//! window survives the app being killed and is delivered once; and quitting
+//! with a message waiting asks what to do with it.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use candor_core::Person;
+use candor_e2e::sync::{Device, RecordingProxy, Relay, eventually};
+use candor_e2e::{App, profile_dir, signed_in_profile};
+use thirtyfour::prelude::*;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn wait_for_texts(app: &App, css: &str, want: &[&str]) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let texts = app.texts(css).await?;
+        if texts == want {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "{css} reads {texts:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn send(app: &App, text: &str) -> Result<()> {
+    let composer = app.find("[data-testid=composer]").await?;
+    composer.send_keys(text).await?;
+    composer.send_keys(Key::Enter).await?;
+    Ok(())
+}
+
+async fn composer_value(app: &App) -> Result<String> {
+    Ok(app
+        .find("[data-testid=composer]")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Clicks Undo on the bubble whose text is `text`.
+async fn undo(app: &App, text: &str) -> Result<()> {
+    let clicked = app
+        .driver
+        .execute(
+            "const row = [...document.querySelectorAll('.bubble-row')]
+               .find(r => r.querySelector('.text')?.innerText === arguments[0]);
+             const undo = row?.querySelector('[data-testid=undo-send]');
+             if (undo) undo.click();
+             return !!undo;",
+            vec![serde_json::Value::String(text.to_owned())],
+        )
+        .await?;
+    anyhow::ensure!(
+        clicked.json().as_bool() == Some(true),
+        "no Undo on {text:?}"
+    );
+    Ok(())
+}
+
+/// Bob's copy of the chat, oldest first.
+fn bob_texts(bob: &Device, chat: candor_core::protocol::ConversationId) -> Vec<String> {
+    bob.with(|s| s.conversation_page(chat, None, 100))
+        .map(|p| p.messages.into_iter().rev().map(|m| m.text).collect())
+        .unwrap_or_default()
+}
+
+fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if let Ok(bytes) = std::fs::read(entry.path())
+            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        {
+            found.push(entry.path().display().to_string());
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay_dir = dir.path().join("relay");
+    let relay = Relay::start(relay_dir.clone(), "127.0.0.1:0".parse()?).await?;
+    let proxy = RecordingProxy::start(relay.addr).await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    bob.go_online()?;
+    let home = dir.path().join("home");
+    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let chat = candor_core::protocol::frames::direct_conversation_id(alice_id, bob.user.id);
+    {
+        // The app talks to the relay through the recording proxy.
+        let mut store = candor_core::Store::open(&profile_dir(&home, "alice").join("candor.db"))?;
+        let mut profile = store.profile()?.expect("signed in");
+        profile.relay_url = proxy.url();
+        store.set_profile(&profile)?;
+        store.add_conversation(&candor_core::NewConversation::Direct {
+            id: chat,
+            peer: Person {
+                id: bob.user.id,
+                handle: "bob".into(),
+                display_name: "Bob Stone".into(),
+            },
+        })?;
+    }
+    bob.open_chat_with(Person {
+        id: alice_id,
+        handle: "alice".into(),
+        display_name: "Alice Park".into(),
+    })?;
+    let sent_frames = |needle: &str| {
+        proxy
+            .sent()
+            .into_iter()
+            .filter(|f| f.contains(needle))
+            .count()
+    };
+
+    let app = App::launch(&home, "alice").await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+
+    // Undo inside the window: the text is back in the composer, and nothing
+    // ever reaches the relay or Bob.
+    send(&app, "oops, wrong chat").await?;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let status = app.texts("[data-testid=message-status]").await?;
+        if status.len() == 1 && status[0].starts_with("Sending in ") {
+            break;
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "no countdown: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.screenshot("undo-send-countdown").await?;
+    undo(&app, "oops, wrong chat").await?;
+    wait_for_texts(&app, "[data-testid=message] .text", &[]).await?;
+    assert_eq!(composer_value(&app).await?, "oops, wrong chat");
+    app.find("[data-testid=composer]").await?.clear().await?;
+
+    // Without Undo: sent once the window has passed, not before.
+    let written = Instant::now();
+    send(&app, "this one goes").await?;
+    eventually(WAIT, "the relay gets it", || {
+        sent_frames("this one goes") == 1
+    })
+    .await?;
+    assert!(
+        written.elapsed() >= Duration::from_secs(4),
+        "left after {:?}, inside the window",
+        written.elapsed()
+    );
+    eventually(WAIT, "Bob gets it", || {
+        bob_texts(&bob, chat) == ["this one goes"]
+    })
+    .await?;
+    wait_for_texts(&app, "[data-testid=message-status]", &["Delivered"]).await?;
+
+    // The undone message left no trace: no frame, not at Bob's, not in the
+    // relay's files.
+    assert_eq!(sent_frames("oops"), 0, "{:?}", proxy.sent());
+    assert_eq!(bob_texts(&bob, chat), ["this one goes"]);
+    assert_eq!(
+        files_holding(&relay_dir, "oops, wrong chat"),
+        Vec::<String>::new()
+    );
+
+    // A burst with the middle one undone keeps its order.
+    send(&app, "burst one").await?;
+    send(&app, "burst two").await?;
+    send(&app, "burst three").await?;
+    undo(&app, "burst two").await?;
+    eventually(WAIT, "the burst arrives", || {
+        bob_texts(&bob, chat) == ["this one goes", "burst one", "burst three"]
+    })
+    .await?;
+    assert_eq!(sent_frames("burst two"), 0);
+    assert_eq!(composer_value(&app).await?, "burst two");
+    app.find("[data-testid=composer]").await?.clear().await?;
+
+    // Killed inside the window: the message is on disk and goes after a
+    // restart, exactly once.
+    send(&app, "survives a crash").await?;
+    app.kill_app()?;
+    drop(app);
+    let app = App::launch(&home, "alice").await?;
+    eventually(WAIT, "delivered after the restart", || {
+        bob_texts(&bob, chat).last().map(String::as_str) == Some("survives a crash")
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let copies = bob_texts(&bob, chat)
+        .iter()
+        .filter(|t| *t == "survives a crash")
+        .count();
+    assert_eq!(copies, 1);
+
+    // Quitting with a message waiting asks; "Discard" takes it back.
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    send(&app, "never mind").await?;
+    app.driver
+        .action_chain()
+        .key_down(Key::Control)
+        .send_keys("q")
+        .key_up(Key::Control)
+        .perform()
+        .await?;
+    let title = app.find("#quit-title").await?.text().await?;
+    assert_eq!(title, "A message is waiting to send");
+    app.screenshot("quit-with-waiting-message").await?;
+    // The app may be gone before the click's answer: what counts is that it quits.
+    let _ = app.find("[data-testid=quit-discard]").await?.click().await;
+    app.wait_exited(WAIT).await?;
+    drop(app);
+
+    // "Keep for next start": it goes after the next start.
+    let app = App::launch(&home, "alice").await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=message] .text",
+        &[
+            "this one goes",
+            "burst one",
+            "burst three",
+            "survives a crash",
+        ],
+    )
+    .await?;
+    send(&app, "see you tomorrow").await?;
+    app.driver
+        .action_chain()
+        .key_down(Key::Control)
+        .send_keys("q")
+        .key_up(Key::Control)
+        .perform()
+        .await?;
+    // The app may be gone before the click's answer: what counts is that it quits.
+    let _ = app.find("[data-testid=quit-keep]").await?.click().await;
+    app.wait_exited(WAIT).await?;
+    drop(app);
+    assert_eq!(sent_frames("see you tomorrow"), 0, "kept on the device");
+    let app = App::launch(&home, "alice").await?;
+    eventually(WAIT, "sent after the next start", || {
+        bob_texts(&bob, chat).last().map(String::as_str) == Some("see you tomorrow")
+    })
+    .await?;
+    assert_eq!(sent_frames("never mind"), 0, "discarded");
+    assert!(!bob_texts(&bob, chat).iter().any(|t| t == "never mind"));
+    app.quit().await?;
+    bob.go_offline().await;
+    Ok(())
+}
