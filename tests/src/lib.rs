@@ -138,6 +138,9 @@ pub fn app_binary() -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Where libayatana-appindicator puts the app's tray item (Tauri's tray id "main").
+const TRAY_ITEM_PATH: &str = "/org/ayatana/NotificationItem/tray_icon_tray_app_main";
+
 /// One app at a time: WebKit start-up is heavy on a 2-core machine, and tests that
 /// run side by side would only slow each other past their timeouts.
 static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::const_new(());
@@ -297,6 +300,53 @@ impl App {
         Ok(pids)
     }
 
+    /// The text beside the app's tray icon (its StatusNotifierItem's
+    /// `XAyatanaLabel`, read over the app's private session bus), or None when
+    /// the app has no tray item on the bus.
+    pub fn tray_label(&self) -> Result<Option<String>> {
+        let bus = format!("--bus={}", self.bus.address());
+        let names = std::process::Command::new("dbus-send")
+            .args([
+                bus.as_str(),
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.ListNames",
+            ])
+            .output()?;
+        let names = String::from_utf8_lossy(&names.stdout).into_owned();
+        for name in names
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("string \":"))
+            .filter_map(|l| l.strip_suffix('"'))
+        {
+            let dest = format!("--dest=:{name}");
+            let out = std::process::Command::new("dbus-send")
+                .args([
+                    bus.as_str(),
+                    "--print-reply",
+                    dest.as_str(),
+                    TRAY_ITEM_PATH,
+                    "org.freedesktop.DBus.Properties.Get",
+                    "string:org.kde.StatusNotifierItem",
+                    "string:XAyatanaLabel",
+                ])
+                .output()?;
+            if !out.status.success() {
+                continue;
+            }
+            let reply = String::from_utf8_lossy(&out.stdout).into_owned();
+            if let Some(label) = reply
+                .split_once("string \"")
+                .and_then(|(_, rest)| rest.rsplit_once('"'))
+                .map(|(label, _)| label.to_owned())
+            {
+                return Ok(Some(label));
+            }
+        }
+        Ok(None)
+    }
+
     /// Kills the app at once (SIGKILL), as a crash or a power cut would stop it.
     pub fn kill_app(&self) -> Result<()> {
         let pids = self.app_pids()?;
@@ -324,7 +374,24 @@ impl App {
 
     /// Ends the session and stops the app, tauri-driver and the display.
     pub async fn quit(self) -> Result<()> {
-        self.driver.quit().await?;
+        self.driver.clone().quit().await?;
         Ok(())
+    }
+}
+
+impl Drop for App {
+    /// A session not ended by `quit` (a test that failed, an app that quit by
+    /// itself or was killed) is let go rather than torn down by thirtyfour's
+    /// synchronous fallback, which waits two minutes on a dead app; any of the
+    /// app's processes still running are stopped directly.
+    fn drop(&mut self) {
+        let _ = self.driver.clone().leak();
+        if let Ok(pids) = self.app_pids() {
+            for pid in pids {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
     }
 }

@@ -186,3 +186,119 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
     bob.go_offline().await;
     Ok(())
 }
+
+/// Waits until the tray's label reads `want`.
+async fn wait_for_tray(app: &App, want: &str) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let label = app.tray_label()?;
+        if label.as_deref() == Some(want) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the tray reads {label:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let home = dir.path().join("home");
+    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    bob.go_online()?;
+    // Alice started the chat (her first message goes when the app starts), so
+    // Bob's messages are in her inbox, not in Requests.
+    let chat = candor_core::protocol::frames::direct_conversation_id(alice_id, bob.user.id);
+    {
+        let mut store =
+            candor_core::Store::open(&candor_e2e::profile_dir(&home, "alice").join("candor.db"))?;
+        store.add_conversation(&candor_core::NewConversation::Direct {
+            id: chat,
+            peer: Person {
+                id: bob.user.id,
+                handle: "bob".into(),
+                display_name: "Bob Stone".into(),
+            },
+        })?;
+        store.compose(
+            chat,
+            candor_core::Draft {
+                text: "hi Bob".into(),
+                card: None,
+            },
+            chrono::Duration::zero(),
+        )?;
+    }
+    bob.open_chat_with(Person {
+        id: alice_id,
+        handle: "alice".into(),
+        display_name: "Alice Park".into(),
+    })?;
+
+    let app = App::launch(&home, "alice").await?;
+    app.find("[data-testid=inbox-row]").await?;
+    wait_for_tray(&app, "").await?;
+    candor_e2e::sync::eventually(Duration::from_secs(15), "Bob has Alice's message", || {
+        bob.with(|s| s.search("Bob", None, 10))
+            .map(|r| r.hits.len() == 1)
+            .unwrap_or(false)
+    })
+    .await?;
+    bob.write(chat, "one")?;
+    bob.write(chat, "two")?;
+    bob.kick().await;
+    wait_for_tray(&app, "2").await?;
+
+    // Deleted for Alice: hidden messages are not counted.
+    app.find("[data-testid=inbox-row-actions]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-delete-chat]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=dialog-confirm]")
+        .await?
+        .click()
+        .await?;
+    wait_for_tray(&app, "").await?;
+    // Bob writes again: the chat comes back with one unread; reading it clears
+    // the count.
+    bob.write(chat, "three")?;
+    bob.kick().await;
+    wait_for_tray(&app, "1").await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    wait_for_tray(&app, "").await?;
+
+    // The window's size and place are kept across a quit (Ctrl+Q).
+    app.driver.set_window_rect(40, 30, 700, 520).await?;
+    let before = app.driver.get_window_rect().await?;
+    assert_eq!((before.width, before.height), (700, 520));
+    // With nothing waiting to send, Ctrl+Q quits at once, maybe before the
+    // key's answer: what counts is that the app exits.
+    let _ = app
+        .driver
+        .action_chain()
+        .key_down(thirtyfour::Key::Control)
+        .send_keys("q")
+        .key_up(thirtyfour::Key::Control)
+        .perform()
+        .await;
+    app.wait_exited(Duration::from_secs(15)).await?;
+    drop(app);
+    let app = App::launch(&home, "alice").await?;
+    let after = app.driver.get_window_rect().await?;
+    assert_eq!(
+        (after.x, after.y, after.width, after.height),
+        (before.x, before.y, before.width, before.height)
+    );
+    app.quit().await?;
+    bob.go_offline().await;
+    Ok(())
+}

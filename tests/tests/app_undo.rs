@@ -3,7 +3,7 @@
 //! message back before anything leaves the device; without Undo it goes after
 //! the window; a burst with one undone keeps its order; a message inside its
 //! window survives the app being killed and is delivered once; and quitting
-//! with a message waiting asks what to do with it.
+//! with a message waiting asks what to do with it (discard, keep, send now).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -258,7 +258,25 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     .await?;
     assert_eq!(sent_frames("never mind"), 0, "discarded");
     assert!(!bob_texts(&bob, chat).iter().any(|t| t == "never mind"));
-    app.quit().await?;
+
+    // "Send now": it goes before the app is gone.
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    send(&app, "on my way").await?;
+    app.driver
+        .action_chain()
+        .key_down(Key::Control)
+        .send_keys("q")
+        .key_up(Key::Control)
+        .perform()
+        .await?;
+    let _ = app.find("[data-testid=quit-send-now]").await?.click().await;
+    app.wait_exited(WAIT).await?;
+    assert_eq!(sent_frames("on my way"), 1, "sent before quitting");
+    eventually(WAIT, "Bob gets it", || {
+        bob_texts(&bob, chat).last().map(String::as_str) == Some("on my way")
+    })
+    .await?;
+    drop(app);
     bob.go_offline().await;
     Ok(())
 }
