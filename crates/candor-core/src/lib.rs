@@ -9,11 +9,16 @@
 //! - applying received messages exactly once, in their conversation's order;
 //! - "Delete for me": hiding messages and chats on this device only. Nothing in this
 //!   crate turns a hide into anything that leaves the device; the protocol crate has
-//!   no type that could carry one.
+//!   no type that could carry one;
+//! - undo send: a new message waits out its window in the outbox, and Undo
+//!   deletes it before anything leaves the device;
+//! - video links ([`links`]): which platform and video a link is, and its
+//!   tracking parameters, removed before it is sent.
 
 pub mod account;
 mod clock;
 mod error;
+pub mod links;
 mod model;
 mod store;
 pub mod sync;
