@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "set_undo_send",
     "request_quit",
     "quit",
+    "link_preview",
 ];
 
 fn main() {

@@ -89,6 +89,7 @@ pub fn run() {
             commands::delete::deleted_chats,
             commands::delete::restore_chat,
             commands::chat::undo_send,
+            commands::chat::link_preview,
             commands::settings::set_undo_send,
             quit::request_quit,
             quit::quit,

@@ -46,6 +46,8 @@ pub enum CoreError {
     Store(#[from] StoreError),
     #[error(transparent)]
     InvalidText(#[from] TextError),
+    #[error(transparent)]
+    InvalidCard(#[from] crate::links::CardError),
     #[error("no conversation {0} on this device")]
     UnknownConversation(ConversationId),
     #[error("no message {0} on this device")]

@@ -1,7 +1,7 @@
 //! Video links: a corpus of real-world shapes (tests/corpus/video_links.tsv),
 //! tracking removal, and properties over generated links.
 
-use candor_core::links::{Provider, find_videos, recognise, strip_tracking};
+use candor_core::links::{Provider, find_videos, preview, recognise, strip_tracking};
 use proptest::prelude::*;
 
 const CORPUS: &str = include_str!("corpus/video_links.tsv");
@@ -135,6 +135,23 @@ fn stripping_text_changes_only_the_video_links_in_it() {
     );
     let plain = "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3";
     assert_eq!(strip_tracking(plain), (plain.to_owned(), false));
+}
+
+#[test]
+fn a_message_with_a_video_link_previews_its_card_and_clean_text() {
+    let p = preview("haha https://vm.tiktok.com/ZMabc/?_r=1 look").expect("a video");
+    assert_eq!(p.card.provider, "tiktok");
+    assert_eq!(p.card.url, "https://vm.tiktok.com/ZMabc/");
+    assert_eq!(p.provider_name, "TikTok");
+    assert_eq!(p.clean_text, "haha https://vm.tiktok.com/ZMabc/ look");
+    assert!(p.tracking_removed);
+    let clean = preview("https://youtu.be/dQw4w9WgXcQ").expect("a video");
+    assert!(!clean.tracking_removed);
+    assert_eq!(
+        clean.card.url,
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    );
+    assert!(preview("https://example.com/?utm_source=x").is_none());
 }
 
 /// Hosts of every platform (and some that only look like them), path shapes

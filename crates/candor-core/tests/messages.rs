@@ -355,3 +355,56 @@ fn a_later_message_never_overtakes_one_waiting_for_a_retry() {
         .collect();
     assert_eq!(due, ["first"]);
 }
+
+/// A video card goes with its message (and is stored for the outbox); a card
+/// that is not a canonical video link of the platform it names is refused.
+#[test]
+fn a_card_goes_with_its_message_and_a_bad_card_is_refused() {
+    use candor_core::protocol::VideoCard;
+    let mut w = World::new();
+    let card = |url: &str, provider: &str| VideoCard {
+        provider: provider.into(),
+        url: url.into(),
+        title: Some("Rick <b>Astley</b>".into()),
+        author: None,
+        thumbnail_jpeg: Some("/9j/4AAQSkZJRg==".into()),
+    };
+    let draft = |card| candor_core::Draft {
+        text: "watch this".into(),
+        card: Some(card),
+    };
+    let good = card("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube");
+    let sent = w
+        .store
+        .compose(w.chat, draft(good.clone()), chrono::Duration::zero())
+        .expect("compose");
+    assert_eq!(sent.card, Some(good));
+    let due = w.store.due_sends(w.clock_now()).expect("due");
+    assert_eq!(
+        due[0].card.as_ref().map(|c| c.url.as_str()),
+        Some("https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    );
+
+    for bad in [
+        card("https://youtu.be/dQw4w9WgXcQ", "youtube"),
+        card("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "tiktok"),
+        card("https://tracker.example/pixel.png", "youtube"),
+        VideoCard {
+            thumbnail_jpeg: Some("https://tracker.example/pixel.png".into()),
+            ..card("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube")
+        },
+        VideoCard {
+            title: Some("x".repeat(301)),
+            ..card("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube")
+        },
+    ] {
+        let result = w
+            .store
+            .compose(w.chat, draft(bad.clone()), chrono::Duration::zero());
+        assert!(
+            matches!(result, Err(candor_core::CoreError::InvalidCard(_))),
+            "{bad:?} was accepted"
+        );
+    }
+    assert_eq!(w.visible_texts(w.chat), ["watch this"]);
+}

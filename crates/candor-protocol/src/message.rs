@@ -67,6 +67,12 @@ pub struct VideoCard {
     pub url: String,
     pub title: Option<String>,
     pub author: Option<String>,
+    /// A small JPEG (base64, at most 32 KiB decoded) made on the sender's
+    /// device, so that a recipient's app never fetches anything because a
+    /// message arrived. Shown only as a `data:image/jpeg` image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub thumbnail_jpeg: Option<String>,
 }
 
 /// A message the relay stored and now hands to a member of its conversation.

@@ -1,7 +1,7 @@
 //! One conversation: reading it, writing in it, and starting one.
 
 use candor_core::protocol::frames::direct_conversation_id;
-use candor_core::protocol::{ConversationId, MessageId};
+use candor_core::protocol::{ConversationId, MessageId, VideoCard};
 use candor_core::{
     Draft, Message, MessageCursor, MessagePage, NewConversation, NewerMessages, Person,
 };
@@ -34,15 +34,17 @@ pub async fn newer_messages(
         .await
 }
 
-/// Writes a message into the outbox, where it waits out this device's undo-send
-/// window; then the sync engine sends it.
+/// Writes a message (and the card of the video linked in it, if any) into the
+/// outbox, where it waits out this device's undo-send window; then the sync
+/// engine sends it.
 #[tauri::command]
 pub async fn send_message(
     state: State<'_, AppState>,
     conversation: ConversationId,
     text: String,
+    card: Option<VideoCard>,
 ) -> Result<Message, CommandError> {
-    let draft = Draft { text, card: None };
+    let draft = Draft { text, card };
     let message = state
         .with_store(move |s| {
             let window = s.undo_send_window()?.duration();
@@ -169,4 +171,10 @@ pub async fn start_group(
         })
         .await?;
     Ok(id)
+}
+
+/// The card and clean text for a message being written, if it links a video.
+#[tauri::command]
+pub async fn link_preview(text: String) -> Option<candor_core::links::LinkPreview> {
+    candor_core::links::preview(&text)
 }

@@ -11,6 +11,7 @@ import type {
   InboxCursor,
   InboxItem,
   InboxPage,
+  LinkPreview,
   MessageCursor,
   Message,
   MessageId,
@@ -22,6 +23,7 @@ import type {
   SearchResults,
   SettingsView,
   UndoSendWindow,
+  VideoCard,
   UserId,
   WhoMayWrite,
   SyncNotice,
@@ -65,8 +67,9 @@ export const api = {
   signIn: (relayUrl: string, handle: string, password: string) =>
     invoke<Profile>('sign_in', { relayUrl, handle, password }),
   signOut: () => invoke<void>('sign_out'),
-  sendMessage: (conversation: ConversationId, text: string) =>
-    invoke<Message>('send_message', { conversation, text }),
+  sendMessage: (conversation: ConversationId, text: string, card: VideoCard | null = null) =>
+    invoke<Message>('send_message', { conversation, text, card }),
+  linkPreview: (text: string) => invoke<LinkPreview | null>('link_preview', { text }),
   markRead: (conversation: ConversationId, seq: number) => invoke<void>('mark_read', { conversation, seq }),
   typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),

@@ -24,11 +24,31 @@ provider: string,
 /**
  * The canonical link, tracking parameters removed.
  */
-url: string, title: string | null, author: string | null, };
+url: string, title: string | null, author: string | null, 
+/**
+ * A small JPEG (base64, at most 32 KiB decoded) made on the sender's
+ * device, so that a recipient's app never fetches anything because a
+ * message arrived. Shown only as a `data:image/jpeg` image.
+ */
+thumbnail_jpeg?: string, };
 
 export type Draft = { text: string, card: VideoCard | null, };
 
 export type UndoSendWindow = "off" | "fiveSeconds" | "tenSeconds" | "twentySeconds" | "thirtySeconds";
+
+export type LinkPreview = { card: VideoCard, 
+/**
+ * The platform's name for people ("TikTok").
+ */
+providerName: string, 
+/**
+ * The message text with tracking parameters removed from its video links.
+ */
+cleanText: string, 
+/**
+ * Whether `clean_text` differs from what was written.
+ */
+trackingRemoved: boolean, };
 
 export type Message = { id: MessageId, conversationId: ConversationId, serverId: ServerMessageId | null, 
 /**

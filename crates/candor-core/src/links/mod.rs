@@ -167,3 +167,104 @@ pub fn strip_tracking(text: &str) -> (String, bool) {
     out.push_str(&text[at..]);
     (out, changed)
 }
+
+/// What the composer offers for a message with a video link in it: the card
+/// to send with it (provider and canonical link; the fetcher may add a title,
+/// an author and a thumbnail), and the text with tracking removed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct LinkPreview {
+    pub card: candor_protocol::VideoCard,
+    /// The platform's name for people ("TikTok").
+    pub provider_name: String,
+    /// The message text with tracking parameters removed from its video links.
+    pub clean_text: String,
+    /// Whether `clean_text` differs from what was written.
+    pub tracking_removed: bool,
+}
+
+/// The preview for the first video link in `text`, if it has one.
+pub fn preview(text: &str) -> Option<LinkPreview> {
+    let first = find_videos(text).into_iter().next()?;
+    let (clean_text, tracking_removed) = strip_tracking(text);
+    Some(LinkPreview {
+        card: plain_card(&first.link),
+        provider_name: first.link.provider.display_name().to_owned(),
+        clean_text,
+        tracking_removed,
+    })
+}
+
+/// A card with only what the link itself says: what is sent when the
+/// platform's details can't be had.
+pub fn plain_card(link: &VideoLink) -> candor_protocol::VideoCard {
+    candor_protocol::VideoCard {
+        provider: link.provider.as_str().to_owned(),
+        url: link.canonical.to_string(),
+        title: None,
+        author: None,
+        thumbnail_jpeg: None,
+    }
+}
+
+/// The most a thumbnail may weigh, decoded.
+pub const MAX_THUMBNAIL_BYTES: usize = 32 * 1024;
+/// The most characters a card's title or author may have.
+pub const MAX_CARD_TEXT_CHARS: usize = 300;
+
+/// Why a card can't go with a message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CardError {
+    #[error("the card's link is not a video link: {0}")]
+    NotAVideo(#[from] LinkError),
+    #[error("the card's link is not in its canonical form ({0})")]
+    NotCanonical(String),
+    #[error("the card says {said} but its link is on {actual}")]
+    WrongProvider { said: String, actual: String },
+    #[error("the card's {0} is longer than {MAX_CARD_TEXT_CHARS} characters")]
+    TooLong(&'static str),
+    #[error("the card's thumbnail is not a base64 JPEG of at most {MAX_THUMBNAIL_BYTES} bytes")]
+    BadThumbnail,
+}
+
+/// Checks a card before it is sent: its link is a canonical video link of the
+/// platform it names, its texts are short, and its thumbnail is small base64.
+pub fn check_card(card: &candor_protocol::VideoCard) -> Result<(), CardError> {
+    let link = recognise(&card.url)?;
+    if link.canonical.as_str() != card.url {
+        return Err(CardError::NotCanonical(link.canonical.to_string()));
+    }
+    if link.provider.as_str() != card.provider {
+        return Err(CardError::WrongProvider {
+            said: card.provider.clone(),
+            actual: link.provider.as_str().to_owned(),
+        });
+    }
+    for (name, text) in [("title", &card.title), ("author", &card.author)] {
+        if text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_CARD_TEXT_CHARS)
+        {
+            return Err(CardError::TooLong(name));
+        }
+    }
+    if let Some(b64) = &card.thumbnail_jpeg
+        && !is_small_base64(b64)
+    {
+        return Err(CardError::BadThumbnail);
+    }
+    Ok(())
+}
+
+/// Standard base64 (with padding) of at most [`MAX_THUMBNAIL_BYTES`] bytes.
+pub fn is_small_base64(b64: &str) -> bool {
+    let body = b64.trim_end_matches('=');
+    b64.len().is_multiple_of(4)
+        && b64.len() - body.len() <= 2
+        && !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        && body.len() * 3 / 4 <= MAX_THUMBNAIL_BYTES
+}

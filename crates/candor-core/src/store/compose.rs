@@ -36,6 +36,9 @@ impl Store {
     ) -> Result<Message, CoreError> {
         let me = self.me()?;
         let text = MessageText::new(draft.text)?;
+        if let Some(card) = &draft.card {
+            crate::links::check_card(card)?;
+        }
         let now = self.clock.now();
         let id = MessageId::new();
         let card_json = draft

@@ -1,0 +1,36 @@
+// Video cards as the page shows them. A card comes from another person's device
+// and every field is untrusted: text is shown as text, and the thumbnail only
+// as an inline JPEG, never as a URL that could make this app fetch something.
+import type { VideoCard } from './bindings';
+
+const PROVIDER_NAMES: Record<string, string> = {
+  tiktok: 'TikTok',
+  youtube: 'YouTube',
+  instagram: 'Instagram',
+  vimeo: 'Vimeo',
+  twitch: 'Twitch',
+  facebook: 'Facebook',
+  dailymotion: 'Dailymotion',
+};
+
+/** The platform's name for a card's provider field (unknown ones as "Video"). */
+export function providerName(provider: string): string {
+  return PROVIDER_NAMES[provider] ?? 'Video';
+}
+
+/** A `data:` URL for the card's thumbnail, or null unless it is plain base64. */
+export function thumbnailSrc(card: VideoCard): string | null {
+  const b64 = card.thumbnail_jpeg;
+  if (!b64 || b64.length > 44_000 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;
+  return `data:image/jpeg;base64,${b64}`;
+}
+
+/** Where a card leads, shown under it: the host and path, without the scheme. */
+export function shortLink(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return url;
+  }
+}
