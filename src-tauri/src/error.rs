@@ -66,7 +66,9 @@ impl From<CoreError> for CommandError {
             CoreError::Store(_) | CoreError::Database(_) | CoreError::CorruptValue(_) => {
                 ErrorCode::Storage
             }
-            CoreError::InvalidText(_) | CoreError::InvalidCard(_) => ErrorCode::InvalidInput,
+            CoreError::InvalidText(_) | CoreError::InvalidCard(_) | CoreError::ShareSize(_) => {
+                ErrorCode::InvalidInput
+            }
             CoreError::UnknownConversation(_)
             | CoreError::UnknownMessage(_)
             | CoreError::UnknownUser(_)

@@ -54,6 +54,8 @@ pub enum CoreError {
     UnknownMessage(MessageId),
     #[error("no person {0} on this device")]
     UnknownUser(UserId),
+    #[error("a video can be shared to 1 to 32 chats at once, not {0}")]
+    ShareSize(usize),
     #[error(
         "too late to undo: message {0} has already been sent, and a sent message can't be taken back"
     )]

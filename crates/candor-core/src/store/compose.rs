@@ -14,6 +14,9 @@ use crate::{CoreError, DeliveryStatus, Draft, Message};
 /// can assign, so pending messages always sort last, in the order written.
 pub(crate) const PENDING_POSITION_BASE: i64 = 1 << 62;
 
+/// The most chats one share may go to at once.
+pub const MAX_SHARE_CHATS: usize = 32;
+
 /// A send job waiting in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutboxEntry {
@@ -34,56 +37,89 @@ impl Store {
         draft: Draft,
         undo_window: Duration,
     ) -> Result<Message, CoreError> {
+        let ids = self.compose_into(&[conversation], draft, undo_window, None)?;
+        self.message(ids[0])
+    }
+
+    /// Shares one message (a video and an optional note) to several chats at
+    /// once: one message in each, written together, waiting out one undo-send
+    /// window; Undo on any of them takes back all of them.
+    pub fn share(
+        &mut self,
+        conversations: &[ConversationId],
+        draft: Draft,
+        undo_window: Duration,
+    ) -> Result<Vec<MessageId>, CoreError> {
+        if conversations.is_empty() || conversations.len() > MAX_SHARE_CHATS {
+            return Err(CoreError::ShareSize(conversations.len()));
+        }
+        let share = uuid::Uuid::now_v7().to_string();
+        self.compose_into(conversations, draft, undo_window, Some(&share))
+    }
+
+    /// The one transaction behind `compose` and `share`.
+    fn compose_into(
+        &mut self,
+        conversations: &[ConversationId],
+        draft: Draft,
+        undo_window: Duration,
+        share: Option<&str>,
+    ) -> Result<Vec<MessageId>, CoreError> {
         let me = self.me()?;
         let text = MessageText::new(draft.text)?;
         if let Some(card) = &draft.card {
             crate::links::check_card(card)?;
         }
         let now = self.clock.now();
-        let id = MessageId::new();
         let card_json = draft
             .card
             .as_ref()
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| CoreError::CorruptValue(format!("video card cannot be encoded: {e}")))?;
+        let not_before = sql::ms(now + undo_window);
 
         let tx = self.conn.transaction()?;
-        ensure_conversation(&tx, conversation)?;
-        let position: i64 = tx.query_row(
-            "SELECT coalesce(max(position) + 1, ?2) FROM messages
-             WHERE conversation_id = ?1 AND position >= ?2",
-            params![conversation.to_string(), PENDING_POSITION_BASE],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO messages (id, conversation_id, position, sender_id, body, card_json,
-                                   created_at, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                id.to_string(),
-                conversation.to_string(),
-                position,
-                me.to_string(),
-                text.as_str(),
-                card_json,
-                sql::ms(now),
-                DeliveryStatus::Queued.as_sql(),
-            ],
-        )?;
-        let not_before = sql::ms(now + undo_window);
-        tx.execute(
-            "INSERT INTO outbox (message_id, not_before, next_attempt_at) VALUES (?1, ?2, ?2)",
-            params![id.to_string(), not_before],
-        )?;
-        // Writing into a chat deleted on this device brings it back.
-        tx.execute(
-            "UPDATE conversations SET hidden_at = NULL WHERE id = ?1",
-            [conversation.to_string()],
-        )?;
-        summary::refresh(&tx, conversation, Some(me))?;
+        let mut ids = Vec::with_capacity(conversations.len());
+        for &conversation in conversations {
+            ensure_conversation(&tx, conversation)?;
+            let id = MessageId::new();
+            let position: i64 = tx.query_row(
+                "SELECT coalesce(max(position) + 1, ?2) FROM messages
+                 WHERE conversation_id = ?1 AND position >= ?2",
+                params![conversation.to_string(), PENDING_POSITION_BASE],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO messages (id, conversation_id, position, sender_id, body, card_json,
+                                       created_at, status, share_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    id.to_string(),
+                    conversation.to_string(),
+                    position,
+                    me.to_string(),
+                    text.as_str(),
+                    card_json,
+                    sql::ms(now),
+                    DeliveryStatus::Queued.as_sql(),
+                    share,
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox (message_id, not_before, next_attempt_at) VALUES (?1, ?2, ?2)",
+                params![id.to_string(), not_before],
+            )?;
+            // Writing into a chat deleted on this device brings it back.
+            tx.execute(
+                "UPDATE conversations SET hidden_at = NULL WHERE id = ?1",
+                [conversation.to_string()],
+            )?;
+            summary::refresh(&tx, conversation, Some(me))?;
+            ids.push(id);
+        }
         tx.commit()?;
-        self.message(id)
+        Ok(ids)
     }
 
     /// Every send job, oldest first.

@@ -176,6 +176,27 @@ impl Store {
         Ok(NewerMessages { messages, more })
     }
 
+    /// A chat's Videos view: its visible messages with a video card, newest
+    /// first (a message deleted for you is not among them).
+    pub fn videos(
+        &self,
+        conversation: ConversationId,
+        limit: u32,
+    ) -> Result<Vec<Message>, CoreError> {
+        ensure_conversation(&self.conn, conversation)?;
+        let me = self.me.map(|u| u.to_string());
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS}
+             FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+             WHERE m.conversation_id = ?1 AND m.card_json IS NOT NULL AND m.hidden_at IS NULL
+             ORDER BY m.position DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![conversation.to_string(), limit.min(500)], |r| {
+            message_from_row(r, me.as_deref())
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// One message, hidden or not.
     pub fn message(&self, id: MessageId) -> Result<Message, CoreError> {
         let me = self.me.map(|u| u.to_string());

@@ -18,6 +18,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v5.sql")),
     M::up(include_str!("schema_v6.sql")),
     M::up(include_str!("schema_v7.sql")),
+    M::up(include_str!("schema_v8.sql")),
 ];
 
 /// The schema this build writes.
@@ -265,6 +266,25 @@ mod tests {
             conn.execute("UPDATE messages SET erased_at = 9 WHERE id = 'm1'", [])
                 .is_err()
         );
+    }
+
+    /// Migration 8 leaves every message outside any share.
+    #[test]
+    fn migration_8_shares_nothing() {
+        let mut conn = at_version(7);
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity_at)
+                 VALUES ('g1', 'group', 'Trip', 1, 1);
+             INSERT INTO messages (id, conversation_id, server_id, seq, position, sender_id,
+                                   body, card_json, created_at, status)
+                 VALUES ('m1', 'g1', 's1', 1, 1, 'u1', 'look', '{}', 1, 'received');",
+        )
+        .expect("rows fit schema 7");
+        migrations().to_version(&mut conn, 8).expect("to 8");
+        let share: Option<String> = conn
+            .query_row("SELECT share_id FROM messages", [], |r| r.get(0))
+            .expect("row");
+        assert_eq!(share, None);
     }
 
     #[test]

@@ -32,35 +32,52 @@ impl Store {
 
     /// Takes back a message still inside its undo-send window: it is deleted
     /// from this device with its send job, and what was written is returned so
-    /// that the composer can have it back.
+    /// that the composer can have it back. A message shared to several chats at
+    /// once is taken back from all of them, or (too late for one) from none.
     pub fn undo_send(&mut self, id: MessageId) -> Result<Draft, CoreError> {
         let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
-        let row: Option<(Option<i64>, String, Option<String>, String)> = tx
+        let row: Option<(String, Option<String>, Option<String>)> = tx
             .query_row(
-                "SELECT o.not_before, m.body, m.card_json, m.conversation_id
-                 FROM messages m LEFT JOIN outbox o ON o.message_id = m.id WHERE m.id = ?1",
+                "SELECT body, card_json, share_id FROM messages WHERE id = ?1",
                 [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((not_before, text, card_json, conversation)) = row else {
+        let Some((text, card_json, share)) = row else {
             return Err(CoreError::UnknownMessage(id));
         };
-        if not_before.is_none_or(|t| t <= now) {
+        // The message and, for a share, every message of it.
+        let mut stmt = tx.prepare_cached(
+            "SELECT m.id, m.conversation_id, o.not_before
+             FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
+             WHERE m.id = ?1 OR (?2 IS NOT NULL AND m.share_id = ?2)",
+        )?;
+        let taken: Vec<(String, String, Option<i64>)> = stmt
+            .query_map(params![id.to_string(), share], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        if taken
+            .iter()
+            .any(|(_, _, not_before)| not_before.is_none_or(|t| t <= now))
+        {
             return Err(CoreError::TooLate(id));
         }
         let card = card_json
             .map(|j| serde_json::from_str(&j))
             .transpose()
             .map_err(|e| CoreError::CorruptValue(format!("stored video card: {e}")))?;
-        // The send job goes with it (ON DELETE CASCADE), and so do its terms in
-        // the search index (a trigger).
-        tx.execute("DELETE FROM messages WHERE id = ?1", [id.to_string()])?;
-        let conversation: ConversationId = conversation
-            .parse()
-            .map_err(|_| CoreError::CorruptValue(format!("conversation id {conversation:?}")))?;
-        summary::refresh(&tx, conversation, self.me)?;
+        for (message, conversation, _) in &taken {
+            // The send job goes with it (ON DELETE CASCADE), and so do its terms
+            // in the search index (a trigger).
+            tx.execute("DELETE FROM messages WHERE id = ?1", [message])?;
+            let conversation: ConversationId = conversation.parse().map_err(|_| {
+                CoreError::CorruptValue(format!("conversation id {conversation:?}"))
+            })?;
+            summary::refresh(&tx, conversation, self.me)?;
+        }
         tx.commit()?;
         Ok(Draft { text, card })
     }
@@ -93,7 +110,11 @@ impl Store {
     pub fn discard_waiting(&mut self) -> Result<usize, CoreError> {
         let waiting = self.waiting_to_send()?;
         for id in &waiting {
-            self.undo_send(*id)?;
+            match self.undo_send(*id) {
+                // Taken back already, with the rest of its share.
+                Ok(_) | Err(CoreError::UnknownMessage(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(waiting.len())
     }
