@@ -42,6 +42,8 @@ const COMMANDS: &[&str] = &[
     "request_quit",
     "quit",
     "link_preview",
+    "share_video",
+    "chat_videos",
 ];
 
 fn main() {

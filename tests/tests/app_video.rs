@@ -128,3 +128,153 @@ async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()
     bob.go_offline().await;
     Ok(())
 }
+
+/// Alice's profile with direct chats she started with each of `people`.
+fn chats_with(
+    home: &std::path::Path,
+    alice: candor_core::protocol::UserId,
+    people: &[&Device],
+) -> Result<Vec<candor_core::protocol::ConversationId>> {
+    let mut store = candor_core::Store::open(&profile_dir(home, "alice").join("candor.db"))?;
+    let mut chats = Vec::new();
+    for device in people {
+        let id = candor_core::protocol::frames::direct_conversation_id(alice, device.user.id);
+        store.add_conversation(&candor_core::NewConversation::Direct {
+            id,
+            peer: Person {
+                id: device.user.id,
+                handle: device.user.handle.clone(),
+                display_name: device.user.display_name.clone(),
+            },
+        })?;
+        device.open_chat_with(Person {
+            id: alice,
+            handle: "alice".into(),
+            display_name: "Alice Park".into(),
+        })?;
+        chats.push(id);
+    }
+    Ok(chats)
+}
+
+fn texts_at(device: &Device, chat: candor_core::protocol::ConversationId) -> Vec<String> {
+    device
+        .with(|s| s.conversation_page(chat, None, 10))
+        .map(|p| p.messages.into_iter().map(|m| m.text).collect())
+        .unwrap_or_default()
+}
+
+/// Ticks the share dialog's chat named `title`.
+async fn choose_chat(app: &App, title: &str) -> Result<()> {
+    let clicked = app
+        .driver
+        .execute(
+            "const li = [...document.querySelectorAll('.share-chats li')]
+               .find(l => l.querySelector('.share-chat-title')?.innerText === arguments[0]);
+             const box = li?.querySelector('input[type=checkbox]');
+             if (box) box.click();
+             return !!box;",
+            vec![serde_json::Value::String(title.to_owned())],
+        )
+        .await?;
+    anyhow::ensure!(
+        clicked.json().as_bool() == Some(true),
+        "no chat {title:?} to share to"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_video_shared_to_three_chats_arrives_in_all_three_and_undo_takes_back_a_share()
+-> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let mut people = Vec::new();
+    for (handle, name) in [
+        ("bob", "Bob Stone"),
+        ("carol", "Carol Diaz"),
+        ("dan", "Dan Wu"),
+    ] {
+        let mut device = Device::sign_up(&relay.url(), dir.path(), handle, name).await?;
+        device.go_online()?;
+        people.push(device);
+    }
+    let home = dir.path().join("home");
+    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let chats = chats_with(&home, alice_id, &people.iter().collect::<Vec<_>>())?;
+
+    let app = App::launch(&home, "alice").await?;
+    app.find("[data-testid=inbox-row]").await?;
+
+    // Shared to two chats inside the default 5-second window, then Undo: one
+    // Undo takes back both, and neither arrives.
+    app.find("[data-testid=share-video]").await?.click().await?;
+    app.find("[data-testid=share-link]")
+        .await?
+        .send_keys("https://youtu.be/dQw4w9WgXcQ?si=AbCdEf")
+        .await?;
+    choose_chat(&app, "Bob Stone").await?;
+    choose_chat(&app, "Carol Diaz").await?;
+    wait_for_texts(&app, "[data-testid=share-send]", &["Send to 2 chats"]).await?;
+    app.find("[data-testid=share-send]").await?.click().await?;
+    wait_for_texts(&app, "[data-testid=toast] span", &["Shared to 2 chats"]).await?;
+    app.find("[data-testid=toast-action]")
+        .await?
+        .click()
+        .await?;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    for (device, chat) in people.iter().zip(&chats) {
+        assert!(
+            texts_at(device, *chat).is_empty(),
+            "{} got the undone share",
+            device.user.handle
+        );
+    }
+
+    // Shared to all three with a note: it arrives in each chat, without the
+    // tracking, with its card.
+    app.find("[data-testid=share-video]").await?.click().await?;
+    app.find("[data-testid=share-link]")
+        .await?
+        .send_keys("https://youtu.be/dQw4w9WgXcQ?si=AbCdEf")
+        .await?;
+    for title in ["Bob Stone", "Carol Diaz", "Dan Wu"] {
+        choose_chat(&app, title).await?;
+    }
+    app.find("[data-testid=share-note]")
+        .await?
+        .send_keys("you have to see this")
+        .await?;
+    app.screenshot("share-dialog").await?;
+    app.find("[data-testid=share-send]").await?.click().await?;
+    for (device, chat) in people.iter().zip(&chats) {
+        eventually(WAIT, "the share arrives", || {
+            texts_at(device, *chat) == ["you have to see this https://youtu.be/dQw4w9WgXcQ"]
+        })
+        .await?;
+        let card = device
+            .with(|s| s.conversation_page(*chat, None, 1))?
+            .messages
+            .remove(0)
+            .card
+            .expect("a card");
+        assert_eq!(card.url, "https://www.youtube.com/watch?v=dQw4w9WgXcQ");
+    }
+
+    // Each chat's Videos view lists it.
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    app.find("[data-testid=chat-menu]").await?.click().await?;
+    app.find("[data-testid=menu-videos]").await?.click().await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=chat-video] [data-testid=video-provider]",
+        &["YOUTUBE"],
+    )
+    .await?;
+    app.screenshot("chat-videos").await?;
+    app.quit().await?;
+    for mut device in people {
+        device.go_offline().await;
+    }
+    Ok(())
+}

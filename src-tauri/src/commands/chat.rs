@@ -172,9 +172,3 @@ pub async fn start_group(
         .await?;
     Ok(id)
 }
-
-/// The card and clean text for a message being written, if it links a video.
-#[tauri::command]
-pub async fn link_preview(text: String) -> Option<candor_core::links::LinkPreview> {
-    candor_core::links::preview(&text)
-}

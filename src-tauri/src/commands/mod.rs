@@ -10,3 +10,4 @@ pub mod delete;
 pub mod inbox;
 pub mod search;
 pub mod settings;
+pub mod video;

@@ -70,6 +70,9 @@ export const api = {
   sendMessage: (conversation: ConversationId, text: string, card: VideoCard | null = null) =>
     invoke<Message>('send_message', { conversation, text, card }),
   linkPreview: (text: string) => invoke<LinkPreview | null>('link_preview', { text }),
+  shareVideo: (conversations: ConversationId[], link: string, note: string) =>
+    invoke<MessageId[]>('share_video', { conversations, link, note }),
+  chatVideos: (conversation: ConversationId) => invoke<Message[]>('chat_videos', { conversation }),
   markRead: (conversation: ConversationId, seq: number) => invoke<void>('mark_read', { conversation, seq }),
   typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
