@@ -44,6 +44,8 @@ const COMMANDS: &[&str] = &[
     "link_preview",
     "share_video",
     "chat_videos",
+    "open_video",
+    "set_open_videos_in",
 ];
 
 fn main() {

@@ -47,6 +47,9 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>, profile: &ProfileName) ->
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        // Used from Rust only ("open videos in the browser"); no window is
+        // granted its commands.
+        .plugin(tauri_plugin_opener::init())
 }
 
 /// Creates the tray icon and routes notification clicks; called once at start.

@@ -92,6 +92,8 @@ pub fn run() {
             commands::video::link_preview,
             commands::video::share_video,
             commands::video::chat_videos,
+            commands::video::open_video,
+            commands::settings::set_open_videos_in,
             commands::settings::set_undo_send,
             quit::request_quit,
             quit::quit,

@@ -347,6 +347,13 @@ impl App {
         Ok(None)
     }
 
+    /// Every address the app asked the browser to open, in order.
+    pub fn browser_opened(&self) -> Vec<String> {
+        std::fs::read_to_string(self.data_home.join(process::BROWSER_LOG))
+            .map(|s| s.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
     /// Kills the app at once (SIGKILL), as a crash or a power cut would stop it.
     pub fn kill_app(&self) -> Result<()> {
         let pids = self.app_pids()?;

@@ -198,6 +198,10 @@ impl Drop for Notifier {
     }
 }
 
+/// Where the test browser (`$BROWSER`) writes each address it is asked to open,
+/// under the app's data home.
+pub const BROWSER_LOG: &str = "browser-opened.txt";
+
 /// tauri-driver on a free port, with its own environment for the app it starts.
 #[derive(Debug)]
 pub struct TauriDriver {
@@ -219,6 +223,19 @@ impl TauriDriver {
         }
         let port = free_port()?;
         let native_port = free_port()?;
+        // "Open in the browser" goes to a recorder, never to a real browser.
+        let browser = data_home.join("browser");
+        std::fs::write(
+            &browser,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
+                data_home.join(BROWSER_LOG).display()
+            ),
+        )?;
+        std::fs::set_permissions(
+            &browser,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )?;
         let child = Command::new(&binary)
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
@@ -231,6 +248,7 @@ impl TauriDriver {
             .env("XDG_CACHE_HOME", data_home.join("cache"))
             // Never write test tokens into a real keychain: use the owner-only file.
             .env("CANDOR_NO_KEYCHAIN", "1")
+            .env("BROWSER", &browser)
             // Not WEBKIT_DISABLE_COMPOSITING_MODE: with it, WebKitWebDriver's
             // screenshot request hangs (seen with webkit2gtk 4.1 under Xvfb).
             .stdout(Stdio::null())

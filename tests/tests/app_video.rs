@@ -278,3 +278,100 @@ async fn one_video_shared_to_three_chats_arrives_in_all_three_and_undo_takes_bac
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_plays_in_a_player_window_with_no_ipc_or_in_the_browser() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    bob.go_online()?;
+    let home = dir.path().join("home");
+    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let chat = chats_with(&home, alice_id, &[&bob])?[0];
+    bob.with(|s| {
+        s.compose(
+            chat,
+            candor_core::Draft {
+                text: "watch https://youtu.be/dQw4w9WgXcQ".into(),
+                card: Some(VideoCard {
+                    provider: "youtube".into(),
+                    url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ".into(),
+                    title: Some("Never Gonna Give You Up".into()),
+                    author: None,
+                    thumbnail_jpeg: None,
+                }),
+            },
+            chrono::Duration::zero(),
+        )
+    })?;
+    bob.kick().await;
+
+    let app = App::launch(&home, "alice").await?;
+    // Bob wrote first: his message waits in Requests.
+    app.find("[data-testid=requests-tab]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    app.find("[data-testid=play-video]").await?.click().await?;
+    let main = app.driver.window().await?;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let player = loop {
+        let windows = app.driver.windows().await?;
+        if let Some(other) = windows.into_iter().find(|w| *w != main) {
+            break other;
+        }
+        anyhow::ensure!(tokio::time::Instant::now() < deadline, "no player window");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    app.driver.switch_to_window(player).await?;
+    let url = app.driver.current_url().await?;
+    assert!(
+        url.as_str()
+            .starts_with("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        "{url}"
+    );
+    // The player window can't call Candor: no capability names it.
+    let answer = app
+        .driver
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const ipc = window.__TAURI_INTERNALS__;
+             if (!ipc) { done('no ipc'); return; }
+             ipc.invoke('app_info').then(() => done('answered'), (e) => done('refused: ' + e));",
+            vec![],
+        )
+        .await?;
+    let answer = answer.json().as_str().unwrap_or_default().to_owned();
+    assert!(
+        answer != "answered",
+        "the player window reached Candor: {answer}"
+    );
+    app.driver.switch_to_window(main).await?;
+
+    // Set to the browser: the canonical https link goes to $BROWSER.
+    app.find("[data-testid=open-settings]")
+        .await?
+        .click()
+        .await?;
+    let browser = app.find("[data-testid=open-videos-browser]").await?;
+    app.driver
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center' });",
+            vec![browser.to_json()?],
+        )
+        .await?;
+    browser.click().await?;
+    app.find("[data-testid=settings-close]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=play-video]").await?.click().await?;
+    eventually(WAIT, "the browser was asked", || {
+        app.browser_opened() == ["https://www.youtube.com/watch?v=dQw4w9WgXcQ"]
+    })
+    .await?;
+    app.quit().await?;
+    bob.go_offline().await;
+    Ok(())
+}

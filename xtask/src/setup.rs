@@ -34,7 +34,9 @@ const BUILD_PACKAGES: &[&str] = &[
 /// Debian packages for the end-to-end tests: a virtual display and WebKit's
 /// WebDriver, which tauri-driver drives; a private session bus and a real
 /// notification server (dunst) for the desktop tests, and another X window
-/// (xmessage) with xdotool to move the focus away from Candor's.
+/// (xmessage) with xdotool to move the focus away from Candor's; xdg-open,
+/// which "open in the browser" goes through (tests point $BROWSER at a
+/// recorder).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -43,6 +45,7 @@ const TEST_PACKAGES: &[&str] = &[
     "dunst",
     "x11-utils",
     "xdotool",
+    "xdg-utils",
 ];
 
 pub fn all(need: Need) -> Result<()> {

@@ -22,6 +22,7 @@ pub fn declarations() -> Vec<String> {
         decl::<VideoCard>(&cfg),
         decl::<Draft>(&cfg),
         decl::<UndoSendWindow>(&cfg),
+        decl::<OpenVideosIn>(&cfg),
         decl::<crate::links::LinkPreview>(&cfg),
         decl::<Message>(&cfg),
         decl::<MessageCursor>(&cfg),

@@ -28,7 +28,7 @@ pub use error::{CoreError, StoreError};
 pub use model::{
     ApplyOutcome, ConversationKind, DeliveryStatus, Draft, HiddenConversation, InboxCursor,
     InboxItem, InboxPage, Message, MessageCursor, MessagePage, NewConversation, NewerMessages,
-    Person, Profile, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
+    OpenVideosIn, Person, Profile, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
 };
 pub use store::{OutboxEntry, PendingSend, SCHEMA_VERSION, Store};
 

@@ -175,6 +175,17 @@ pub struct Message {
     pub send_at: Option<DateTime<Utc>>,
 }
 
+/// Where a shared video plays: Candor's player window (the platform's embed
+/// page in a window with no access to Candor) or the system browser.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub enum OpenVideosIn {
+    #[default]
+    Player,
+    Browser,
+}
+
 /// How long a new message waits on this device before it is sent, so that it
 /// can be taken back ("Undo send"). A setting of this device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -154,6 +154,40 @@ fn a_message_with_a_video_link_previews_its_card_and_clean_text() {
     assert!(preview("https://example.com/?utm_source=x").is_none());
 }
 
+#[test]
+fn the_player_loads_each_platforms_embed_page_or_the_video_page() {
+    let player = |link: &str| recognise(link).expect(link).player_url().to_string();
+    assert_eq!(
+        player("https://youtu.be/dQw4w9WgXcQ?t=3"),
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    );
+    assert_eq!(
+        player("https://www.tiktok.com/@maya/video/7312345678901234567"),
+        "https://www.tiktok.com/embed/v2/7312345678901234567"
+    );
+    assert_eq!(
+        player("https://vimeo.com/76979871/0a1b2c3d4e"),
+        "https://player.vimeo.com/video/76979871?h=0a1b2c3d4e"
+    );
+    assert_eq!(
+        player("https://www.facebook.com/reel/1234567890123456"),
+        "https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fwww.facebook.com%2Freel%2F1234567890123456"
+    );
+    // No embed that works outside a page: the video's own page.
+    assert_eq!(
+        player("https://vm.tiktok.com/ZMabc/"),
+        "https://vm.tiktok.com/ZMabc/"
+    );
+    assert_eq!(
+        player("https://clips.twitch.tv/Slug-1"),
+        "https://clips.twitch.tv/Slug-1"
+    );
+    for row in corpus().iter().filter(|(k, _, e)| *k == "url" && *e != "-") {
+        let url = recognise(row.1).expect("video").player_url();
+        assert_eq!(url.scheme(), "https", "{}", row.1);
+    }
+}
+
 /// Hosts of every platform (and some that only look like them), path shapes
 /// and query parameters, tracking and not, in any order.
 fn arbitrary_link() -> impl Strategy<Value = String> {

@@ -1,8 +1,8 @@
 //! Settings: the account's display name and who may message it (kept by the
 //! relay), and this device's notifications and undo-send window.
 
-use candor_core::UndoSendWindow;
 use candor_core::protocol::api::{AccountSettings, WhoCanMessage};
+use candor_core::{OpenVideosIn, UndoSendWindow};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use ts_rs::TS;
@@ -45,14 +45,21 @@ impl From<WhoMayWrite> for WhoCanMessage {
 pub struct SettingsView {
     pub notifications: bool,
     pub undo_send: UndoSendWindow,
+    pub open_videos_in: OpenVideosIn,
     pub who_may_write: Option<WhoMayWrite>,
     pub relay_error: Option<String>,
 }
 
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, CommandError> {
-    let (notifications, undo_send) = state
-        .with_store(|s| Ok((s.notifications_enabled()?, s.undo_send_window()?)))
+    let (notifications, undo_send, open_videos_in) = state
+        .with_store(|s| {
+            Ok((
+                s.notifications_enabled()?,
+                s.undo_send_window()?,
+                s.open_videos_in()?,
+            ))
+        })
         .await?;
     let (who_may_write, relay_error) = match state.relay_session("see your settings").await {
         Ok((relay, token)) => match relay.settings(&token).await {
@@ -63,6 +70,7 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, Comman
     };
     Ok(SettingsView {
         undo_send,
+        open_videos_in,
         notifications,
         who_may_write,
         relay_error,
@@ -119,4 +127,13 @@ pub async fn set_undo_send(
     state
         .with_store(move |s| s.set_undo_send_window(window))
         .await
+}
+
+/// Where shared videos play on this device.
+#[tauri::command]
+pub async fn set_open_videos_in(
+    state: State<'_, AppState>,
+    place: OpenVideosIn,
+) -> Result<(), CommandError> {
+    state.with_store(move |s| s.set_open_videos_in(place)).await
 }

@@ -1,10 +1,16 @@
 //! Shared videos: the composer's card preview, sharing one video to several
-//! chats at once, and a chat's Videos view. Cards are made from the link on
-//! this device; nothing is fetched because a message arrived.
+//! chats at once, a chat's Videos view, and playing a video. Cards are made
+//! from the link on this device; nothing is fetched because a message arrived.
+//!
+//! A video plays in the player window, which loads the platform's embed page
+//! and has no capability at all (capabilities/main.json names only the main
+//! window), or in the system browser; a setting chooses. Either way the link
+//! must be a recognised video link, and only its canonical https form is used.
 
 use candor_core::protocol::{ConversationId, MessageId};
-use candor_core::{Draft, Message};
-use tauri::State;
+use candor_core::{Draft, Message, OpenVideosIn};
+use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
+use tauri_plugin_opener::OpenerExt;
 
 use crate::{CommandError, state::AppState};
 
@@ -52,4 +58,47 @@ pub async fn chat_videos(
     conversation: ConversationId,
 ) -> Result<Vec<Message>, CommandError> {
     state.with_store(move |s| s.videos(conversation, 200)).await
+}
+
+/// The player window's label; it is never given a capability.
+pub const PLAYER_WINDOW: &str = "player";
+
+/// Plays a shared video where this device's setting says.
+#[tauri::command]
+pub async fn open_video(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    url: String,
+) -> Result<(), CommandError> {
+    let video =
+        candor_core::links::recognise(&url).map_err(|e| CommandError::invalid(e.to_string()))?;
+    let place = state.with_store(|s| s.open_videos_in()).await?;
+    match place {
+        // The person's $BROWSER, when they have set one; else the desktop's
+        // handler for https links.
+        OpenVideosIn::Browser => app
+            .opener()
+            .open_url(video.canonical.as_str(), std::env::var("BROWSER").ok())
+            .map_err(|e| CommandError::internal(format!("the browser could not be opened: {e}"))),
+        OpenVideosIn::Player => {
+            let target = video.player_url();
+            let title = format!("{} · Candor", video.provider.display_name());
+            if let Some(window) = app.get_webview_window(PLAYER_WINDOW) {
+                window
+                    .navigate(target)
+                    .and_then(|()| window.set_title(&title))
+                    .and_then(|()| window.show())
+                    .and_then(|()| window.set_focus())
+                    .map_err(|e| CommandError::internal(format!("the player window: {e}")))
+            } else {
+                WebviewWindowBuilder::new(&app, PLAYER_WINDOW, WebviewUrl::External(target))
+                    .title(title)
+                    .inner_size(720.0, 760.0)
+                    .min_inner_size(320.0, 320.0)
+                    .build()
+                    .map(drop)
+                    .map_err(|e| CommandError::internal(format!("the player window: {e}")))
+            }
+        }
+    }
 }

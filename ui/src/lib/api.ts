@@ -17,6 +17,7 @@ import type {
   MessageId,
   MessagePage,
   MuteFor,
+  OpenVideosIn,
   NewerMessages,
   Profile,
   QuitChoice,
@@ -73,6 +74,8 @@ export const api = {
   shareVideo: (conversations: ConversationId[], link: string, note: string) =>
     invoke<MessageId[]>('share_video', { conversations, link, note }),
   chatVideos: (conversation: ConversationId) => invoke<Message[]>('chat_videos', { conversation }),
+  openVideo: (url: string) => invoke<void>('open_video', { url }),
+  setOpenVideosIn: (place: OpenVideosIn) => invoke<void>('set_open_videos_in', { place }),
   markRead: (conversation: ConversationId, seq: number) => invoke<void>('mark_read', { conversation, seq }),
   typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),

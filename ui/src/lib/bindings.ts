@@ -36,6 +36,8 @@ export type Draft = { text: string, card: VideoCard | null, };
 
 export type UndoSendWindow = "off" | "fiveSeconds" | "tenSeconds" | "twentySeconds" | "thirtySeconds";
 
+export type OpenVideosIn = "player" | "browser";
+
 export type LinkPreview = { card: VideoCard, 
 /**
  * The platform's name for people ("TikTok").
@@ -152,7 +154,7 @@ reason: string | null, } | { "kind": "messages", conversations: Array<string>, }
 
 export type WhoMayWrite = "everyone" | "contacts";
 
-export type SettingsView = { notifications: boolean, undoSend: UndoSendWindow, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
+export type SettingsView = { notifications: boolean, undoSend: UndoSendWindow, openVideosIn: OpenVideosIn, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
 
 export type MuteFor = "hour" | "eightHours" | "week" | "always";
 

@@ -268,3 +268,42 @@ pub fn is_small_base64(b64: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
         && body.len() * 3 / 4 <= MAX_THUMBNAIL_BYTES
 }
+
+impl VideoLink {
+    /// What Candor's player window loads: the platform's embed page for the
+    /// video where it has one that works outside a web page, else the video's
+    /// own page.
+    pub fn player_url(&self) -> Url {
+        let id = &self.id;
+        let embed = match self.provider {
+            Provider::YouTube => Some(format!("https://www.youtube-nocookie.com/embed/{id}")),
+            Provider::TikTok if id.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(format!("https://www.tiktok.com/embed/v2/{id}"))
+            }
+            Provider::Vimeo => {
+                // An unlisted video's hash is the second part of its path.
+                let hash = self.canonical.path_segments().and_then(|mut s| s.nth(1));
+                Some(match hash {
+                    Some(h) => format!("https://player.vimeo.com/video/{id}?h={h}"),
+                    None => format!("https://player.vimeo.com/video/{id}"),
+                })
+            }
+            Provider::Dailymotion => Some(format!("https://www.dailymotion.com/embed/video/{id}")),
+            Provider::Instagram => Some(format!("https://www.instagram.com/reel/{id}/embed/")),
+            Provider::Facebook if self.canonical.host_str() != Some("fb.watch") => {
+                let href: String =
+                    url::form_urlencoded::byte_serialize(self.canonical.as_str().as_bytes())
+                        .collect();
+                Some(format!(
+                    "https://www.facebook.com/plugins/video.php?href={href}"
+                ))
+            }
+            // Twitch embeds only inside a named parent site; short links need
+            // the platform to resolve them.
+            _ => None,
+        };
+        embed
+            .and_then(|e| Url::parse(&e).ok())
+            .unwrap_or_else(|| self.canonical.clone())
+    }
+}

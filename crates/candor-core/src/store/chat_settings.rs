@@ -9,9 +9,10 @@ use rusqlite::{OptionalExtension, params};
 use super::conversations::ensure_conversation;
 use super::inbox::{INBOX_COLUMNS, item_from_row};
 use super::{Store, sql};
-use crate::{CoreError, InboxItem};
+use crate::{CoreError, InboxItem, OpenVideosIn};
 
 const NOTIFICATIONS: &str = "notifications";
+const OPEN_VIDEOS_IN: &str = "open_videos_in";
 
 impl Store {
     /// Pins a chat to the top of the inbox, or unpins it.
@@ -74,6 +75,22 @@ impl Store {
 
     pub fn set_notifications_enabled(&mut self, on: bool) -> Result<(), CoreError> {
         self.set_preference(NOTIFICATIONS, if on { "on" } else { "off" })
+    }
+
+    /// Where shared videos play on this device (the player window unless changed).
+    pub fn open_videos_in(&self) -> Result<OpenVideosIn, CoreError> {
+        Ok(match self.preference(OPEN_VIDEOS_IN)?.as_deref() {
+            Some("browser") => OpenVideosIn::Browser,
+            _ => OpenVideosIn::Player,
+        })
+    }
+
+    pub fn set_open_videos_in(&mut self, place: OpenVideosIn) -> Result<(), CoreError> {
+        let value = match place {
+            OpenVideosIn::Player => "player",
+            OpenVideosIn::Browser => "browser",
+        };
+        self.set_preference(OPEN_VIDEOS_IN, value)
     }
 
     pub(super) fn preference(&self, key: &str) -> Result<Option<String>, CoreError> {
