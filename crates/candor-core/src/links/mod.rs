@@ -10,6 +10,7 @@
 //! - `canonical`: the platform's one URL for the video, for the card. It is a
 //!   fixed point: recognising it again gives it back.
 
+pub mod fetch;
 mod providers;
 mod tracking;
 
