@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "chat_videos",
     "open_video",
     "set_open_videos_in",
+    "fetch_card",
 ];
 
 fn main() {

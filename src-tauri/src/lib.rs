@@ -6,6 +6,7 @@
 //! reason instead of the inbox, and the file is left as it was.
 
 pub mod bindings;
+mod cards;
 mod commands;
 mod desktop;
 mod error;
@@ -93,6 +94,7 @@ pub fn run() {
             commands::video::share_video,
             commands::video::chat_videos,
             commands::video::open_video,
+            commands::video::fetch_card,
             commands::settings::set_open_videos_in,
             commands::settings::set_undo_send,
             quit::request_quit,

@@ -27,6 +27,8 @@ pub struct AppState {
     pub store: Result<Arc<Mutex<Store>>, CommandError>,
     pub vault: TokenVault,
     pub session: tokio::sync::Mutex<Option<Session>>,
+    /// Fetches video card details for messages this device sends.
+    pub cards: Option<candor_core::links::fetch::CardFetcher>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             store,
             vault,
             session: tokio::sync::Mutex::new(None),
+            cards: crate::cards::fetcher(),
         }
     }
 

@@ -9,6 +9,7 @@
 //! The app binary and tauri-driver are found through `CANDOR_APP_BINARY` and
 //! `CANDOR_TAURI_DRIVER` (set by `cargo xtask test`), or in their usual places.
 
+pub mod oembed;
 mod process;
 pub mod sync;
 
@@ -167,6 +168,20 @@ impl App {
     /// Like `launch`, with a notification server (dunst) on the app's bus when
     /// `notifications` is set.
     pub async fn launch_with(data_home: &Path, profile: &str, notifications: bool) -> Result<Self> {
+        Self::launch_inner(data_home, profile, notifications, &[]).await
+    }
+
+    /// Like `launch`, with `env` added to the app's environment.
+    pub async fn launch_env(data_home: &Path, profile: &str, env: &[(&str, &str)]) -> Result<Self> {
+        Self::launch_inner(data_home, profile, false, env).await
+    }
+
+    async fn launch_inner(
+        data_home: &Path,
+        profile: &str,
+        notifications: bool,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let turn = ONE_APP_AT_A_TIME.lock().await;
         let display = Display::start()?;
         let bus = SessionBus::start()?;
@@ -175,7 +190,7 @@ impl App {
         } else {
             None
         };
-        let tauri_driver = TauriDriver::start(&display, &bus, data_home)?;
+        let tauri_driver = TauriDriver::start(&display, &bus, data_home, env)?;
         let mut caps = Capabilities::new();
         caps.set(
             "tauri:options",

@@ -210,7 +210,12 @@ pub struct TauriDriver {
 }
 
 impl TauriDriver {
-    pub fn start(display: &Display, bus: &SessionBus, data_home: &Path) -> Result<Self> {
+    pub fn start(
+        display: &Display,
+        bus: &SessionBus,
+        data_home: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let binary = std::env::var_os("CANDOR_TAURI_DRIVER")
             .map(PathBuf::from)
             .or_else(|| {
@@ -249,6 +254,7 @@ impl TauriDriver {
             // Never write test tokens into a real keychain: use the owner-only file.
             .env("CANDOR_NO_KEYCHAIN", "1")
             .env("BROWSER", &browser)
+            .envs(env.iter().copied())
             // Not WEBKIT_DISABLE_COMPOSITING_MODE: with it, WebKitWebDriver's
             // screenshot request hangs (seen with webkit2gtk 4.1 under Xvfb).
             .stdout(Stdio::null())

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use candor_core::Person;
 use candor_core::protocol::VideoCard;
+use candor_e2e::oembed::OEmbedStandIn;
 use candor_e2e::sync::{Device, Relay, eventually};
 use candor_e2e::{App, profile_dir, signed_in_profile};
 use thirtyfour::prelude::*;
@@ -373,5 +374,86 @@ async fn a_card_plays_in_a_player_window_with_no_ipc_or_in_the_browser() -> Resu
     .await?;
     app.quit().await?;
     bob.go_offline().await;
+    Ok(())
+}
+
+/// The sender's app fetches the video's details (from a stand-in for the
+/// platform); the card carries them and a thumbnail inside the message, and
+/// the recipient's app shows it without a single request to the stand-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let home = dir.path().join("home");
+    let alice = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let bob = signed_in_profile(&home, "bob", &relay, "bob", "Bob Stone").await?;
+    let chat = candor_core::protocol::frames::direct_conversation_id(alice, bob);
+    for (profile, peer, handle, name) in [
+        ("alice", bob, "bob", "Bob Stone"),
+        ("bob", alice, "alice", "Alice Park"),
+    ] {
+        let mut store = candor_core::Store::open(&profile_dir(&home, profile).join("candor.db"))?;
+        store.add_conversation(&candor_core::NewConversation::Direct {
+            id: chat,
+            peer: Person {
+                id: peer,
+                handle: handle.into(),
+                display_name: name.into(),
+            },
+        })?;
+        store.set_undo_send_window(candor_core::UndoSendWindow::Off)?;
+    }
+    let platform = OEmbedStandIn::start("A stand-in <i>title</i>", "Stand-in Author").await?;
+    let origin = platform.origin();
+    let env = [("CANDOR_OEMBED_ORIGIN", origin.as_str())];
+
+    let app = App::launch_env(&home, "alice", &env).await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    let composer = app.find("[data-testid=composer]").await?;
+    composer
+        .send_keys("https://youtu.be/dQw4w9WgXcQ?si=AbC")
+        .await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=composer-preview] [data-testid=video-title]",
+        &["A stand-in <i>title</i>"],
+    )
+    .await?;
+    composer.send_keys(Key::Enter).await?;
+    wait_for_texts(&app, "[data-testid=message-status]", &["Sent"]).await?;
+    let asked = platform.requests();
+    assert!(
+        asked >= 2,
+        "the sender asked for details and the thumbnail: {asked}"
+    );
+    app.quit().await?;
+
+    let app = App::launch_env(&home, "bob", &env).await?;
+    app.find("[data-testid=requests-tab]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    wait_for_texts(
+        &app,
+        "[data-testid=message] [data-testid=video-title]",
+        &["A stand-in <i>title</i>"],
+    )
+    .await?;
+    let src = app
+        .find("[data-testid=message] .video-thumb")
+        .await?
+        .attr("src")
+        .await?
+        .unwrap_or_default();
+    assert!(src.starts_with("data:image/jpeg;base64,"), "{src}");
+    app.screenshot("card-with-thumbnail").await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        platform.requests(),
+        asked,
+        "the recipient fetched something"
+    );
+    app.quit().await?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! window), or in the system browser; a setting chooses. Either way the link
 //! must be a recognised video link, and only its canonical https form is used.
 
-use candor_core::protocol::{ConversationId, MessageId};
+use candor_core::protocol::{ConversationId, MessageId, VideoCard};
 use candor_core::{Draft, Message, OpenVideosIn};
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_opener::OpenerExt;
@@ -29,9 +29,14 @@ pub async fn share_video(
     conversations: Vec<ConversationId>,
     link: String,
     note: String,
+    card: Option<VideoCard>,
 ) -> Result<Vec<MessageId>, CommandError> {
     let video =
         candor_core::links::recognise(&link).map_err(|e| CommandError::invalid(e.to_string()))?;
+    // The card fetched for this link, if the dialog has one; else plain.
+    let card = card
+        .filter(|c| c.url == video.canonical.as_str())
+        .unwrap_or_else(|| candor_core::links::plain_card(&video));
     let link = video.stripped.to_string();
     let text = match note.trim() {
         "" => link,
@@ -39,7 +44,7 @@ pub async fn share_video(
     };
     let draft = Draft {
         text,
-        card: Some(candor_core::links::plain_card(&video)),
+        card: Some(card),
     };
     let ids = state
         .with_store(move |s| {
@@ -58,6 +63,22 @@ pub async fn chat_videos(
     conversation: ConversationId,
 ) -> Result<Vec<Message>, CommandError> {
     state.with_store(move |s| s.videos(conversation, 200)).await
+}
+
+/// The card for a video link with the platform's details (title, author, a
+/// small thumbnail) when they can be had, else plain. Only the sender's device
+/// asks; it never blocks a send.
+#[tauri::command]
+pub async fn fetch_card(
+    state: State<'_, AppState>,
+    url: String,
+) -> Result<VideoCard, CommandError> {
+    let video =
+        candor_core::links::recognise(&url).map_err(|e| CommandError::invalid(e.to_string()))?;
+    Ok(match &state.cards {
+        Some(fetcher) => fetcher.card(&video).await,
+        None => candor_core::links::plain_card(&video),
+    })
 }
 
 /// The player window's label; it is never given a capability.

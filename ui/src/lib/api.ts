@@ -71,8 +71,10 @@ export const api = {
   sendMessage: (conversation: ConversationId, text: string, card: VideoCard | null = null) =>
     invoke<Message>('send_message', { conversation, text, card }),
   linkPreview: (text: string) => invoke<LinkPreview | null>('link_preview', { text }),
-  shareVideo: (conversations: ConversationId[], link: string, note: string) =>
-    invoke<MessageId[]>('share_video', { conversations, link, note }),
+  shareVideo: (conversations: ConversationId[], link: string, note: string, card: VideoCard | null) =>
+    invoke<MessageId[]>('share_video', { conversations, link, note, card }),
+  /** The card with the platform's details, fetched on this device (plain when they can't be had). */
+  fetchCard: (url: string) => invoke<VideoCard>('fetch_card', { url }),
   chatVideos: (conversation: ConversationId) => invoke<Message[]>('chat_videos', { conversation }),
   openVideo: (url: string) => invoke<void>('open_video', { url }),
   setOpenVideosIn: (place: OpenVideosIn) => invoke<void>('set_open_videos_in', { place }),

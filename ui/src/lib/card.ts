@@ -34,3 +34,17 @@ export function shortLink(url: string): string {
     return url;
   }
 }
+
+/** Cards fetched with the platform's details on this device, by link, so that
+ * the composer and the share dialog ask once per video. */
+const fetched = new Map<string, Promise<VideoCard>>();
+
+/** The card for `card.url` with details, fetched once (a plain card if not). */
+export function detailedCard(card: VideoCard, fetch: (url: string) => Promise<VideoCard>): Promise<VideoCard> {
+  let pending = fetched.get(card.url);
+  if (!pending) {
+    pending = fetch(card.url).catch(() => card);
+    fetched.set(card.url, pending);
+  }
+  return pending;
+}
