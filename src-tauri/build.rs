@@ -47,6 +47,7 @@ const COMMANDS: &[&str] = &[
     "open_video",
     "set_open_videos_in",
     "fetch_card",
+    "take_shared_link",
 ];
 
 fn main() {

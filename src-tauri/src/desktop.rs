@@ -27,8 +27,16 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>, profile: &ProfileName) ->
     #[cfg(any(target_os = "linux", target_os = "macos", windows))]
     let builder = {
         #[allow(unused_mut)]
-        let mut single = tauri_plugin_single_instance::Builder::new()
-            .callback(|app: &AppHandle<R>, _args, _cwd| show_main(app));
+        // A second launch hands its arguments over: a `candor://share?url=…`
+        // link among them opens the share dialog here.
+        let mut single = tauri_plugin_single_instance::Builder::new().callback(
+            |app: &AppHandle<R>, args, _cwd| {
+                show_main(app);
+                if let Some(link) = args.iter().find_map(|a| candor_core::links::shared_link(a)) {
+                    let _ = app.emit(SHARE_EVENT, link);
+                }
+            },
+        );
         // One instance per profile: alice and bob may run side by side.
         #[cfg(target_os = "linux")]
         {
@@ -51,6 +59,9 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>, profile: &ProfileName) ->
         // granted its commands.
         .plugin(tauri_plugin_opener::init())
 }
+
+/// The UI opens the share dialog with the link this carries.
+pub const SHARE_EVENT: &str = "candor://share";
 
 /// Creates the tray icon and routes notification clicks; called once at start.
 pub fn setup<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {

@@ -95,6 +95,7 @@ pub fn run() {
             commands::video::chat_videos,
             commands::video::open_video,
             commands::video::fetch_card,
+            commands::video::take_shared_link,
             commands::settings::set_open_videos_in,
             commands::settings::set_undo_send,
             quit::request_quit,

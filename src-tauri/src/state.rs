@@ -27,6 +27,9 @@ pub struct AppState {
     pub store: Result<Arc<Mutex<Store>>, CommandError>,
     pub vault: TokenVault,
     pub session: tokio::sync::Mutex<Option<Session>>,
+    /// A video link Candor was started with (`candor://share?url=…`), until
+    /// the UI takes it to open the share dialog.
+    pub shared_link: Mutex<Option<String>>,
     /// Fetches video card details for messages this device sends.
     pub cards: Option<candor_core::links::fetch::CardFetcher>,
 }
@@ -54,6 +57,9 @@ impl AppState {
             vault,
             session: tokio::sync::Mutex::new(None),
             cards: crate::cards::fetcher(),
+            shared_link: Mutex::new(
+                std::env::args().find_map(|a| candor_core::links::shared_link(&a)),
+            ),
         }
     }
 

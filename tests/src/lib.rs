@@ -274,8 +274,15 @@ impl App {
     /// The app binary started by hand in this app's environment (display, bus,
     /// data directories), as a second launch from a desktop would be.
     pub fn launch_again(&self, profile: &str) -> Result<std::process::Child> {
+        self.launch_again_with(profile, &[])
+    }
+
+    /// Like `launch_again`, with more arguments (a `candor://` link, as the
+    /// desktop passes one).
+    pub fn launch_again_with(&self, profile: &str, args: &[&str]) -> Result<std::process::Child> {
         Ok(std::process::Command::new(app_binary()?)
             .args(["--profile", profile])
+            .args(args)
             .env("DISPLAY", self.display.name())
             .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
             .env("XDG_DATA_HOME", &self.data_home)

@@ -457,3 +457,67 @@ async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -
     app.quit().await?;
     Ok(())
 }
+
+/// Handed a video from outside: a `candor://share?url=…` launch (as a browser
+/// or another app starts one) and a link dropped on the window both open the
+/// share dialog with that link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_link_from_outside_or_a_dropped_link_opens_the_share_dialog() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let home = dir.path().join("home");
+    signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let app = App::launch(&home, "alice").await?;
+    app.find("[data-testid=inbox-empty]").await?;
+
+    let mut again = app.launch_again_with(
+        "alice",
+        &["candor://share?url=https%3A%2F%2Fvm.tiktok.com%2FZMabcDEF1%2F%3F_r%3D1"],
+    )?;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while again.try_wait()?.is_none() {
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the second launch did not hand over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let field = app.find("[data-testid=share-link]").await?;
+    assert_eq!(
+        field.prop("value").await?.as_deref(),
+        Some("https://vm.tiktok.com/ZMabcDEF1/?_r=1")
+    );
+    wait_for_texts(
+        &app,
+        "[data-testid=share-dialog] [data-testid=video-provider]",
+        &["TIKTOK"],
+    )
+    .await?;
+    app.driver
+        .action_chain()
+        .send_keys(Key::Escape)
+        .perform()
+        .await?;
+    wait_for_texts(&app, "[data-testid=share-dialog]", &[]).await?;
+
+    // A link dropped on the window (the drop event a browser's drag makes).
+    app.driver
+        .execute(
+            "const data = new DataTransfer();
+             data.setData('text/uri-list', arguments[0]);
+             const target = document.querySelector('.chat-pane');
+             target.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+             target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));",
+            vec![serde_json::Value::String(
+                "https://www.instagram.com/reel/C1aBcDeFgHi/?igsh=abc".into(),
+            )],
+        )
+        .await?;
+    let field = app.find("[data-testid=share-link]").await?;
+    assert_eq!(
+        field.prop("value").await?.as_deref(),
+        Some("https://www.instagram.com/reel/C1aBcDeFgHi/?igsh=abc")
+    );
+    app.quit().await?;
+    Ok(())
+}

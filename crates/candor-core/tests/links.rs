@@ -1,7 +1,7 @@
 //! Video links: a corpus of real-world shapes (tests/corpus/video_links.tsv),
 //! tracking removal, and properties over generated links.
 
-use candor_core::links::{Provider, find_videos, preview, recognise, strip_tracking};
+use candor_core::links::{Provider, find_videos, preview, recognise, shared_link, strip_tracking};
 use proptest::prelude::*;
 
 const CORPUS: &str = include_str!("corpus/video_links.tsv");
@@ -185,6 +185,28 @@ fn the_player_loads_each_platforms_embed_page_or_the_video_page() {
     for row in corpus().iter().filter(|(k, _, e)| *k == "url" && *e != "-") {
         let url = recognise(row.1).expect("video").player_url();
         assert_eq!(url.scheme(), "https", "{}", row.1);
+    }
+}
+
+#[test]
+fn a_share_deep_link_hands_over_its_video_link_only() {
+    assert_eq!(
+        shared_link("candor://share?url=https%3A%2F%2Fyoutu.be%2FdQw4w9WgXcQ%3Fsi%3Dx").as_deref(),
+        Some("https://youtu.be/dQw4w9WgXcQ?si=x")
+    );
+    assert_eq!(
+        shared_link("candor://share/?url=https://vm.tiktok.com/ZMabc/").as_deref(),
+        Some("https://vm.tiktok.com/ZMabc/")
+    );
+    for not in [
+        "candor://share?url=https%3A%2F%2Fexample.com%2F",
+        "candor://share",
+        "candor://open?url=https%3A%2F%2Fyoutu.be%2FdQw4w9WgXcQ",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "--profile",
+        "",
+    ] {
+        assert_eq!(shared_link(not), None, "{not}");
     }
 }
 

@@ -81,6 +81,17 @@ pub async fn fetch_card(
     })
 }
 
+/// The video link Candor was started with to share, once (the UI asks when it
+/// is ready; later ones arrive as events).
+#[tauri::command]
+pub async fn take_shared_link(state: State<'_, AppState>) -> Result<Option<String>, CommandError> {
+    Ok(state
+        .shared_link
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take())
+}
+
 /// The player window's label; it is never given a capability.
 pub const PLAYER_WINDOW: &str = "player";
 

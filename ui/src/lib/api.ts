@@ -75,6 +75,11 @@ export const api = {
     invoke<MessageId[]>('share_video', { conversations, link, note, card }),
   /** The card with the platform's details, fetched on this device (plain when they can't be had). */
   fetchCard: (url: string) => invoke<VideoCard>('fetch_card', { url }),
+  /** The video link Candor was started with to share (`candor://share?url=…`), once. */
+  takeSharedLink: () => invoke<string | null>('take_shared_link'),
+  /** Calls `handler` with a video link handed over by a later `candor://share` launch. */
+  onShareLink: (handler: (link: string) => void): Promise<UnlistenFn> =>
+    listen<string>('candor://share', (e) => handler(e.payload)),
   chatVideos: (conversation: ConversationId) => invoke<Message[]>('chat_videos', { conversation }),
   openVideo: (url: string) => invoke<void>('open_video', { url }),
   setOpenVideosIn: (place: OpenVideosIn) => invoke<void>('set_open_videos_in', { place }),

@@ -308,3 +308,17 @@ impl VideoLink {
             .unwrap_or_else(|| self.canonical.clone())
     }
 }
+
+/// The video link in a `candor://share?url=…` deep link (how other apps and
+/// the browser hand Candor a video to share), if it is one.
+pub fn shared_link(deep_link: &str) -> Option<String> {
+    let url = Url::parse(deep_link.trim()).ok()?;
+    if url.scheme() != "candor" || url.host_str() != Some("share") {
+        return None;
+    }
+    let link = url
+        .query_pairs()
+        .find(|(name, _)| name == "url")
+        .map(|(_, v)| v.into_owned())?;
+    recognise(&link).ok().map(|_| link)
+}
