@@ -1,8 +1,8 @@
 //! The app's card fetcher: the platforms' own endpoints under the strict
 //! policy. `CANDOR_OEMBED_ORIGIN=http://127.0.0.1:PORT` points every platform
-//! at one loopback stand-in instead (`/oembed/<provider>`), which is then the
-//! only plain-http origin allowed: for tests and development without reaching
-//! the real platforms.
+//! at one loopback stand-in instead (`/oembed/<provider>`, and video pages at
+//! their own paths), which is then the only plain-http origin allowed: for
+//! tests and development without reaching the real platforms.
 
 use std::net::SocketAddr;
 
@@ -32,6 +32,7 @@ pub fn fetcher() -> Option<CardFetcher> {
         }
     };
     if let Some((origin, _)) = stand_in {
+        fetcher = fetcher.with_page_origin(origin.clone());
         for provider in [
             Provider::TikTok,
             Provider::YouTube,

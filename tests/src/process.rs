@@ -254,6 +254,9 @@ impl TauriDriver {
             // Never write test tokens into a real keychain: use the owner-only file.
             .env("CANDOR_NO_KEYCHAIN", "1")
             .env("BROWSER", &browser)
+            // Card details never come from the real platforms in tests: a
+            // closed local port, unless a test serves a stand-in.
+            .env("CANDOR_OEMBED_ORIGIN", "http://127.0.0.1:9")
             .envs(env.iter().copied())
             // Not WEBKIT_DISABLE_COMPOSITING_MODE: with it, WebKitWebDriver's
             // screenshot request hangs (seen with webkit2gtk 4.1 under Xvfb).

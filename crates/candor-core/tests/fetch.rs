@@ -1,6 +1,7 @@
 //! The card fetcher against a local HTTP server on loopback standing in for a
 //! video platform: a good answer, a slow one, a huge one, non-JSON, HTML, and
-//! redirects to private addresses or too many of them.
+//! redirects to private addresses or too many of them; and for platforms with
+//! no oEmbed, the video page's Open Graph tags.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -323,12 +324,62 @@ async fn the_apps_policy_fetches_only_https_on_public_addresses() {
         f.fetch(&video()).await,
         Err(FetchError::ForbiddenAddress(_))
     ));
-    // Platforms with no public endpoint get a plain card, with no request.
+    // A video page is held to the same rules.
+    let f = CardFetcher::new(FetchPolicy::default())
+        .expect("client")
+        .with_page_origin(Url::parse(&format!("http://{addr}/")).expect("url"));
     let reel = recognise("https://www.instagram.com/reel/C1aBcDeFgHi/").expect("reel");
-    assert!(matches!(
-        f.fetch(&reel).await,
-        Err(FetchError::NoEndpoint { .. })
-    ));
+    assert!(matches!(f.fetch(&reel).await, Err(FetchError::NotHttps(_))));
+}
+
+#[tokio::test]
+async fn a_platform_without_oembed_gets_its_details_from_the_page() {
+    let png = big_png();
+    let addr = stand_in(move |path, _| match path {
+        "/reel/C1aBcDeFgHi/" => Answer::ok(
+            "text/html",
+            r#"<!doctype html><html><head>
+                 <meta name="description" content="not this">
+                 <meta property="og:title" content="Maya &amp; the &lt;best&gt; reel">
+                 <meta property="og:image" content="/img.png">
+               </head><body>…</body></html>"#,
+        ),
+        "/img.png" => Answer::ok("image/png", png.clone()),
+        "/reel/NoTags/" => Answer::ok("text/html", "<html><head><title>x</title></head></html>"),
+        _ => Answer::ok("text/plain", "?"),
+    })
+    .await;
+    let f = CardFetcher::new(FetchPolicy {
+        test_origin: Some(addr),
+        ..FetchPolicy::default()
+    })
+    .expect("client")
+    .with_page_origin(Url::parse(&format!("http://{addr}/")).expect("url"));
+    let reel = recognise("https://www.instagram.com/reel/C1aBcDeFgHi/?igsh=x").expect("reel");
+    let card = f.fetch(&reel).await.expect("card");
+    assert_eq!(card.provider, "instagram");
+    assert_eq!(card.title.as_deref(), Some("Maya & the <best> reel"));
+    assert!(card.thumbnail_jpeg.is_some());
+    candor_core::links::check_card(&card).expect("the card can be sent");
+
+    let bare = recognise("https://www.instagram.com/reel/NoTags/").expect("reel");
+    assert!(matches!(f.fetch(&bare).await, Err(FetchError::NoDetails)));
+    assert_eq!(f.card(&bare).await.title, None);
+}
+
+#[test]
+fn open_graph_tags_are_read_as_a_browser_reads_them() {
+    use candor_core::links::fetch::open_graph;
+    let tags = open_graph(
+        r#"<meta property=og:title content="A &quot;clip&quot;"><meta name="og:image" content=" https://x.example/i.jpg ">
+           <meta property="og:title" content="second title is ignored">"#,
+    );
+    assert_eq!(tags.title.as_deref(), Some("A \"clip\""));
+    assert_eq!(tags.image.as_deref(), Some("https://x.example/i.jpg"));
+    assert_eq!(
+        open_graph("<p>no tags</p><meta property='og:title' content=''>").title,
+        None
+    );
 }
 
 #[test]

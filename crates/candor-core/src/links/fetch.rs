@@ -56,6 +56,8 @@ pub enum FetchError {
     BadImage(String),
     #[error("{provider} has no public endpoint for details")]
     NoEndpoint { provider: &'static str },
+    #[error("the video's page names no title or image")]
+    NoDetails,
     #[error("the request failed: {0}")]
     Network(String),
 }
@@ -178,6 +180,9 @@ pub struct CardFetcher {
     policy: FetchPolicy,
     /// Overrides of the platforms' oEmbed endpoints (tests).
     endpoints: Vec<(Provider, Url)>,
+    /// Where video pages are fetched from instead of the platforms (tests):
+    /// the same path on this origin.
+    page_origin: Option<Url>,
 }
 
 impl CardFetcher {
@@ -205,7 +210,15 @@ impl CardFetcher {
             client,
             policy,
             endpoints: Vec::new(),
+            page_origin: None,
         })
+    }
+
+    /// Fetches video pages (for platforms without oEmbed) from `origin`
+    /// instead, at the same path.
+    pub fn with_page_origin(mut self, origin: Url) -> Self {
+        self.page_origin = Some(origin);
+        self
     }
 
     /// Uses `endpoint` (given `?url=…` and `format=json`) for `provider`.
@@ -226,9 +239,15 @@ impl CardFetcher {
         }
     }
 
-    /// The card for `link` with the platform's details, or why not.
+    /// The card for `link` with the platform's details, or why not: from its
+    /// oEmbed endpoint, or for a platform without one, from the Open Graph
+    /// tags of the video's page.
     pub async fn fetch(&self, link: &VideoLink) -> Result<VideoCard, FetchError> {
-        let endpoint = self.endpoint(link.provider)?;
+        let endpoint = match self.endpoint(link.provider) {
+            Ok(endpoint) => endpoint,
+            Err(FetchError::NoEndpoint { .. }) => return self.page_card(link).await,
+            Err(e) => return Err(e),
+        };
         let mut url = endpoint;
         url.query_pairs_mut()
             .append_pair("format", "json")
@@ -259,6 +278,30 @@ impl CardFetcher {
         })
     }
 
+    /// The card from the video page's `og:title` and `og:image`.
+    async fn page_card(&self, link: &VideoLink) -> Result<VideoCard, FetchError> {
+        let mut page = link.canonical.clone();
+        if let Some(origin) = &self.page_origin {
+            page = origin
+                .join(link.canonical.path())
+                .map_err(|e| FetchError::Network(e.to_string()))?;
+        }
+        let body = self.get(&page).await?;
+        let tags = open_graph(&String::from_utf8_lossy(&body));
+        if tags.title.is_none() && tags.image.is_none() {
+            return Err(FetchError::NoDetails);
+        }
+        let thumbnail_jpeg = match tags.image.and_then(|i| page.join(&i).ok()) {
+            Some(image) => self.thumbnail(&image).await.ok(),
+            None => None,
+        };
+        Ok(VideoCard {
+            thumbnail_jpeg,
+            title: tags.title.map(|t| clip(&t)).filter(|t| !t.is_empty()),
+            ..plain_card(link)
+        })
+    }
+
     fn endpoint(&self, provider: Provider) -> Result<Url, FetchError> {
         if let Some((_, url)) = self.endpoints.iter().find(|(p, _)| *p == provider) {
             return Ok(url.clone());
@@ -269,7 +312,7 @@ impl CardFetcher {
             Provider::Vimeo => "https://vimeo.com/api/oembed.json",
             Provider::Dailymotion => "https://www.dailymotion.com/services/oembed",
             // Instagram and Facebook want an app token; Twitch clips have no
-            // oEmbed. Their cards stay plain.
+            // oEmbed. Their pages' Open Graph tags are read instead.
             Provider::Instagram | Provider::Facebook | Provider::Twitch => {
                 return Err(FetchError::NoEndpoint {
                     provider: provider.display_name(),
@@ -338,6 +381,34 @@ pub fn small_jpeg(bytes: &[u8]) -> Result<Vec<u8>, FetchError> {
         }
         side /= 2;
     }
+}
+
+/// A page's Open Graph title and image.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct OpenGraph {
+    pub title: Option<String>,
+    pub image: Option<String>,
+}
+
+/// The `og:title` and `og:image` of an HTML page (scraper's HTML5 parser, so
+/// entities and odd markup read as a browser would read them).
+pub fn open_graph(html: &str) -> OpenGraph {
+    let document = scraper::Html::parse_document(html);
+    let Ok(meta) = scraper::Selector::parse("meta[content]") else {
+        return OpenGraph::default();
+    };
+    let mut tags = OpenGraph::default();
+    for element in document.select(&meta) {
+        let el = element.value();
+        let name = el.attr("property").or_else(|| el.attr("name"));
+        let content = el.attr("content").map(str::trim).filter(|c| !c.is_empty());
+        match (name, content) {
+            (Some("og:title"), Some(c)) if tags.title.is_none() => tags.title = Some(c.to_owned()),
+            (Some("og:image"), Some(c)) if tags.image.is_none() => tags.image = Some(c.to_owned()),
+            _ => {}
+        }
+    }
+    tags
 }
 
 /// At most [`MAX_CARD_TEXT_CHARS`] characters, trimmed.
