@@ -369,6 +369,48 @@ impl App {
         Ok(None)
     }
 
+    /// Waits (up to 20 s) until the elements matching `css` read exactly `want`
+    /// (their rendered text, in page order).
+    pub async fn wait_for_texts(&self, css: &str, want: &[&str]) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let texts = self.texts(css).await?;
+            if texts == want {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "{css} reads {texts:?}, not {want:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Scrolls the element at `css` into view (a long dialog scrolls) and
+    /// clicks it.
+    pub async fn click_in_view(&self, css: &str) -> Result<()> {
+        let element = self.find(css).await?;
+        self.driver
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' });",
+                vec![element.to_json()?],
+            )
+            .await?;
+        element.click().await?;
+        Ok(())
+    }
+
+    /// Presses Ctrl with `key` (Ctrl+K, Ctrl+Q), wherever the focus is.
+    pub async fn press_ctrl(&self, key: &str) -> WebDriverResult<()> {
+        self.driver
+            .action_chain()
+            .key_down(Key::Control)
+            .send_keys(key)
+            .key_up(Key::Control)
+            .perform()
+            .await
+    }
+
     /// Every address the app asked the browser to open, in order.
     pub fn browser_opened(&self) -> Vec<String> {
         std::fs::read_to_string(self.data_home.join(process::BROWSER_LOG))

@@ -404,13 +404,7 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
         .click()
         .await?;
     wait_for_text(&app, "[data-testid=chat-title]", "Carol Diaz").await?;
-    app.driver
-        .action_chain()
-        .key_down(Key::Control)
-        .send_keys("k")
-        .key_up(Key::Control)
-        .perform()
-        .await?;
+    app.press_ctrl("k").await?;
     let input = app.find("[data-testid=switcher-input]").await?;
     input.send_keys("wee").await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -15,35 +15,6 @@ use thirtyfour::prelude::*;
 
 const SECRET: &str = "meet at the quokka statue";
 
-/// Waits until `css` matches elements whose texts are exactly `want`.
-async fn wait_for_texts(app: &App, css: &str, want: &[&str]) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let texts = app.texts(css).await?;
-        if texts == want {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "{css} reads {texts:?}, not {want:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Scrolls the element at `css` into view (a long dialog scrolls) and clicks it.
-async fn click(app: &App, css: &str) -> Result<()> {
-    let element = app.find(css).await?;
-    app.driver
-        .execute(
-            "arguments[0].scrollIntoView({ block: 'center' });",
-            vec![element.to_json()?],
-        )
-        .await?;
-    element.click().await?;
-    Ok(())
-}
-
 async fn active_testid(app: &App) -> Result<String> {
     let v = app
         .driver
@@ -103,18 +74,17 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     assert_eq!(bob_chat, chat);
 
     let app = App::launch(&home, "alice").await?;
-    click(&app, "[data-testid=inbox-row]").await?;
+    app.click_in_view("[data-testid=inbox-row]").await?;
     let composer = app.find("[data-testid=composer]").await?;
     composer.send_keys(SECRET).await?;
-    click(&app, "[data-testid=send]").await?;
+    app.click_in_view("[data-testid=send]").await?;
     eventually(Duration::from_secs(15), "bob gets it", || {
         bob_has(&bob, SECRET)
     })
     .await?;
     bob.write(chat, "sure, see you there")?;
     bob.kick().await;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=message] .text",
         &[SECRET, "sure, see you there"],
     )
@@ -123,9 +93,11 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     let mine = ".bubble-row.own [data-testid=message-actions]";
 
     // The dialog names Bob, Cancel has focus, Esc cancels and focus comes back.
-    click(&app, mine).await?;
-    click(&app, "[data-testid=menu-delete-message]").await?;
-    wait_for_texts(&app, "[data-testid=dialog-title]", &["Delete for you?"]).await?;
+    app.click_in_view(mine).await?;
+    app.click_in_view("[data-testid=menu-delete-message]")
+        .await?;
+    app.wait_for_texts("[data-testid=dialog-title]", &["Delete for you?"])
+        .await?;
     let body = app.texts("[data-testid=dialog-body]").await?.join("");
     assert_eq!(
         body,
@@ -138,18 +110,19 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
         .send_keys(Key::Escape)
         .perform()
         .await?;
-    wait_for_texts(&app, "[data-testid=dialog-title]", &[]).await?;
+    app.wait_for_texts("[data-testid=dialog-title]", &[])
+        .await?;
     assert_eq!(active_testid(&app).await?, "message-actions");
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=message] .text",
         &[SECRET, "sure, see you there"],
     )
     .await?;
 
     // The dialog's note links to the one honest way to take a message back.
-    click(&app, mine).await?;
-    click(&app, "[data-testid=menu-delete-message]").await?;
+    app.click_in_view(mine).await?;
+    app.click_in_view("[data-testid=menu-delete-message]")
+        .await?;
     let note = app.texts("[data-testid=dialog-note]").await?.join("");
     assert!(
         note.starts_with(
@@ -157,7 +130,8 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
         ),
         "{note}"
     );
-    click(&app, "[data-testid=dialog-note] button").await?;
+    app.click_in_view("[data-testid=dialog-note] button")
+        .await?;
     app.find("[data-testid=undo-send-fiveSeconds]:checked")
         .await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -168,66 +142,59 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    click(&app, "[data-testid=settings-close]").await?;
+    app.click_in_view("[data-testid=settings-close]").await?;
 
     // Confirmed: gone from Alice's chat; Bob still has it; Undo brings it back.
-    click(&app, mine).await?;
-    click(&app, "[data-testid=menu-delete-message]").await?;
-    click(&app, "[data-testid=dialog-confirm]").await?;
-    wait_for_texts(
-        &app,
-        "[data-testid=message] .text",
-        &["sure, see you there"],
-    )
-    .await?;
-    wait_for_texts(&app, "[data-testid=toast] span", &["Deleted for you"]).await?;
+    app.click_in_view(mine).await?;
+    app.click_in_view("[data-testid=menu-delete-message]")
+        .await?;
+    app.click_in_view("[data-testid=dialog-confirm]").await?;
+    app.wait_for_texts("[data-testid=message] .text", &["sure, see you there"])
+        .await?;
+    app.wait_for_texts("[data-testid=toast] span", &["Deleted for you"])
+        .await?;
     app.screenshot("deleted-toast").await?;
     assert!(bob_has(&bob, SECRET), "Bob keeps it");
-    click(&app, "[data-testid=toast-action]").await?;
-    wait_for_texts(
-        &app,
+    app.click_in_view("[data-testid=toast-action]").await?;
+    app.wait_for_texts(
         "[data-testid=message] .text",
         &[SECRET, "sure, see you there"],
     )
     .await?;
 
     // Deleted again, then erased from the device: the text is in no database file.
-    click(&app, mine).await?;
-    click(&app, "[data-testid=menu-delete-message]").await?;
-    click(&app, "[data-testid=dialog-confirm]").await?;
-    wait_for_texts(
-        &app,
-        "[data-testid=message] .text",
-        &["sure, see you there"],
-    )
-    .await?;
-    click(&app, "[data-testid=chat-menu]").await?;
-    wait_for_texts(&app, "[data-testid=menu-hidden]", &["Deleted for you (1)"]).await?;
-    click(&app, "[data-testid=menu-hidden]").await?;
-    wait_for_texts(&app, "[data-testid=hidden-message] .text", &[SECRET]).await?;
+    app.click_in_view(mine).await?;
+    app.click_in_view("[data-testid=menu-delete-message]")
+        .await?;
+    app.click_in_view("[data-testid=dialog-confirm]").await?;
+    app.wait_for_texts("[data-testid=message] .text", &["sure, see you there"])
+        .await?;
+    app.click_in_view("[data-testid=chat-menu]").await?;
+    app.wait_for_texts("[data-testid=menu-hidden]", &["Deleted for you (1)"])
+        .await?;
+    app.click_in_view("[data-testid=menu-hidden]").await?;
+    app.wait_for_texts("[data-testid=hidden-message] .text", &[SECRET])
+        .await?;
     app.screenshot("deleted-for-you").await?;
     assert!(
         !db_files_holding(&home, "alice", SECRET).is_empty(),
         "a hidden message keeps its text for Restore"
     );
-    click(&app, "[data-testid=erase-hidden]").await?;
+    app.click_in_view("[data-testid=erase-hidden]").await?;
     let body = app
         .texts("[data-testid=erase-dialog] [data-testid=dialog-body]")
         .await?
         .join("");
     assert!(body.contains("Bob Stone still has their copy"), "{body}");
-    click(
-        &app,
-        "[data-testid=erase-dialog] [data-testid=dialog-confirm]",
-    )
-    .await?;
-    wait_for_texts(
-        &app,
+    app.click_in_view("[data-testid=erase-dialog] [data-testid=dialog-confirm]")
+        .await?;
+    app.wait_for_texts(
         "[data-testid=toast] span",
         &["Erased 1 message from this device"],
     )
     .await?;
-    wait_for_texts(&app, "[data-testid=hidden-message]", &[]).await?;
+    app.wait_for_texts("[data-testid=hidden-message]", &[])
+        .await?;
     assert_eq!(
         db_files_holding(&home, "alice", SECRET),
         Vec::<String>::new()
@@ -236,39 +203,42 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
 
     // The chat deleted: it leaves the inbox; Bob writing again brings it back
     // with only the new message.
-    click(&app, "[data-testid=chat-menu]").await?;
-    click(&app, "[data-testid=menu-delete-chat]").await?;
+    app.click_in_view("[data-testid=chat-menu]").await?;
+    app.click_in_view("[data-testid=menu-delete-chat]").await?;
     let body = app.texts("[data-testid=dialog-body]").await?.join("");
     assert!(
         body.contains("Bob Stone keeps the whole conversation. If Bob Stone writes again, the chat comes back with only the new messages."),
         "{body}"
     );
-    click(&app, "[data-testid=dialog-confirm]").await?;
+    app.click_in_view("[data-testid=dialog-confirm]").await?;
     app.find("[data-testid=inbox-empty]").await?;
     assert!(bob_has(&bob, "sure"), "Bob keeps the conversation");
     bob.write(chat, "are you coming?")?;
     bob.kick().await;
-    wait_for_texts(&app, "[data-testid=inbox-preview]", &["are you coming?"]).await?;
-    click(&app, "[data-testid=inbox-row]").await?;
-    wait_for_texts(&app, "[data-testid=message] .text", &["are you coming?"]).await?;
+    app.wait_for_texts("[data-testid=inbox-preview]", &["are you coming?"])
+        .await?;
+    app.click_in_view("[data-testid=inbox-row]").await?;
+    app.wait_for_texts("[data-testid=message] .text", &["are you coming?"])
+        .await?;
 
     // Deleted from the inbox row's menu, then restored from Settings.
-    click(&app, "[data-testid=inbox-row-actions]").await?;
-    click(&app, "[data-testid=inbox-delete-chat]").await?;
-    click(&app, "[data-testid=dialog-confirm]").await?;
+    app.click_in_view("[data-testid=inbox-row-actions]").await?;
+    app.click_in_view("[data-testid=inbox-delete-chat]").await?;
+    app.click_in_view("[data-testid=dialog-confirm]").await?;
     app.find("[data-testid=inbox-empty]").await?;
-    click(&app, "[data-testid=open-settings]").await?;
-    wait_for_texts(&app, "[data-testid=deleted-chats] li span", &["Bob Stone"]).await?;
+    app.click_in_view("[data-testid=open-settings]").await?;
+    app.wait_for_texts("[data-testid=deleted-chats] li span", &["Bob Stone"])
+        .await?;
     app.screenshot("deleted-chats-settings").await?;
-    click(&app, "[data-testid=restore-chat]").await?;
-    wait_for_texts(&app, "[data-testid=inbox-preview]", &["are you coming?"]).await?;
+    app.click_in_view("[data-testid=restore-chat]").await?;
+    app.wait_for_texts("[data-testid=inbox-preview]", &["are you coming?"])
+        .await?;
 
     // Restoring the chat brings back what was deleted with it. Two messages,
     // selected from a right-click, are deleted together.
-    click(&app, "[data-testid=settings-close]").await?;
-    click(&app, "[data-testid=inbox-row]").await?;
-    wait_for_texts(
-        &app,
+    app.click_in_view("[data-testid=settings-close]").await?;
+    app.click_in_view("[data-testid=inbox-row]").await?;
+    app.wait_for_texts(
         "[data-testid=message] .text",
         &["sure, see you there", "are you coming?"],
     )
@@ -279,17 +249,18 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
         .context_click_element(&first)
         .perform()
         .await?;
-    click(&app, "[data-testid=menu-select-message]").await?;
+    app.click_in_view("[data-testid=menu-select-message]")
+        .await?;
     let boxes = app
         .driver
         .find_all(By::Css("[data-testid=select-message]"))
         .await?;
     assert_eq!(boxes.len(), 2);
     boxes[1].click().await?;
-    wait_for_texts(&app, "[data-testid=selection-bar] span", &["2 selected"]).await?;
-    click(&app, "[data-testid=delete-selected]").await?;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts("[data-testid=selection-bar] span", &["2 selected"])
+        .await?;
+    app.click_in_view("[data-testid=delete-selected]").await?;
+    app.wait_for_texts(
         "[data-testid=dialog-title]",
         &["Delete 2 messages for you?"],
     )
@@ -299,14 +270,11 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
         body,
         "This removes 2 of Bob Stone's messages from your view on this device. Bob Stone still has them."
     );
-    click(&app, "[data-testid=dialog-confirm]").await?;
-    wait_for_texts(&app, "[data-testid=message] .text", &[]).await?;
-    wait_for_texts(
-        &app,
-        "[data-testid=toast] span",
-        &["2 messages deleted for you"],
-    )
-    .await?;
+    app.click_in_view("[data-testid=dialog-confirm]").await?;
+    app.wait_for_texts("[data-testid=message] .text", &[])
+        .await?;
+    app.wait_for_texts("[data-testid=toast] span", &["2 messages deleted for you"])
+        .await?;
 
     // Nothing of this reached Bob: he has every message.
     for text in [SECRET, "sure, see you there", "are you coming?"] {

@@ -282,14 +282,7 @@ async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Resu
     assert_eq!((before.width, before.height), (700, 520));
     // With nothing waiting to send, Ctrl+Q quits at once, maybe before the
     // key's answer: what counts is that the app exits.
-    let _ = app
-        .driver
-        .action_chain()
-        .key_down(thirtyfour::Key::Control)
-        .send_keys("q")
-        .key_up(thirtyfour::Key::Control)
-        .perform()
-        .await;
+    let _ = app.press_ctrl("q").await;
     app.wait_exited(Duration::from_secs(15)).await?;
     drop(app);
     let app = App::launch(&home, "alice").await?;

@@ -16,21 +16,6 @@ use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn wait_for_texts(app: &App, css: &str, want: &[&str]) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let texts = app.texts(css).await?;
-        if texts == want {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "{css} reads {texts:?}, not {want:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn send(app: &App, text: &str) -> Result<()> {
     let composer = app.find("[data-testid=composer]").await?;
     composer.send_keys(text).await?;
@@ -145,7 +130,8 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     }
     app.screenshot("undo-send-countdown").await?;
     undo(&app, "oops, wrong chat").await?;
-    wait_for_texts(&app, "[data-testid=message] .text", &[]).await?;
+    app.wait_for_texts("[data-testid=message] .text", &[])
+        .await?;
     assert_eq!(composer_value(&app).await?, "oops, wrong chat");
     app.find("[data-testid=composer]").await?.clear().await?;
 
@@ -165,7 +151,8 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
         bob_texts(&bob, chat) == ["this one goes"]
     })
     .await?;
-    wait_for_texts(&app, "[data-testid=message-status]", &["Delivered"]).await?;
+    app.wait_for_texts("[data-testid=message-status]", &["Delivered"])
+        .await?;
 
     // The undone message left no trace: no frame, not at Bob's, not in the
     // relay's files.
@@ -209,13 +196,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     // Quitting with a message waiting asks; "Discard" takes it back.
     app.find("[data-testid=inbox-row]").await?.click().await?;
     send(&app, "never mind").await?;
-    app.driver
-        .action_chain()
-        .key_down(Key::Control)
-        .send_keys("q")
-        .key_up(Key::Control)
-        .perform()
-        .await?;
+    app.press_ctrl("q").await?;
     let title = app.find("#quit-title").await?.text().await?;
     assert_eq!(title, "A message is waiting to send");
     app.screenshot("quit-with-waiting-message").await?;
@@ -227,8 +208,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     // "Keep for next start": it goes after the next start.
     let app = App::launch(&home, "alice").await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=message] .text",
         &[
             "this one goes",
@@ -239,13 +219,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     )
     .await?;
     send(&app, "see you tomorrow").await?;
-    app.driver
-        .action_chain()
-        .key_down(Key::Control)
-        .send_keys("q")
-        .key_up(Key::Control)
-        .perform()
-        .await?;
+    app.press_ctrl("q").await?;
     // The app may be gone before the click's answer: what counts is that it quits.
     let _ = app.find("[data-testid=quit-keep]").await?.click().await;
     app.wait_exited(WAIT).await?;
@@ -262,13 +236,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     // "Send now": it goes before the app is gone.
     app.find("[data-testid=inbox-row]").await?.click().await?;
     send(&app, "on my way").await?;
-    app.driver
-        .action_chain()
-        .key_down(Key::Control)
-        .send_keys("q")
-        .key_up(Key::Control)
-        .perform()
-        .await?;
+    app.press_ctrl("q").await?;
     let _ = app.find("[data-testid=quit-send-now]").await?.click().await;
     app.wait_exited(WAIT).await?;
     assert_eq!(sent_frames("on my way"), 1, "sent before quitting");

@@ -16,21 +16,6 @@ const WAIT: Duration = Duration::from_secs(20);
 const SHARED: &str = "https://www.tiktok.com/@maya.lopez/video/7312345678901234567?is_from_webapp=1&sender_device=pc&_r=1&_t=8iXyZ";
 const CLEAN: &str = "https://www.tiktok.com/@maya.lopez/video/7312345678901234567";
 
-async fn wait_for_texts(app: &App, css: &str, want: &[&str]) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let texts = app.texts(css).await?;
-        if texts == want {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "{css} reads {texts:?}, not {want:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -64,14 +49,12 @@ async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()
     let composer = app.find("[data-testid=composer]").await?;
     composer.send_keys(format!("this is you {SHARED}")).await?;
     // The card shows before sending, with the tracking note.
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=composer-preview] [data-testid=video-provider]",
         &["TIKTOK"],
     )
     .await?;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=tracking-note]",
         &["Tracking removed from the TikTok link. Send original link"],
     )
@@ -93,8 +76,7 @@ async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()
         (card.provider.as_str(), card.url.as_str()),
         ("tiktok", CLEAN)
     );
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=message] [data-testid=video-provider]",
         &["TIKTOK"],
     )
@@ -118,8 +100,7 @@ async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()
         )
     })?;
     bob.kick().await;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=message] [data-testid=video-title]",
         &["Never <b>Gonna</b> Give You Up"],
     )
@@ -216,9 +197,11 @@ async fn one_video_shared_to_three_chats_arrives_in_all_three_and_undo_takes_bac
         .await?;
     choose_chat(&app, "Bob Stone").await?;
     choose_chat(&app, "Carol Diaz").await?;
-    wait_for_texts(&app, "[data-testid=share-send]", &["Send to 2 chats"]).await?;
+    app.wait_for_texts("[data-testid=share-send]", &["Send to 2 chats"])
+        .await?;
     app.find("[data-testid=share-send]").await?.click().await?;
-    wait_for_texts(&app, "[data-testid=toast] span", &["Shared to 2 chats"]).await?;
+    app.wait_for_texts("[data-testid=toast] span", &["Shared to 2 chats"])
+        .await?;
     app.find("[data-testid=toast-action]")
         .await?
         .click()
@@ -266,8 +249,7 @@ async fn one_video_shared_to_three_chats_arrives_in_all_three_and_undo_takes_bac
     app.find("[data-testid=inbox-row]").await?.click().await?;
     app.find("[data-testid=chat-menu]").await?.click().await?;
     app.find("[data-testid=menu-videos]").await?.click().await?;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=chat-video] [data-testid=video-provider]",
         &["YOUTUBE"],
     )
@@ -413,14 +395,14 @@ async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -
     composer
         .send_keys("https://youtu.be/dQw4w9WgXcQ?si=AbC")
         .await?;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=composer-preview] [data-testid=video-title]",
         &["A stand-in <i>title</i>"],
     )
     .await?;
     composer.send_keys(Key::Enter).await?;
-    wait_for_texts(&app, "[data-testid=message-status]", &["Sent"]).await?;
+    app.wait_for_texts("[data-testid=message-status]", &["Sent"])
+        .await?;
     let asked = platform.requests();
     assert!(
         asked >= 2,
@@ -434,8 +416,7 @@ async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -
         .click()
         .await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=message] [data-testid=video-title]",
         &["A stand-in <i>title</i>"],
     )
@@ -487,8 +468,7 @@ async fn a_share_link_from_outside_or_a_dropped_link_opens_the_share_dialog() ->
         field.prop("value").await?.as_deref(),
         Some("https://vm.tiktok.com/ZMabcDEF1/?_r=1")
     );
-    wait_for_texts(
-        &app,
+    app.wait_for_texts(
         "[data-testid=share-dialog] [data-testid=video-provider]",
         &["TIKTOK"],
     )
@@ -498,7 +478,8 @@ async fn a_share_link_from_outside_or_a_dropped_link_opens_the_share_dialog() ->
         .send_keys(Key::Escape)
         .perform()
         .await?;
-    wait_for_texts(&app, "[data-testid=share-dialog]", &[]).await?;
+    app.wait_for_texts("[data-testid=share-dialog]", &[])
+        .await?;
 
     // A link dropped on the window (the drop event a browser's drag makes).
     app.driver
