@@ -4,9 +4,12 @@
 /// Every command the UI may call; capabilities/main.json grants each one.
 const COMMANDS: &[&str] = &[
     "app_info",
+    "ui_ready",
     "sign_up",
     "sign_in",
     "sign_out",
+    "check_relay",
+    "open_relay_help",
     "inbox_page",
     "requests_page",
     "accept_request",

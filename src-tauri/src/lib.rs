@@ -56,9 +56,12 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::ui_ready,
             commands::account::sign_up,
             commands::account::sign_in,
             commands::account::sign_out,
+            commands::account::check_relay,
+            commands::account::open_relay_help,
             commands::inbox::inbox_page,
             commands::inbox::requests_page,
             commands::inbox::accept_request,

@@ -156,6 +156,8 @@ pub struct App {
     pub bus: SessionBus,
     pub display: Display,
     data_home: PathBuf,
+    /// The binary the app runs from.
+    binary: PathBuf,
     _turn: MutexGuard<'static, ()>,
 }
 
@@ -168,17 +170,26 @@ impl App {
     /// Like `launch`, with a notification server (dunst) on the app's bus when
     /// `notifications` is set.
     pub async fn launch_with(data_home: &Path, profile: &str, notifications: bool) -> Result<Self> {
-        Self::launch_inner(data_home, profile, notifications, &[]).await
+        let args = ["--profile", profile];
+        Self::launch_inner(data_home, &app_binary()?, &args, notifications, &[]).await
     }
 
     /// Like `launch`, with `env` added to the app's environment.
     pub async fn launch_env(data_home: &Path, profile: &str, env: &[(&str, &str)]) -> Result<Self> {
-        Self::launch_inner(data_home, profile, false, env).await
+        let args = ["--profile", profile];
+        Self::launch_inner(data_home, &app_binary()?, &args, false, env).await
+    }
+
+    /// Launches `binary` with `args` (an installed app, started as its desktop
+    /// entry says), with `data_home` as its XDG data directory.
+    pub async fn launch_program(data_home: &Path, binary: &Path, args: &[&str]) -> Result<Self> {
+        Self::launch_inner(data_home, binary, args, false, &[]).await
     }
 
     async fn launch_inner(
         data_home: &Path,
-        profile: &str,
+        binary: &Path,
+        args: &[&str],
         notifications: bool,
         env: &[(&str, &str)],
     ) -> Result<Self> {
@@ -195,8 +206,8 @@ impl App {
         caps.set(
             "tauri:options",
             serde_json::json!({
-                "application": app_binary()?,
-                "args": ["--profile", profile],
+                "application": binary,
+                "args": args,
             }),
         )?;
         let driver = WebDriver::new(tauri_driver.url(), caps)
@@ -209,6 +220,7 @@ impl App {
             bus,
             display,
             data_home: data_home.to_path_buf(),
+            binary: binary.to_path_buf(),
             _turn: turn,
         };
         app.wait_ready().await?;
@@ -280,7 +292,7 @@ impl App {
     /// Like `launch_again`, with more arguments (a `candor://` link, as the
     /// desktop passes one).
     pub fn launch_again_with(&self, profile: &str, args: &[&str]) -> Result<std::process::Child> {
-        Ok(std::process::Command::new(app_binary()?)
+        Ok(std::process::Command::new(&self.binary)
             .args(["--profile", profile])
             .args(args)
             .env("DISPLAY", self.display.name())
@@ -298,7 +310,7 @@ impl App {
     /// The ids of this app's processes: the app binary running with this app's
     /// data home (so a test never touches another test's app).
     pub fn app_pids(&self) -> Result<Vec<u32>> {
-        let binary = app_binary()?.canonicalize()?;
+        let binary = self.binary.canonicalize()?;
         let marker = format!("XDG_DATA_HOME={}", self.data_home.display());
         let mut pids = Vec::new();
         for entry in std::fs::read_dir("/proc")? {
@@ -367,6 +379,52 @@ impl App {
             }
         }
         Ok(None)
+    }
+
+    /// Types `text` into the field at `css`, replacing what was there, and checks
+    /// that every key landed in that field.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let field = self.find(css).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        let value = field.prop("value").await?.unwrap_or_default();
+        anyhow::ensure!(
+            value == text,
+            "typed {text:?} into {css}, which reads {value:?}"
+        );
+        Ok(())
+    }
+
+    /// Waits (up to 15 s) until some element matching `css` has exactly `text`
+    /// as its rendered text.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let texts = self.texts(css).await?;
+            if texts.iter().any(|t| t == text) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("no {css} reads {text:?}; found {texts:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Creates an account on the first-run screen, against the relay at
+    /// `relay_url`, and waits for the (empty) inbox.
+    pub async fn sign_up(&self, relay_url: &str, handle: &str, name: &str) -> Result<()> {
+        self.type_into("input[name=relay]", relay_url).await?;
+        self.type_into("input[name=handle]", handle).await?;
+        self.type_into("input[name=display-name]", name).await?;
+        self.type_into("input[name=password]", "password123")
+            .await?;
+        self.find("[data-testid=sign-in-submit]")
+            .await?
+            .click()
+            .await?;
+        self.find("[data-testid=inbox-empty]").await?;
+        Ok(())
     }
 
     /// Waits (up to 20 s) until the elements matching `css` read exactly `want`

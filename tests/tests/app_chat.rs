@@ -10,48 +10,6 @@ use candor_e2e::App;
 use candor_e2e::sync::{Device, Relay, eventually};
 use thirtyfour::prelude::*;
 
-/// Types `text` into the field at `css`, replacing what was there, and checks
-/// that every key landed in that field.
-async fn type_into(app: &App, css: &str, text: &str) -> Result<()> {
-    let field = app.find(css).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    let value = field.prop("value").await?.unwrap_or_default();
-    anyhow::ensure!(
-        value == text,
-        "typed {text:?} into {css}, which reads {value:?}"
-    );
-    Ok(())
-}
-
-/// Waits until some element matching `css` has exactly `text` as its rendered text.
-async fn wait_for_text(app: &App, css: &str, text: &str) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let texts = app.texts(css).await?;
-        if texts.iter().any(|t| t == text) {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() > deadline {
-            anyhow::bail!("no {css} reads {text:?}; found {texts:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn sign_up_in_app(app: &App, relay: &Relay, handle: &str, name: &str) -> Result<()> {
-    type_into(app, "input[name=relay]", &relay.url()).await?;
-    type_into(app, "input[name=handle]", handle).await?;
-    type_into(app, "input[name=display-name]", name).await?;
-    type_into(app, "input[name=password]", "password123").await?;
-    app.find("[data-testid=sign-in-submit]")
-        .await?
-        .click()
-        .await?;
-    app.find("[data-testid=inbox-empty]").await?;
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -61,10 +19,9 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home)?;
     let app = App::launch(&home, "ana").await?;
-    sign_up_in_app(&app, &relay, "ana", "Ana").await?;
+    app.sign_up(&relay.url(), "ana", "Ana").await?;
     // No keychain in the test session: the footer says where the token went.
-    wait_for_text(
-        &app,
+    app.wait_for_text(
         "[data-testid=account-footer]",
         &format!(
             "@ana on {} · session token in a file only you can read (no keychain found)",
@@ -86,7 +43,8 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     maya.write(chat, "Hi! Loved your video")?;
     maya.kick().await;
 
-    wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
+    app.wait_for_text("[data-testid=requests-tab]", "Requests (1)")
+        .await?;
     assert!(
         app.driver
             .find_all(By::Css("[data-testid=inbox-row]"))
@@ -98,7 +56,8 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
         .await?
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=inbox-preview]", "Hi! Loved your video").await?;
+    app.wait_for_text("[data-testid=inbox-preview]", "Hi! Loved your video")
+        .await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     app.find("[data-testid=accept-request]").await?;
     app.screenshot("message-request").await?;
@@ -106,8 +65,10 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
         .await?
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=requests-tab]", "Requests").await?;
-    wait_for_text(&app, "[data-testid=inbox-title]", "Maya Lopez").await?;
+    app.wait_for_text("[data-testid=requests-tab]", "Requests")
+        .await?;
+    app.wait_for_text("[data-testid=inbox-title]", "Maya Lopez")
+        .await?;
     assert!(
         app.driver
             .find_all(By::Css("[data-testid=accept-request]"))
@@ -123,7 +84,8 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     let sam_says = |text: &str| sam.write(sam_chat, text);
     sam_says("buy followers?")?;
     sam.kick().await;
-    wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
+    app.wait_for_text("[data-testid=requests-tab]", "Requests (1)")
+        .await?;
     app.find("[data-testid=requests-tab]")
         .await?
         .click()
@@ -133,20 +95,25 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
         .await?
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=requests-tab]", "Requests").await?;
+    app.wait_for_text("[data-testid=requests-tab]", "Requests")
+        .await?;
     sam_says("hello??")?;
     sam.kick().await;
-    wait_for_text(&app, "[data-testid=requests-tab]", "Requests (1)").await?;
-    wait_for_text(&app, "[data-testid=inbox-preview]", "hello??").await?;
+    app.wait_for_text("[data-testid=requests-tab]", "Requests (1)")
+        .await?;
+    app.wait_for_text("[data-testid=inbox-preview]", "hello??")
+        .await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     // Only the message after the decline shows: the declined one stays hidden.
-    wait_for_text(&app, "[data-testid=message] .text", "hello??").await?;
+    app.wait_for_text("[data-testid=message] .text", "hello??")
+        .await?;
     assert_eq!(app.texts("[data-testid=message] .text").await?, ["hello??"]);
     app.find("[data-testid=block-request]")
         .await?
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=requests-tab]", "Requests").await?;
+    app.wait_for_text("[data-testid=requests-tab]", "Requests")
+        .await?;
     let refused = sam_says("let me in")?;
     sam.kick().await;
     eventually(Duration::from_secs(15), "sam is refused", || {
@@ -184,10 +151,11 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     let errors = app.texts(".field-error").await?;
     assert!(errors.iter().any(|e| e == "Choose a handle."), "{errors:?}");
 
-    type_into(&app, "input[name=relay]", &relay.url()).await?;
-    type_into(&app, "input[name=handle]", "alice").await?;
-    type_into(&app, "input[name=display-name]", "Alice Park").await?;
-    type_into(&app, "input[name=password]", "password123").await?;
+    app.type_into("input[name=relay]", &relay.url()).await?;
+    app.type_into("input[name=handle]", "alice").await?;
+    app.type_into("input[name=display-name]", "Alice Park")
+        .await?;
+    app.type_into("input[name=password]", "password123").await?;
     app.find("[data-testid=sign-in-submit]")
         .await?
         .click()
@@ -196,18 +164,16 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
 
     // Start a chat with Bob by handle and write to him.
     app.find("[data-testid=new-chat]").await?.click().await?;
-    type_into(&app, "[data-testid=new-chat-handle]", "bob").await?;
+    app.type_into("[data-testid=new-chat-handle]", "bob")
+        .await?;
     app.find(".new-chat button[type=submit]")
         .await?
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=chat-title]", "Bob Stone").await?;
-    type_into(
-        &app,
-        "[data-testid=composer]",
-        "Hi Bob <script>alert(1)</script>",
-    )
-    .await?;
+    app.wait_for_text("[data-testid=chat-title]", "Bob Stone")
+        .await?;
+    app.type_into("[data-testid=composer]", "Hi Bob <script>alert(1)</script>")
+        .await?;
     app.find("[data-testid=send]").await?.click().await?;
 
     // Bob's device gets it through the relay.
@@ -231,7 +197,8 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     )
     .await?;
     // Bob's device has stored it, so it goes from Sent to Delivered.
-    wait_for_text(&app, "[data-testid=message-status]", "Delivered").await?;
+    app.wait_for_text("[data-testid=message-status]", "Delivered")
+        .await?;
 
     // Bob replies; Alice's window shows it, as text, and her inbox preview updates.
     bob.open_chat_with(Person {
@@ -241,8 +208,10 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     })?;
     bob.write(chat, "Hey Alice!")?;
     bob.kick().await;
-    wait_for_text(&app, "[data-testid=message] .text", "Hey Alice!").await?;
-    wait_for_text(&app, "[data-testid=inbox-preview]", "Hey Alice!").await?;
+    app.wait_for_text("[data-testid=message] .text", "Hey Alice!")
+        .await?;
+    app.wait_for_text("[data-testid=inbox-preview]", "Hey Alice!")
+        .await?;
     // The chat is open, so Bob's reply is read at once: no unread badge.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !app
@@ -270,7 +239,8 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
         .expect("sequenced");
     bob.with(|s| s.mark_read(chat, seq))?;
     bob.engine.as_ref().expect("online").read_changed().await;
-    wait_for_text(&app, "[data-testid=message-status]", "Seen").await?;
+    app.wait_for_text("[data-testid=message-status]", "Seen")
+        .await?;
     assert!(
         app.driver
             .find_all(By::Css(".messages script"))
@@ -304,13 +274,12 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_for_text(&app, ".saved", "Name saved.").await?;
+    app.wait_for_text(".saved", "Name saved.").await?;
     app.find("[data-testid=who-contacts]")
         .await?
         .click()
         .await?;
-    wait_for_text(
-        &app,
+    app.wait_for_text(
         ".saved",
         "Only your contacts can start a chat with you now.",
     )
@@ -324,7 +293,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_for_text(&app, ".me", "Alice P.").await?;
+    app.wait_for_text(".me", "Alice P.").await?;
     // The relay has both changes.
     let relay_client = candor_core::account::RelayClient::new(&relay.url())?;
     assert_eq!(
@@ -365,25 +334,30 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
     std::fs::create_dir_all(&home)?;
     let app = App::launch(&home, "alice").await?;
     app.find("[data-testid=sign-in]").await?;
-    sign_up_in_app(&app, &relay, "alice", "Alice Park").await?;
+    app.sign_up(&relay.url(), "alice", "Alice Park").await?;
 
     // A handle that does not exist names itself, and no group is made.
     app.find("[data-testid=new-group]").await?.click().await?;
-    type_into(&app, "[data-testid=new-group-title]", "Weekend <trip>").await?;
-    type_into(&app, "[data-testid=new-group-handles]", "bob, nobodyhere").await?;
+    app.type_into("[data-testid=new-group-title]", "Weekend <trip>")
+        .await?;
+    app.type_into("[data-testid=new-group-handles]", "bob, nobodyhere")
+        .await?;
     app.find("[data-testid=new-group-create]")
         .await?
         .click()
         .await?;
     let error = app.find(".new-group .field-error").await?.text().await?;
     assert!(error.contains("@nobodyhere"), "{error}");
-    type_into(&app, "[data-testid=new-group-handles]", "@bob carol").await?;
+    app.type_into("[data-testid=new-group-handles]", "@bob carol")
+        .await?;
     app.find("[data-testid=new-group-create]")
         .await?
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=chat-title]", "Weekend <trip>").await?;
-    type_into(&app, "[data-testid=composer]", "who brings the tent?").await?;
+    app.wait_for_text("[data-testid=chat-title]", "Weekend <trip>")
+        .await?;
+    app.type_into("[data-testid=composer]", "who brings the tent?")
+        .await?;
     app.find("[data-testid=send]").await?.click().await?;
     for device in [&bob, &carol] {
         eventually(Duration::from_secs(15), "the group message arrives", || {
@@ -398,12 +372,14 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
 
     // Ctrl+K, a few letters, Enter: the chat with that name opens.
     app.find("[data-testid=new-chat]").await?.click().await?;
-    type_into(&app, "[data-testid=new-chat-handle]", "carol").await?;
+    app.type_into("[data-testid=new-chat-handle]", "carol")
+        .await?;
     app.find(".new-chat button[type=submit]")
         .await?
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=chat-title]", "Carol Diaz").await?;
+    app.wait_for_text("[data-testid=chat-title]", "Carol Diaz")
+        .await?;
     app.press_ctrl("k").await?;
     let input = app.find("[data-testid=switcher-input]").await?;
     input.send_keys("wee").await?;
@@ -420,7 +396,8 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     input.send_keys(Key::Enter).await?;
-    wait_for_text(&app, "[data-testid=chat-title]", "Weekend <trip>").await?;
+    app.wait_for_text("[data-testid=chat-title]", "Weekend <trip>")
+        .await?;
 
     // Leaving the group: two clicks, then the chat stays readable and says why
     // there is no composer.
@@ -437,7 +414,8 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
         .await?;
     assert!(locked.starts_with("You left Weekend <trip>."), "{locked}");
     app.screenshot("left-group").await?;
-    wait_for_text(&app, "[data-testid=message] .text", "who brings the tent?").await?;
+    app.wait_for_text("[data-testid=message] .text", "who brings the tent?")
+        .await?;
 
     app.quit().await?;
     bob.go_offline().await;
@@ -463,23 +441,28 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
     let app = App::launch(&home, "alice").await?;
     for handle in ["carol", "bob"] {
         app.find("[data-testid=new-chat]").await?.click().await?;
-        type_into(&app, "[data-testid=new-chat-handle]", handle).await?;
+        app.type_into("[data-testid=new-chat-handle]", handle)
+            .await?;
         app.find(".new-chat button[type=submit]")
             .await?
             .click()
             .await?;
     }
-    wait_for_text(&app, "[data-testid=chat-title]", "Bob Stone").await?;
+    app.wait_for_text("[data-testid=chat-title]", "Bob Stone")
+        .await?;
 
     relay.stop().await?;
     app.find("[data-testid=connection-banner]").await?;
-    type_into(&app, "[data-testid=composer]", "written on the train").await?;
+    app.type_into("[data-testid=composer]", "written on the train")
+        .await?;
     app.find("[data-testid=send]").await?.click().await?;
-    wait_for_text(&app, "[data-testid=message-status]", "Queued").await?;
+    app.wait_for_text("[data-testid=message-status]", "Queued")
+        .await?;
     app.screenshot("queued-offline").await?;
 
     let relay = Relay::start(relay_dir, addr).await?;
-    wait_for_text(&app, "[data-testid=message-status]", "Delivered").await?;
+    app.wait_for_text("[data-testid=message-status]", "Delivered")
+        .await?;
 
     // Carol's chat is open; Bob replies in his.
     let titles = app.texts("[data-testid=inbox-title]").await?;
@@ -493,7 +476,8 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
         .remove(carol_row)
         .click()
         .await?;
-    wait_for_text(&app, "[data-testid=chat-title]", "Carol Diaz").await?;
+    app.wait_for_text("[data-testid=chat-title]", "Carol Diaz")
+        .await?;
     let alice_id = candor_core::account::RelayClient::new(&relay.url())?
         .lookup(&bob.token, "alice")
         .await?
@@ -501,7 +485,8 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
     let chat = direct_conversation_id(alice_id, bob.user.id);
     bob.write(chat, "welcome back")?;
     bob.kick().await;
-    wait_for_text(&app, "[data-testid=inbox-preview]", "welcome back").await?;
+    app.wait_for_text("[data-testid=inbox-preview]", "welcome back")
+        .await?;
     assert_eq!(
         app.texts("[data-testid=inbox-title]")
             .await?
@@ -510,7 +495,7 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
         Some("Bob Stone"),
         "the chat with news moves to the top"
     );
-    wait_for_text(&app, ".inbox .badge", "1").await?;
+    app.wait_for_text(".inbox .badge", "1").await?;
     app.screenshot("unread-reply").await?;
     app.quit().await?;
     bob.go_offline().await;

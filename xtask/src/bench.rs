@@ -1,6 +1,6 @@
 //! `cargo xtask bench …`: benchmarks, always in release mode. Not part of `test`.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::cmd;
 
@@ -13,7 +13,8 @@ pub fn run(args: &[String]) -> Result<()> {
             cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "relay"]).run()
         }
         Some("ui") => ui(),
-        other => bail!("unknown benchmark {other:?}; available: store, relay, ui"),
+        Some("app") => app(),
+        other => bail!("unknown benchmark {other:?}; available: store, relay, ui, app"),
     }
 }
 
@@ -26,5 +27,61 @@ fn ui() -> Result<()> {
     let root = cmd::root();
     cmd::cargo(&["bench", "--package", "candor-e2e", "--bench", "ui"])
         .env("CANDOR_APP_BINARY", root.join("target/release/candor"))
+        .run()
+}
+
+/// Start-up time, memory and package size of the release app against
+/// bench/floor (a blank Tauri window) from the same build: the packages first,
+/// then the floor's binary and .deb, then the measuring harness.
+fn app() -> Result<()> {
+    crate::setup::all(crate::setup::Need::Test)?;
+    let packages = crate::bundle::build(false)?;
+    // The same selection as the bundle's build plus the floor, so that tauri
+    // resolves the same features and only the floor compiles.
+    cmd::cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "candor-desktop",
+        "--bin",
+        "candor",
+        "--package",
+        "candor-relay",
+        "--bin",
+        "candor-relay",
+        "--package",
+        "candor-floor",
+        "--bin",
+        "candor-floor",
+    ])
+    .run()?;
+    let root = cmd::root();
+    let tauri = root.join("ui/node_modules/.bin/tauri");
+    cmd::Cmd::new(&tauri.to_string_lossy())
+        .args(&["bundle", "--bundles", "deb", "--ci"])
+        .dir("bench/floor")
+        .run()?;
+    // Moved out of the app's bundle directory, where `bundle::built` looks.
+    let floor_dir = root.join("target/release/bundle/floor");
+    std::fs::create_dir_all(&floor_dir)?;
+    let mut floor_deb = None;
+    for entry in std::fs::read_dir(root.join("target/release/bundle/deb"))? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(name) = name.filter(|n| n.starts_with("Candor Floor") && n.ends_with(".deb")) {
+            let dest = floor_dir.join(name);
+            std::fs::rename(&path, &dest)?;
+            floor_deb = Some(dest);
+        }
+    }
+    let floor_deb = floor_deb.context("the Tauri CLI made no .deb for the floor")?;
+    cmd::cargo(&["bench", "--package", "candor-e2e", "--bench", "app"])
+        .env("CANDOR_APP_BINARY", root.join("target/release/candor"))
+        .env(
+            "CANDOR_FLOOR_BINARY",
+            root.join("target/release/candor-floor"),
+        )
+        .env("CANDOR_APP_DEB", &packages.app_deb)
+        .env("CANDOR_FLOOR_DEB", &floor_deb)
         .run()
 }

@@ -5,10 +5,12 @@
 //!   127.0.0.1:7878, and open Candor.
 //! - `test`: set up a fresh machine and run every check, ending with a summary line.
 //! - `demo`: a relay and two windows, Alice and Bob, signed in and in one chat.
-//! - `bench store|relay|ui`: benchmarks (release build); store and relay against a floor.
+//! - `bench store|relay|ui|app`: benchmarks (release build), against a floor where one exists.
+//! - `bundle`: the release packages (.deb, .rpm; the relay's .deb).
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
 mod bench;
+mod bundle;
 mod cmd;
 mod demo;
 mod relay;
@@ -26,7 +28,8 @@ commands:
   bench store                          store benchmark (release build)
   bench relay                          relay benchmark vs a bare forwarder (release build)
   bench ui                             a 100,000-message chat in the release app (Xvfb)
-  bench ui                             a 100,000-message chat in the release app (Xvfb)
+  bench app                            start-up time and memory vs a blank Tauri app (Xvfb)
+  bundle [--appimage]                  release build, .deb and .rpm of the app, .deb of the relay
   bindings                             regenerate ui/src/lib/bindings.ts
   setup                                install system packages, tauri-driver, npm packages";
 
@@ -46,6 +49,7 @@ fn real_main() -> Result<()> {
         "run" => run(rest),
         "test" => test::run_all(),
         "bench" => bench::run(rest),
+        "bundle" => bundle::run(rest),
         "bindings" => bindings(),
         "demo" => demo::run(),
         "setup" => {

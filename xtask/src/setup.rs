@@ -36,7 +36,7 @@ const BUILD_PACKAGES: &[&str] = &[
 /// notification server (dunst) for the desktop tests, and another X window
 /// (xmessage) with xdotool to move the focus away from Candor's; xdg-open,
 /// which "open in the browser" goes through (tests point $BROWSER at a
-/// recorder).
+/// recorder); desktop-file-utils, to check the installed desktop entry.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -46,6 +46,7 @@ const TEST_PACKAGES: &[&str] = &[
     "x11-utils",
     "xdotool",
     "xdg-utils",
+    "desktop-file-utils",
 ];
 
 pub fn all(need: Need) -> Result<()> {
@@ -163,4 +164,49 @@ fn npm_packages() -> Result<()> {
 /// Builds the UI into ui/dist, which the app embeds at compile time.
 pub fn build_ui() -> Result<()> {
     cmd::npm(&["run", "build"]).run()
+}
+
+/// Builds the UI unless ui/dist is newer than every file it is built from: a
+/// rewritten dist/ makes cargo embed it again, which costs a release build
+/// minutes of linking.
+pub fn build_ui_if_stale() -> Result<()> {
+    let ui = cmd::root().join("ui");
+    let built = std::fs::metadata(ui.join("dist/index.html")).and_then(|m| m.modified());
+    let Ok(built) = built else {
+        return build_ui();
+    };
+    let mut sources = vec![ui.join("src")];
+    for file in [
+        "index.html",
+        "package-lock.json",
+        "vite.config.ts",
+        "svelte.config.js",
+        "tsconfig.json",
+    ] {
+        sources.push(ui.join(file));
+    }
+    if newest(&sources)? > Some(built) {
+        build_ui()
+    } else {
+        Ok(())
+    }
+}
+
+/// The newest modification time of the files at or under `paths`.
+fn newest(paths: &[PathBuf]) -> Result<Option<std::time::SystemTime>> {
+    let mut newest = None;
+    let mut todo: Vec<PathBuf> = paths.to_vec();
+    while let Some(path) = todo.pop() {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                todo.push(entry?.path());
+            }
+        } else {
+            newest = newest.max(Some(meta.modified()?));
+        }
+    }
+    Ok(newest)
 }

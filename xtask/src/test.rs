@@ -10,13 +10,23 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::cmd::{self, Cmd};
-use crate::setup;
+use crate::{bundle, setup};
 
 struct Step {
     name: &'static str,
     /// A failed required step stops the run: later steps need what it makes.
     required: bool,
-    cmd: Cmd,
+    run: Box<dyn FnOnce() -> Result<()>>,
+}
+
+impl Step {
+    fn cmd(name: &'static str, required: bool, cmd: Cmd) -> Self {
+        Self {
+            name,
+            required,
+            run: Box::new(move || cmd.run()),
+        }
+    }
 }
 
 pub fn run_all() -> Result<()> {
@@ -31,31 +41,22 @@ pub fn run_all() -> Result<()> {
         std::fs::remove_dir_all(&shots)?;
     }
 
+    let driver_for_packages = driver.clone();
     let steps = vec![
+        Step::cmd("rustfmt", false, cmd::cargo(&["fmt", "--all", "--check"])),
+        Step::cmd("ui build", true, cmd::npm(&["run", "build"])),
         Step {
-            name: "rustfmt",
+            // The bundle settings of every system, as the Tauri CLI checks them.
+            name: "tauri config",
             required: false,
-            cmd: cmd::cargo(&["fmt", "--all", "--check"]),
+            run: Box::new(bundle::check_config),
         },
-        Step {
-            name: "ui build",
-            required: true,
-            cmd: cmd::npm(&["run", "build"]),
-        },
-        Step {
-            name: "svelte-check",
-            required: false,
-            cmd: cmd::npm(&["run", "check"]),
-        },
-        Step {
-            name: "vitest",
-            required: false,
-            cmd: cmd::npm(&["test"]),
-        },
-        Step {
-            name: "clippy",
-            required: false,
-            cmd: cmd::cargo(&[
+        Step::cmd("svelte-check", false, cmd::npm(&["run", "check"])),
+        Step::cmd("vitest", false, cmd::npm(&["test"])),
+        Step::cmd(
+            "clippy",
+            false,
+            cmd::cargo(&[
                 "clippy",
                 "--workspace",
                 "--all-targets",
@@ -63,22 +64,48 @@ pub fn run_all() -> Result<()> {
                 "-D",
                 "warnings",
             ]),
-        },
-        Step {
-            name: "cargo build",
-            required: true,
-            cmd: cmd::cargo(&["build", "--workspace", "--all-targets"]),
-        },
-        Step {
-            // Unit, store, migration, relay and end-to-end tests: the e2e crate runs
-            // the relay binary built above with candor-core clients, and launches
-            // the app under Xvfb through tauri-driver.
-            name: "cargo test",
-            required: false,
-            cmd: cmd::cargo(&["test", "--workspace"])
+        ),
+        Step::cmd(
+            "cargo build",
+            true,
+            cmd::cargo(&["build", "--workspace", "--all-targets"]),
+        ),
+        // Unit, store, migration, relay and end-to-end tests: the e2e crate runs
+        // the relay binary built above with candor-core clients, and launches
+        // the app under Xvfb through tauri-driver.
+        Step::cmd(
+            "cargo test",
+            false,
+            cmd::cargo(&["test", "--workspace"])
                 .env("CANDOR_APP_BINARY", &app)
                 .env("CANDOR_RELAY_BINARY", &relay)
                 .env("CANDOR_TAURI_DRIVER", &driver),
+        ),
+        Step {
+            // The release build and the packages (cargo xtask bundle).
+            name: "bundle",
+            required: true,
+            run: Box::new(|| bundle::build(false).map(drop)),
+        },
+        Step {
+            // Installs them and uses the installed app (root: dpkg).
+            name: "package install",
+            required: false,
+            run: Box::new(move || {
+                let packages = bundle::built()?;
+                cmd::cargo(&[
+                    "test",
+                    "--workspace",
+                    "--test",
+                    "package",
+                    "--",
+                    "--ignored",
+                ])
+                .env("CANDOR_APP_DEB", &packages.app_deb)
+                .env("CANDOR_RELAY_DEB", &packages.relay_deb)
+                .env("CANDOR_TAURI_DRIVER", &driver_for_packages)
+                .run()
+            }),
         },
     ];
 
@@ -87,7 +114,7 @@ pub fn run_all() -> Result<()> {
     for step in steps {
         let t = Instant::now();
         println!("\n==> {}", step.name);
-        match step.cmd.run() {
+        match (step.run)() {
             Ok(()) => {
                 println!("==> {} ok ({:.0?})", step.name, t.elapsed());
                 passed.push(step.name);

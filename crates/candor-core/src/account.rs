@@ -65,6 +65,28 @@ impl RelayClient {
         url
     }
 
+    /// Whether a Candor relay answers at this address (its `/healthz`), within a
+    /// few seconds: the first-run screen explains relays when none does.
+    pub async fn health(&self) -> Result<(), AccountError> {
+        let resp = self
+            .send(
+                self.http
+                    .get(self.url("/healthz"))
+                    .timeout(std::time::Duration::from_secs(4)),
+            )
+            .await?;
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        if status.is_success() && body.trim() == "ok" {
+            Ok(())
+        } else {
+            Err(AccountError::Protocol(format!(
+                "{} answered, but not as a Candor relay does (HTTP {status})",
+                self.base()
+            )))
+        }
+    }
+
     pub async fn sign_up(
         &self,
         handle: &str,
@@ -225,7 +247,7 @@ impl RelayClient {
     ) -> Result<reqwest::Response, AccountError> {
         request.send().await.map_err(|e| AccountError::Unreachable {
             url: self.base.to_string(),
-            reason: e.to_string(),
+            reason: unreachable_reason(&e),
         })
     }
 
@@ -238,6 +260,24 @@ impl RelayClient {
             Ok(err) => Err(AccountError::Refused(err)),
             Err(_) => Err(AccountError::Protocol(format!("HTTP {status}"))),
         }
+    }
+}
+
+/// Why a request got no answer, in the words of its innermost cause
+/// ("Connection refused (os error 111)"), not reqwest's "error sending request".
+fn unreachable_reason(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "it did not answer in time".into();
+    }
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let reason = cause.to_string();
+    let mut chars = reason.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => e.to_string(),
     }
 }
 

@@ -36,6 +36,25 @@ pub async fn sign_in(
     finish_sign_in(&app, &state, relay, relay_url.trim(), session).await
 }
 
+/// Whether a Candor relay answers at `relay_url`.
+#[tauri::command]
+pub async fn check_relay(relay_url: String) -> Result<(), CommandError> {
+    Ok(RelayClient::new(relay_url.trim())?.health().await?)
+}
+
+/// The README's section on running a relay, in the person's browser.
+#[tauri::command]
+pub fn open_relay_help(app: AppHandle) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(RELAY_HELP_URL, std::env::var("BROWSER").ok())
+        .map_err(|e| CommandError::internal(format!("the browser could not be opened: {e}")))
+}
+
+/// Where the README explains relays: the project's home (the workspace's
+/// `repository`), at the README's "Run a relay" heading.
+pub const RELAY_HELP_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#run-a-relay");
+
 /// Signs this device out: the relay revokes the token, and it is forgotten here.
 /// The messages on this device stay.
 #[tauri::command]

@@ -45,12 +45,21 @@ pub fn relay_binary() -> Result<PathBuf> {
 impl Relay {
     /// Starts on `addr`; port 0 picks a free one.
     pub async fn start(data: PathBuf, addr: SocketAddr) -> Result<Self> {
+        Self::start_binary(&relay_binary()?, data, addr).await
+    }
+
+    /// Like `start`, from another relay binary (an installed one).
+    pub async fn start_binary(
+        binary: &std::path::Path,
+        data: PathBuf,
+        addr: SocketAddr,
+    ) -> Result<Self> {
         let addr = if addr.port() == 0 {
             std::net::TcpListener::bind(addr)?.local_addr()?
         } else {
             addr
         };
-        let child = Command::new(relay_binary()?)
+        let child = Command::new(binary)
             .arg("--listen")
             .arg(addr.to_string())
             .arg("--data")

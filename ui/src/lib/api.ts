@@ -68,6 +68,9 @@ export const api = {
   signIn: (relayUrl: string, handle: string, password: string) =>
     invoke<Profile>('sign_in', { relayUrl, handle, password }),
   signOut: () => invoke<void>('sign_out'),
+  checkRelay: (relayUrl: string) => invoke<void>('check_relay', { relayUrl }),
+  openRelayHelp: () => invoke<void>('open_relay_help'),
+  uiReady: () => invoke<void>('ui_ready'),
   sendMessage: (conversation: ConversationId, text: string, card: VideoCard | null = null) =>
     invoke<Message>('send_message', { conversation, text, card }),
   linkPreview: (text: string) => invoke<LinkPreview | null>('link_preview', { text }),

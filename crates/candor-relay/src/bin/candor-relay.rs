@@ -21,7 +21,11 @@ struct Args {
     #[arg(long = "allow-origin")]
     allowed_origins: Vec<String>,
     /// New accounts allowed per client address per hour (0: no limit).
-    #[arg(long, default_value_t = candor_relay::DEFAULT_SIGN_UPS_PER_HOUR)]
+    #[arg(
+        long,
+        default_value_t = candor_relay::DEFAULT_SIGN_UPS_PER_HOUR,
+        env = "CANDOR_RELAY_SIGN_UPS_PER_HOUR"
+    )]
     sign_ups_per_hour: usize,
 }
 

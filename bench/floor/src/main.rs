@@ -1,0 +1,27 @@
+//! The floor that `cargo xtask bench app` measures Candor against: the same Tauri,
+//! WebKit and window size, a blank page, and no store, sync, tray or UI. What
+//! Candor costs beyond this is what Candor itself costs.
+//!
+//! With `CANDOR_REPORT_READY` set it prints `candor: interactive` when the page
+//! has loaded, as the app does when its inbox is on screen.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::io::Write;
+
+fn main() {
+    let report = std::env::var_os("CANDOR_REPORT_READY").is_some();
+    tauri::Builder::default()
+        .on_page_load(move |_, payload| {
+            if report && payload.event() == tauri::webview::PageLoadEvent::Finished {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "candor: interactive");
+                let _ = out.flush();
+            }
+        })
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("candor-floor: {e}");
+            std::process::exit(1);
+        });
+}

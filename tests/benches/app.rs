@@ -1,0 +1,430 @@
+//! `cargo xtask bench app`: the release app starting on a big profile (10,000
+//! chats, 1,000,000 messages), side by side with a floor: `candor-floor`, a Tauri
+//! window of the same size with a blank page (bench/floor), from the same build.
+//!
+//! - Time to interactive: from spawning the process to its line `candor:
+//!   interactive` (the app prints it once the inbox is on the page with its
+//!   rows, the floor once its page has loaded; `CANDOR_REPORT_READY`). The
+//!   profile's relay accepts connections and never answers, so an inbox that
+//!   waited for sync would never be ready.
+//! - Memory: PSS summed over the process and all its descendants (WebKit's web
+//!   and network processes), after 10 s idle; and for the app, after opening 20
+//!   chats through WebDriver.
+//! - Package size: the app's .deb against the floor's.
+//!
+//! Targets: memory <= 1.3x the floor, time to interactive <= 1.5x the floor.
+//! `CANDOR_BENCH_CHATS` and `CANDOR_BENCH_MESSAGES` change the profile's size,
+//! `CANDOR_BENCH_RUNS` the launches of each (default 5, plus one warm-up).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use candor_core::protocol::{
+    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
+};
+use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
+use candor_e2e::{App, Display, SessionBus, profile_dir};
+
+const PROFILE: &str = "bench";
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn required_path(name: &str) -> Result<PathBuf> {
+    let path = PathBuf::from(
+        std::env::var_os(name)
+            .with_context(|| format!("{name} is not set (cargo xtask sets it)"))?,
+    );
+    ensure!(path.exists(), "{name}: {} does not exist", path.display());
+    Ok(path)
+}
+
+/// The chat at inbox position `i` (0 is the newest).
+fn chat_title(i: usize) -> String {
+    format!("Person {i:05}")
+}
+
+/// Fills a profile: `chats` direct chats holding `messages` messages between
+/// them, the newest chat first by title, one in a hundred left unread.
+fn seed(dir: &Path, chats: usize, messages: usize, relay_url: &str) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let start = chrono::Utc::now() - chrono::Duration::days(365);
+    let clock = std::sync::Arc::new(ManualClock::new(start));
+    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
+    let me = Person {
+        id: UserId::new(),
+        handle: "ana".into(),
+        display_name: "Ana".into(),
+    };
+    store.set_profile(&Profile {
+        user_id: me.id,
+        handle: me.handle.clone(),
+        display_name: me.display_name.clone(),
+        relay_url: relay_url.into(),
+    })?;
+    let per_chat = (messages / chats).max(1);
+    let mut batch = Vec::with_capacity(4_096);
+    for c in 0..chats {
+        // Chat 0 is the newest: its messages come last.
+        let order = chats - 1 - c;
+        let peer = Person {
+            id: UserId::new(),
+            handle: format!("p{c:05}"),
+            display_name: chat_title(c),
+        };
+        let chat = ConversationId::new();
+        store.add_conversation(&NewConversation::Direct {
+            id: chat,
+            peer: peer.clone(),
+        })?;
+        for seq in 1..=per_chat as i64 {
+            let from = if seq % 3 == 0 { me.id } else { peer.id };
+            let minutes = (order * per_chat) as i64 + seq;
+            batch.push(DeliveredMessage {
+                server_id: ServerMessageId::new(),
+                client_id: MessageId::new(),
+                conversation_id: chat,
+                seq,
+                sender_id: from,
+                text: MessageText::new(format!(
+                    "message {seq} in chat {c}: plans for the weekend, a video link and a reply"
+                ))?,
+                card: None,
+                sent_at: start + chrono::Duration::minutes(minutes),
+            });
+        }
+        if batch.len() >= 4_000 {
+            store.apply_received(&batch)?;
+            batch.clear();
+        }
+        if c % 100 != 0 {
+            store.mark_read(chat, per_chat as i64)?;
+        }
+    }
+    store.apply_received(&batch)?;
+    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
+    Ok(())
+}
+
+/// The environment both programs run in: their own display, bus and data home.
+struct Desk {
+    display: Display,
+    bus: SessionBus,
+    home: PathBuf,
+}
+
+impl Desk {
+    fn spawn(&self, binary: &Path, args: &[&str]) -> Result<Child> {
+        Ok(Command::new(binary)
+            .args(args)
+            .env("DISPLAY", self.display.name())
+            .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
+            .env("XDG_DATA_HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("XDG_CACHE_HOME", self.home.join("cache"))
+            .env("CANDOR_NO_KEYCHAIN", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .env("CANDOR_REPORT_READY", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?)
+    }
+}
+
+/// `pid` and every process descended from it.
+fn process_tree(pid: u32) -> Vec<u32> {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok());
+            if let Some(ppid) = ppid {
+                parents.push((p, ppid));
+            }
+        }
+    }
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    tree
+}
+
+/// PSS in KiB summed over `pid`'s tree, and how many processes that was.
+fn tree_pss(pid: u32) -> (u64, usize) {
+    let tree = process_tree(pid);
+    let total = tree
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Pss:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .sum();
+    (total, tree.len())
+}
+
+struct Launch {
+    interactive: Duration,
+    idle_pss_kib: u64,
+    processes: usize,
+}
+
+/// Starts `binary`, times it to its ready line, waits 10 s, measures, stops it.
+fn launch(desk: &Desk, binary: &Path, args: &[&str]) -> Result<Launch> {
+    let spawned = Instant::now();
+    let mut child = desk.spawn(binary, args)?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.trim() == "candor: interactive" {
+                let _ = tx.send(Instant::now());
+            }
+        }
+    });
+    let ready = match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(at) => at,
+        Err(_) => {
+            let _ = child.kill();
+            bail!("{} never reported it was interactive", binary.display());
+        }
+    };
+    let interactive = ready - spawned;
+    std::thread::sleep(Duration::from_secs(10));
+    let (idle_pss_kib, processes) = tree_pss(child.id());
+    stop(child)?;
+    Ok(Launch {
+        interactive,
+        idle_pss_kib,
+        processes,
+    })
+}
+
+/// SIGTERM, then waits until the process and its WebKit children are gone.
+fn stop(mut child: Child) -> Result<()> {
+    let tree = process_tree(child.id());
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
+    child.wait()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tree
+        .iter()
+        .any(|p| Path::new(&format!("/proc/{p}")).exists())
+    {
+        if Instant::now() > deadline {
+            for p in &tree {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &p.to_string()])
+                    .status();
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Opens the 20 newest chats one after another, each until its messages show.
+async fn open_twenty_chats(app: &App) -> Result<()> {
+    for i in 0..20 {
+        let title = chat_title(i);
+        let clicked = app
+            .driver
+            .execute(
+                "const row = [...document.querySelectorAll('[data-testid=inbox-row]')]
+                   .find(r => r.querySelector('[data-testid=inbox-title]')?.innerText === arguments[0]);
+                 if (!row) return false;
+                 row.scrollIntoView({ block: 'center' });
+                 row.click();
+                 return true;",
+                vec![serde_json::Value::String(title.clone())],
+            )
+            .await?;
+        ensure!(
+            clicked.json().as_bool() == Some(true),
+            "no inbox row for {title}"
+        );
+        app.wait_for_text("[data-testid=chat-title]", &title)
+            .await?;
+        app.find("[data-testid=message]").await?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench())
+}
+
+async fn bench() -> Result<()> {
+    let app_binary = required_path("CANDOR_APP_BINARY")?;
+    let floor_binary = required_path("CANDOR_FLOOR_BINARY")?;
+    let app_deb = required_path("CANDOR_APP_DEB")?;
+    let floor_deb = required_path("CANDOR_FLOOR_DEB")?;
+    let chats = env_number("CANDOR_BENCH_CHATS", 10_000);
+    let messages = env_number("CANDOR_BENCH_MESSAGES", 1_000_000);
+    let runs = env_number("CANDOR_BENCH_RUNS", 5);
+
+    // A relay that takes connections and never answers: sync can't finish.
+    let silent_relay = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let relay_url = format!("http://{}", silent_relay.local_addr()?);
+
+    let dir = tempfile::tempdir()?;
+    let home = dir.path().join("home");
+    let t = Instant::now();
+    seed(&profile_dir(&home, PROFILE), chats, messages, &relay_url)?;
+    let db_size = std::fs::metadata(profile_dir(&home, PROFILE).join("candor.db"))?.len();
+    println!(
+        "seeded {chats} chats with {messages} messages in {:.1?} ({:.0} MiB of database)",
+        t.elapsed(),
+        db_size as f64 / 1_048_576.0
+    );
+    for d in ["config", "cache"] {
+        std::fs::create_dir_all(home.join(d))?;
+    }
+
+    let desk = Desk {
+        display: Display::start()?,
+        bus: SessionBus::start()?,
+        home: home.clone(),
+    };
+    let app_args = ["--profile", PROFILE];
+    // Warm-up: the first start pays for cold caches (and any migration).
+    launch(&desk, &app_binary, &app_args)?;
+    launch(&desk, &floor_binary, &[])?;
+    let (mut app_runs, mut floor_runs) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        app_runs.push(launch(&desk, &app_binary, &app_args)?);
+        floor_runs.push(launch(&desk, &floor_binary, &[])?);
+    }
+
+    // Opening chats, through WebDriver on the same binary and profile.
+    let app = App::launch_program(&home, &app_binary, &app_args).await?;
+    open_twenty_chats(&app).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pid = *app
+        .app_pids()?
+        .first()
+        .context("the app's process was not found")?;
+    let (after_chats_kib, after_chats_procs) = tree_pss(pid);
+    app.quit().await?;
+    drop(silent_relay);
+
+    let ms = |runs: &[Launch]| {
+        median(
+            runs.iter()
+                .map(|r| r.interactive.as_secs_f64() * 1e3)
+                .collect(),
+        )
+    };
+    let mib = |runs: &[Launch]| {
+        median(
+            runs.iter()
+                .map(|r| r.idle_pss_kib as f64 / 1024.0)
+                .collect(),
+        )
+    };
+    let (app_tti, floor_tti) = (ms(&app_runs), ms(&floor_runs));
+    let (app_idle, floor_idle) = (mib(&app_runs), mib(&floor_runs));
+    let after_chats = after_chats_kib as f64 / 1024.0;
+    let (app_deb_size, floor_deb_size) = (
+        std::fs::metadata(&app_deb)?.len() as f64 / 1_048_576.0,
+        std::fs::metadata(&floor_deb)?.len() as f64 / 1_048_576.0,
+    );
+
+    println!(
+        "\nmedians of {runs} launches each, after one warm-up; profile: {chats} chats, {messages} messages"
+    );
+    println!("{:<38} {:>10} {:>10} {:>7}", "", "candor", "floor", "ratio");
+    println!(
+        "{:<38} {:>7.0} ms {:>7.0} ms {:>6.2}x",
+        "start to interactive inbox",
+        app_tti,
+        floor_tti,
+        app_tti / floor_tti
+    );
+    println!(
+        "{:<38} {:>6.0} MiB {:>6.0} MiB {:>6.2}x",
+        format!("PSS after 10 s idle ({} processes)", app_runs[0].processes),
+        app_idle,
+        floor_idle,
+        app_idle / floor_idle
+    );
+    println!(
+        "{:<38} {:>6.0} MiB {:>6.0} MiB {:>6.2}x",
+        format!("PSS after opening 20 chats ({after_chats_procs} proc.)"),
+        after_chats,
+        floor_idle,
+        after_chats / floor_idle
+    );
+    println!(
+        "{:<38} {:>6.1} MiB {:>6.1} MiB {:>6.2}x",
+        ".deb size",
+        app_deb_size,
+        floor_deb_size,
+        app_deb_size / floor_deb_size
+    );
+    println!(
+        "each launch (ms): candor {:?}, floor {:?}",
+        app_runs
+            .iter()
+            .map(|r| r.interactive.as_millis())
+            .collect::<Vec<_>>(),
+        floor_runs
+            .iter()
+            .map(|r| r.interactive.as_millis())
+            .collect::<Vec<_>>()
+    );
+    println!();
+    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
+    let memory = app_idle.max(after_chats) / floor_idle;
+    println!(
+        "{} memory {memory:.2}x the floor (target <= 1.3x)",
+        verdict(memory <= 1.3)
+    );
+    let tti = app_tti / floor_tti;
+    println!(
+        "{} time to interactive {tti:.2}x the floor (target <= 1.5x), with a relay that never answers",
+        verdict(tti <= 1.5)
+    );
+    Ok(())
+}
