@@ -30,8 +30,9 @@ pub struct AppState {
     /// A video link Candor was started with (`candor://share?url=…`), until
     /// the UI takes it to open the share dialog.
     pub shared_link: Mutex<Option<String>>,
-    /// Fetches video card details for messages this device sends.
-    pub cards: Option<candor_core::links::fetch::CardFetcher>,
+    /// Fetches video card details for messages this device sends; made on
+    /// first use (see [`AppState::cards`]).
+    cards: std::sync::OnceLock<Option<candor_core::links::fetch::CardFetcher>>,
 }
 
 impl AppState {
@@ -56,11 +57,18 @@ impl AppState {
             store,
             vault,
             session: tokio::sync::Mutex::new(None),
-            cards: crate::cards::fetcher(),
+            cards: std::sync::OnceLock::new(),
             shared_link: Mutex::new(
                 std::env::args().find_map(|a| candor_core::links::shared_link(&a)),
             ),
         }
+    }
+
+    /// The card fetcher, made on first use. Making it loads the system's TLS
+    /// certificates; done at start-up, that held the window's first page back
+    /// by about half a second (`cargo xtask bench app`).
+    pub fn cards(&self) -> Option<&candor_core::links::fetch::CardFetcher> {
+        self.cards.get_or_init(crate::cards::fetcher).as_ref()
     }
 
     /// Runs `f` with the store on a blocking thread, so the UI thread never waits on

@@ -14,7 +14,10 @@
 //!
 //! Targets: memory <= 1.3x the floor, time to interactive <= 1.5x the floor.
 //! `CANDOR_BENCH_CHATS` and `CANDOR_BENCH_MESSAGES` change the profile's size,
-//! `CANDOR_BENCH_RUNS` the launches of each (default 5, plus one warm-up).
+//! `CANDOR_BENCH_RUNS` the launches of each (default 5, plus one warm-up);
+//! `CANDOR_BENCH_HOME=DIR` keeps the seeded profile in DIR and reuses it;
+//! `CANDOR_BENCH_OPEN=N` opens N chats instead of 20 (at most 50: the first
+//! page of the inbox).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -174,25 +177,39 @@ fn process_tree(pid: u32) -> Vec<u32> {
     tree
 }
 
-/// PSS in KiB summed over `pid`'s tree, and how many processes that was.
-fn tree_pss(pid: u32) -> (u64, usize) {
-    let tree = process_tree(pid);
-    let total = tree
+/// PSS in KiB of each process in `pid`'s tree, by name.
+fn tree_pss(pid: u32) -> Vec<(String, u64)> {
+    process_tree(pid)
         .iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
-        .filter_map(|s| {
-            s.lines()
+        .filter_map(|p| {
+            let name = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
+            let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
+            let pss = rollup
+                .lines()
                 .find_map(|l| l.strip_prefix("Pss:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())?;
+            Some((name.trim().to_owned(), pss))
         })
-        .sum();
-    (total, tree.len())
+        .collect()
+}
+
+fn total_kib(processes: &[(String, u64)]) -> u64 {
+    processes.iter().map(|(_, kib)| kib).sum()
+}
+
+/// "candor 80, WebKitWebProcess 170, …" in MiB.
+fn breakdown(processes: &[(String, u64)]) -> String {
+    processes
+        .iter()
+        .map(|(name, kib)| format!("{name} {:.0}", *kib as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 struct Launch {
     interactive: Duration,
     idle_pss_kib: u64,
-    processes: usize,
+    processes: Vec<(String, u64)>,
 }
 
 /// Starts `binary`, times it to its ready line, waits 10 s, measures, stops it.
@@ -217,7 +234,8 @@ fn launch(desk: &Desk, binary: &Path, args: &[&str]) -> Result<Launch> {
     };
     let interactive = ready - spawned;
     std::thread::sleep(Duration::from_secs(10));
-    let (idle_pss_kib, processes) = tree_pss(child.id());
+    let processes = tree_pss(child.id());
+    let idle_pss_kib = total_kib(&processes);
     stop(child)?;
     Ok(Launch {
         interactive,
@@ -261,9 +279,10 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Opens the 20 newest chats one after another, each until its messages show.
+/// Opens the newest chats (20, or `CANDOR_BENCH_OPEN`) one after another, each
+/// until its messages show.
 async fn open_twenty_chats(app: &App) -> Result<()> {
-    for i in 0..20 {
+    for i in 0..env_number("CANDOR_BENCH_OPEN", 20) {
         let title = chat_title(i);
         let clicked = app
             .driver
@@ -283,7 +302,13 @@ async fn open_twenty_chats(app: &App) -> Result<()> {
         );
         app.wait_for_text("[data-testid=chat-title]", &title)
             .await?;
-        app.find("[data-testid=message]").await?;
+        // Read by script, not found as an element: WebDriver keeps every element
+        // it hands out alive, with the detached chat around it.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while app.texts("[data-testid=message]").await?.is_empty() {
+            ensure!(Instant::now() < deadline, "{title} shows no messages");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
     Ok(())
 }
@@ -309,12 +334,26 @@ async fn bench() -> Result<()> {
     let relay_url = format!("http://{}", silent_relay.local_addr()?);
 
     let dir = tempfile::tempdir()?;
-    let home = dir.path().join("home");
+    let home = match std::env::var_os("CANDOR_BENCH_HOME") {
+        Some(kept) => PathBuf::from(kept),
+        None => dir.path().join("home"),
+    };
     let t = Instant::now();
-    seed(&profile_dir(&home, PROFILE), chats, messages, &relay_url)?;
+    let profile = profile_dir(&home, PROFILE);
+    if profile.join("candor.db").exists() {
+        // A kept profile: only its relay changes.
+        let mut store = Store::open(&profile.join("candor.db"))?;
+        let mut account = store
+            .profile()?
+            .context("the kept profile has no account")?;
+        account.relay_url = relay_url.clone();
+        store.set_profile(&account)?;
+    } else {
+        seed(&profile, chats, messages, &relay_url)?;
+    }
     let db_size = std::fs::metadata(profile_dir(&home, PROFILE).join("candor.db"))?.len();
     println!(
-        "seeded {chats} chats with {messages} messages in {:.1?} ({:.0} MiB of database)",
+        "profile of {chats} chats with {messages} messages ready in {:.1?} ({:.0} MiB of database)",
         t.elapsed(),
         db_size as f64 / 1_048_576.0
     );
@@ -339,13 +378,17 @@ async fn bench() -> Result<()> {
 
     // Opening chats, through WebDriver on the same binary and profile.
     let app = App::launch_program(&home, &app_binary, &app_args).await?;
-    open_twenty_chats(&app).await?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
     let pid = *app
         .app_pids()?
         .first()
         .context("the app's process was not found")?;
-    let (after_chats_kib, after_chats_procs) = tree_pss(pid);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let driven_idle = tree_pss(pid);
+    open_twenty_chats(&app).await?;
+    // As long as the idle figure waited: what stays, not what is being freed.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after_chats_procs = tree_pss(pid);
+    let after_chats_kib = total_kib(&after_chats_procs);
     app.quit().await?;
     drop(silent_relay);
 
@@ -384,14 +427,20 @@ async fn bench() -> Result<()> {
     );
     println!(
         "{:<38} {:>6.0} MiB {:>6.0} MiB {:>6.2}x",
-        format!("PSS after 10 s idle ({} processes)", app_runs[0].processes),
+        format!(
+            "PSS after 10 s idle ({} processes)",
+            app_runs[0].processes.len()
+        ),
         app_idle,
         floor_idle,
         app_idle / floor_idle
     );
     println!(
         "{:<38} {:>6.0} MiB {:>6.0} MiB {:>6.2}x",
-        format!("PSS after opening 20 chats ({after_chats_procs} proc.)"),
+        format!(
+            "PSS after opening 20 chats ({} proc.)",
+            after_chats_procs.len()
+        ),
         after_chats,
         floor_idle,
         after_chats / floor_idle
@@ -402,6 +451,14 @@ async fn bench() -> Result<()> {
         app_deb_size,
         floor_deb_size,
         app_deb_size / floor_deb_size
+    );
+    println!(
+        "PSS by process (MiB): idle candor: {}; floor: {}; through WebDriver, 10 s idle: {}; \
+         then 10 s after opening 20 chats: {}",
+        breakdown(&app_runs[0].processes),
+        breakdown(&floor_runs[0].processes),
+        breakdown(&driven_idle),
+        breakdown(&after_chats_procs),
     );
     println!(
         "each launch (ms): candor {:?}, floor {:?}",

@@ -36,7 +36,8 @@ const BUILD_PACKAGES: &[&str] = &[
 /// notification server (dunst) for the desktop tests, and another X window
 /// (xmessage) with xdotool to move the focus away from Candor's; xdg-open,
 /// which "open in the browser" goes through (tests point $BROWSER at a
-/// recorder); desktop-file-utils, to check the installed desktop entry.
+/// recorder); desktop-file-utils and systemd (systemd-analyze), to check the
+/// installed desktop entry and the relay's service.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -47,6 +48,7 @@ const TEST_PACKAGES: &[&str] = &[
     "xdotool",
     "xdg-utils",
     "desktop-file-utils",
+    "systemd",
 ];
 
 pub fn all(need: Need) -> Result<()> {

@@ -75,7 +75,7 @@ pub async fn fetch_card(
 ) -> Result<VideoCard, CommandError> {
     let video =
         candor_core::links::recognise(&url).map_err(|e| CommandError::invalid(e.to_string()))?;
-    Ok(match &state.cards {
+    Ok(match state.cards() {
         Some(fetcher) => fetcher.card(&video).await,
         None => candor_core::links::plain_card(&video),
     })
