@@ -30,7 +30,7 @@ use candor_core::protocol::{
     ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
 };
 use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
-use candor_e2e::{App, Display, SessionBus, profile_dir};
+use candor_e2e::{App, Display, SessionBus, desktop_env, profile_dir};
 
 const PROFILE: &str = "bench";
 
@@ -128,13 +128,7 @@ impl Desk {
     fn spawn(&self, binary: &Path, args: &[&str]) -> Result<Child> {
         Ok(Command::new(binary)
             .args(args)
-            .env("DISPLAY", self.display.name())
-            .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
-            .env("XDG_DATA_HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_CACHE_HOME", self.home.join("cache"))
-            .env("CANDOR_NO_KEYCHAIN", "1")
-            .env("NO_AT_BRIDGE", "1")
+            .envs(desktop_env(&self.display, &self.bus, &self.home))
             .env("CANDOR_REPORT_READY", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

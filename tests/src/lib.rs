@@ -20,7 +20,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use anyhow::{Context, Result, bail};
 use thirtyfour::prelude::*;
 
-pub use process::{Display, Notifier, SessionBus, TauriDriver};
+pub use process::{Display, Notifier, SessionBus, TauriDriver, desktop_env};
 
 /// Where the app keeps the profiles under a data home (`$XDG_DATA_HOME`).
 pub fn profile_dir(data_home: &Path, profile: &str) -> PathBuf {
@@ -295,13 +295,7 @@ impl App {
         Ok(std::process::Command::new(&self.binary)
             .args(["--profile", profile])
             .args(args)
-            .env("DISPLAY", self.display.name())
-            .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
-            .env("XDG_DATA_HOME", &self.data_home)
-            .env("XDG_CONFIG_HOME", self.data_home.join("config"))
-            .env("XDG_CACHE_HOME", self.data_home.join("cache"))
-            .env("CANDOR_NO_KEYCHAIN", "1")
-            .env("NO_AT_BRIDGE", "1")
+            .envs(desktop_env(&self.display, &self.bus, &self.data_home))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()?)

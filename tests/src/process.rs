@@ -9,6 +9,26 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+/// The environment of a program started on a test's desktop: its display and
+/// session bus, its XDG directories under `data_home`, no keychain (test tokens
+/// go to the owner-only file) and no accessibility bus (there is none on the
+/// private one: don't look for it).
+pub fn desktop_env(
+    display: &Display,
+    bus: &SessionBus,
+    data_home: &Path,
+) -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![
+        ("DISPLAY", display.name().into()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.address().into()),
+        ("XDG_DATA_HOME", data_home.into()),
+        ("XDG_CONFIG_HOME", data_home.join("config").into()),
+        ("XDG_CACHE_HOME", data_home.join("cache").into()),
+        ("CANDOR_NO_KEYCHAIN", "1".into()),
+        ("NO_AT_BRIDGE", "1".into()),
+    ]
+}
+
 /// A private Xvfb display.
 #[derive(Debug)]
 pub struct Display {
@@ -244,15 +264,7 @@ impl TauriDriver {
         let child = Command::new(&binary)
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
-            .env("DISPLAY", display.name())
-            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
-            // No accessibility bus on the private one: don't look for it.
-            .env("NO_AT_BRIDGE", "1")
-            .env("XDG_DATA_HOME", data_home)
-            .env("XDG_CONFIG_HOME", data_home.join("config"))
-            .env("XDG_CACHE_HOME", data_home.join("cache"))
-            // Never write test tokens into a real keychain: use the owner-only file.
-            .env("CANDOR_NO_KEYCHAIN", "1")
+            .envs(desktop_env(display, bus, data_home))
             .env("BROWSER", &browser)
             // Card details never come from the real platforms in tests: a
             // closed local port, unless a test serves a stand-in.

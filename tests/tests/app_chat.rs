@@ -185,15 +185,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     eventually(
         Duration::from_secs(15),
         "bob receives alice's message",
-        || {
-            bob.with(|s| s.conversation_page(chat, None, 10))
-                .map(|p| {
-                    p.messages
-                        .iter()
-                        .any(|m| m.text == "Hi Bob <script>alert(1)</script>")
-                })
-                .unwrap_or(false)
-        },
+        || bob.has_message_reading(chat, "Hi Bob <script>alert(1)</script>"),
     )
     .await?;
     // Bob's device has stored it, so it goes from Sent to Delivered.

@@ -312,15 +312,7 @@ async fn install_launch_from_the_desktop_entry_chat_upgrade_and_uninstall() -> R
     eventually(
         Duration::from_secs(20),
         "bob receives ana's message",
-        || {
-            bob.with(|s| s.conversation_page(chat, None, 10))
-                .map(|p| {
-                    p.messages
-                        .iter()
-                        .any(|m| m.text == "Sent from the installed app")
-                })
-                .unwrap_or(false)
-        },
+        || bob.has_message_reading(chat, "Sent from the installed app"),
     )
     .await?;
     app.wait_for_text("[data-testid=message-status]", "Delivered")

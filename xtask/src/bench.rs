@@ -23,7 +23,9 @@ pub fn run(args: &[String]) -> Result<()> {
 fn ui() -> Result<()> {
     crate::setup::all(crate::setup::Need::Test)?;
     cmd::npm(&["run", "build"]).run()?;
-    cmd::cargo(&["build", "--release", "--package", "candor-desktop"]).run()?;
+    cmd::cargo(&["build", "--release"])
+        .args(crate::bundle::APP_AND_RELAY)
+        .run()?;
     let root = cmd::root();
     cmd::cargo(&["bench", "--package", "candor-e2e", "--bench", "ui"])
         .env("CANDOR_APP_BINARY", root.join("target/release/candor"))
@@ -38,23 +40,10 @@ fn app() -> Result<()> {
     let packages = crate::bundle::build(false)?;
     // The same selection as the bundle's build plus the floor, so that tauri
     // resolves the same features and only the floor compiles.
-    cmd::cargo(&[
-        "build",
-        "--release",
-        "--package",
-        "candor-desktop",
-        "--bin",
-        "candor",
-        "--package",
-        "candor-relay",
-        "--bin",
-        "candor-relay",
-        "--package",
-        "candor-floor",
-        "--bin",
-        "candor-floor",
-    ])
-    .run()?;
+    cmd::cargo(&["build", "--release"])
+        .args(crate::bundle::APP_AND_RELAY)
+        .args(&["--package", "candor-floor", "--bin", "candor-floor"])
+        .run()?;
     let root = cmd::root();
     let tauri = root.join("ui/node_modules/.bin/tauri");
     cmd::Cmd::new(&tauri.to_string_lossy())

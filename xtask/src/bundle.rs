@@ -18,6 +18,20 @@ use anyhow::{Context, Result, bail};
 use crate::cmd::{self, Cmd};
 use crate::setup;
 
+/// The cargo selection of the two shipped binaries. Every build of them uses
+/// it (adding to it, never changing it), so that features resolve the same way
+/// and nothing is compiled twice.
+pub const APP_AND_RELAY: &[&str] = &[
+    "--package",
+    "candor-desktop",
+    "--bin",
+    "candor",
+    "--package",
+    "candor-relay",
+    "--bin",
+    "candor-relay",
+];
+
 /// What `build` made.
 #[derive(Debug)]
 pub struct Packages {
@@ -51,19 +65,9 @@ pub fn build(appimage: bool) -> Result<Packages> {
         );
     }
     setup::build_ui_if_stale()?;
-    cmd::cargo(&[
-        "build",
-        "--release",
-        "--package",
-        "candor-desktop",
-        "--bin",
-        "candor",
-        "--package",
-        "candor-relay",
-        "--bin",
-        "candor-relay",
-    ])
-    .run()?;
+    cmd::cargo(&["build", "--release"])
+        .args(APP_AND_RELAY)
+        .run()?;
     let root = cmd::root();
     let out = root.join("target/release/bundle");
     // Old packages of another version would be picked up below.

@@ -67,18 +67,7 @@ fn real_main() -> Result<()> {
 fn run(args: &[String]) -> Result<()> {
     setup::all(setup::Need::Run)?;
     setup::build_ui()?;
-    cmd::cargo(&[
-        "build",
-        "--package",
-        "candor-desktop",
-        "--bin",
-        "candor",
-        "--package",
-        "candor-relay",
-        "--bin",
-        "candor-relay",
-    ])
-    .run()?;
+    cmd::cargo(&["build"]).args(bundle::APP_AND_RELAY).run()?;
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         bail!(
             "no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); \

@@ -217,6 +217,18 @@ impl Device {
         f(&mut guard)
     }
 
+    /// Whether this device holds a message reading `text` among the newest
+    /// ten of `chat`.
+    pub fn has_message_reading(
+        &self,
+        chat: candor_core::protocol::ConversationId,
+        text: &str,
+    ) -> bool {
+        self.with(|s| s.conversation_page(chat, None, 10))
+            .map(|p| p.messages.iter().any(|m| m.text == text))
+            .unwrap_or(false)
+    }
+
     pub async fn kick(&self) {
         if let Some(engine) = &self.engine {
             engine.outbox_changed().await;
