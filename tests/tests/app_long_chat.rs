@@ -60,6 +60,8 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
     let app = App::launch(home.path(), "long").await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     app.find("[data-testid=message]").await?;
+    // virtua keeps a row hidden (innerText "") until it has measured it.
+    wait_for_message(&app, "message number 3000").await?;
     let texts = message_texts(&app).await?;
     assert_eq!(
         texts.last().map(String::as_str),
