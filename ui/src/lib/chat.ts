@@ -2,6 +2,7 @@
 // into the loaded messages, and turning messages into the rows the list shows
 // (day separators, the "new messages" marker, bubbles grouped by sender).
 import type { Message } from './bindings';
+import { dateFormat } from './format';
 
 /** Messages from one sender closer together than this form one group. */
 const GROUP_GAP_MS = 5 * 60_000;
@@ -91,12 +92,12 @@ export function dayLabel(iso: string, now: Date = new Date(), locale?: string): 
   const days = Math.round((today.getTime() - that.getTime()) / 86_400_000);
   if (days === 0) return 'Today';
   if (days === 1) return 'Yesterday';
-  if (days > 1 && days < 7) return d.toLocaleDateString(locale, { weekday: 'long' });
+  if (days > 1 && days < 7) return dateFormat(locale, { weekday: 'long' }).format(d);
   const sameYear = d.getFullYear() === now.getFullYear();
-  return d.toLocaleDateString(
+  return dateFormat(
     locale,
     sameYear ? { weekday: 'short', month: 'long', day: 'numeric' } : { year: 'numeric', month: 'long', day: 'numeric' },
-  );
+  ).format(d);
 }
 
 /** The rows of a chat, oldest first. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badge, initials, relativeTime, sentence } from './format';
+import { badge, dateFormat, initials, relativeTime, sentence } from './format';
 
 describe('initials', () => {
   it('takes the first letter of the first two words', () => {
@@ -50,5 +50,16 @@ describe('initials of odd names', () => {
   it('skips leading marks in each word', () => {
     expect(initials('Weekend <trip>')).toBe('WT');
     expect(initials('<<>>')).toBe('?');
+  });
+});
+
+describe('dateFormat', () => {
+  it('makes one formatter per locale and options, and formats like toLocale*String', () => {
+    const a = dateFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+    expect(dateFormat('en-GB', { hour: '2-digit', minute: '2-digit' })).toBe(a);
+    expect(dateFormat('en-US', { hour: '2-digit', minute: '2-digit' })).not.toBe(a);
+    expect(dateFormat('en-GB', { weekday: 'long' })).not.toBe(a);
+    const d = new Date(2026, 10, 30, 14, 5);
+    expect(a.format(d)).toBe(d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }));
   });
 });

@@ -14,6 +14,24 @@ export function initials(name: string): string {
   return joined || '?';
 }
 
+/**
+ * One `Intl.DateTimeFormat` per locale and options, made once. `toLocale*String`
+ * with options builds a new formatter, with its ICU pattern data, on every call:
+ * a chat's times and day labels made hundreds, and the web process kept tens of
+ * MiB of them long after.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export function dateFormat(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}|${JSON.stringify(options)}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -29,14 +47,14 @@ export function relativeTime(iso: string, now: Date = new Date(), locale?: strin
   if (diff < MINUTE) return 'now';
   if (diff < HOUR) return `${Math.floor(diff / MINUTE)}m`;
   if (diff < DAY && now.getDate() === then.getDate()) return `${Math.floor(diff / HOUR)}h`;
-  if (diff < 7 * DAY) return then.toLocaleDateString(locale, { weekday: 'short' });
+  if (diff < 7 * DAY) return dateFormat(locale, { weekday: 'short' }).format(then);
   const sameYear = now.getFullYear() === then.getFullYear();
-  return then.toLocaleDateString(locale, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' });
+  return dateFormat(locale, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' }).format(then);
 }
 
 /** Clock time of a message bubble, e.g. "14:05". */
 export function clockTime(iso: string, locale?: string): string {
-  return new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  return dateFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
 /** Unread badge text: counts above 99 show as "99+". */
