@@ -35,16 +35,32 @@ export function shortLink(url: string): string {
   }
 }
 
+/** Most cards kept: each holds a thumbnail of up to 32 KiB. */
+export const CARD_CACHE_SIZE = 100;
+
 /** Cards fetched with the platform's details on this device, by link, so that
- * the composer and the share dialog ask once per video. */
+ * the composer and the share dialog ask once per video. The least recently
+ * used go first beyond `CARD_CACHE_SIZE`. */
 const fetched = new Map<string, Promise<VideoCard>>();
 
-/** The card for `card.url` with details, fetched once (a plain card if not). */
+/** The card for `card.url` with details, fetched once (a plain card if the fetch
+ * fails; a failure is not kept, so a later call asks again). */
 export function detailedCard(card: VideoCard, fetch: (url: string) => Promise<VideoCard>): Promise<VideoCard> {
-  let pending = fetched.get(card.url);
-  if (!pending) {
-    pending = fetch(card.url).catch(() => card);
-    fetched.set(card.url, pending);
+  const cached = fetched.get(card.url);
+  if (cached) {
+    // Most recently used last: a Map iterates in insertion order.
+    fetched.delete(card.url);
+    fetched.set(card.url, cached);
+    return cached;
+  }
+  const pending = fetch(card.url).catch(() => {
+    if (fetched.get(card.url) === pending) fetched.delete(card.url);
+    return card;
+  });
+  fetched.set(card.url, pending);
+  for (const oldest of fetched.keys()) {
+    if (fetched.size <= CARD_CACHE_SIZE) break;
+    fetched.delete(oldest);
   }
   return pending;
 }
