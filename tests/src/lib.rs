@@ -63,6 +63,21 @@ pub async fn signed_in_profile(
     Ok(session.user.id)
 }
 
+/// `profile`'s store under `data_home`, holding a direct chat between its
+/// account `me` and `peer`, as if one of them had started it earlier. Returns the
+/// store, for the caller's own setup, and the chat.
+pub fn seed_direct_chat(
+    data_home: &Path,
+    profile: &str,
+    me: candor_core::protocol::UserId,
+    peer: candor_core::Person,
+) -> Result<(candor_core::Store, candor_core::protocol::ConversationId)> {
+    let id = candor_core::protocol::frames::direct_conversation_id(me, peer.id);
+    let mut store = candor_core::Store::open(&profile_dir(data_home, profile).join("candor.db"))?;
+    store.add_conversation(&candor_core::NewConversation::Direct { id, peer })?;
+    Ok((store, id))
+}
+
 /// A profile signed in earlier against a relay that does not answer (so the app
 /// shows only its store), holding one direct chat between Ana (the account) and
 /// Maya Lopez with `messages` messages: `text(seq)` writes each, every third is

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Result;
 use candor_core::Person;
 use candor_e2e::sync::{Device, Relay, eventually};
-use candor_e2e::{App, profile_dir, signed_in_profile};
+use candor_e2e::{App, profile_dir, seed_direct_chat, signed_in_profile};
 use thirtyfour::prelude::*;
 
 const SECRET: &str = "meet at the quokka statue";
@@ -54,18 +54,7 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     bob.go_online()?;
     let home = dir.path().join("home");
     let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let bob_person = Person {
-        id: bob.user.id,
-        handle: "bob".into(),
-        display_name: "Bob Stone".into(),
-    };
-    let chat = candor_core::protocol::frames::direct_conversation_id(alice_id, bob.user.id);
-    candor_core::Store::open(&profile_dir(&home, "alice").join("candor.db"))?.add_conversation(
-        &candor_core::NewConversation::Direct {
-            id: chat,
-            peer: bob_person,
-        },
-    )?;
+    let (_, chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
     let bob_chat = bob.open_chat_with(Person {
         id: alice_id,
         handle: "alice".into(),

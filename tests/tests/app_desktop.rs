@@ -213,18 +213,9 @@ async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Resu
     bob.go_online()?;
     // Alice started the chat (her first message goes when the app starts), so
     // Bob's messages are in her inbox, not in Requests.
-    let chat = candor_core::protocol::frames::direct_conversation_id(alice_id, bob.user.id);
-    {
-        let mut store =
-            candor_core::Store::open(&candor_e2e::profile_dir(&home, "alice").join("candor.db"))?;
-        store.add_conversation(&candor_core::NewConversation::Direct {
-            id: chat,
-            peer: Person {
-                id: bob.user.id,
-                handle: "bob".into(),
-                display_name: "Bob Stone".into(),
-            },
-        })?;
+    let chat = {
+        let (mut store, chat) =
+            candor_e2e::seed_direct_chat(&home, "alice", alice_id, bob.person())?;
         store.compose(
             chat,
             candor_core::Draft {
@@ -233,7 +224,8 @@ async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Resu
             },
             chrono::Duration::zero(),
         )?;
-    }
+        chat
+    };
     bob.open_chat_with(Person {
         id: alice_id,
         handle: "alice".into(),

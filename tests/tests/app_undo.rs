@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use candor_core::Person;
 use candor_e2e::sync::{Device, RecordingProxy, Relay, eventually};
-use candor_e2e::{App, profile_dir, signed_in_profile};
+use candor_e2e::{App, seed_direct_chat, signed_in_profile};
 use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -81,22 +81,12 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     bob.go_online()?;
     let home = dir.path().join("home");
     let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let chat = candor_core::protocol::frames::direct_conversation_id(alice_id, bob.user.id);
-    {
-        // The app talks to the relay through the recording proxy.
-        let mut store = candor_core::Store::open(&profile_dir(&home, "alice").join("candor.db"))?;
-        let mut profile = store.profile()?.expect("signed in");
-        profile.relay_url = proxy.url();
-        store.set_profile(&profile)?;
-        store.add_conversation(&candor_core::NewConversation::Direct {
-            id: chat,
-            peer: Person {
-                id: bob.user.id,
-                handle: "bob".into(),
-                display_name: "Bob Stone".into(),
-            },
-        })?;
-    }
+    let (mut store, chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
+    // The app talks to the relay through the recording proxy.
+    let mut profile = store.profile()?.expect("signed in");
+    profile.relay_url = proxy.url();
+    store.set_profile(&profile)?;
+    drop(store);
     bob.open_chat_with(Person {
         id: alice_id,
         handle: "alice".into(),

@@ -9,7 +9,7 @@ use candor_core::Person;
 use candor_core::protocol::VideoCard;
 use candor_e2e::oembed::OEmbedStandIn;
 use candor_e2e::sync::{Device, Relay, eventually};
-use candor_e2e::{App, profile_dir, signed_in_profile};
+use candor_e2e::{App, seed_direct_chat, signed_in_profile};
 use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -24,20 +24,10 @@ async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()
     bob.go_online()?;
     let home = dir.path().join("home");
     let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let chat = candor_core::protocol::frames::direct_conversation_id(alice_id, bob.user.id);
-    {
-        let mut store = candor_core::Store::open(&profile_dir(&home, "alice").join("candor.db"))?;
-        store.add_conversation(&candor_core::NewConversation::Direct {
-            id: chat,
-            peer: Person {
-                id: bob.user.id,
-                handle: "bob".into(),
-                display_name: "Bob Stone".into(),
-            },
-        })?;
-        // Sent at once, so the test need not wait out the undo-send window.
-        store.set_undo_send_window(candor_core::UndoSendWindow::Off)?;
-    }
+    let (mut store, chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
+    // Sent at once, so the test need not wait out the undo-send window.
+    store.set_undo_send_window(candor_core::UndoSendWindow::Off)?;
+    drop(store);
     bob.open_chat_with(Person {
         id: alice_id,
         handle: "alice".into(),
@@ -117,18 +107,9 @@ fn chats_with(
     alice: candor_core::protocol::UserId,
     people: &[&Device],
 ) -> Result<Vec<candor_core::protocol::ConversationId>> {
-    let mut store = candor_core::Store::open(&profile_dir(home, "alice").join("candor.db"))?;
     let mut chats = Vec::new();
     for device in people {
-        let id = candor_core::protocol::frames::direct_conversation_id(alice, device.user.id);
-        store.add_conversation(&candor_core::NewConversation::Direct {
-            id,
-            peer: Person {
-                id: device.user.id,
-                handle: device.user.handle.clone(),
-                display_name: device.user.display_name.clone(),
-            },
-        })?;
+        let (_, id) = seed_direct_chat(home, "alice", alice, device.person())?;
         device.open_chat_with(Person {
             id: alice,
             handle: "alice".into(),
@@ -369,20 +350,16 @@ async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -
     let home = dir.path().join("home");
     let alice = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
     let bob = signed_in_profile(&home, "bob", &relay, "bob", "Bob Stone").await?;
-    let chat = candor_core::protocol::frames::direct_conversation_id(alice, bob);
-    for (profile, peer, handle, name) in [
-        ("alice", bob, "bob", "Bob Stone"),
-        ("bob", alice, "alice", "Alice Park"),
+    for (profile, me, peer, handle, name) in [
+        ("alice", alice, bob, "bob", "Bob Stone"),
+        ("bob", bob, alice, "alice", "Alice Park"),
     ] {
-        let mut store = candor_core::Store::open(&profile_dir(&home, profile).join("candor.db"))?;
-        store.add_conversation(&candor_core::NewConversation::Direct {
-            id: chat,
-            peer: Person {
-                id: peer,
-                handle: handle.into(),
-                display_name: name.into(),
-            },
-        })?;
+        let peer = Person {
+            id: peer,
+            handle: handle.into(),
+            display_name: name.into(),
+        };
+        let (mut store, _) = seed_direct_chat(&home, profile, me, peer)?;
         store.set_undo_send_window(candor_core::UndoSendWindow::Off)?;
     }
     let platform = OEmbedStandIn::start("A stand-in <i>title</i>", "Stand-in Author").await?;

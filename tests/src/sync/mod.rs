@@ -183,6 +183,15 @@ impl Device {
         Ok(())
     }
 
+    /// This device's account as others' stores know it.
+    pub fn person(&self) -> candor_core::Person {
+        candor_core::Person {
+            id: self.user.id,
+            handle: self.user.handle.clone(),
+            display_name: self.user.display_name.clone(),
+        }
+    }
+
     /// Opens the direct chat with `peer` on this device, as the app does when
     /// starting a chat, and returns its id.
     pub fn open_chat_with(
