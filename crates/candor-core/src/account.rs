@@ -6,6 +6,7 @@ use candor_protocol::api::{
 };
 use candor_protocol::frames::ConversationInfo;
 use candor_protocol::{ConversationId, UserId};
+use std::sync::{Arc, OnceLock};
 use url::Url;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +25,10 @@ pub enum AccountError {
 #[derive(Clone, Debug)]
 pub struct RelayClient {
     base: Url,
-    http: reqwest::Client,
+    /// Made on first use, shared by clones: building it loads the system's TLS
+    /// trust store (a few MiB, and time), which the app need not pay at start.
+    /// Syncing talks over the WebSocket and asks nothing of it.
+    client: Arc<OnceLock<reqwest::Client>>,
 }
 
 impl RelayClient {
@@ -37,11 +41,22 @@ impl RelayClient {
                 "it must start with http:// or https:// and name a host".into(),
             ));
         }
-        let http = reqwest::Client::builder()
+        Ok(Self {
+            base,
+            client: Arc::default(),
+        })
+    }
+
+    /// The HTTP client, made the first time it is needed.
+    fn http(&self) -> Result<&reqwest::Client, AccountError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(15))
             .build()
             .map_err(|e| AccountError::Protocol(e.to_string()))?;
-        Ok(Self { base, http })
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// The relay's base address, as the user gave it.
@@ -70,7 +85,7 @@ impl RelayClient {
     pub async fn health(&self) -> Result<(), AccountError> {
         let resp = self
             .send(
-                self.http
+                self.http()?
                     .get(self.url("/healthz"))
                     .timeout(std::time::Duration::from_secs(4)),
             )
@@ -98,7 +113,7 @@ impl RelayClient {
             display_name: display_name.into(),
             password: password.into(),
         };
-        self.answer(self.http.post(self.url("/v1/accounts")).json(&body))
+        self.answer(self.http()?.post(self.url("/v1/accounts")).json(&body))
             .await
     }
 
@@ -113,14 +128,14 @@ impl RelayClient {
             password: password.into(),
             device_name: device_name.into(),
         };
-        self.answer(self.http.post(self.url("/v1/sessions")).json(&body))
+        self.answer(self.http()?.post(self.url("/v1/sessions")).json(&body))
             .await
     }
 
     pub async fn sign_out(&self, token: &str) -> Result<(), AccountError> {
         let resp = self
             .send(
-                self.http
+                self.http()?
                     .delete(self.url("/v1/sessions/current"))
                     .bearer_auth(token),
             )
@@ -130,7 +145,7 @@ impl RelayClient {
 
     pub async fn lookup(&self, token: &str, handle: &str) -> Result<UserInfo, AccountError> {
         let path = format!("/v1/users/{}", handle.trim().trim_start_matches('@'));
-        self.answer(self.http.get(self.url(&path)).bearer_auth(token))
+        self.answer(self.http()?.get(self.url(&path)).bearer_auth(token))
             .await
     }
 
@@ -142,7 +157,7 @@ impl RelayClient {
     ) -> Result<(), AccountError> {
         let path = format!("/v1/conversations/{conversation}/accept");
         let resp = self
-            .send(self.http.post(self.url(&path)).bearer_auth(token))
+            .send(self.http()?.post(self.url(&path)).bearer_auth(token))
             .await?;
         Self::check(resp).await.map(|_| ())
     }
@@ -158,7 +173,7 @@ impl RelayClient {
             members,
         };
         self.answer(
-            self.http
+            self.http()?
                 .post(self.url("/v1/groups"))
                 .bearer_auth(token)
                 .json(&body),
@@ -175,9 +190,9 @@ impl RelayClient {
     ) -> Result<(), AccountError> {
         let url = self.url(&format!("/v1/blocks/{user}"));
         let req = if blocked {
-            self.http.put(url)
+            self.http()?.put(url)
         } else {
-            self.http.delete(url)
+            self.http()?.delete(url)
         };
         let resp = self.send(req.bearer_auth(token)).await?;
         Self::check(resp).await.map(|_| ())
@@ -190,13 +205,19 @@ impl RelayClient {
         conversation: ConversationId,
     ) -> Result<(), AccountError> {
         let url = self.url(&format!("/v1/groups/{conversation}/members/me"));
-        let resp = self.send(self.http.delete(url).bearer_auth(token)).await?;
+        let resp = self
+            .send(self.http()?.delete(url).bearer_auth(token))
+            .await?;
         Self::check(resp).await.map(|_| ())
     }
 
     pub async fn settings(&self, token: &str) -> Result<AccountSettings, AccountError> {
-        self.answer(self.http.get(self.url("/v1/settings")).bearer_auth(token))
-            .await
+        self.answer(
+            self.http()?
+                .get(self.url("/v1/settings"))
+                .bearer_auth(token),
+        )
+        .await
     }
 
     /// Changes the signed-in account's display name.
@@ -209,7 +230,7 @@ impl RelayClient {
             display_name: display_name.into(),
         };
         self.answer(
-            self.http
+            self.http()?
                 .patch(self.url("/v1/accounts/me"))
                 .bearer_auth(token)
                 .json(&body),
@@ -223,7 +244,7 @@ impl RelayClient {
         settings: &AccountSettings,
     ) -> Result<AccountSettings, AccountError> {
         self.answer(
-            self.http
+            self.http()?
                 .put(self.url("/v1/settings"))
                 .bearer_auth(token)
                 .json(settings),
