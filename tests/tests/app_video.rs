@@ -325,7 +325,19 @@ async fn a_card_plays_in_a_player_window_with_no_ipc_or_in_the_browser() -> Resu
             vec![browser.to_json()?],
         )
         .await?;
+    // The choices are disabled until Settings has read the current ones.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !browser.is_enabled().await? {
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the choice stays disabled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     browser.click().await?;
+    // Saved, as Settings says, before a video is played.
+    app.wait_for_text("[role=status].saved", "Videos open in your browser.")
+        .await?;
     app.find("[data-testid=settings-close]")
         .await?
         .click()
