@@ -37,22 +37,6 @@ async fn message_texts(app: &App) -> Result<Vec<String>> {
     app.texts("[data-testid=message] .text").await
 }
 
-/// Waits until a message reading `text` is in the list.
-async fn wait_for_message(app: &App, text: &str) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let texts = message_texts(app).await?;
-        if texts.iter().any(|t| t == text) {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "{text:?} is not shown: {texts:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Result<()> {
     let home = tempfile::tempdir()?;
@@ -61,7 +45,8 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
     app.find("[data-testid=inbox-row]").await?.click().await?;
     app.find("[data-testid=message]").await?;
     // virtua keeps a row hidden (innerText "") until it has measured it.
-    wait_for_message(&app, "message number 3000").await?;
+    app.wait_for_text("[data-testid=message] .text", "message number 3000")
+        .await?;
     let texts = message_texts(&app).await?;
     assert_eq!(
         texts.last().map(String::as_str),
@@ -104,7 +89,11 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
     assert_eq!(marked, ["lightho"]);
     app.screenshot("search-results").await?;
     hit.click().await?;
-    wait_for_message(&app, "meet me at the lighthouse at noon").await?;
+    app.wait_for_text(
+        "[data-testid=message] .text",
+        "meet me at the lighthouse at noon",
+    )
+    .await?;
     // It is on screen, not merely in the page (once the list has measured).
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
@@ -163,7 +152,11 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
         ["noon"]
     );
     hit.click().await?;
-    wait_for_message(&app, "meet me at the lighthouse at noon").await?;
+    app.wait_for_text(
+        "[data-testid=message] .text",
+        "meet me at the lighthouse at noon",
+    )
+    .await?;
     app.find("[data-testid=jump-latest]").await?;
     app.quit().await?;
     Ok(())
@@ -205,8 +198,8 @@ async fn a_window_at_half_size_like_200_percent_zoom_stays_usable() -> Result<()
     };
     assert!(width >= 400, "{width}");
     app.find("[data-testid=inbox-row]").await?.click().await?;
-    wait_for_message(
-        &app,
+    app.wait_for_text(
+        "[data-testid=message] .text",
         "a longer message number 40, long enough to wrap onto a second line at this width",
     )
     .await?;
