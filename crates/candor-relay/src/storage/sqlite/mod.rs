@@ -6,7 +6,6 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
 
 use candor_protocol::MAX_GROUP_MEMBERS;
@@ -19,12 +18,8 @@ use candor_protocol::{
 use super::{NewMessage, Receipt, Storage, StorageError, Stored};
 
 mod messages;
+mod migrations;
 use messages::{check_direct, store_one};
-
-const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("schema_v1.sql")),
-    M::up(include_str!("schema_v2.sql")),
-];
 
 #[derive(Debug)]
 pub struct SqliteStorage {
@@ -49,7 +44,7 @@ impl SqliteStorage {
         // 64 MiB of page cache (the default is 2 MiB): the indexes every send
         // touches stay in memory as the message table grows.
         conn.pragma_update(None, "cache_size", -65536)?;
-        Migrations::from_slice(MIGRATIONS)
+        migrations::migrations()
             .to_latest(&mut conn)
             .map_err(|e| open_err(e.to_string()))?;
         Ok(Self {

@@ -1,0 +1,135 @@
+//! The relay store's schema history, applied with rusqlite_migration (tracked in
+//! SQLite's `user_version`) when the relay opens its data directory. Append-only:
+//! a shipped migration is never edited, a change is a new entry. Each entry that
+//! carries rows over has a test below that stops at N-1, writes rows the old
+//! schema allows, migrates to N and checks them.
+
+use rusqlite_migration::{M, Migrations};
+
+/// Every migration, oldest first.
+pub(super) fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}
+
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("schema_v1.sql")),
+    M::up(include_str!("schema_v2.sql")),
+    M::up(include_str!("schema_v3.sql")),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    fn at_version(version: usize) -> Connection {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        conn.pragma_update(None, "foreign_keys", true).expect("fk");
+        migrations()
+            .to_version(&mut conn, version)
+            .expect("migrate to version");
+        conn
+    }
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().expect("valid migrations");
+    }
+
+    /// Migration 3 rebuilds `messages` with other indexes: every message keeps
+    /// its cursor and columns, cursors go on from the old high-water mark (even
+    /// past rows that no longer exist), a repeated client id of the same sender
+    /// is still refused, and the same client id from another sender is not.
+    #[test]
+    fn migration_3_keeps_every_message_and_the_stream_position() {
+        let mut conn = at_version(2);
+        conn.execute_batch(
+            "INSERT INTO users (id, handle, display_name, password_hash, created_at)
+                 VALUES ('u1', 'maya', 'Maya', 'h', 1), ('u2', 'leo', 'Leo', 'h', 1);
+             INSERT INTO conversations (id, kind, last_seq, created_at) VALUES ('c1', 'direct', 3, 1);
+             INSERT INTO members (conversation_id, user_id, joined_at, state)
+                 VALUES ('c1', 'u1', 1, 'accepted'), ('c1', 'u2', 1, 'request');
+             INSERT INTO messages (cursor, server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
+                 VALUES (1, 's1', 'c1', 1, 'u1', 'k1', 'hi', NULL, 5),
+                        (2, 's2', 'c1', 2, 'u2', 'k2', 'hello', '{\"url\":\"x\"}', 6),
+                        (7, 's3', 'c1', 3, 'u1', 'k3', 'later', NULL, 9);
+             UPDATE sqlite_sequence SET seq = 40 WHERE name = 'messages';",
+        )
+        .expect("rows fit schema 2");
+        migrations().to_version(&mut conn, 3).expect("to 3");
+
+        let rows: Vec<(i64, String, i64, String, String, Option<String>)> = conn
+            .prepare(
+                "SELECT cursor, server_id, seq, sender_id, body, card_json FROM messages ORDER BY cursor",
+            )
+            .expect("prepare")
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [
+                (1, "s1".into(), 1, "u1".into(), "hi".into(), None),
+                (
+                    2,
+                    "s2".into(),
+                    2,
+                    "u2".into(),
+                    "hello".into(),
+                    Some("{\"url\":\"x\"}".into())
+                ),
+                (7, "s3".into(), 3, "u1".into(), "later".into(), None),
+            ]
+        );
+
+        let insert = "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, sent_at)
+                      VALUES (?1, 'c1', ?2, ?3, ?4, 'new', 10)";
+        conn.execute(insert, ("s4", 4, "u1", "k4"))
+            .expect("a new message");
+        assert_eq!(
+            conn.last_insert_rowid(),
+            41,
+            "cursors go on past the old mark"
+        );
+        assert!(
+            conn.execute(insert, ("s5", 5, "u1", "k1")).is_err(),
+            "the same sender's client id is a repeat"
+        );
+        conn.execute(insert, ("s6", 5, "u2", "k1"))
+            .expect("another sender's client id is not a repeat");
+        assert!(
+            conn.execute(insert, ("s2", 6, "u1", "k9")).is_err(),
+            "server ids stay unique"
+        );
+
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT cursor FROM messages WHERE conversation_id = 'c1' AND cursor > 1",
+                [],
+                |r| r.get(3),
+            )
+            .expect("plan");
+        assert!(
+            plan.contains("messages_stream"),
+            "catch-up uses the stream index: {plan}"
+        );
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("names");
+        assert!(!names.iter().any(|n| n == "messages_v3"), "{names:?}");
+        conn.pragma_query(None, "foreign_key_check", |r| {
+            panic!(
+                "a broken reference after the migration: {:?}",
+                r.get::<_, String>(0)
+            )
+        })
+        .expect("foreign key check");
+    }
+}
