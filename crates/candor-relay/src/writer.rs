@@ -7,6 +7,11 @@
 //! A new message goes to every connection of every member except the one that
 //! sent it: that one learns all it needs (server id, seq, time) from its ack, and
 //! the sender's other devices still get the message.
+//!
+//! Announcing a stored batch (fan-out and acks) is a second task's work, so the
+//! writer starts on the next batch at once: the writer is the relay's one serial
+//! stage, and it does nothing there that can happen beside it. The announcer
+//! takes the batches in the order they were stored, which keeps the one order.
 
 use std::sync::Arc;
 
@@ -23,6 +28,13 @@ const MAX_BATCH: usize = 512;
 
 type Reply = oneshot::Sender<Result<Stored, RelayError>>;
 
+/// Stored batches waiting to be announced before the writer waits too.
+const STORED_BATCHES: usize = 4;
+
+/// A stored batch: each send's result, with the connection it came from and
+/// where to answer.
+type Round = Vec<(Result<Stored, RelayError>, Option<u64>, Reply)>;
+
 /// A send waiting for the writer: the message, the hub id of the connection it
 /// came from, and where to answer.
 type Job = (NewMessage, Option<u64>, Reply);
@@ -36,7 +48,9 @@ impl Writer {
     /// Starts the writer task; it ends when every `Writer` handle is dropped.
     pub fn start(storage: Arc<dyn Storage>, hub: Arc<Hub>, metrics: Arc<Metrics>) -> Self {
         let (queue, rx) = mpsc::channel(4096);
-        tokio::spawn(run(rx, storage, hub, metrics));
+        let (stored, announce) = mpsc::channel(STORED_BATCHES);
+        tokio::spawn(run(rx, storage, stored));
+        tokio::spawn(announce_all(announce, hub, metrics));
         Self { queue }
     }
 
@@ -58,12 +72,7 @@ impl Writer {
     }
 }
 
-async fn run(
-    mut rx: mpsc::Receiver<Job>,
-    storage: Arc<dyn Storage>,
-    hub: Arc<Hub>,
-    metrics: Arc<Metrics>,
-) {
+async fn run(mut rx: mpsc::Receiver<Job>, storage: Arc<dyn Storage>, stored: mpsc::Sender<Round>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -79,8 +88,8 @@ async fn run(
             answers.push((origin, reply));
         }
         let storage = storage.clone();
-        let stored = tokio::task::spawn_blocking(move || storage.store_messages(batch)).await;
-        let results: Vec<Result<Stored, RelayError>> = match stored {
+        let results = tokio::task::spawn_blocking(move || storage.store_messages(batch)).await;
+        let results: Vec<Result<Stored, RelayError>> = match results {
             Ok(Ok(results)) => results.into_iter().map(|r| r.map_err(Into::into)).collect(),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "storing a batch of messages failed");
@@ -94,7 +103,22 @@ async fn run(
                 .map(|_| Err(RelayError::Internal(e.to_string())))
                 .collect(),
         };
-        for (result, (origin, reply)) in results.into_iter().zip(answers) {
+        let round = results
+            .into_iter()
+            .zip(answers)
+            .map(|(result, (origin, reply))| (result, origin, reply))
+            .collect();
+        if stored.send(round).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Fans each stored message out to its members' connections and answers each
+/// sender, batch after batch in the order they were stored.
+async fn announce_all(mut stored: mpsc::Receiver<Round>, hub: Arc<Hub>, metrics: Arc<Metrics>) {
+    while let Some(round) = stored.recv().await {
+        for (result, origin, reply) in round {
             if let Ok(stored) = &result
                 && !stored.duplicate
             {
