@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{delete, get, patch, post, put};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -128,6 +129,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let stop = state.inner.shutdown_tx.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Frames are small and a person waits on each: send them at once rather than
+    // let Nagle's algorithm hold one behind a delayed ACK for up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -125,7 +125,9 @@ impl Engine {
         let config = tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(MAX_FRAME_BYTES))
             .max_frame_size(Some(MAX_FRAME_BYTES));
-        let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), false);
+        // Nagle off: a send is one small frame, and it should not wait for the ACK
+        // of the one before it.
+        let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
         let (mut socket, _) = match tokio::time::timeout(Duration::from_secs(15), connecting).await
         {
             Err(_) => return Err(End::Lost("the relay did not answer within 15 s".into())),
