@@ -49,7 +49,10 @@ impl Writer {
     pub fn start(storage: Arc<dyn Storage>, hub: Arc<Hub>, metrics: Arc<Metrics>) -> Self {
         let (queue, rx) = mpsc::channel(4096);
         let (stored, announce) = mpsc::channel(STORED_BATCHES);
-        tokio::spawn(run(rx, storage, stored));
+        // The writer's loop blocks on SQLite from one batch to the next, so it has
+        // a blocking thread to itself: no hop between a task and the blocking
+        // pool per batch.
+        tokio::task::spawn_blocking(move || run(rx, storage.as_ref(), &stored));
         tokio::spawn(announce_all(announce, hub, metrics));
         Self { queue }
     }
@@ -72,8 +75,8 @@ impl Writer {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, storage: Arc<dyn Storage>, stored: mpsc::Sender<Round>) {
-    while let Some(first) = rx.recv().await {
+fn run(mut rx: mpsc::Receiver<Job>, storage: &dyn Storage, stored: &mpsc::Sender<Round>) {
+    while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -87,28 +90,22 @@ async fn run(mut rx: mpsc::Receiver<Job>, storage: Arc<dyn Storage>, stored: mps
             batch.push(message);
             answers.push((origin, reply));
         }
-        let storage = storage.clone();
-        let results = tokio::task::spawn_blocking(move || storage.store_messages(batch)).await;
-        let results: Vec<Result<Stored, RelayError>> = match results {
-            Ok(Ok(results)) => results.into_iter().map(|r| r.map_err(Into::into)).collect(),
-            Ok(Err(e)) => {
+        let results: Vec<Result<Stored, RelayError>> = match storage.store_messages(batch) {
+            Ok(results) => results.into_iter().map(|r| r.map_err(Into::into)).collect(),
+            Err(e) => {
                 tracing::error!(error = %e, "storing a batch of messages failed");
                 answers
                     .iter()
                     .map(|_| Err(RelayError::Internal(e.to_string())))
                     .collect()
             }
-            Err(e) => answers
-                .iter()
-                .map(|_| Err(RelayError::Internal(e.to_string())))
-                .collect(),
         };
         let round = results
             .into_iter()
             .zip(answers)
             .map(|(result, (origin, reply))| (result, origin, reply))
             .collect();
-        if stored.send(round).await.is_err() {
+        if stored.blocking_send(round).is_err() {
             break;
         }
     }
