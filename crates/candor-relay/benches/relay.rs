@@ -6,11 +6,18 @@
 //! load. The floor's clients do the same work as the relay's: they encode a frame
 //! per send, and decode a `RelayFrame::Message` per delivery and a
 //! `RelayFrame::Ack` per send, so the ratio isolates what the relay itself costs.
-//! Both sides use the same WebSocket settings. It prints delivered messages per
+//! Both sides use the same WebSocket settings, and TCP_NODELAY on every socket as
+//! the relay and the app do. It prints delivered messages per
 //! second and send-to-deliver latency for both, the fsync p99 of this disk, and
 //! the ratios. `cargo xtask bench relay`.
-//! CANDOR_BENCH_CLIENTS (default 100) and CANDOR_BENCH_MESSAGES (default 20000)
-//! change the size.
+//!
+//! Each shape runs in rounds, relay then floor, and the ratios compare the
+//! medians: on a shared 2-core machine one short run of either side can be off
+//! by a third, and interleaving the rounds puts both sides through the same
+//! spells of noise. The relay's store keeps growing over the rounds, so its
+//! later rounds are, if anything, slower.
+//! CANDOR_BENCH_CLIENTS (default 100), CANDOR_BENCH_MESSAGES (per run, default
+//! 20000) and CANDOR_BENCH_ROUNDS (default 3) change the size.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -76,9 +83,12 @@ fn main() {
 async fn bench() {
     let clients = env_usize("CANDOR_BENCH_CLIENTS", 100).max(64);
     let messages = env_usize("CANDOR_BENCH_MESSAGES", 20_000);
+    let rounds = env_usize("CANDOR_BENCH_ROUNDS", 3).max(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let fsync = fsync_p99(dir.path());
-    println!("clients {clients}, messages {messages} per shape, window {WINDOW}");
+    println!(
+        "clients {clients}, messages {messages} per run, window {WINDOW}, {rounds} rounds per shape"
+    );
     println!("fsync p50 {:?}, p99 {:?} on this disk\n", fsync.0, fsync.1);
 
     // The real relay, in-process on a loopback port.
@@ -93,16 +103,24 @@ async fn bench() {
 
     let floor_addr = start_floor().await;
     println!(
-        "{:<26} {:>12} {:>10} {:>10} {:>10}",
+        "{:<28} {:>12} {:>10} {:>10} {:>10}",
         "run", "delivered/s", "p50", "p99", "max"
     );
     let mut rows = Vec::new();
     for shape in [Shape::Pairs, Shape::Groups] {
         let plan = plan(relay_addr, &sessions, shape).await;
-        let relay = run_relay(relay_addr, &sessions, &plan, messages).await;
-        print_row(&format!("relay  {shape:?}"), &relay);
-        let floor = run_floor(floor_addr, &plan, messages).await;
-        print_row(&format!("floor  {shape:?}"), &floor);
+        let (mut relays, mut floors) = (Vec::new(), Vec::new());
+        for round in 1..=rounds {
+            let relay = run_relay(relay_addr, &sessions, &plan, messages).await;
+            print_row(&format!("relay  {shape:?} #{round}"), &relay);
+            let floor = run_floor(floor_addr, &plan, messages).await;
+            print_row(&format!("floor  {shape:?} #{round}"), &floor);
+            relays.push(relay);
+            floors.push(floor);
+        }
+        let (relay, floor) = (median(relays), median(floors));
+        print_row(&format!("relay  {shape:?} median"), &relay);
+        print_row(&format!("floor  {shape:?} median"), &floor);
         rows.push((shape, relay, floor));
     }
     // Latency at moderate load: one client pair at a time, one message in flight.
@@ -124,9 +142,22 @@ async fn bench() {
     );
 }
 
+/// Each figure's median over the rounds (throughput, p50, p99 and max apart).
+fn median(runs: Vec<(f64, u64, u64, u64)>) -> (f64, u64, u64, u64) {
+    let mid = runs.len() / 2;
+    let mut rate: Vec<f64> = runs.iter().map(|r| r.0).collect();
+    rate.sort_by(f64::total_cmp);
+    let pick = |f: fn(&(f64, u64, u64, u64)) -> u64| {
+        let mut v: Vec<u64> = runs.iter().map(f).collect();
+        v.sort_unstable();
+        v[mid]
+    };
+    (rate[mid], pick(|r| r.1), pick(|r| r.2), pick(|r| r.3))
+}
+
 fn print_row(name: &str, (rate, p50, p99, max): &(f64, u64, u64, u64)) {
     println!(
-        "{name:<26} {rate:>12.0} {:>10?} {:>10?} {:>10?}",
+        "{name:<28} {rate:>12.0} {:>10?} {:>10?} {:>10?}",
         Duration::from_micros(*p50),
         Duration::from_micros(*p99),
         Duration::from_micros(*max)
@@ -296,7 +327,7 @@ async fn connect_relay(
         "authorization",
         HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), false)
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), true)
         .await
         .expect("connect");
     let hello = serde_json::to_string(&ClientFrame::Hello {
@@ -478,6 +509,7 @@ async fn start_floor() -> SocketAddr {
     .expect("json");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            stream.set_nodelay(true).expect("nodelay");
             let peers = peers.clone();
             let ack = ack.clone();
             tokio::spawn(async move {
@@ -538,7 +570,7 @@ async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64,
         let (ws, _) = tokio_tungstenite::connect_async_with_config(
             format!("ws://{addr}/?id={i}"),
             Some(ws_config()),
-            false,
+            true,
         )
         .await
         .expect("connect");
