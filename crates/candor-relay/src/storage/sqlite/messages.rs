@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use candor_protocol::frames::{Recipient, direct_conversation_id};
 use candor_protocol::{ConversationId, DeliveredMessage, ServerMessageId, UserId};
 
+use super::permits::Permits;
 use super::{
     MESSAGE_COLUMNS, add_contact, conversation_info, member_ids, message_from_row, ms, uuid_col,
 };
@@ -47,13 +48,14 @@ pub(super) fn check_direct(
 
 /// A conversation's kind and members (with whether each is in 'request' state),
 /// read in one statement; None if it does not exist.
-struct Roster {
+#[derive(Clone, Debug)]
+pub(super) struct Roster {
     group: bool,
     members: Vec<(UserId, bool)>,
 }
 
 impl Roster {
-    fn read(tx: &Connection, id: ConversationId) -> Result<Option<Self>, StorageError> {
+    pub(super) fn read(tx: &Connection, id: ConversationId) -> Result<Option<Self>, StorageError> {
         let mut group = false;
         let members = tx
             .prepare_cached(
@@ -110,7 +112,14 @@ fn create_direct(
 /// Every refusal (not a member, blocked, unknown user, not accepting) is decided
 /// before the first write, so a refused message leaves no trace in the batch's
 /// transaction.
-pub(super) fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, StorageError> {
+///
+/// Who may write where comes from `permits`, which reads the database only for
+/// what it does not hold yet.
+pub(super) fn store_one(
+    tx: &Connection,
+    permits: &mut Permits,
+    m: NewMessage,
+) -> Result<Stored, StorageError> {
     // A repeated client id: the same answer, nothing new written.
     let earlier = tx
         .prepare_cached(&format!(
@@ -144,7 +153,7 @@ pub(super) fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, Storag
     let (conversation, roster) = match m.to {
         Recipient::Conversation { id } => {
             // Membership first, so that outsiders learn nothing about the chat.
-            let roster = Roster::read(tx, id)?.ok_or(StorageError::NotMember)?;
+            let roster = permits.roster(tx, id)?.ok_or(StorageError::NotMember)?;
             if roster.member(m.sender).is_none() {
                 return Err(StorageError::NotMember);
             }
@@ -152,7 +161,7 @@ pub(super) fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, Storag
             if !roster.group
                 && let Some((peer, _)) = roster.members.iter().find(|(u, _)| *u != m.sender)
             {
-                check_direct(tx, m.sender, *peer)?;
+                permits.check_direct(tx, m.sender, *peer)?;
             }
             (id, Some(roster))
         }
@@ -160,21 +169,26 @@ pub(super) fn store_one(tx: &Connection, m: NewMessage) -> Result<Stored, Storag
             if user == m.sender {
                 return Err(StorageError::UnknownUser);
             }
-            check_direct(tx, m.sender, user)?;
+            permits.check_direct(tx, m.sender, user)?;
             let id = direct_conversation_id(m.sender, user);
-            (id, Roster::read(tx, id)?)
+            (id, permits.roster(tx, id)?)
         }
     };
     // Every check has passed: from here on, only writes.
     let created = roster.is_none();
     let roster = match (roster, &m.to) {
         (Some(r), _) => r,
-        (None, Recipient::Direct { user }) => create_direct(tx, conversation, m.sender, *user, at)?,
+        (None, Recipient::Direct { user }) => {
+            let roster = create_direct(tx, conversation, m.sender, *user, at)?;
+            permits.created(conversation, &roster);
+            roster
+        }
         (None, Recipient::Conversation { .. }) => return Err(StorageError::NotMember),
     };
     // Replying to a request accepts it.
     let accepted = roster.member(m.sender).is_some_and(|(_, request)| *request);
     if accepted {
+        permits.changed(conversation);
         tx.prepare_cached(
             "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2",
         )?

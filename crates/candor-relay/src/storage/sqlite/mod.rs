@@ -19,11 +19,16 @@ use super::{NewMessage, Receipt, Storage, StorageError, Stored};
 
 mod messages;
 mod migrations;
+mod permits;
 use messages::{check_direct, store_one};
+use permits::Permits;
 
 #[derive(Debug)]
 pub struct SqliteStorage {
     conn: Mutex<Connection>,
+    /// The writer's memory of who may write where. Locked only while `conn` is
+    /// held, after it.
+    permits: Mutex<Permits>,
 }
 
 impl SqliteStorage {
@@ -44,16 +49,32 @@ impl SqliteStorage {
         // 64 MiB of page cache (the default is 2 MiB): the indexes every send
         // touches stay in memory as the message table grows.
         conn.pragma_update(None, "cache_size", -65536)?;
+        // Every query here is prepared once and cached; the default 16 would
+        // evict some of the 23 on a busy relay and prepare them again.
+        conn.set_prepared_statement_cache_capacity(64);
         migrations::migrations()
             .to_latest(&mut conn)
             .map_err(|e| open_err(e.to_string()))?;
         Ok(Self {
             conn: Mutex::new(conn),
+            permits: Mutex::default(),
         })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection, for a change to members, blocks or settings: what the
+    /// writer remembers of them is forgotten before the change is made.
+    fn conn_changing_permits(&self) -> std::sync::MutexGuard<'_, Connection> {
+        let conn = self.conn();
+        self.permits().clear();
+        conn
+    }
+
+    fn permits(&self) -> std::sync::MutexGuard<'_, Permits> {
+        self.permits.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -300,20 +321,28 @@ impl Storage for SqliteStorage {
         batch: Vec<NewMessage>,
     ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut results = Vec::with_capacity(batch.len());
-        for m in batch {
-            // A refusal comes before a message writes anything (see `store_one`),
-            // so it costs only that message; a database error fails the whole
-            // batch, and dropping `tx` rolls it back.
-            match store_one(&tx, m) {
-                Ok(stored) => results.push(Ok(stored)),
-                Err(e) if e.is_refusal() => results.push(Err(e)),
-                Err(e) => return Err(e),
+        let mut permits = self.permits();
+        let stored = (|| {
+            let tx = conn.transaction()?;
+            let mut results = Vec::with_capacity(batch.len());
+            for m in batch {
+                // A refusal comes before a message writes anything (see
+                // `store_one`), so it costs only that message; a database error
+                // fails the whole batch, and dropping `tx` rolls it back.
+                match store_one(&tx, &mut permits, m) {
+                    Ok(stored) => results.push(Ok(stored)),
+                    Err(e) if e.is_refusal() => results.push(Err(e)),
+                    Err(e) => return Err(e),
+                }
             }
+            tx.commit()?;
+            Ok(results)
+        })();
+        if stored.is_err() {
+            // What the batch created or changed was rolled back.
+            permits.clear();
         }
-        tx.commit()?;
-        Ok(results)
+        stored
     }
 
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {
@@ -373,7 +402,7 @@ impl Storage for SqliteStorage {
                 "a group has 2 to {MAX_GROUP_MEMBERS} members, you included"
             )));
         }
-        let mut conn = self.conn();
+        let mut conn = self.conn_changing_permits();
         let tx = conn.transaction()?;
         // Every other member must exist, and nobody is put in a group by someone
         // they blocked or do not accept: one check answers both (the creator is
@@ -403,7 +432,7 @@ impl Storage for SqliteStorage {
         user: UserId,
         at: DateTime<Utc>,
     ) -> Result<Vec<UserId>, StorageError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn_changing_permits();
         let tx = conn.transaction()?;
         if !is_member(&tx, actor, conversation)? {
             return Err(StorageError::NotMember);
@@ -436,7 +465,7 @@ impl Storage for SqliteStorage {
         user: UserId,
         conversation: ConversationId,
     ) -> Result<Vec<UserId>, StorageError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn_changing_permits();
         let tx = conn.transaction()?;
         if !is_group(&tx, conversation)? {
             return Err(StorageError::InvalidGroup(
@@ -461,7 +490,7 @@ impl Storage for SqliteStorage {
         conversation: ConversationId,
         at: DateTime<Utc>,
     ) -> Result<(Receipt, Vec<UserId>), StorageError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn_changing_permits();
         let tx = conn.transaction()?;
         if !is_member(&tx, user, conversation)? {
             return Err(StorageError::NotMember);
@@ -514,7 +543,7 @@ impl Storage for SqliteStorage {
             WhoCanMessage::Everyone => "everyone",
             WhoCanMessage::Contacts => "contacts",
         };
-        self.conn().execute(
+        self.conn_changing_permits().execute(
             "UPDATE users SET who_can_message = ?2 WHERE id = ?1",
             params![user.to_string(), who],
         )?;
@@ -522,7 +551,7 @@ impl Storage for SqliteStorage {
     }
 
     fn block(&self, user: UserId, blocked: UserId, at: DateTime<Utc>) -> Result<(), StorageError> {
-        let conn = self.conn();
+        let conn = self.conn_changing_permits();
         if !user_exists(&conn, blocked)? || blocked == user {
             return Err(StorageError::UnknownUser);
         }
@@ -534,7 +563,7 @@ impl Storage for SqliteStorage {
     }
 
     fn unblock(&self, user: UserId, blocked: UserId) -> Result<(), StorageError> {
-        self.conn().execute(
+        self.conn_changing_permits().execute(
             "DELETE FROM blocks WHERE user_id = ?1 AND blocked_id = ?2",
             [user.to_string(), blocked.to_string()],
         )?;

@@ -1,0 +1,190 @@
+//! What the message writer has learned about who may write where, kept from one
+//! batch to the next. Reading a chat's roster and the recipient's blocks,
+//! contacts and settings for every send was a sixth of the cost of storing it,
+//! and those change rarely next to how often people send.
+//!
+//! Only answers that let a send through are kept, and only facts that can
+//! change through this storage's own methods. Each of those methods clears
+//! `Permits` while it holds the connection's lock (see
+//! `SqliteStorage::conn_changing_permits`), so the writer, which holds the same
+//! lock for a whole batch, never uses an answer the database would no longer
+//! give. Contacts are only ever added and users never removed, so a kept "may
+//! write" cannot be undone by either.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::Connection;
+
+use candor_protocol::{ConversationId, UserId};
+
+use super::messages::{Roster, check_direct};
+use crate::storage::StorageError;
+
+/// Entries kept, at most, before starting afresh: bounds memory on a relay
+/// with many chats at the cost of a re-read.
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Debug, Default)]
+pub(super) struct Permits {
+    rosters: HashMap<ConversationId, Roster>,
+    /// (sender, recipient) pairs that passed `check_direct`.
+    direct: HashSet<(UserId, UserId)>,
+}
+
+impl Permits {
+    pub(super) fn clear(&mut self) {
+        self.rosters.clear();
+        self.direct.clear();
+    }
+
+    /// `check_direct`, answered from memory once it has let `sender` through.
+    pub(super) fn check_direct(
+        &mut self,
+        conn: &Connection,
+        sender: UserId,
+        recipient: UserId,
+    ) -> Result<(), StorageError> {
+        if self.direct.contains(&(sender, recipient)) {
+            return Ok(());
+        }
+        check_direct(conn, sender, recipient)?;
+        self.make_room();
+        self.direct.insert((sender, recipient));
+        Ok(())
+    }
+
+    /// The conversation's roster, read once; None if it does not exist.
+    pub(super) fn roster(
+        &mut self,
+        conn: &Connection,
+        id: ConversationId,
+    ) -> Result<Option<Roster>, StorageError> {
+        if let Some(roster) = self.rosters.get(&id) {
+            return Ok(Some(roster.clone()));
+        }
+        let roster = Roster::read(conn, id)?;
+        if let Some(r) = &roster {
+            self.make_room();
+            self.rosters.insert(id, r.clone());
+        }
+        Ok(roster)
+    }
+
+    /// The writer has just created `id` with `roster`.
+    pub(super) fn created(&mut self, id: ConversationId, roster: &Roster) {
+        self.make_room();
+        self.rosters.insert(id, roster.clone());
+    }
+
+    /// The writer has just changed `id`'s roster: read it afresh next time.
+    pub(super) fn changed(&mut self, id: ConversationId) {
+        self.rosters.remove(&id);
+    }
+
+    fn make_room(&mut self) {
+        if self.rosters.len() + self.direct.len() >= MAX_ENTRIES {
+            self.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each change that can take a permission away, made after the writer has
+    //! learned the permission: the next send must see the change.
+
+    use candor_protocol::api::{AccountSettings, WhoCanMessage};
+    use candor_protocol::frames::Recipient;
+    use candor_protocol::{MessageId, MessageText};
+    use chrono::Utc;
+
+    use candor_protocol::UserId;
+
+    use crate::storage::{NewMessage, SqliteStorage, Storage, StorageError, Stored};
+
+    fn send(s: &SqliteStorage, from: UserId, to: Recipient) -> Result<Stored, StorageError> {
+        let message = NewMessage {
+            sender: from,
+            client_id: MessageId::new(),
+            to,
+            text: MessageText::new("hi").expect("text"),
+            card: None,
+            at: Utc::now(),
+        };
+        s.store_messages(vec![message])
+            .expect("batch")
+            .pop()
+            .expect("one result")
+    }
+
+    fn users(s: &SqliteStorage, handles: &[&str]) -> Vec<UserId> {
+        handles
+            .iter()
+            .map(|h| s.create_user(h, h, "hash", Utc::now()).expect("user").id)
+            .collect()
+    }
+
+    #[test]
+    fn contacts_only_applies_to_a_stranger_who_has_already_written() {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = SqliteStorage::open(dir.path()).expect("open");
+        let [alice, bob] = users(&s, &["alice", "bob"])[..] else {
+            unreachable!()
+        };
+        let to_bob = || Recipient::Direct { user: bob };
+        send(&s, alice, to_bob()).expect("a first message, a request for Bob");
+        send(&s, alice, to_bob()).expect("a second, now from memory");
+        s.set_settings(
+            bob,
+            &AccountSettings {
+                who_can_message: WhoCanMessage::Contacts,
+            },
+        )
+        .expect("settings");
+        assert!(matches!(
+            send(&s, alice, to_bob()),
+            Err(StorageError::NotAccepting)
+        ));
+    }
+
+    #[test]
+    fn leaving_a_group_stops_sends_to_it_and_joining_again_allows_them() {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = SqliteStorage::open(dir.path()).expect("open");
+        let [alice, bob, cleo] = users(&s, &["alice", "bob", "cleo"])[..] else {
+            unreachable!()
+        };
+        let (group, _) = s
+            .create_group(alice, "trip", &[bob, cleo], Utc::now())
+            .expect("group");
+        let to_group = || Recipient::Conversation { id: group };
+        send(&s, cleo, to_group()).expect("a member writes");
+        s.leave(cleo, group).expect("leave");
+        assert!(matches!(
+            send(&s, cleo, to_group()),
+            Err(StorageError::NotMember)
+        ));
+        let members = s.add_member(alice, group, cleo, Utc::now()).expect("add");
+        assert_eq!(members.len(), 3);
+        let stored = send(&s, cleo, to_group()).expect("a member again");
+        assert_eq!(stored.members.len(), 3);
+    }
+
+    #[test]
+    fn a_reply_accepts_a_request_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = SqliteStorage::open(dir.path()).expect("open");
+        let [alice, bob] = users(&s, &["alice", "bob"])[..] else {
+            unreachable!()
+        };
+        let first = send(&s, alice, Recipient::Direct { user: bob }).expect("request");
+        assert!(first.created && !first.accepted);
+        let chat = Recipient::Conversation {
+            id: first.message.conversation_id,
+        };
+        let reply = send(&s, bob, chat.clone()).expect("reply");
+        assert!(reply.accepted, "Bob's reply accepts Alice's request");
+        let again = send(&s, bob, chat).expect("another");
+        assert!(!again.accepted, "the request was accepted already");
+    }
+}
