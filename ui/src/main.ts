@@ -1,4 +1,4 @@
-import { mount } from 'svelte';
+import { flushSync, mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import { applyTheme, storedTheme } from './lib/theme';
@@ -7,4 +7,9 @@ applyTheme(storedTheme());
 
 const target = document.getElementById('app');
 if (!target) throw new Error('missing #app');
-export default mount(App, { target });
+const app = mount(App, { target });
+// Run the App's onMount now rather than after the browser has drawn the empty
+// shell: the first screen's calls then go out at once, and the inbox is drawn
+// once, with its chats.
+flushSync();
+export default app;
