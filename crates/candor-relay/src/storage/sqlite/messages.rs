@@ -1,13 +1,15 @@
 //! Storing sends: the relay's hot path. Every send of every connection passes
 //! through [`store_one`] inside the writer's batch transaction, so it runs as few
-//! statements as it can (five for a message to an existing chat), all cached.
+//! statements as it can: one, the insert, for a message to a chat the writer
+//! has seen, all cached.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use candor_protocol::frames::{Recipient, direct_conversation_id};
-use candor_protocol::{ConversationId, DeliveredMessage, ServerMessageId, UserId};
+use candor_protocol::{ConversationId, DeliveredMessage, MessageId, ServerMessageId, UserId};
 
 use super::permits::Permits;
+use super::sequences::Sequences;
 use super::{
     MESSAGE_COLUMNS, add_contact, conversation_info, member_ids, message_from_row, ms, uuid_col,
 };
@@ -109,40 +111,73 @@ fn create_direct(
 
 /// Stores one message within the caller's transaction (see `store_messages`).
 ///
-/// Every refusal (not a member, blocked, unknown user, not accepting) is decided
-/// before the first write, so a refused message leaves no trace in the batch's
-/// transaction.
-///
-/// Who may write where comes from `permits`, which reads the database only for
-/// what it does not hold yet.
+/// A repeated client id of the same sender gets the earlier message back, with
+/// nothing new written: found by the insert itself, which the unique index on
+/// (client_id, sender_id) turns away. A repeat that would be refused today (the
+/// sender has left the chat since, or been blocked) still gets its earlier
+/// answer: it was let through when it was first sent.
 pub(super) fn store_one(
     tx: &Connection,
     permits: &mut Permits,
+    seqs: &mut Sequences,
     m: NewMessage,
 ) -> Result<Stored, StorageError> {
-    // A repeated client id: the same answer, nothing new written.
+    let (sender, client_id) = (m.sender, m.client_id);
+    match store_new(tx, permits, seqs, m) {
+        Ok(Some(stored)) => Ok(stored),
+        Ok(None) => earlier(tx, sender, client_id)?.ok_or_else(|| {
+            StorageError::Corrupt(format!("the earlier copy of {client_id} cannot be read"))
+        }),
+        Err(e) if e.is_refusal() => earlier(tx, sender, client_id)?.ok_or(e),
+        Err(e) => Err(e),
+    }
+}
+
+/// The message `sender` stored earlier with `client_id`, as a repeat's answer.
+fn earlier(
+    tx: &Connection,
+    sender: UserId,
+    client_id: MessageId,
+) -> Result<Option<Stored>, StorageError> {
     let earlier = tx
         .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.sender_id = ?1 AND m.client_id = ?2"
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.client_id = ?1 AND m.sender_id = ?2"
         ))?
         .query_row(
-            [m.sender.to_string(), m.client_id.to_string()],
+            [client_id.to_string(), sender.to_string()],
             message_from_row,
         )
         .optional()?;
-    if let Some((cursor, message)) = earlier {
-        let members = member_ids(tx, message.conversation_id)?;
-        return Ok(Stored {
-            message,
-            cursor,
-            duplicate: true,
-            created: false,
-            accepted: false,
-            announce: Vec::new(),
-            members,
-        });
-    }
+    let Some((cursor, message)) = earlier else {
+        return Ok(None);
+    };
+    let members = member_ids(tx, message.conversation_id)?;
+    Ok(Some(Stored {
+        message,
+        cursor,
+        duplicate: true,
+        created: false,
+        accepted: false,
+        announce: Vec::new(),
+        members,
+    }))
+}
 
+/// Stores `m` as a new message; None if the insert found it to be a repeat.
+///
+/// Every refusal (not a member, blocked, unknown user, not accepting) is decided
+/// before the first write, so a refused message leaves no trace in the batch's
+/// transaction. A repeat writes nothing either: a repeat's chat exists and its
+/// request was accepted by the first copy, so neither is done again.
+///
+/// Who may write where comes from `permits`, and the chat's next seq from
+/// `seqs`, which read the database only for what they do not hold yet.
+fn store_new(
+    tx: &Connection,
+    permits: &mut Permits,
+    seqs: &mut Sequences,
+    m: NewMessage,
+) -> Result<Option<Stored>, StorageError> {
     let card_json = m
         .card
         .as_ref()
@@ -199,28 +234,30 @@ pub(super) fn store_one(
             }
         }
     }
-    let seq: i64 = tx
-        .prepare_cached(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
-        )?
-        .query_row([conversation.to_string()], |r| r.get(0))?;
+    let seq = seqs.next(tx, conversation)?;
     let server_id = ServerMessageId::new();
     // Millisecond precision, as stored, so the ack and the stored copy agree.
     let sent_at = chrono::DateTime::from_timestamp_millis(at).unwrap_or(m.at);
-    tx.prepare_cached(
-        "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        server_id.to_string(),
-        conversation.to_string(),
-        seq,
-        m.sender.to_string(),
-        m.client_id.to_string(),
-        m.text.as_str(),
-        card_json,
-        at,
-    ])?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (client_id, sender_id) DO NOTHING",
+        )?
+        .execute(params![
+            server_id.to_string(),
+            conversation.to_string(),
+            seq,
+            m.sender.to_string(),
+            m.client_id.to_string(),
+            m.text.as_str(),
+            card_json,
+            at,
+        ])?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    seqs.stored(conversation, seq);
     let cursor = tx.last_insert_rowid() as u64;
     let members = roster.ids();
     let mut announce = Vec::new();
@@ -233,7 +270,7 @@ pub(super) fn store_one(
     } else if accepted && let Some(info) = conversation_info(tx, conversation, m.sender)? {
         announce.push((m.sender, info));
     }
-    Ok(Stored {
+    Ok(Some(Stored {
         message: DeliveredMessage {
             server_id,
             client_id: m.client_id,
@@ -250,5 +287,5 @@ pub(super) fn store_one(
         accepted,
         announce,
         members,
-    })
+    }))
 }

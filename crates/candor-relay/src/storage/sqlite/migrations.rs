@@ -15,6 +15,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v1.sql")),
     M::up(include_str!("schema_v2.sql")),
     M::up(include_str!("schema_v3.sql")),
+    M::up(include_str!("schema_v4.sql")),
 ];
 
 #[cfg(test)]
@@ -131,5 +132,49 @@ mod tests {
             )
         })
         .expect("foreign key check");
+    }
+
+    /// Migration 4 drops `conversations.last_seq`: every conversation and
+    /// message stays, and the last seq is read from the messages.
+    #[test]
+    fn migration_4_reads_the_last_seq_from_the_messages() {
+        let mut conn = at_version(3);
+        conn.execute_batch(
+            "INSERT INTO users (id, handle, display_name, password_hash, created_at)
+                 VALUES ('u1', 'maya', 'Maya', 'h', 1), ('u2', 'leo', 'Leo', 'h', 1);
+             INSERT INTO conversations (id, kind, last_seq, created_at)
+                 VALUES ('c1', 'direct', 2, 1), ('c2', 'group', 0, 2);
+             INSERT INTO members (conversation_id, user_id, joined_at, state)
+                 VALUES ('c1', 'u1', 1, 'accepted'), ('c1', 'u2', 1, 'accepted'),
+                        ('c2', 'u1', 2, 'accepted');
+             INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, sent_at)
+                 VALUES ('s1', 'c1', 1, 'u1', 'k1', 'hi', 5), ('s2', 'c1', 2, 'u2', 'k2', 'hello', 6);",
+        )
+        .expect("rows fit schema 3");
+        migrations().to_version(&mut conn, 4).expect("to 4");
+
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('conversations')")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("columns");
+        assert!(!columns.iter().any(|c| c == "last_seq"), "{columns:?}");
+        let count = |table: &str| -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .expect("count")
+        };
+        assert_eq!((count("conversations"), count("messages")), (2, 2));
+        let last = |id: &str| -> i64 {
+            conn.query_row(
+                "SELECT coalesce((SELECT seq FROM messages WHERE conversation_id = ?1
+                                  ORDER BY cursor DESC LIMIT 1), 0)",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("last seq")
+        };
+        assert_eq!((last("c1"), last("c2")), (2, 0));
     }
 }

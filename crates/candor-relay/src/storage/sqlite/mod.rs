@@ -20,8 +20,12 @@ use super::{NewMessage, Receipt, Storage, StorageError, Stored};
 mod messages;
 mod migrations;
 mod permits;
+mod sequences;
+#[cfg(test)]
+mod test_support;
 use messages::{check_direct, store_one};
 use permits::Permits;
+use sequences::{Sequences, last_seq};
 
 #[derive(Debug)]
 pub struct SqliteStorage {
@@ -29,6 +33,9 @@ pub struct SqliteStorage {
     /// The writer's memory of who may write where. Locked only while `conn` is
     /// held, after it.
     permits: Mutex<Permits>,
+    /// The writer's memory of each chat's last seq. Locked only by the writer,
+    /// while `conn` is held, after `permits`.
+    sequences: Mutex<Sequences>,
 }
 
 impl SqliteStorage {
@@ -58,6 +65,7 @@ impl SqliteStorage {
         Ok(Self {
             conn: Mutex::new(conn),
             permits: Mutex::default(),
+            sequences: Mutex::default(),
         })
     }
 
@@ -322,6 +330,7 @@ impl Storage for SqliteStorage {
     ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
         let mut conn = self.conn();
         let mut permits = self.permits();
+        let mut seqs = self.sequences.lock().unwrap_or_else(|e| e.into_inner());
         let stored = (|| {
             let tx = conn.transaction()?;
             let mut results = Vec::with_capacity(batch.len());
@@ -329,7 +338,7 @@ impl Storage for SqliteStorage {
                 // A refusal comes before a message writes anything (see
                 // `store_one`), so it costs only that message; a database error
                 // fails the whole batch, and dropping `tx` rolls it back.
-                match store_one(&tx, &mut permits, m) {
+                match store_one(&tx, &mut permits, &mut seqs, m) {
                     Ok(stored) => results.push(Ok(stored)),
                     Err(e) if e.is_refusal() => results.push(Err(e)),
                     Err(e) => return Err(e),
@@ -341,6 +350,7 @@ impl Storage for SqliteStorage {
         if stored.is_err() {
             // What the batch created or changed was rolled back.
             permits.clear();
+            seqs.clear();
         }
         stored
     }
@@ -583,16 +593,13 @@ impl Storage for SqliteStorage {
             return Err(StorageError::NotMember);
         }
         // Reading implies having received; neither goes past the last message.
-        let read = read.unwrap_or(0);
-        let delivered = delivered.unwrap_or(0).max(read);
+        let last = last_seq(&tx, conversation)?;
+        let read = read.unwrap_or(0).min(last);
+        let delivered = delivered.unwrap_or(0).min(last).max(read);
         // Only a receipt that moved is passed on: repeats cost the others nothing.
         let changed = tx.execute(
-            "UPDATE members SET
-                 delivered_seq = max(delivered_seq, min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))),
-                 read_seq = max(read_seq, min(?4, (SELECT last_seq FROM conversations WHERE id = ?1)))
-             WHERE conversation_id = ?1 AND user_id = ?2
-               AND (delivered_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
-                    OR read_seq < min(?4, (SELECT last_seq FROM conversations WHERE id = ?1)))",
+            "UPDATE members SET delivered_seq = max(delivered_seq, ?3), read_seq = max(read_seq, ?4)
+             WHERE conversation_id = ?1 AND user_id = ?2 AND (delivered_seq < ?3 OR read_seq < ?4)",
             params![conversation.to_string(), user.to_string(), delivered, read],
         )?;
         let receipt = member_receipt(&tx, conversation, user)?;

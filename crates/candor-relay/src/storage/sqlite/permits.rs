@@ -95,39 +95,14 @@ mod tests {
 
     use candor_protocol::api::{AccountSettings, WhoCanMessage};
     use candor_protocol::frames::Recipient;
-    use candor_protocol::{MessageId, MessageText};
     use chrono::Utc;
 
-    use candor_protocol::UserId;
-
-    use crate::storage::{NewMessage, SqliteStorage, Storage, StorageError, Stored};
-
-    fn send(s: &SqliteStorage, from: UserId, to: Recipient) -> Result<Stored, StorageError> {
-        let message = NewMessage {
-            sender: from,
-            client_id: MessageId::new(),
-            to,
-            text: MessageText::new("hi").expect("text"),
-            card: None,
-            at: Utc::now(),
-        };
-        s.store_messages(vec![message])
-            .expect("batch")
-            .pop()
-            .expect("one result")
-    }
-
-    fn users(s: &SqliteStorage, handles: &[&str]) -> Vec<UserId> {
-        handles
-            .iter()
-            .map(|h| s.create_user(h, h, "hash", Utc::now()).expect("user").id)
-            .collect()
-    }
+    use super::super::test_support::{send, store, users};
+    use crate::storage::{Storage, StorageError};
 
     #[test]
     fn contacts_only_applies_to_a_stranger_who_has_already_written() {
-        let dir = tempfile::tempdir().expect("dir");
-        let s = SqliteStorage::open(dir.path()).expect("open");
+        let (_dir, s) = store();
         let [alice, bob] = users(&s, &["alice", "bob"])[..] else {
             unreachable!()
         };
@@ -149,8 +124,7 @@ mod tests {
 
     #[test]
     fn leaving_a_group_stops_sends_to_it_and_joining_again_allows_them() {
-        let dir = tempfile::tempdir().expect("dir");
-        let s = SqliteStorage::open(dir.path()).expect("open");
+        let (_dir, s) = store();
         let [alice, bob, cleo] = users(&s, &["alice", "bob", "cleo"])[..] else {
             unreachable!()
         };
@@ -172,8 +146,7 @@ mod tests {
 
     #[test]
     fn a_reply_accepts_a_request_once() {
-        let dir = tempfile::tempdir().expect("dir");
-        let s = SqliteStorage::open(dir.path()).expect("open");
+        let (_dir, s) = store();
         let [alice, bob] = users(&s, &["alice", "bob"])[..] else {
             unreachable!()
         };
