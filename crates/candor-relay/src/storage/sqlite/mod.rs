@@ -17,12 +17,14 @@ use candor_protocol::{
 
 use super::{NewMessage, Receipt, Storage, StorageError, Stored};
 
+mod checkpointer;
 mod messages;
 mod migrations;
 mod permits;
 mod sequences;
 #[cfg(test)]
 mod test_support;
+use checkpointer::Checkpointer;
 use messages::{check_direct, store_one};
 use permits::Permits;
 use sequences::{Sequences, last_seq};
@@ -36,6 +38,8 @@ pub struct SqliteStorage {
     /// The writer's memory of each chat's last seq. Locked only by the writer,
     /// while `conn` is held, after `permits`.
     sequences: Mutex<Sequences>,
+    /// Copies the log into the database file, off the writer's path.
+    checkpointer: Checkpointer,
 }
 
 impl SqliteStorage {
@@ -46,13 +50,14 @@ impl SqliteStorage {
             reason,
         };
         std::fs::create_dir_all(data_dir).map_err(|e| open_err(e.to_string()))?;
-        let mut conn =
-            Connection::open(data_dir.join("relay.db")).map_err(|e| open_err(e.to_string()))?;
+        let path = data_dir.join("relay.db");
+        let mut conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
             .map_err(|e| open_err(e.to_string()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "wal_autocheckpoint", checkpointer::BACKSTOP_PAGES)?;
         // 64 MiB of page cache (the default is 2 MiB): the indexes every send
         // touches stay in memory as the message table grows.
         conn.pragma_update(None, "cache_size", -65536)?;
@@ -62,10 +67,12 @@ impl SqliteStorage {
         migrations::migrations()
             .to_latest(&mut conn)
             .map_err(|e| open_err(e.to_string()))?;
+        let checkpointer = Checkpointer::start(&path).map_err(|e| open_err(e.to_string()))?;
         Ok(Self {
             conn: Mutex::new(conn),
             permits: Mutex::default(),
             sequences: Mutex::default(),
+            checkpointer,
         })
     }
 
@@ -347,6 +354,7 @@ impl Storage for SqliteStorage {
             tx.commit()?;
             Ok(results)
         })();
+        self.checkpointer.committed();
         if stored.is_err() {
             // What the batch created or changed was rolled back.
             permits.clear();
