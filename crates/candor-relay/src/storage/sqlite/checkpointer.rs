@@ -17,6 +17,7 @@
 //! beginning after a checkpoint that caught up with the writer).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -29,11 +30,14 @@ const INTERVAL: Duration = Duration::from_millis(250);
 /// The writer's own automatic checkpoint, in log pages (64 MiB at 4 KiB).
 pub(super) const BACKSTOP_PAGES: i64 = 16_384;
 
-/// The checkpointing thread; dropping it runs a last checkpoint and stops it.
+/// The checkpointing thread. Dropping it stops it, after a last checkpoint if
+/// commits are waiting for one.
 #[derive(Debug)]
 pub(super) struct Checkpointer {
     nudge: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// Whether the thread was found stopped (and said so, once).
+    stopped: AtomicBool,
 }
 
 impl Checkpointer {
@@ -49,6 +53,7 @@ impl Checkpointer {
         Ok(Self {
             nudge: Some(nudge),
             thread: Some(thread),
+            stopped: AtomicBool::new(false),
         })
     }
 
@@ -59,7 +64,12 @@ impl Checkpointer {
                 // Full: a checkpoint is due already.
                 Ok(()) | Err(TrySendError::Full(())) => {}
                 Err(TrySendError::Disconnected(())) => {
-                    tracing::warn!("the checkpoint thread has stopped; the writer checkpoints")
+                    if !self.stopped.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "the checkpoint thread has stopped; the writer's own checkpoint \
+                             at {BACKSTOP_PAGES} pages takes over"
+                        );
+                    }
                 }
             }
         }
