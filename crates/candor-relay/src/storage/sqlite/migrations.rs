@@ -32,6 +32,16 @@ mod tests {
         conn
     }
 
+    /// The first column of every row `sql` returns, as text.
+    fn names(conn: &Connection, sql: &str) -> Vec<String> {
+        conn.prepare(sql)
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("names")
+    }
+
     #[test]
     fn migrations_are_valid() {
         migrations().validate().expect("valid migrations");
@@ -117,13 +127,10 @@ mod tests {
             plan.contains("messages_stream"),
             "catch-up uses the stream index: {plan}"
         );
-        let names: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("names");
+        let names = names(
+            &conn,
+            "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+        );
         assert!(!names.iter().any(|n| n == "messages_v3"), "{names:?}");
         conn.pragma_query(None, "foreign_key_check", |r| {
             panic!(
@@ -153,13 +160,7 @@ mod tests {
         .expect("rows fit schema 3");
         migrations().to_version(&mut conn, 4).expect("to 4");
 
-        let columns: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_table_info('conversations')")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("columns");
+        let columns = names(&conn, "SELECT name FROM pragma_table_info('conversations')");
         assert!(!columns.iter().any(|c| c == "last_seq"), "{columns:?}");
         let count = |table: &str| -> i64 {
             conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))

@@ -97,7 +97,7 @@ mod tests {
     use candor_protocol::frames::Recipient;
     use chrono::Utc;
 
-    use super::super::test_support::{send, store, users};
+    use super::super::test_support::{send, store, trip_group, users};
     use crate::storage::{Storage, StorageError};
 
     #[test]
@@ -125,12 +125,7 @@ mod tests {
     #[test]
     fn leaving_a_group_stops_sends_to_it_and_joining_again_allows_them() {
         let (_dir, s) = store();
-        let [alice, bob, cleo] = users(&s, &["alice", "bob", "cleo"])[..] else {
-            unreachable!()
-        };
-        let (group, _) = s
-            .create_group(alice, "trip", &[bob, cleo], Utc::now())
-            .expect("group");
+        let ([alice, _, cleo], group) = trip_group(&s);
         let to_group = || Recipient::Conversation { id: group };
         send(&s, cleo, to_group()).expect("a member writes");
         s.leave(cleo, group).expect("leave");

@@ -67,9 +67,8 @@ pub(super) fn last_seq(conn: &Connection, id: ConversationId) -> Result<i64, Sto
 mod tests {
     use candor_protocol::MessageId;
     use candor_protocol::frames::Recipient;
-    use chrono::Utc;
 
-    use super::super::test_support::{send, send_as, store, users};
+    use super::super::test_support::{send, send_as, store, trip_group, users};
     use crate::storage::{SqliteStorage, Storage, StorageError};
 
     #[test]
@@ -116,12 +115,7 @@ mod tests {
     #[test]
     fn a_repeat_gets_its_answer_even_after_the_sender_has_left() {
         let (_dir, s) = store();
-        let [alice, bob, cleo] = users(&s, &["alice", "bob", "cleo"])[..] else {
-            unreachable!()
-        };
-        let (group, _) = s
-            .create_group(alice, "trip", &[bob, cleo], Utc::now())
-            .expect("group");
+        let ([_, _, cleo], group) = trip_group(&s);
         let to_group = || Recipient::Conversation { id: group };
         let id = MessageId::new();
         let first = send_as(&s, cleo, to_group(), id).expect("first");

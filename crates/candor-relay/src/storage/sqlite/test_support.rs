@@ -2,7 +2,7 @@
 //! in it, and a one-message batch.
 
 use candor_protocol::frames::Recipient;
-use candor_protocol::{MessageId, MessageText, UserId};
+use candor_protocol::{ConversationId, MessageId, MessageText, UserId};
 use chrono::Utc;
 
 use crate::storage::{NewMessage, SqliteStorage, Storage, StorageError, Stored};
@@ -46,4 +46,15 @@ pub(super) fn users(s: &SqliteStorage, handles: &[&str]) -> Vec<UserId> {
         .iter()
         .map(|h| s.create_user(h, h, "hash", Utc::now()).expect("user").id)
         .collect()
+}
+
+/// Alice, Bob and Cleo, and the group "trip" Alice made with the other two.
+pub(super) fn trip_group(s: &SqliteStorage) -> ([UserId; 3], ConversationId) {
+    let [alice, bob, cleo] = users(s, &["alice", "bob", "cleo"])[..] else {
+        unreachable!()
+    };
+    let (group, _) = s
+        .create_group(alice, "trip", &[bob, cleo], Utc::now())
+        .expect("group");
+    ([alice, bob, cleo], group)
 }
