@@ -17,7 +17,8 @@
 //! `CANDOR_BENCH_RUNS` the launches of each (default 5, plus one warm-up);
 //! `CANDOR_BENCH_HOME=DIR` keeps the seeded profile in DIR and reuses it;
 //! `CANDOR_BENCH_OPEN=N` opens N chats instead of 20 (at most 50: the first
-//! page of the inbox).
+//! page of the inbox); `CANDOR_BENCH_SMAPS=DIR` keeps every measured
+//! process's smaps in DIR.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -187,6 +188,23 @@ fn tree_pss(pid: u32) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// With `CANDOR_BENCH_SMAPS=DIR`, keeps each process's `/proc/PID/smaps` as
+/// `DIR/LABEL-NAME`, to see which mappings make a difference.
+fn keep_smaps(pid: u32, label: &str) {
+    let Some(dir) = std::env::var_os("CANDOR_BENCH_SMAPS") else {
+        return;
+    };
+    for p in process_tree(pid) {
+        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        if let Ok(smaps) = std::fs::read_to_string(format!("/proc/{p}/smaps")) {
+            let file = PathBuf::from(&dir).join(format!("{label}-{}", name.trim()));
+            if let Err(e) = std::fs::write(&file, smaps) {
+                eprintln!("cannot keep {}: {e}", file.display());
+            }
+        }
+    }
+}
+
 fn total_kib(processes: &[(String, u64)]) -> u64 {
     processes.iter().map(|(_, kib)| kib).sum()
 }
@@ -229,6 +247,8 @@ fn launch(desk: &Desk, binary: &Path, args: &[&str]) -> Result<Launch> {
     let interactive = ready - spawned;
     std::thread::sleep(Duration::from_secs(10));
     let processes = tree_pss(child.id());
+    let name = binary.file_name().unwrap_or_default().to_string_lossy();
+    keep_smaps(child.id(), &format!("launch-{name}"));
     let idle_pss_kib = total_kib(&processes);
     stop(child)?;
     Ok(Launch {
@@ -274,35 +294,35 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Opens the newest chats (20, or `CANDOR_BENCH_OPEN`) one after another, each
-/// until its messages show.
+/// until its messages show. Each chat is one WebDriver call (the click, then a
+/// wait inside the page), so that the harness runs as little of its own script
+/// in the page as it can.
 async fn open_twenty_chats(app: &App) -> Result<()> {
     for i in 0..env_number("CANDOR_BENCH_OPEN", 20) {
         let title = chat_title(i);
-        let clicked = app
+        let opened = app
             .driver
-            .execute(
-                "const row = [...document.querySelectorAll('[data-testid=inbox-row]')]
-                   .find(r => r.querySelector('[data-testid=inbox-title]')?.innerText === arguments[0]);
-                 if (!row) return false;
+            .execute_async(
+                "const [title, done] = arguments;
+                 const row = [...document.querySelectorAll('[data-testid=inbox-row]')]
+                   .find(r => r.querySelector('[data-testid=inbox-title]')?.innerText === title);
+                 if (!row) { done('no inbox row'); return; }
                  row.scrollIntoView({ block: 'center' });
                  row.click();
-                 return true;",
+                 const deadline = performance.now() + 20000;
+                 const check = () => {
+                   const shown = document.querySelector('[data-testid=chat-title]')?.innerText === title
+                     && document.querySelector('[data-testid=message]') !== null;
+                   if (shown) done('open');
+                   else if (performance.now() > deadline) done('no messages after 20 s');
+                   else setTimeout(check, 50);
+                 };
+                 check();",
                 vec![serde_json::Value::String(title.clone())],
             )
             .await?;
-        ensure!(
-            clicked.json().as_bool() == Some(true),
-            "no inbox row for {title}"
-        );
-        app.wait_for_text("[data-testid=chat-title]", &title)
-            .await?;
-        // Read by script, not found as an element: WebDriver keeps every element
-        // it hands out alive, with the detached chat around it.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while app.texts("[data-testid=message]").await?.is_empty() {
-            ensure!(Instant::now() < deadline, "{title} shows no messages");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let outcome = opened.json().as_str().unwrap_or("no answer").to_owned();
+        ensure!(outcome == "open", "opening {title}: {outcome}");
     }
     Ok(())
 }
@@ -378,10 +398,12 @@ async fn bench() -> Result<()> {
         .context("the app's process was not found")?;
     tokio::time::sleep(Duration::from_secs(10)).await;
     let driven_idle = tree_pss(pid);
+    keep_smaps(pid, "driven-idle");
     open_twenty_chats(&app).await?;
     // As long as the idle figure waited: what stays, not what is being freed.
     tokio::time::sleep(Duration::from_secs(10)).await;
     let after_chats_procs = tree_pss(pid);
+    keep_smaps(pid, "driven-chats");
     let after_chats_kib = total_kib(&after_chats_procs);
     app.quit().await?;
     drop(silent_relay);
