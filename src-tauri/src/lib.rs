@@ -15,7 +15,6 @@ mod profile;
 mod quit;
 mod state;
 mod token_vault;
-mod webview;
 
 use tauri::Manager;
 
@@ -41,9 +40,6 @@ pub fn run() {
                 eprintln!("candor: {}", e.message);
             }
             app.manage(state);
-            if let Some(window) = app.get_webview_window("main") {
-                webview::set_up(&window)?;
-            }
             desktop::setup(app)?;
             resume_session(app.handle().clone());
             Ok(())
