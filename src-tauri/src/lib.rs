@@ -15,6 +15,7 @@ mod profile;
 mod quit;
 mod state;
 mod token_vault;
+mod webview;
 
 use tauri::Manager;
 
@@ -40,6 +41,9 @@ pub fn run() {
                 eprintln!("candor: {}", e.message);
             }
             app.manage(state);
+            if let Some(window) = app.get_webview_window("main") {
+                webview::set_up(&window)?;
+            }
             desktop::setup(app)?;
             resume_session(app.handle().clone());
             Ok(())

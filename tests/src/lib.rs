@@ -11,6 +11,7 @@
 
 pub mod oembed;
 mod process;
+mod screen;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
@@ -281,12 +282,13 @@ impl App {
         Ok(serde_json::from_value(value.json().clone())?)
     }
 
-    /// Saves a screenshot under target/e2e-screenshots for a person to look at.
+    /// Saves a screenshot of the app's display under target/e2e-screenshots for a
+    /// person to look at (see [`screen`] for why not through WebDriver).
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let dir = workspace_root().join("target/e2e-screenshots");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
-        // WebKit captures the last painted frame: let two frames paint first.
+        // Let two frames paint, so that the window shows the latest change.
         self.driver
             .execute_async(
                 "const done = arguments[arguments.length - 1];
@@ -294,7 +296,7 @@ impl App {
                 Vec::new(),
             )
             .await?;
-        self.driver.screenshot(&path).await?;
+        screen::capture(&self.display, &path)?;
         Ok(path)
     }
 

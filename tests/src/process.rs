@@ -270,8 +270,6 @@ impl TauriDriver {
             // closed local port, unless a test serves a stand-in.
             .env("CANDOR_OEMBED_ORIGIN", "http://127.0.0.1:9")
             .envs(env.iter().copied())
-            // Not WEBKIT_DISABLE_COMPOSITING_MODE: with it, WebKitWebDriver's
-            // screenshot request hangs (seen with webkit2gtk 4.1 under Xvfb).
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
