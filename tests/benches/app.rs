@@ -18,7 +18,9 @@
 //! `CANDOR_BENCH_RUNS` the launches of each (default 5, plus one warm-up);
 //! `CANDOR_BENCH_HOME=DIR` keeps the seeded profile in DIR and reuses it;
 //! `CANDOR_BENCH_OPEN=N` opens N chats instead of 20 (at most 50: the first
-//! page of the inbox); `CANDOR_BENCH_SMAPS=DIR` keeps every measured
+//! page of the inbox); `CANDOR_BENCH_CYCLE=K` opens only the newest K chats,
+//! in turn (K=2: back and forth between two, to tell memory kept per opening
+//! from memory kept per chat); `CANDOR_BENCH_SMAPS=DIR` keeps every measured
 //! process's smaps in DIR.
 
 use std::io::{BufRead, BufReader};
@@ -299,8 +301,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// wait inside the page), so that the harness runs as little of its own script
 /// in the page as it can.
 async fn open_twenty_chats(app: &App) -> Result<()> {
+    let cycle = env_number("CANDOR_BENCH_CYCLE", usize::MAX).max(1);
     for i in 0..env_number("CANDOR_BENCH_OPEN", 20) {
-        let title = chat_title(i);
+        let title = chat_title(i % cycle);
         let opened = app
             .driver
             .execute_async(
