@@ -254,13 +254,33 @@ impl App {
         Ok(())
     }
 
+    /// The first element matching `css`, waiting up to 10 s for one to appear.
+    ///
+    /// A node can go between WebKitWebDriver finding it and making its handle (a
+    /// virtual list re-rendering while it measures its rows): that reports a stale
+    /// element, and the search simply runs again until the deadline.
     pub async fn find(&self, css: &str) -> Result<WebElement> {
-        self.driver
-            .query(By::Css(css))
-            .wait(Duration::from_secs(10), Duration::from_millis(100))
-            .first()
-            .await
-            .with_context(|| format!("no element matches {css}"))
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let found = self
+                .driver
+                .query(By::Css(css))
+                .wait(left, Duration::from_millis(100))
+                .first()
+                .await;
+            match found {
+                Err(e)
+                    if matches!(
+                        e.as_inner(),
+                        thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)
+                    ) && !left.is_zero() =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => return other.with_context(|| format!("no element matches {css}")),
+            }
+        }
     }
 
     /// The rendered text (`innerText`) of every element matching `css`.
