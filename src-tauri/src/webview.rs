@@ -1,15 +1,15 @@
 //! What the main window's web engine is asked to keep ready, on Linux
 //! (WebKitGTK). Wry turns on what a browser tab might need: WebGL, Web Audio,
-//! the back/forward page cache, a browser's memory cache, and GPU compositing.
-//! Candor's window is one local page of text and small images, with no
-//! navigation, no canvas and no sound, so it turns those off: less for a
-//! hostile message to reach, and less memory held for nothing (`cargo xtask
-//! bench app` measures it).
+//! the back/forward page cache and a browser's memory cache. Candor's window is
+//! one local page of text and small images, with no navigation, no canvas and
+//! no sound, so it turns those off: less for a hostile message to reach, and
+//! less memory held for nothing (`cargo xtask bench app` measures it).
 //!
-//! Compositing is the trade: pages are painted on the CPU, which a list of
-//! text bubbles does well, and no GL context is kept per window (on a machine
-//! without a GPU that is Mesa's llvmpipe, tens of MiB). It also sidesteps the
-//! blank windows some GPU drivers give WebKitGTK.
+//! Compositing stays on, though painting on the CPU would keep less memory: with
+//! `HardwareAccelerationPolicy::Never` WebKitGTK 2.50 delivered no mouse-wheel
+//! events to the page at all (no `wheel` event, no scrolling; keys still
+//! scrolled). `app_long_chat` turns a real wheel over the message list to hold
+//! that.
 //!
 //! `bench/floor` includes this file, so that the floor it is measured against
 //! is the same engine set up the same way.
@@ -20,12 +20,9 @@ pub fn set_up<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) -> tauri::Res
     window.with_webview(|webview| {
         #[cfg(target_os = "linux")]
         {
-            use webkit2gtk::{
-                CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
-            };
+            use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
             let view = webview.inner();
             if let Some(settings) = WebViewExt::settings(&view) {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
                 settings.set_enable_webgl(false);
                 settings.set_enable_webaudio(false);
                 settings.set_enable_page_cache(false);

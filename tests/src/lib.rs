@@ -489,6 +489,41 @@ impl App {
         Ok(())
     }
 
+    /// Turns the mouse wheel `clicks` notches over the middle of the element at
+    /// `css`, up when `up`: real X button events (xdotool) through the window
+    /// toolkit into the web view, as a person's mouse sends them. WebDriver's own
+    /// wheel actions are dispatched inside the page and would not notice a web
+    /// view that never receives the wheel.
+    pub async fn wheel(&self, css: &str, up: bool, clicks: u32) -> Result<()> {
+        let at = self
+            .driver
+            .execute(
+                "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+                 const top = window.screenY + window.outerHeight - window.innerHeight;
+                 return [Math.round(window.screenX + r.left + r.width / 2),
+                         Math.round(top + r.top + r.height / 2)];",
+                vec![serde_json::Value::String(css.to_owned())],
+            )
+            .await?;
+        let (x, y): (i64, i64) = serde_json::from_value(at.json().clone())?;
+        let button = if up { "4" } else { "5" };
+        let status = std::process::Command::new("xdotool")
+            .env("DISPLAY", self.display.name())
+            .args(["mousemove", "--sync", &x.to_string(), &y.to_string()])
+            .args([
+                "click",
+                "--repeat",
+                &clicks.to_string(),
+                "--delay",
+                "80",
+                button,
+            ])
+            .status()
+            .context("running xdotool")?;
+        anyhow::ensure!(status.success(), "xdotool could not turn the wheel");
+        Ok(())
+    }
+
     /// Presses Ctrl with `key` (Ctrl+K, Ctrl+Q), wherever the focus is.
     pub async fn press_ctrl(&self, key: &str) -> WebDriverResult<()> {
         self.driver

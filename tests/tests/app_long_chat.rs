@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use candor_e2e::{App, seed_long_chat};
 use chrono::Utc;
 
@@ -33,6 +33,17 @@ async fn node_count(app: &App) -> Result<i64> {
     Ok(v.json().as_i64().unwrap_or(i64::MAX))
 }
 
+async fn scroll_top(app: &App) -> Result<f64> {
+    let v = app
+        .driver
+        .execute(
+            "return document.querySelector('[data-testid=messages]').scrollTop;",
+            vec![],
+        )
+        .await?;
+    v.json().as_f64().context("scrollTop is not a number")
+}
+
 async fn message_texts(app: &App) -> Result<Vec<String>> {
     app.texts("[data-testid=message] .text").await
 }
@@ -55,6 +66,18 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
     );
     let nodes = node_count(&app).await?;
     assert!(nodes < 1_000, "{nodes} elements for a chat of {MESSAGES}");
+
+    // The mouse wheel scrolls the list (the web view gets real wheel events).
+    let at_newest = scroll_top(&app).await?;
+    app.wheel("[data-testid=messages]", true, 5).await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while scroll_top(&app).await? >= at_newest {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the mouse wheel did not scroll the messages up from {at_newest}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Scrolling up pages older messages in; the page stays small.
     for _ in 0..8 {
@@ -129,7 +152,24 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
         .iter()
         .any(|t| t == "message number 3000")
     {
-        assert!(tokio::time::Instant::now() < deadline, "back at the newest");
+        if tokio::time::Instant::now() >= deadline {
+            let shown = message_texts(&app).await?;
+            let metrics = app
+                .driver
+                .execute(
+                    "const l = document.querySelector('[data-testid=messages]');
+                     return [l.scrollTop, l.scrollHeight, l.clientHeight];",
+                    vec![],
+                )
+                .await?;
+            app.screenshot("jump-latest-stuck").await?;
+            panic!(
+                "not back at the newest: shown {:?}..{:?}, scroll {}",
+                shown.first(),
+                shown.last(),
+                metrics.json()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
