@@ -1,9 +1,10 @@
 //! Screenshots of a test's X display, read from the X server itself.
 //!
 //! Not WebDriver's screenshot: WebKitWebDriver takes it from the web view's
-//! compositor, and the app paints without one (src-tauri/src/webview.rs turns GPU
-//! compositing off), so that request fails. The X server holds what a person
-//! would see: the window as painted, with any notification over it.
+//! compositor, which fails when a web view paints without one (as Candor's did
+//! for a while, see src-tauri/src/webview.rs), and shows only the page. The X
+//! server holds what a person would see: the window as painted, with any
+//! notification over it.
 
 use std::path::Path;
 
