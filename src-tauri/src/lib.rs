@@ -24,8 +24,10 @@ pub use profile::{ProfileName, ProfileNameError};
 
 use state::AppState;
 
-/// Starts the app and blocks until it quits.
+/// Starts the app and blocks until it quits. Call it first thing in `main`:
+/// it sets up the environment before any thread starts.
 pub fn run() {
+    webview::prepare_process();
     let profile = match ProfileName::from_env_and_args(std::env::args().skip(1)) {
         Ok(p) => p,
         Err(e) => {

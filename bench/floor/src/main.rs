@@ -18,6 +18,7 @@ use tauri::Manager;
 mod webview;
 
 fn main() {
+    webview::prepare_process();
     let report = std::env::var_os("CANDOR_REPORT_READY").is_some();
     tauri::Builder::default()
         .setup(|app| {
