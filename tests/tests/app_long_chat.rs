@@ -33,15 +33,21 @@ async fn node_count(app: &App) -> Result<i64> {
     Ok(v.json().as_i64().unwrap_or(i64::MAX))
 }
 
-async fn scroll_top(app: &App) -> Result<f64> {
+/// The message list's `[scrollTop, scrollHeight, clientHeight]`.
+async fn list_scroll(app: &App) -> Result<[f64; 3]> {
     let v = app
         .driver
         .execute(
-            "return document.querySelector('[data-testid=messages]').scrollTop;",
+            "const l = document.querySelector('[data-testid=messages]');
+             return [l.scrollTop, l.scrollHeight, l.clientHeight];",
             vec![],
         )
         .await?;
-    v.json().as_f64().context("scrollTop is not a number")
+    serde_json::from_value(v.json().clone()).context("the list's scroll figures")
+}
+
+async fn scroll_top(app: &App) -> Result<f64> {
+    Ok(list_scroll(app).await?[0])
 }
 
 async fn message_texts(app: &App) -> Result<Vec<String>> {
@@ -154,20 +160,13 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
     {
         if tokio::time::Instant::now() >= deadline {
             let shown = message_texts(&app).await?;
-            let metrics = app
-                .driver
-                .execute(
-                    "const l = document.querySelector('[data-testid=messages]');
-                     return [l.scrollTop, l.scrollHeight, l.clientHeight];",
-                    vec![],
-                )
-                .await?;
+            let [top, height, client] = list_scroll(&app).await?;
             app.screenshot("jump-latest-stuck").await?;
             panic!(
-                "not back at the newest: shown {:?}..{:?}, scroll {}",
+                "not back at the newest: shown {:?}..{:?}, scrollTop {top} of \
+                 scrollHeight {height} in clientHeight {client}",
                 shown.first(),
                 shown.last(),
-                metrics.json()
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
