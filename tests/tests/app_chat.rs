@@ -143,6 +143,9 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
 
     // First run: the sign-up screen, with inline validation.
     app.find("[data-testid=sign-in]").await?;
+    // The relay check at the default address settles the layout first.
+    app.find("[data-testid=relay-ok], [data-testid=relay-help]")
+        .await?;
     app.screenshot("first-run").await?;
     app.find("[data-testid=sign-in-submit]")
         .await?
@@ -156,10 +159,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     app.type_into("input[name=display-name]", "Alice Park")
         .await?;
     app.type_into("input[name=password]", "password123").await?;
-    app.find("[data-testid=sign-in-submit]")
-        .await?
-        .click()
-        .await?;
+    app.submit_sign_in().await?;
     app.find("[data-testid=inbox-empty]").await?;
 
     // Start a chat with Bob by handle and write to him.
