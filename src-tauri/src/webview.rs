@@ -11,6 +11,12 @@
 //! scrolled). `app_long_chat` turns a real wheel over the message list to hold
 //! that.
 //!
+//! Scrollable boxes are not given layers of their own (`AsyncOverflowScrolling`
+//! off, `features` below). With it on, the inbox and the message list were each a
+//! composited layer kept painted in tiles around what is visible: 4 and 10 MiB
+//! more, for scrolling two lists of text off the main thread. Wheel, keys and
+//! scrollbars still scroll them (`app_long_chat` turns the wheel).
+//!
 //! The page is painted by Skia on the CPU ([`prepare_process`]) and composited
 //! on the GPU. A list of text bubbles paints quickly on the CPU, and Skia's GPU
 //! painting keeps a GL context with its caches in the web process: on a machine
@@ -52,6 +58,7 @@ pub fn set_up<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) -> tauri::Res
                 settings.set_enable_webgl(false);
                 settings.set_enable_webaudio(false);
                 settings.set_enable_page_cache(false);
+                features::turn_off(&settings, features::ASYNC_OVERFLOW_SCROLLING);
             }
             if let Some(context) = view.context() {
                 context.set_cache_model(CacheModel::DocumentViewer);
@@ -60,4 +67,105 @@ pub fn set_up<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) -> tauri::Res
         #[cfg(not(target_os = "linux"))]
         let _ = webview;
     })
+}
+
+/// WebKit's feature switches (WebKitGTK 2.42 and later), which webkit2gtk-rs
+/// does not wrap. The functions are looked up when called rather than linked,
+/// so that Candor still starts on an older WebKitGTK, with the feature on.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+mod features {
+    use std::ffi::{CStr, c_char, c_int, c_void};
+
+    use webkit2gtk::glib::object::ObjectType;
+
+    /// Gives every scrollable box its own composited layer (see the top of
+    /// this file).
+    pub const ASYNC_OVERFLOW_SCROLLING: &CStr = c"AsyncOverflowScrolling";
+
+    /// `WebKitSettings *` and `WebKitFeature *`, opaque here.
+    type Settings = *mut c_void;
+    type Feature = *mut c_void;
+    type FeatureList = *mut c_void;
+
+    /// The address of the loaded function `name`, if the library has it.
+    fn symbol(name: &CStr) -> Option<*mut c_void> {
+        // SAFETY: dlsym only reads the symbol tables of the loaded libraries.
+        let address = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+        (!address.is_null()).then_some(address)
+    }
+
+    /// Runs `f` on the feature `identifier`; None when this WebKitGTK has no
+    /// such feature or no feature API.
+    fn with_feature<T>(identifier: &CStr, f: impl FnOnce(Feature) -> T) -> Option<T> {
+        let get_all = symbol(c"webkit_settings_get_all_features")?;
+        let length = symbol(c"webkit_feature_list_get_length")?;
+        let get = symbol(c"webkit_feature_list_get")?;
+        let id = symbol(c"webkit_feature_get_identifier")?;
+        let unref = symbol(c"webkit_feature_list_unref")?;
+        // SAFETY: each address is the exported function of that name, whose C
+        // signature (WebKitGTK's webkit/WebKitFeature.h) the type it is cast to
+        // spells out. The list is owned here and released once; a feature
+        // stays valid while its list is held, and `f` runs before the release;
+        // an identifier is a NUL-terminated string owned by its feature.
+        unsafe {
+            let get_all: unsafe extern "C" fn() -> FeatureList = std::mem::transmute(get_all);
+            let length: unsafe extern "C" fn(FeatureList) -> usize = std::mem::transmute(length);
+            let get: unsafe extern "C" fn(FeatureList, usize) -> Feature = std::mem::transmute(get);
+            let id: unsafe extern "C" fn(Feature) -> *const c_char = std::mem::transmute(id);
+            let unref: unsafe extern "C" fn(FeatureList) = std::mem::transmute(unref);
+            let list = get_all();
+            if list.is_null() {
+                return None;
+            }
+            let feature = (0..length(list)).map(|i| get(list, i)).find(|&feature| {
+                let name = id(feature);
+                !name.is_null() && CStr::from_ptr(name) == identifier
+            });
+            let result = feature.map(f);
+            unref(list);
+            result
+        }
+    }
+
+    /// Turns the feature `identifier` off in `settings`; false when this
+    /// WebKitGTK has no such feature or no feature API.
+    pub fn turn_off(settings: &webkit2gtk::Settings, identifier: &CStr) -> bool {
+        let Some(set) = symbol(c"webkit_settings_set_feature_enabled") else {
+            return false;
+        };
+        // SAFETY: the exported function of that name, with its C signature
+        // (webkit/WebKitSettings.h); both pointers are live for the call.
+        let set: unsafe extern "C" fn(Settings, Feature, c_int) =
+            unsafe { std::mem::transmute(set) };
+        let settings: Settings = settings.as_ptr().cast();
+        with_feature(identifier, |feature| unsafe { set(settings, feature, 0) }).is_some()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        // Turning a feature off needs a WebKitSettings, which needs a display;
+        // finding it is what can go wrong (a renamed feature, a changed API).
+        #[test]
+        fn async_overflow_scrolling_is_found_from_2_42_on() {
+            // Calling into the library also links it into the test binary,
+            // which otherwise would not load it for `dlsym` to find.
+            // SAFETY: plain getters of the library's version.
+            let version = unsafe {
+                (
+                    webkit2gtk::ffi::webkit_get_major_version(),
+                    webkit2gtk::ffi::webkit_get_minor_version(),
+                )
+            };
+            let found = with_feature(ASYNC_OVERFLOW_SCROLLING, |_| ()).is_some();
+            assert_eq!(found, version >= (2, 42), "WebKitGTK {version:?}");
+        }
+
+        #[test]
+        fn an_unknown_feature_is_reported_missing() {
+            assert_eq!(with_feature(c"NoSuchFeature", |_| ()), None);
+        }
+    }
 }
