@@ -46,6 +46,65 @@ async fn fresh_profile_opens_on_the_sign_up_screen() -> Result<()> {
     Ok(())
 }
 
+/// With no relay at the address, the screen explains what a relay is. Asking
+/// again keeps that explanation on screen, noting that it is looking, so the
+/// form below does not fold up and jump back down under the pointer.
+#[tokio::test]
+async fn asking_the_relay_again_keeps_the_help_in_place() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let app = App::launch(home.path(), "no-relay").await?;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let url = format!("http://{closed}");
+    app.type_into("input[name=relay]", &url).await?;
+    app.wait_for_text("#relay-help-title", &format!("No relay answers at {url}"))
+        .await?;
+    app.driver
+        .execute(
+            "window.candorHelp = { gone: false, looking: false };
+             new MutationObserver(() => {
+               if (!document.querySelector('[data-testid=relay-help]')) candorHelp.gone = true;
+               if (document.querySelector('[data-testid=relay-checking]')) candorHelp.looking = true;
+             }).observe(document.body, { childList: true, subtree: true, characterData: true });",
+            vec![],
+        )
+        .await?;
+    app.find("[data-testid=relay-retry]").await?.click().await?;
+    // The answer is back once the reason line returns and the button is live.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    let seen = loop {
+        let seen = app
+            .driver
+            .execute(
+                "const retry = document.querySelector('[data-testid=relay-retry]');
+                 const settled = document.querySelector('[data-testid=relay-help-reason]') !== null
+                   && retry !== null && !retry.disabled;
+                 return settled ? candorHelp : null;",
+                vec![],
+            )
+            .await?;
+        if !seen.json().is_null() {
+            break seen.json().clone();
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the relay check did not settle"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        seen["looking"], true,
+        "Try again said it was looking: {seen}"
+    );
+    assert_eq!(
+        seen["gone"], false,
+        "the help stayed on screen while the relay was asked again: {seen}"
+    );
+    app.wait_for_text("#relay-help-title", &format!("No relay answers at {url}"))
+        .await?;
+    app.screenshot("sign-up-no-relay-asked-again").await?;
+    app.quit().await
+}
+
 fn person(handle: &str, name: &str) -> Person {
     Person {
         id: UserId::new(),
