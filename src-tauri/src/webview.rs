@@ -128,18 +128,18 @@ mod features {
         }
     }
 
-    /// Turns the feature `identifier` off in `settings`; false when this
-    /// WebKitGTK has no such feature or no feature API.
-    pub fn turn_off(settings: &webkit2gtk::Settings, identifier: &CStr) -> bool {
+    /// Turns the feature `identifier` off in `settings`, if this WebKitGTK has
+    /// it (otherwise it stays as the engine has it).
+    pub fn turn_off(settings: &webkit2gtk::Settings, identifier: &CStr) {
         let Some(set) = symbol(c"webkit_settings_set_feature_enabled") else {
-            return false;
+            return;
         };
         // SAFETY: the exported function of that name, with its C signature
         // (webkit/WebKitSettings.h); both pointers are live for the call.
         let set: unsafe extern "C" fn(Settings, Feature, c_int) =
             unsafe { std::mem::transmute(set) };
         let settings: Settings = settings.as_ptr().cast();
-        with_feature(identifier, |feature| unsafe { set(settings, feature, 0) }).is_some()
+        with_feature(identifier, |feature| unsafe { set(settings, feature, 0) });
     }
 
     #[cfg(test)]
