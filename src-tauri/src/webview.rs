@@ -31,9 +31,10 @@
 //! virtua's measuring), and the heap grew by 17 MiB over 20 openings while its
 //! live part grew by 5. A full collection gives emptied blocks back. Candor's
 //! heap is small (3 to 10 MiB alive), so a full collection is short, and it runs
-//! mostly beside the page: opening a chat took as long either way in the bench
-//! (51–67 ms against 59–64 ms on average, frames no further apart), and the web
-//! process kept 14 MiB less after 20 chats.
+//! mostly beside the page. Timed in the page over the bench's 20 openings (click
+//! to messages shown, two sessions each), opening a chat took as long either way
+//! (51 and 67 ms on average against 59 and 64), with frames no further apart,
+//! and the web process kept 14 MiB less after 20 chats.
 //!
 //! `bench/floor` includes this file, so that the floor it is measured against
 //! is the same engine set up the same way.
