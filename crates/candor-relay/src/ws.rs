@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use chrono::Utc;
 use futures_util::stream::{FuturesOrdered, SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 
 use candor_protocol::api::{ApiError, ErrorCode, UserInfo};
 use candor_protocol::frames::{ClientFrame, MAX_CARD_BYTES, MAX_FRAME_BYTES, RelayFrame};
@@ -150,9 +150,20 @@ impl Connection {
                 }
             };
             open = matches!(flow, Flow::Continue);
-            // The burst is over when no live frame waits: flush what it queued.
-            if open && conn.unflushed > 0 && live.is_empty() {
-                open = matches!(conn.flush().await, Flow::Continue);
+            // The burst is over when no live frame and no answer waits: flush
+            // what it queued, so that a batch's acks and deliveries to this
+            // client leave in one write rather than one each.
+            while open && conn.unflushed > 0 {
+                let flow = if let Ok(l) = live.try_recv() {
+                    conn.live(l).await
+                } else if let Some(Some((client_id, started, result))) =
+                    conn.pending.next().now_or_never()
+                {
+                    conn.answer_send(client_id, started, result).await
+                } else {
+                    conn.flush().await
+                };
+                open = matches!(flow, Flow::Continue);
             }
         }
         state.inner.hub.unregister(user_id, id);
