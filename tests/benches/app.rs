@@ -297,11 +297,14 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Opens the newest chats (20, or `CANDOR_BENCH_OPEN`) one after another, each
-/// until its messages show. Each chat is one WebDriver call (the click, then a
-/// wait inside the page), so that the harness runs as little of its own script
-/// in the page as it can.
-async fn open_twenty_chats(app: &App) -> Result<()> {
+/// until its messages show, and returns how long each took: from the click to
+/// the first frame drawn after its messages are on the page. Each chat is one
+/// WebDriver call (the click, then a wait inside the page), so that the harness
+/// runs as little of its own script in the page as it can; a mutation observer
+/// notices the messages without polling.
+async fn open_twenty_chats(app: &App) -> Result<Vec<f64>> {
     let cycle = env_number("CANDOR_BENCH_CYCLE", usize::MAX).max(1);
+    let mut took = Vec::new();
     for i in 0..env_number("CANDOR_BENCH_OPEN", 20) {
         let title = chat_title(i % cycle);
         let opened = app
@@ -309,26 +312,33 @@ async fn open_twenty_chats(app: &App) -> Result<()> {
             .execute_async(
                 "const [title, done] = arguments;
                  const row = [...document.querySelectorAll('[data-testid=inbox-row]')]
-                   .find(r => r.querySelector('[data-testid=inbox-title]')?.innerText === title);
+                   .find(r => r.querySelector('[data-testid=inbox-title]')?.textContent.trim() === title);
                  if (!row) { done('no inbox row'); return; }
                  row.scrollIntoView({ block: 'center' });
-                 row.click();
-                 const deadline = performance.now() + 20000;
-                 const check = () => {
-                   const shown = document.querySelector('[data-testid=chat-title]')?.innerText === title
-                     && document.querySelector('[data-testid=message]') !== null;
-                   if (shown) done('open');
-                   else if (performance.now() > deadline) done('no messages after 20 s');
-                   else setTimeout(check, 50);
-                 };
-                 check();",
+                 const shown = () =>
+                   document.querySelector('[data-testid=chat-title]')?.textContent.trim() === title
+                   && document.querySelector('[data-testid=message]') !== null;
+                 const started = performance.now();
+                 const finish = () => requestAnimationFrame(() => done(performance.now() - started));
+                 let timer;
+                 const watch = new MutationObserver(() => {
+                   if (!shown()) return;
+                   watch.disconnect();
+                   clearTimeout(timer);
+                   finish();
+                 });
+                 watch.observe(document.body, { childList: true, subtree: true, characterData: true });
+                 timer = setTimeout(() => { watch.disconnect(); done('no messages after 20 s'); }, 20000);
+                 row.click();",
                 vec![serde_json::Value::String(title.clone())],
             )
             .await?;
-        let outcome = opened.json().as_str().unwrap_or("no answer").to_owned();
-        ensure!(outcome == "open", "opening {title}: {outcome}");
+        match opened.json().as_f64() {
+            Some(ms) => took.push(ms),
+            None => bail!("opening {title}: {}", opened.json()),
+        }
     }
-    Ok(())
+    Ok(took)
 }
 
 /// What one session through WebDriver measured: PSS by process after 10 s
@@ -336,6 +346,8 @@ async fn open_twenty_chats(app: &App) -> Result<()> {
 struct Driven {
     idle: Vec<(String, u64)>,
     after_chats: Vec<(String, u64)>,
+    /// How long each chat took to open, in ms.
+    openings: Vec<f64>,
 }
 
 async fn drive(home: &Path, binary: &Path, args: &[&str], session: usize) -> Result<Driven> {
@@ -347,13 +359,17 @@ async fn drive(home: &Path, binary: &Path, args: &[&str], session: usize) -> Res
     tokio::time::sleep(Duration::from_secs(10)).await;
     let idle = tree_pss(pid);
     keep_smaps(pid, &format!("driven{session}-idle"));
-    open_twenty_chats(&app).await?;
+    let openings = open_twenty_chats(&app).await?;
     // As long as the idle figure waited: what stays, not what is being freed.
     tokio::time::sleep(Duration::from_secs(10)).await;
     let after_chats = tree_pss(pid);
     keep_smaps(pid, &format!("driven{session}-chats"));
     app.quit().await?;
-    Ok(Driven { idle, after_chats })
+    Ok(Driven {
+        idle,
+        after_chats,
+        openings,
+    })
 }
 
 fn main() -> Result<()> {
@@ -509,6 +525,15 @@ async fn bench() -> Result<()> {
             .iter()
             .map(|d| total_kib(&d.after_chats) / 1024)
             .collect::<Vec<_>>()
+    );
+    let mut openings: Vec<f64> = driven.iter().flat_map(|d| d.openings.clone()).collect();
+    openings.sort_by(f64::total_cmp);
+    println!(
+        "opening a chat, click to the first frame with its messages ({} openings): \
+         median {:.0} ms, slowest {:.0} ms",
+        openings.len(),
+        median(openings.clone()),
+        openings.last().copied().unwrap_or(0.0)
     );
     println!(
         "each launch (ms): candor {:?}, floor {:?}",

@@ -342,8 +342,33 @@ impl App {
     /// data home (so a test never touches another test's app).
     pub fn app_pids(&self) -> Result<Vec<u32>> {
         let binary = self.binary.canonicalize()?;
+        Ok(self
+            .processes()?
+            .into_iter()
+            .filter(|(_, exe, _)| *exe == binary)
+            .map(|(pid, _, _)| pid)
+            .collect())
+    }
+
+    /// The environment of this app's WebKit web process (the page's), as
+    /// `NAME=value` lines.
+    pub fn web_process_env(&self) -> Result<Vec<String>> {
+        let (_, _, environ) = self
+            .processes()?
+            .into_iter()
+            .find(|(_, exe, _)| exe.file_name().is_some_and(|n| n == "WebKitWebProcess"))
+            .context("no WebKitWebProcess of this app is running")?;
+        Ok(environ
+            .split(|b| *b == 0)
+            .map(|var| String::from_utf8_lossy(var).into_owned())
+            .collect())
+    }
+
+    /// Every process started for this app (its data home in the environment):
+    /// pid, executable, environment.
+    fn processes(&self) -> Result<Vec<(u32, PathBuf, Vec<u8>)>> {
         let marker = format!("XDG_DATA_HOME={}", self.data_home.display());
-        let mut pids = Vec::new();
+        let mut found = Vec::new();
         for entry in std::fs::read_dir("/proc")? {
             let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
                 continue;
@@ -358,11 +383,11 @@ impl App {
             let ours = environ
                 .split(|b| *b == 0)
                 .any(|var| var == marker.as_bytes());
-            if exe == binary && ours {
-                pids.push(pid);
+            if ours {
+                found.push((pid, exe, environ));
             }
         }
-        Ok(pids)
+        Ok(found)
     }
 
     /// The text beside the app's tray icon (its StatusNotifierItem's

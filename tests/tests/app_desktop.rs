@@ -84,6 +84,28 @@ async fn a_second_launch_of_a_profile_hands_over_and_exits() -> Result<()> {
     Ok(())
 }
 
+/// The page's engine is set up as `webview.rs` says: the web process inherits
+/// the settings the app put in its environment before the window opened.
+#[tokio::test]
+async fn the_page_runs_with_the_engine_settings_the_app_chose() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let app = App::launch(home.path(), "solo").await?;
+    app.find("[data-testid=sign-in]").await?;
+    let env = app.web_process_env()?;
+    for setting in [
+        "WEBKIT_SKIA_ENABLE_CPU_RENDERING=1",
+        "JSC_useGenerationalGC=false",
+        "JSC_useDFGJIT=false",
+    ] {
+        assert!(
+            env.iter().any(|var| var == setting),
+            "the web process runs without {setting}"
+        );
+    }
+    app.quit().await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> Result<()> {
     let dir = tempfile::tempdir()?;
