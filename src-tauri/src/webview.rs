@@ -176,12 +176,22 @@ mod features {
 
     #[cfg(test)]
     mod tests {
+        use std::sync::Mutex;
+
         use super::*;
+
+        /// WebKitGTK's API belongs to one thread (the app calls it from the
+        /// main thread only), and its first call sets up state for the whole
+        /// process: two tests calling in at once aborted the test process now
+        /// and then (2 runs in 100 on a loaded machine, none in 150 one test
+        /// at a time). Each test holds this while it calls in.
+        static WEBKIT: Mutex<()> = Mutex::new(());
 
         // Turning a feature off needs a WebKitSettings, which needs a display;
         // finding it is what can go wrong (a renamed feature, a changed API).
         #[test]
         fn async_overflow_scrolling_is_found_from_2_42_on() {
+            let _one_at_a_time = WEBKIT.lock().unwrap_or_else(|e| e.into_inner());
             // Calling into the library also links it into the test binary,
             // which otherwise would not load it for `dlsym` to find.
             // SAFETY: plain getters of the library's version.
@@ -197,6 +207,7 @@ mod features {
 
         #[test]
         fn an_unknown_feature_is_reported_missing() {
+            let _one_at_a_time = WEBKIT.lock().unwrap_or_else(|e| e.into_inner());
             assert_eq!(with_feature(c"NoSuchFeature", |_| ()), None);
         }
     }

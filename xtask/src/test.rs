@@ -76,7 +76,9 @@ pub fn run_all() -> Result<()> {
         Step::cmd(
             "cargo test",
             false,
-            cmd::cargo(&["test", "--workspace"])
+            // --no-fail-fast: one failing test binary must not hide what the
+            // binaries after it (the end-to-end tests among them) would say.
+            cmd::cargo(&["test", "--workspace", "--no-fail-fast"])
                 .env("CANDOR_APP_BINARY", &app)
                 .env("CANDOR_RELAY_BINARY", &relay)
                 .env("CANDOR_TAURI_DRIVER", &driver),
