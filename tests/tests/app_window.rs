@@ -47,8 +47,9 @@ async fn fresh_profile_opens_on_the_sign_up_screen() -> Result<()> {
 }
 
 /// With no relay at the address, the screen explains what a relay is. Asking
-/// again keeps that explanation on screen, noting that it is looking, so the
-/// form below does not fold up and jump back down under the pointer.
+/// again keeps that explanation on screen, at the same height, noting that it
+/// is looking, so the form below does not fold up and jump back down under the
+/// pointer.
 #[tokio::test]
 async fn asking_the_relay_again_keeps_the_help_in_place() -> Result<()> {
     let home = tempfile::tempdir()?;
@@ -60,10 +61,13 @@ async fn asking_the_relay_again_keeps_the_help_in_place() -> Result<()> {
         .await?;
     app.driver
         .execute(
-            "window.candorHelp = { gone: false, looking: false };
+            "const help = () => document.querySelector('[data-testid=relay-help]');
+             window.candorHelp = { gone: false, looking: false, heights: [help().offsetHeight] };
              new MutationObserver(() => {
-               if (!document.querySelector('[data-testid=relay-help]')) candorHelp.gone = true;
+               if (!help()) { candorHelp.gone = true; return; }
                if (document.querySelector('[data-testid=relay-checking]')) candorHelp.looking = true;
+               const h = help().offsetHeight;
+               if (!candorHelp.heights.includes(h)) candorHelp.heights.push(h);
              }).observe(document.body, { childList: true, subtree: true, characterData: true });",
             vec![],
         )
@@ -94,6 +98,11 @@ async fn asking_the_relay_again_keeps_the_help_in_place() -> Result<()> {
     assert_eq!(
         seen["gone"], false,
         "the help stayed on screen while the relay was asked again: {seen}"
+    );
+    assert_eq!(
+        seen["heights"].as_array().map(Vec::len),
+        Some(1),
+        "the help kept its height, so the form below did not move: {seen}"
     );
     app.wait_for_text("#relay-help-title", &format!("No relay answers at {url}"))
         .await?;
