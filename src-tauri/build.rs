@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "deleted_chats",
     "restore_chat",
     "undo_send",
+    "save_draft",
     "set_undo_send",
     "request_quit",
     "quit",

@@ -7,7 +7,6 @@ use ts_rs::Config;
 use crate::commands::app::AppInfo;
 use crate::commands::chat_settings::MuteFor;
 use crate::commands::settings::{SettingsView, WhoMayWrite};
-use crate::events::{ConnectionNotice, SyncNotice};
 use crate::quit::QuitChoice;
 use crate::token_vault::TokenPlace;
 use crate::{CommandError, ErrorCode};
@@ -23,12 +22,20 @@ pub fn render() -> String {
     decls.push(candor_core::bindings::decl::<CommandError>(&cfg));
     decls.push(candor_core::bindings::decl::<TokenPlace>(&cfg));
     decls.push(candor_core::bindings::decl::<AppInfo>(&cfg));
-    decls.push(candor_core::bindings::decl::<ConnectionNotice>(&cfg));
-    decls.push(candor_core::bindings::decl::<SyncNotice>(&cfg));
     decls.push(candor_core::bindings::decl::<WhoMayWrite>(&cfg));
     decls.push(candor_core::bindings::decl::<SettingsView>(&cfg));
     decls.push(candor_core::bindings::decl::<MuteFor>(&cfg));
     decls.push(candor_core::bindings::decl::<QuitChoice>(&cfg));
+    decls.push(constants(
+        "EVENT",
+        "The events the shell emits to the window.",
+        EVENTS,
+    ));
+    decls.push(constants(
+        "LIMIT",
+        "Limits the core enforces, for the UI to say so first.",
+        &limits(),
+    ));
     let mut out = String::from(
         "// Generated from the Rust types by `cargo xtask bindings`. Do not edit.\n\n",
     );
@@ -38,6 +45,36 @@ pub fn render() -> String {
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
+    out
+}
+
+/// Every event name, by the name the UI uses for it.
+const EVENTS: &[(&str, &str)] = &[
+    ("sync", crate::events::SYNC_EVENT),
+    ("lagged", crate::events::LAGGED_EVENT),
+    ("openChat", crate::desktop::OPEN_CHAT_EVENT),
+    ("share", crate::desktop::SHARE_EVENT),
+    ("quitPending", crate::quit::QUIT_PENDING_EVENT),
+];
+
+/// The limits the UI checks before the core would refuse.
+fn limits() -> [(&'static str, usize); 4] {
+    use candor_core::protocol::{MAX_GROUP_MEMBERS, MAX_TEXT_CHARS};
+    [
+        ("textChars", MAX_TEXT_CHARS),
+        ("draftChars", candor_core::MAX_DRAFT_CHARS),
+        ("groupMembers", MAX_GROUP_MEMBERS),
+        ("shareChats", candor_core::MAX_SHARE_CHATS),
+    ]
+}
+
+/// `export const NAME = { key: value, … } as const;` with a doc comment.
+fn constants<V: std::fmt::Debug>(name: &str, doc: &str, entries: &[(&str, V)]) -> String {
+    let mut out = format!("/** {doc} */\nexport const {name} = {{\n");
+    for (key, value) in entries {
+        out.push_str(&format!("  {key}: {value:?},\n"));
+    }
+    out.push_str("} as const;");
     out
 }
 

@@ -7,6 +7,7 @@
 //! permissions: the capabilities stay Candor's own commands.
 
 use candor_core::protocol::ConversationId;
+use candor_core::{InboxItem, UnreadSummary};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -118,9 +119,13 @@ pub async fn refresh_unread<R: Runtime>(app: &AppHandle<R>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let Ok(unread) = state.with_store(|s| s.unread_summary()).await else {
-        return;
-    };
+    if let Ok(unread) = state.with_store(|s| s.unread_summary()).await {
+        show_unread(app, &unread);
+    }
+}
+
+/// Shows `unread` on the tray icon.
+pub fn show_unread<R: Runtime>(app: &AppHandle<R>, unread: &UnreadSummary) {
     if let Some(tray) = app.tray_by_id(TRAY) {
         let n = unread.messages;
         // Linux shows the title beside the icon; Windows and macOS the tooltip.
@@ -133,14 +138,15 @@ pub async fn refresh_unread<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Shows a notification for each chat in `conversations` with new messages,
-/// unless the window is focused or the chat is muted.
-pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, conversations: &[ConversationId]) {
+/// Shows a notification for each chat in `chats` (rows as the notice carried
+/// them) whose newest message is someone else's, unless the window is focused,
+/// the chat is muted, or notifications are off.
+pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, chats: &[InboxItem]) {
     let focused = app
         .get_webview_window("main")
         .and_then(|w| w.is_focused().ok())
         .unwrap_or(false);
-    if focused || conversations.is_empty() {
+    if focused || chats.is_empty() {
         return;
     }
     let Some(state) = app.try_state::<AppState>() else {
@@ -154,21 +160,22 @@ pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, conversations: 
         return;
     }
     let now = chrono::Utc::now();
-    for &chat in conversations {
-        let Ok(item) = state.with_store(move |s| s.inbox_item(chat)).await else {
-            continue;
-        };
+    for item in chats {
         let muted = item.muted_until.is_some_and(|until| until > now);
-        let Some(preview) = item.preview.filter(|_| !muted && !item.preview_is_own) else {
+        let Some(preview) = item
+            .preview
+            .as_ref()
+            .filter(|_| !muted && !item.preview_is_own)
+        else {
             continue;
         };
         let shown = app
             .notification()
             .builder()
-            .id(notification_id(chat))
+            .id(notification_id(item.id))
             .title(&item.title)
             .body(preview)
-            .extra(CHAT_KEY, chat.to_string())
+            .extra(CHAT_KEY, item.id.to_string())
             .show();
         if let Err(e) = shown {
             tracing::warn!(error = %e, "could not show a notification");

@@ -66,9 +66,11 @@ impl From<CoreError> for CommandError {
             CoreError::Store(_) | CoreError::Database(_) | CoreError::CorruptValue(_) => {
                 ErrorCode::Storage
             }
-            CoreError::InvalidText(_) | CoreError::InvalidCard(_) | CoreError::ShareSize(_) => {
-                ErrorCode::InvalidInput
-            }
+            CoreError::InvalidText(_)
+            | CoreError::InvalidCard(_)
+            | CoreError::InvalidLink(_)
+            | CoreError::ShareSize(_)
+            | CoreError::DraftTooLong { .. } => ErrorCode::InvalidInput,
             CoreError::UnknownConversation(_)
             | CoreError::UnknownMessage(_)
             | CoreError::UnknownUser(_)

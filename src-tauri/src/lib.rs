@@ -99,6 +99,7 @@ pub fn run() {
             commands::delete::deleted_chats,
             commands::delete::restore_chat,
             commands::chat::undo_send,
+            commands::chat::save_draft,
             commands::video::link_preview,
             commands::video::share_video,
             commands::video::chat_videos,

@@ -82,7 +82,7 @@ pub async fn quit(
                     Ok(ids)
                 })
                 .await?;
-            state.kick().await;
+            state.outbox_changed().await;
             let deadline = tokio::time::Instant::now() + SEND_NOW_WAIT;
             while tokio::time::Instant::now() < deadline {
                 let ids = released.clone();

@@ -123,7 +123,7 @@ impl AppState {
     }
 
     /// Tells the engine the outbox changed, if signed in.
-    pub async fn kick(&self) {
+    pub async fn outbox_changed(&self) {
         if let Some(session) = self.session.lock().await.as_ref() {
             session.engine.outbox_changed().await;
         }

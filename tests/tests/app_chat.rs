@@ -41,7 +41,7 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     };
     let chat = maya.open_chat_with(ana.clone())?;
     maya.write(chat, "Hi! Loved your video")?;
-    maya.kick().await;
+    maya.outbox_changed().await;
 
     app.wait_for_text("[data-testid=requests-tab]", "Requests (1)")
         .await?;
@@ -83,7 +83,7 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     let sam_chat = sam.open_chat_with(ana)?;
     let sam_says = |text: &str| sam.write(sam_chat, text);
     sam_says("buy followers?")?;
-    sam.kick().await;
+    sam.outbox_changed().await;
     app.wait_for_text("[data-testid=requests-tab]", "Requests (1)")
         .await?;
     app.find("[data-testid=requests-tab]")
@@ -98,7 +98,7 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     app.wait_for_text("[data-testid=requests-tab]", "Requests")
         .await?;
     sam_says("hello??")?;
-    sam.kick().await;
+    sam.outbox_changed().await;
     app.wait_for_text("[data-testid=requests-tab]", "Requests (1)")
         .await?;
     app.wait_for_text("[data-testid=inbox-preview]", "hello??")
@@ -115,7 +115,7 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     app.wait_for_text("[data-testid=requests-tab]", "Requests")
         .await?;
     let refused = sam_says("let me in")?;
-    sam.kick().await;
+    sam.outbox_changed().await;
     eventually(Duration::from_secs(15), "sam is refused", || {
         sam.with(|s| s.message(refused.id))
             .map(|m| m.status == candor_core::DeliveryStatus::Failed)
@@ -199,7 +199,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
         display_name: "Alice Park".into(),
     })?;
     bob.write(chat, "Hey Alice!")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     app.wait_for_text("[data-testid=message] .text", "Hey Alice!")
         .await?;
     app.wait_for_text("[data-testid=inbox-preview]", "Hey Alice!")
@@ -298,7 +298,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     app.find("[data-testid=menu-block]").await?.click().await?;
     app.find("[data-testid=composer-locked]").await?;
     let refused = bob.write(chat, "can you hear me?")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     eventually(Duration::from_secs(15), "bob's message is refused", || {
         bob.with(|s| s.message(refused.id))
             .map(|m| m.status == candor_core::DeliveryStatus::Failed)
@@ -476,7 +476,7 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
         .id;
     let chat = direct_conversation_id(alice_id, bob.user.id);
     bob.write(chat, "welcome back")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     app.wait_for_text("[data-testid=inbox-preview]", "welcome back")
         .await?;
     assert_eq!(

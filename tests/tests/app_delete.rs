@@ -72,7 +72,7 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     })
     .await?;
     bob.write(chat, "sure, see you there")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     app.wait_for_texts(
         "[data-testid=message] .text",
         &[SECRET, "sure, see you there"],
@@ -203,7 +203,7 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     app.find("[data-testid=inbox-empty]").await?;
     assert!(bob_has(&bob, "sure"), "Bob keeps the conversation");
     bob.write(chat, "are you coming?")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     app.wait_for_texts("[data-testid=inbox-preview]", &["are you coming?"])
         .await?;
     app.click_in_view("[data-testid=inbox-row]").await?;

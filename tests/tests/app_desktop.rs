@@ -127,7 +127,7 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
     // While Candor has the focus, news shows in its window only (Bob is not a
     // contact yet: his first message waits in Requests).
     say("hello from bob")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !app
         .texts("[data-testid=requests-tab]")
@@ -146,7 +146,7 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
     // Another window takes the focus: now a new message notifies.
     let _elsewhere = FocusElsewhere::start(&app.display.name())?;
     say("are you free <b>tonight</b>?")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while notifier.ctl(&["count", "displayed"])?.trim() != "1" {
         assert!(
@@ -184,7 +184,7 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
     app.find("[data-testid=chat-menu]").await?.click().await?;
     let _elsewhere_again = FocusElsewhere::start(&app.display.name())?;
     say("still there?")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !app
         .texts("[data-testid=message] .text")
@@ -265,7 +265,7 @@ async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Resu
     .await?;
     bob.write(chat, "one")?;
     bob.write(chat, "two")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     wait_for_tray(&app, "2").await?;
 
     // Deleted for Alice: hidden messages are not counted.
@@ -285,7 +285,7 @@ async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Resu
     // Bob writes again: the chat comes back with one unread; reading it clears
     // the count.
     bob.write(chat, "three")?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     wait_for_tray(&app, "1").await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     wait_for_tray(&app, "").await?;

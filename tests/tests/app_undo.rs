@@ -4,6 +4,7 @@
 //! the window; a burst with one undone keeps its order; a message inside its
 //! window survives the app being killed and is delivered once; and quitting
 //! with a message waiting asks what to do with it (discard, keep, send now).
+//! Drafts: what is typed stays with its chat across chat switches and a crash.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -236,5 +237,115 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     .await?;
     drop(app);
     bob.go_offline().await;
+    Ok(())
+}
+
+/// Clicks the inbox row of the chat called `title`.
+async fn open_chat(app: &App, title: &str) -> Result<()> {
+    let clicked = app
+        .driver
+        .execute(
+            "const row = [...document.querySelectorAll('[data-testid=inbox-row]')]
+               .find(r => r.querySelector('[data-testid=inbox-title]')?.innerText === arguments[0]);
+             row?.click();
+             return !!row;",
+            vec![serde_json::Value::String(title.to_owned())],
+        )
+        .await?;
+    anyhow::ensure!(clicked.json().as_bool() == Some(true), "no row {title:?}");
+    app.wait_for_text("[data-testid=chat-title]", title).await
+}
+
+/// The preview line of the inbox row called `title`.
+async fn row_preview(app: &App, title: &str) -> Result<String> {
+    let preview = app
+        .driver
+        .execute(
+            "const row = [...document.querySelectorAll('[data-testid=inbox-row]')]
+               .find(r => r.querySelector('[data-testid=inbox-title]')?.innerText === arguments[0]);
+             return row?.querySelector('[data-testid=inbox-preview]')?.innerText ?? null;",
+            vec![serde_json::Value::String(title.to_owned())],
+        )
+        .await?;
+    preview
+        .json()
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no row {title:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_stays_with_its_chat_across_switches_and_a_crash() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let cleo = Device::sign_up(&relay.url(), dir.path(), "cleo", "Cleo Vance").await?;
+    let home = dir.path().join("home");
+    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
+    let (store, bob_chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
+    drop(store);
+    let (store, _) = seed_direct_chat(&home, "alice", alice_id, cleo.person())?;
+    drop(store);
+
+    let app = App::launch(&home, "alice").await?;
+    // Mid-sentence in Bob's chat, then over to Cleo's: her composer is empty,
+    // and Bob's row says what waits there.
+    open_chat(&app, "Bob Stone").await?;
+    app.find("[data-testid=composer]")
+        .await?
+        .send_keys("See you at the")
+        .await?;
+    open_chat(&app, "Cleo Vance").await?;
+    assert_eq!(composer_value(&app).await?, "");
+    assert_eq!(
+        row_preview(&app, "Bob Stone").await?,
+        "Draft: See you at the"
+    );
+    app.screenshot("draft-in-inbox-row").await?;
+    open_chat(&app, "Bob Stone").await?;
+    assert_eq!(composer_value(&app).await?, "See you at the");
+
+    // More typed, a pause, then a crash: the draft is on disk.
+    app.find("[data-testid=composer]")
+        .await?
+        .send_keys(" park")
+        .await?;
+    let path = candor_e2e::profile_dir(&home, "alice").join("candor.db");
+    let stored = || {
+        candor_core::Store::open(&path)
+            .and_then(|s| s.draft(bob_chat))
+            .ok()
+            .flatten()
+    };
+    eventually(WAIT, "the draft is saved", || {
+        stored().as_deref() == Some("See you at the park")
+    })
+    .await?;
+    app.kill_app()?;
+    drop(app);
+
+    let app = App::launch(&home, "alice").await?;
+    app.wait_for_text("[data-testid=inbox-preview]", "Draft: See you at the park")
+        .await?;
+    open_chat(&app, "Bob Stone").await?;
+    assert_eq!(composer_value(&app).await?, "See you at the park");
+
+    // Sending clears it, here and on disk, and it stays cleared.
+    app.find("[data-testid=composer]")
+        .await?
+        .send_keys(Key::Enter)
+        .await?;
+    app.wait_for_texts("[data-testid=message] .text", &["See you at the park"])
+        .await?;
+    assert_eq!(composer_value(&app).await?, "");
+    open_chat(&app, "Cleo Vance").await?;
+    assert_eq!(
+        row_preview(&app, "Bob Stone").await?,
+        "You: See you at the park"
+    );
+    open_chat(&app, "Bob Stone").await?;
+    assert_eq!(composer_value(&app).await?, "");
+    assert_eq!(stored(), None);
+    app.quit().await?;
     Ok(())
 }

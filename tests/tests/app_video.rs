@@ -89,7 +89,7 @@ async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()
             chrono::Duration::zero(),
         )
     })?;
-    bob.kick().await;
+    bob.outbox_changed().await;
     app.wait_for_texts(
         "[data-testid=message] [data-testid=video-title]",
         &["Never <b>Gonna</b> Give You Up"],
@@ -268,7 +268,7 @@ async fn a_card_plays_in_a_player_window_with_no_ipc_or_in_the_browser() -> Resu
             chrono::Duration::zero(),
         )
     })?;
-    bob.kick().await;
+    bob.outbox_changed().await;
 
     let app = App::launch(&home, "alice").await?;
     // Bob wrote first: his message waits in Requests.

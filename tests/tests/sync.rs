@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use candor_core::notice::Notice;
 use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::protocol::{ConversationId, MessageId};
-use candor_core::sync::SyncEvent;
 use candor_core::{DeliveryStatus, NewConversation, Person};
 use candor_e2e::sync::{Device, RecordingProxy, Relay, eventually};
 
@@ -81,7 +81,7 @@ async fn alice_writes_and_bob_receives() -> Result<()> {
     bob.go_online()?;
     let chat = open_chat(&alice, &bob);
     let id = write(&alice, chat, "hello bob");
-    alice.kick().await;
+    alice.outbox_changed().await;
 
     eventually(WAIT, "bob has the message", || {
         texts(&bob, chat) == ["hello bob"]
@@ -100,11 +100,103 @@ async fn alice_writes_and_bob_receives() -> Result<()> {
 
     // And back.
     write(&bob, chat, "hi alice");
-    bob.kick().await;
+    bob.outbox_changed().await;
     eventually(WAIT, "alice has the reply", || {
         texts(&alice, chat) == ["hello bob", "hi alice"]
     })
     .await?;
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+/// The next notice of `notices` that `pick` takes, within `WAIT`.
+async fn next_notice<T>(
+    notices: &mut tokio::sync::broadcast::Receiver<Notice>,
+    mut pick: impl FnMut(Notice) -> Option<T>,
+) -> Result<T> {
+    Ok(tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(notice) = notices.recv().await
+                && let Some(found) = pick(notice)
+            {
+                return found;
+            }
+        }
+    })
+    .await?)
+}
+
+/// The UI applies notices without asking back, so each must carry the rows as
+/// the store now holds them: the message, its chat's row, the unread count; and
+/// for the sender, the status its receipt moved to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_carry_the_rows_they_announce() -> Result<()> {
+    let w = World::new().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    alice.go_online()?;
+    bob.go_online()?;
+    let mut to_bob = bob.engine.as_ref().expect("engine").subscribe();
+    let mut to_alice = alice.engine.as_ref().expect("engine").subscribe();
+    let chat = open_chat(&alice, &bob);
+    let id = write(&alice, chat, "carried, not fetched");
+    alice.outbox_changed().await;
+
+    let (messages, chats, unread) = next_notice(&mut to_bob, |n| match n {
+        Notice::MessagesAdded {
+            messages,
+            chats,
+            unread,
+        } => Some((messages, chats, unread)),
+        _ => None,
+    })
+    .await?;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].text, "carried, not fetched");
+    assert_eq!(
+        messages[0],
+        bob.with(|s| s.message(messages[0].id))?,
+        "as stored"
+    );
+    assert_eq!(chats, vec![bob.with(|s| s.inbox_item(chat))?]);
+    assert_eq!(chats[0].preview.as_deref(), Some("carried, not fetched"));
+    assert!(chats[0].request, "a stranger's first message is a request");
+    assert_eq!(unread, bob.with(|s| s.unread_summary())?);
+
+    let (stored, row) = next_notice(&mut to_alice, |n| match n {
+        Notice::MessageChanged { message, chat } if message.id == id => Some((message, chat)),
+        _ => None,
+    })
+    .await?;
+    assert_eq!(stored.status, DeliveryStatus::Sent);
+    assert!(row.preview_is_own);
+
+    // Delivered to Bob: Alice hears her message moved on, row and all.
+    let delivered = next_notice(&mut to_alice, |n| match n {
+        Notice::ReceiptMoved { messages } => messages
+            .into_iter()
+            .find(|m| m.id == id && m.status == DeliveryStatus::Delivered),
+        _ => None,
+    })
+    .await?;
+    assert_eq!(delivered.text, "carried, not fetched");
+
+    // Bob replies (which accepts the request) and reads it: now "seen".
+    let reply = write(&bob, chat, "got it");
+    bob.outbox_changed().await;
+    eventually(WAIT, "bob's reply is stored", || sent(&bob, reply)).await?;
+    let seq = messages[0].seq.expect("numbered");
+    bob.with(|s| s.mark_read(chat, seq))?;
+    bob.engine.as_ref().expect("engine").read_changed().await;
+    let moved = next_notice(&mut to_alice, |n| match n {
+        Notice::ReceiptMoved { messages } => messages
+            .into_iter()
+            .find(|m| m.id == id && m.status == DeliveryStatus::Read),
+        _ => None,
+    })
+    .await?;
+    assert_eq!(moved, alice.with(|s| s.message(id))?);
     alice.go_offline().await;
     bob.go_offline().await;
     Ok(())
@@ -120,7 +212,7 @@ async fn an_offline_device_catches_up_in_order() -> Result<()> {
     for i in 1..=20 {
         write(&alice, chat, &format!("m{i}"));
     }
-    alice.kick().await;
+    alice.outbox_changed().await;
     eventually(WAIT, "all sent", || {
         alice
             .with(|s| s.outbox())
@@ -157,7 +249,7 @@ async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns()
     alice.go_online()?;
     let chat = open_chat(&alice, &bob);
     let id = write(&alice, chat, "sent while the relay was down");
-    alice.kick().await;
+    alice.outbox_changed().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(status(&alice, id), DeliveryStatus::Queued);
 
@@ -186,7 +278,7 @@ async fn a_relay_killed_mid_stream_loses_nothing_acknowledged_and_duplicates_not
     for i in 1..=BURST {
         write(&alice, chat, &format!("m{i}"));
     }
-    alice.kick().await;
+    alice.outbox_changed().await;
     // Kill the relay while the burst is in flight (each ack waits for an fsync).
     eventually(WAIT, "some sent", || {
         alice
@@ -263,17 +355,25 @@ async fn a_refused_send_is_marked_failed_with_the_relays_reason() -> Result<()> 
     alice.go_online()?;
     let mut events = alice.engine.as_ref().expect("engine").subscribe();
     let id = write(&alice, chat, "anyone there?");
-    alice.kick().await;
+    alice.outbox_changed().await;
     let failure = tokio::time::timeout(WAIT, async {
         loop {
-            if let Ok(SyncEvent::SendFailed { message, error }) = events.recv().await {
-                return (message, error);
+            if let Ok(Notice::SendFailed {
+                message, reason, ..
+            }) = events.recv().await
+            {
+                return (message, reason);
             }
         }
     })
     .await?;
-    assert_eq!(failure.0, id);
-    assert_eq!(failure.1.message, "no such user");
+    assert_eq!(failure.0.id, id);
+    assert_eq!(
+        failure.0.status,
+        DeliveryStatus::Failed,
+        "the notice carries the row"
+    );
+    assert_eq!(failure.1, "no such user");
     assert_eq!(status(&alice, id), DeliveryStatus::Failed);
     assert!(
         alice.with(|s| s.outbox())?.is_empty(),
@@ -295,7 +395,7 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
     bob.go_online()?;
     let chat = open_chat(&alice, &bob);
     let id = write(&alice, chat, "I regret this");
-    alice.kick().await;
+    alice.outbox_changed().await;
     eventually(WAIT, "bob has it", || {
         texts(&bob, chat) == ["I regret this"]
     })
@@ -310,11 +410,11 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
         "the proxy saw the send: {sent_so_far}"
     );
     alice.with(|s| s.hide_message(id))?;
-    alice.kick().await;
+    alice.outbox_changed().await;
     alice.with(|s| s.unhide_message(id))?;
     alice.with(|s| s.hide_message(id))?;
     alice.with(|s| s.hide_conversation(chat))?;
-    alice.kick().await;
+    alice.outbox_changed().await;
     alice.with(|s| s.unhide_conversation(chat))?;
     assert_eq!(
         alice.with(|s| s.erase_hidden(chat))?,
@@ -322,7 +422,7 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
         "the message is erased"
     );
     alice.with(|s| s.hide_conversation(chat))?;
-    alice.kick().await;
+    alice.outbox_changed().await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let after = proxy.sent();
     assert_eq!(
@@ -375,13 +475,13 @@ async fn receipts_mark_messages_delivered_then_seen() -> Result<()> {
     bob.go_online()?;
     let chat = open_chat(&alice, &bob);
     write(&alice, chat, "first");
-    alice.kick().await;
+    alice.outbox_changed().await;
     eventually(WAIT, "bob has it", || texts(&bob, chat) == ["first"]).await?;
     // For Bob it is a request until he accepts or replies.
     assert!(bob.with(|s| s.inbox_page(None, 10))?.items.is_empty());
     assert_eq!(bob.with(|s| s.requests_page(None, 10))?.items.len(), 1);
     write(&bob, chat, "reply accepts");
-    bob.kick().await;
+    bob.outbox_changed().await;
     eventually(WAIT, "alice has the reply", || {
         texts(&alice, chat).len() == 2
     })
@@ -398,7 +498,7 @@ async fn receipts_mark_messages_delivered_then_seen() -> Result<()> {
     .await?;
 
     let id = write(&alice, chat, "will be seen");
-    alice.kick().await;
+    alice.outbox_changed().await;
     eventually(WAIT, "delivered", || {
         status(&alice, id) == DeliveryStatus::Delivered
     })
@@ -412,7 +512,7 @@ async fn receipts_mark_messages_delivered_then_seen() -> Result<()> {
 
     // Read while offline: Alice sees it once Bob's app connects again.
     let later = write(&alice, chat, "read on the train");
-    alice.kick().await;
+    alice.outbox_changed().await;
     eventually(WAIT, "delivered", || {
         status(&alice, later) == DeliveryStatus::Delivered
     })
@@ -460,7 +560,7 @@ async fn a_group_of_three_sees_one_order() -> Result<()> {
     .await?;
     for (d, text) in [(&alice, "a1"), (&bob, "b1"), (&carol, "c1"), (&alice, "a2")] {
         write(d, group.id, text);
-        d.kick().await;
+        d.outbox_changed().await;
     }
     eventually(WAIT, "all four everywhere", || {
         [&alice, &bob, &carol]

@@ -49,13 +49,20 @@ const TEST_PACKAGES: &[&str] = &[
     "xdg-utils",
     "desktop-file-utils",
     "systemd",
+    // The Windows cross-check (`windows_target`): the linker and C compiler
+    // that the -sys crates build with for x86_64-pc-windows-gnu.
+    "gcc-mingw-w64-x86-64",
 ];
+
+/// The Rust target the Windows code paths are checked for on this machine.
+pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 
 pub fn all(need: Need) -> Result<()> {
     check_node()?;
     system_packages(need)?;
     if need == Need::Test {
         tauri_driver()?;
+        windows_target()?;
     }
     npm_packages()?;
     Ok(())
@@ -147,6 +154,23 @@ pub fn tauri_driver() -> Result<PathBuf> {
         cmd::cargo(&["install", "tauri-driver", "--locked", "--version", "^2"]).run()?;
     }
     Ok(path)
+}
+
+/// The Rust standard library for [`WINDOWS_TARGET`], added with rustup when it
+/// is not there yet, so that `cargo xtask test` can run clippy on the Windows
+/// code paths (`cfg(windows)`) that nothing else on Linux compiles.
+fn windows_target() -> Result<()> {
+    let installed = Cmd::new("rustup")
+        .args(&["target", "list", "--installed"])
+        .output()
+        .context("rustup is needed to add the Windows target for the cross-check")?;
+    if installed.lines().any(|l| l.trim() == WINDOWS_TARGET) {
+        return Ok(());
+    }
+    Cmd::new("rustup")
+        .args(&["target", "add", WINDOWS_TARGET])
+        .run()
+        .context("adding the Windows target with rustup failed")
 }
 
 /// `npm ci` in ui/, skipped when node_modules already matches package-lock.json.

@@ -65,6 +65,26 @@ pub fn run_all() -> Result<()> {
                 "warnings",
             ]),
         ),
+        // The Windows code paths (`cfg(windows)` in the shell, the token vault,
+        // the relay's binary), which no Linux build compiles: a Linux-only call
+        // can't break the Windows build unseen. Its own target directory, so the
+        // Linux builds above and below keep theirs.
+        Step::cmd(
+            "clippy (windows)",
+            false,
+            cmd::cargo(&[
+                "clippy",
+                "--target",
+                setup::WINDOWS_TARGET,
+                "--package",
+                "candor-desktop",
+                "--package",
+                "candor-relay",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        ),
         Step::cmd(
             "cargo build",
             true,

@@ -35,6 +35,9 @@ pub fn declarations() -> Vec<String> {
         decl::<InboxPage>(&cfg),
         decl::<HiddenConversation>(&cfg),
         decl::<UnreadSummary>(&cfg),
+        decl::<crate::Composed>(&cfg),
+        decl::<crate::notice::Connection>(&cfg),
+        decl::<crate::notice::Notice>(&cfg),
     ]
 }
 

@@ -48,12 +48,16 @@ pub enum CoreError {
     InvalidText(#[from] TextError),
     #[error(transparent)]
     InvalidCard(#[from] crate::links::CardError),
+    #[error(transparent)]
+    InvalidLink(#[from] crate::links::LinkError),
     #[error("no conversation {0} on this device")]
     UnknownConversation(ConversationId),
     #[error("no message {0} on this device")]
     UnknownMessage(MessageId),
     #[error("no person {0} on this device")]
     UnknownUser(UserId),
+    #[error("a draft can hold up to {max} characters; this one has {chars}")]
+    DraftTooLong { chars: usize, max: usize },
     #[error("a video can be shared to 1 to 32 chats at once, not {0}")]
     ShareSize(usize),
     #[error(

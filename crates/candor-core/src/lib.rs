@@ -20,6 +20,7 @@ mod clock;
 mod error;
 pub mod links;
 mod model;
+pub mod notice;
 mod store;
 pub mod sync;
 
@@ -30,7 +31,9 @@ pub use model::{
     InboxItem, InboxPage, Message, MessageCursor, MessagePage, NewConversation, NewerMessages,
     OpenVideosIn, Person, Profile, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
 };
-pub use store::{OutboxEntry, PendingSend, SCHEMA_VERSION, Store};
+pub use store::{
+    Composed, MAX_DRAFT_CHARS, MAX_SHARE_CHATS, OutboxEntry, PendingSend, SCHEMA_VERSION, Store,
+};
 
 pub use candor_protocol as protocol;
 

@@ -292,6 +292,10 @@ pub struct InboxItem {
     pub peer_blocked: bool,
     /// This account left the group: readable here, no longer writable.
     pub left: bool,
+    /// Text left unsent in this chat's composer ("Draft: …" in the row).
+    pub draft: Option<String>,
+    /// A first message from someone who is not a contact: listed in Requests.
+    pub request: bool,
 }
 
 /// Opaque position for paging the inbox.
@@ -332,8 +336,10 @@ pub struct UnreadSummary {
 }
 
 /// What applying a batch of received messages did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ApplyOutcome {
+    /// The local ids of the messages stored or confirmed, in batch order.
+    pub stored: Vec<MessageId>,
     /// New messages stored.
     pub inserted: usize,
     /// This device's own messages that the relay confirmed.

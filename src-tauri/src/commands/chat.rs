@@ -3,7 +3,7 @@
 use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
 use candor_core::{
-    Draft, Message, MessageCursor, MessagePage, NewConversation, NewerMessages, Person,
+    Composed, Draft, InboxItem, MessageCursor, MessagePage, NewConversation, NewerMessages, Person,
 };
 use tauri::State;
 
@@ -34,25 +34,35 @@ pub async fn newer_messages(
         .await
 }
 
-/// Writes a message (and the card of the video linked in it, if any) into the
-/// outbox, where it waits out this device's undo-send window; then the sync
-/// engine sends it.
+/// Sends what was written in the composer (with the card of the video linked
+/// in it, if any): into the outbox, where it waits out this device's undo-send
+/// window; then the sync engine sends it. Returns the message and its chat's
+/// row, so the window needs no second call.
 #[tauri::command]
 pub async fn send_message(
     state: State<'_, AppState>,
     conversation: ConversationId,
     text: String,
     card: Option<VideoCard>,
-) -> Result<Message, CommandError> {
+) -> Result<Composed, CommandError> {
     let draft = Draft { text, card };
-    let message = state
-        .with_store(move |s| {
-            let window = s.undo_send_window()?.duration();
-            s.compose(conversation, draft, window)
-        })
+    let composed = state
+        .with_store(move |s| s.send_from_composer(conversation, draft))
         .await?;
-    state.kick().await;
-    Ok(message)
+    state.outbox_changed().await;
+    Ok(composed)
+}
+
+/// Keeps what is in the chat's composer as its draft (blank text removes it).
+#[tauri::command]
+pub async fn save_draft(
+    state: State<'_, AppState>,
+    conversation: ConversationId,
+    text: String,
+) -> Result<(), CommandError> {
+    state
+        .with_store(move |s| s.save_draft(conversation, &text))
+        .await
 }
 
 /// Takes back a message inside its undo-send window; returns what was written,
@@ -65,22 +75,26 @@ pub async fn undo_send(
     state.with_store(move |s| s.undo_send(message)).await
 }
 
-/// Marks the chat read through `seq` on this device.
+/// Marks the chat read through `seq` on this device; returns its row (unread
+/// count and all) for the lists.
 #[tauri::command]
 pub async fn mark_read(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     conversation: ConversationId,
     seq: i64,
-) -> Result<(), CommandError> {
-    state
-        .with_store(move |s| s.mark_read(conversation, seq))
+) -> Result<InboxItem, CommandError> {
+    let (row, unread) = state
+        .with_store(move |s| {
+            s.mark_read(conversation, seq)?;
+            Ok((s.inbox_item(conversation)?, s.unread_summary()?))
+        })
         .await?;
     if let Some(session) = state.session.lock().await.as_ref() {
         session.engine.read_changed().await;
     }
-    crate::desktop::refresh_unread(&app).await;
-    Ok(())
+    crate::desktop::show_unread(&app, &unread);
+    Ok(row)
 }
 
 /// The user is typing in the chat: the other members see an indicator.
@@ -102,7 +116,7 @@ pub async fn retry_message(
     message: MessageId,
 ) -> Result<(), CommandError> {
     state.with_store(move |s| s.retry_send(message)).await?;
-    state.kick().await;
+    state.outbox_changed().await;
     Ok(())
 }
 

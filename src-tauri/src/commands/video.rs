@@ -8,7 +8,7 @@
 //! must be a recognised video link, and only its canonical https form is used.
 
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
-use candor_core::{Draft, Message, OpenVideosIn};
+use candor_core::{Message, OpenVideosIn};
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_opener::OpenerExt;
 
@@ -31,28 +31,10 @@ pub async fn share_video(
     note: String,
     card: Option<VideoCard>,
 ) -> Result<Vec<MessageId>, CommandError> {
-    let video =
-        candor_core::links::recognise(&link).map_err(|e| CommandError::invalid(e.to_string()))?;
-    // The card fetched for this link, if the dialog has one; else plain.
-    let card = card
-        .filter(|c| c.url == video.canonical.as_str())
-        .unwrap_or_else(|| candor_core::links::plain_card(&video));
-    let link = video.stripped.to_string();
-    let text = match note.trim() {
-        "" => link,
-        note => format!("{note} {link}"),
-    };
-    let draft = Draft {
-        text,
-        card: Some(card),
-    };
     let ids = state
-        .with_store(move |s| {
-            let window = s.undo_send_window()?.duration();
-            s.share(&conversations, draft, window)
-        })
+        .with_store(move |s| s.share_video(&conversations, &link, &note, card))
         .await?;
-    state.kick().await;
+    state.outbox_changed().await;
     Ok(ids)
 }
 

@@ -203,7 +203,7 @@ impl Device {
         Ok(id)
     }
 
-    /// Writes `text` in `chat` with no undo window; `kick` sends it at once.
+    /// Writes `text` in `chat` with no undo window; `outbox_changed` sends it at once.
     pub fn write(
         &self,
         chat: candor_core::protocol::ConversationId,
@@ -238,7 +238,7 @@ impl Device {
             .unwrap_or(false)
     }
 
-    pub async fn kick(&self) {
+    pub async fn outbox_changed(&self) {
         if let Some(engine) = &self.engine {
             engine.outbox_changed().await;
         }

@@ -1,10 +1,10 @@
 // Typed calls into the Rust shell. Every command returns its value or throws a
 // CommandError ({code, message}); types come from the generated bindings.
 import { invoke } from '@tauri-apps/api/core';
-import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
   CommandError,
+  Composed,
   ConversationId,
   Draft,
   HiddenConversation,
@@ -27,7 +27,6 @@ import type {
   VideoCard,
   UserId,
   WhoMayWrite,
-  SyncNotice,
 } from './bindings';
 
 export const INBOX_PAGE_SIZE = 50;
@@ -72,7 +71,7 @@ export const api = {
   openRelayHelp: () => invoke<void>('open_relay_help'),
   uiReady: () => invoke<void>('ui_ready'),
   sendMessage: (conversation: ConversationId, text: string, card: VideoCard | null = null) =>
-    invoke<Message>('send_message', { conversation, text, card }),
+    invoke<Composed>('send_message', { conversation, text, card }),
   linkPreview: (text: string) => invoke<LinkPreview | null>('link_preview', { text }),
   shareVideo: (conversations: ConversationId[], link: string, note: string, card: VideoCard | null) =>
     invoke<MessageId[]>('share_video', { conversations, link, note, card }),
@@ -80,13 +79,10 @@ export const api = {
   fetchCard: (url: string) => invoke<VideoCard>('fetch_card', { url }),
   /** The video link Candor was started with to share (`candor://share?url=…`), once. */
   takeSharedLink: () => invoke<string | null>('take_shared_link'),
-  /** Calls `handler` with a video link handed over by a later `candor://share` launch. */
-  onShareLink: (handler: (link: string) => void): Promise<UnlistenFn> =>
-    listen<string>('candor://share', (e) => handler(e.payload)),
   chatVideos: (conversation: ConversationId) => invoke<Message[]>('chat_videos', { conversation }),
   openVideo: (url: string) => invoke<void>('open_video', { url }),
   setOpenVideosIn: (place: OpenVideosIn) => invoke<void>('set_open_videos_in', { place }),
-  markRead: (conversation: ConversationId, seq: number) => invoke<void>('mark_read', { conversation, seq }),
+  markRead: (conversation: ConversationId, seq: number) => invoke<InboxItem>('mark_read', { conversation, seq }),
   typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
   retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
   startChat: (handle: string) => invoke<ConversationId>('start_chat', { handle }),
@@ -110,17 +106,8 @@ export const api = {
   deletedChats: () => invoke<HiddenConversation[]>('deleted_chats'),
   restoreChat: (conversation: ConversationId) => invoke<void>('restore_chat', { conversation }),
   undoSend: (message: MessageId) => invoke<Draft>('undo_send', { message }),
+  saveDraft: (conversation: ConversationId, text: string) => invoke<void>('save_draft', { conversation, text }),
   setUndoSend: (window: UndoSendWindow) => invoke<void>('set_undo_send', { window }),
   requestQuit: () => invoke<void>('request_quit'),
   quit: (choice: QuitChoice) => invoke<void>('quit', { choice }),
-  /** Calls `handler` with how many messages wait in their undo-send window when
-   * quitting was asked for. */
-  onQuitPending: (handler: (waiting: number) => void): Promise<UnlistenFn> =>
-    listen<number>('candor://quit-pending', (e) => handler(e.payload)),
-  /** Calls `handler` with a chat to open (a notification was clicked). */
-  onOpenChat: (handler: (conversation: ConversationId) => void): Promise<UnlistenFn> =>
-    listen<ConversationId>('candor://open-chat', (e) => handler(e.payload)),
-  /** Calls `handler` for every notice from the sync engine. */
-  onSync: (handler: (notice: SyncNotice) => void): Promise<UnlistenFn> =>
-    listen<SyncNotice>('candor://sync', (e) => handler(e.payload)),
 };

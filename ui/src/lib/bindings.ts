@@ -102,7 +102,15 @@ peerBlocked: boolean,
 /**
  * This account left the group: readable here, no longer writable.
  */
-left: boolean, };
+left: boolean, 
+/**
+ * Text left unsent in this chat's composer ("Draft: …" in the row).
+ */
+draft: string | null, 
+/**
+ * A first message from someone who is not a contact: listed in Requests.
+ */
+request: boolean, };
 
 export type InboxCursor = { pinned: boolean, last_activity_ms: number, id: ConversationId, };
 
@@ -119,6 +127,16 @@ conversations: number,
  * Unread, visible messages across the inbox.
  */
 messages: number, };
+
+export type Composed = { message: Message, chat: InboxItem, };
+
+export type Connection = "connecting" | "online" | "offline" | "signedOut";
+
+export type Notice = { "kind": "connection", state: Connection, 
+/**
+ * Why the connection is down, for a banner.
+ */
+reason: string | null, } | { "kind": "messagesAdded", messages: Array<Message>, chats: Array<InboxItem>, unread: UnreadSummary, } | { "kind": "messageChanged", message: Message, chat: InboxItem, } | { "kind": "sendFailed", message: Message, chat: InboxItem, reason: string, } | { "kind": "receiptMoved", messages: Array<Message>, } | { "kind": "chatChanged", chat: InboxItem, } | { "kind": "typing", conversation: ConversationId, user: UserId, };
 
 export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "tooLate" | "relayRefused" | "relayUnreachable" | "internal";
 
@@ -144,14 +162,6 @@ tokenPlace: TokenPlace | null,
  */
 storeError: CommandError | null, };
 
-export type ConnectionNotice = "connecting" | "online" | "offline" | "signedOut";
-
-export type SyncNotice = { "kind": "connection", state: ConnectionNotice, 
-/**
- * Why the connection is down, for a banner.
- */
-reason: string | null, } | { "kind": "messages", conversations: Array<string>, } | { "kind": "sent", message: string, } | { "kind": "sendFailed", message: string, error: CommandError, } | { "kind": "receipt", conversation: string, } | { "kind": "typing", conversation: string, user: string, };
-
 export type WhoMayWrite = "everyone" | "contacts";
 
 export type SettingsView = { notifications: boolean, undoSend: UndoSendWindow, openVideosIn: OpenVideosIn, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
@@ -159,3 +169,20 @@ export type SettingsView = { notifications: boolean, undoSend: UndoSendWindow, o
 export type MuteFor = "hour" | "eightHours" | "week" | "always";
 
 export type QuitChoice = "sendNow" | "keepForNextStart" | "discard";
+
+/** The events the shell emits to the window. */
+export const EVENT = {
+  sync: "candor://sync",
+  lagged: "candor://lagged",
+  openChat: "candor://open-chat",
+  share: "candor://share",
+  quitPending: "candor://quit-pending",
+} as const;
+
+/** Limits the core enforces, for the UI to say so first. */
+export const LIMIT = {
+  textChars: 4000,
+  draftChars: 16000,
+  groupMembers: 32,
+  shareChats: 32,
+} as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from './bindings';
-import { appendNewer, chatRows, dayLabel, firstUnreadId, mergeLatest, prependOlder, restoreInto, without } from './chat';
+import { appendNewer, applyChanged, chatRows, dayLabel, firstUnreadId, mergeLatest, prependOlder, restoreInto, without } from './chat';
 
 let next = 1;
 function msg(over: Partial<Message> = {}): Message {
@@ -38,6 +38,30 @@ describe('mergeLatest', () => {
   it('drops a message hidden since it was loaded', () => {
     const loaded = [msg({ cursor: 1 }), msg({ cursor: 2 }), msg({ cursor: 3 })];
     expect(mergeLatest(loaded, [msg({ cursor: 3 }), msg({ cursor: 1 })], false).map((m) => m.cursor)).toEqual([1, 3]);
+  });
+});
+
+describe('applyChanged', () => {
+  it('replaces loaded rows and adds new ones in their places', () => {
+    const loaded = [msg({ cursor: 1 }), msg({ id: 'q', cursor: 1e15, status: 'queued' })];
+    const changed = [msg({ id: 'q', cursor: 3, status: 'sent' }), msg({ cursor: 2 })];
+    const applied = applyChanged(loaded, changed, false);
+    expect(applied.map((m) => m.id)).toEqual(['m1', 'm2', 'q']);
+    expect(applied.find((m) => m.id === 'q')?.status).toBe('sent');
+  });
+  it('leaves out a new message older than what is loaded while older pages remain', () => {
+    const loaded = [msg({ cursor: 10 }), msg({ cursor: 11 })];
+    const old = msg({ cursor: 4 });
+    expect(applyChanged(loaded, [old], true).map((m) => m.cursor)).toEqual([10, 11]);
+    expect(applyChanged(loaded, [old], false).map((m) => m.cursor)).toEqual([4, 10, 11]);
+  });
+  it('drops a row that comes back hidden, and applies the same notice twice as once', () => {
+    const loaded = [msg({ cursor: 1 }), msg({ cursor: 2 })];
+    const hidden = { ...loaded[1]!, hiddenAt: '2026-11-30T10:00:00Z' };
+    expect(applyChanged(loaded, [hidden], false).map((m) => m.cursor)).toEqual([1]);
+    const added = [msg({ cursor: 3 })];
+    const once = applyChanged(loaded, added, false);
+    expect(applyChanged(once, added, false)).toEqual(once);
   });
 });
 

@@ -46,6 +46,21 @@ export function appendNewer(loaded: Message[], newer: Message[]): Message[] {
   return [...loaded, ...newer.filter((m) => !ids.has(m.id))];
 }
 
+/**
+ * Applies messages a notice carried (new, or changed: sent, seen, failed) to
+ * `loaded`, oldest first. A loaded message is replaced by its new row; a new
+ * one is added in its place, unless it is older than everything loaded while
+ * older pages remain (`olderMore`): paging up brings it. Hidden rows go.
+ */
+export function applyChanged(loaded: Message[], changed: Message[], olderMore: boolean): Message[] {
+  const fresh = new Map(changed.map((m) => [m.id, m]));
+  const oldest = loaded[0]?.cursor ?? -Infinity;
+  const kept = loaded.map((m) => fresh.get(m.id) ?? m);
+  const ids = new Set(loaded.map((m) => m.id));
+  const added = changed.filter((m) => !ids.has(m.id) && (!olderMore || m.cursor >= oldest));
+  return [...kept, ...added].filter((m) => m.hiddenAt === null).sort(byCursor);
+}
+
 /** `loaded` without the messages in `ids` (hidden on this device). */
 export function without(loaded: Message[], ids: Iterable<string>): Message[] {
   const gone = new Set(ids);

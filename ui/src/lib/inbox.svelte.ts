@@ -1,11 +1,12 @@
 // The inbox and Requests lists as reactive state: pages fetched by keyset cursor
-// and appended.
+// and appended, and rows that notices carry put in their places (lib/notices),
+// so news never reloads a list.
 import { api, errorMessage } from './api';
 import type { InboxCursor, InboxItem, InboxPage } from './bindings';
 
-type Fetch = (after: InboxCursor | null) => Promise<InboxPage>;
+export type Fetch = (after: InboxCursor | null) => Promise<InboxPage>;
 
-class ListState {
+export class ListState {
   private readonly fetch: Fetch;
 
   constructor(fetch: Fetch) {
@@ -25,6 +26,23 @@ class ListState {
 
   async loadMore(): Promise<void> {
     if (this.next && !this.loading) await this.load(this.next, false);
+  }
+
+  /** Puts a chat's new row in its place, or takes it out (`keep` false: it
+   * belongs to the other list now). A row that sorts after the last loaded one
+   * waits for the next page, unless every page is here. */
+  put(item: InboxItem, keep: boolean): void {
+    const others = this.items.filter((i) => i.id !== item.id);
+    if (!keep) {
+      if (others.length !== this.items.length) this.items = others;
+      return;
+    }
+    const at = others.findIndex((i) => inboxOrder(item, i) < 0);
+    if (at === -1 && this.next !== null) {
+      this.items = others;
+      return;
+    }
+    this.items = at === -1 ? [...others, item] : [...others.slice(0, at), item, ...others.slice(at)];
   }
 
   /** Bumped by every reload from the top: an answer to an older one is stale
@@ -48,6 +66,21 @@ class ListState {
       this.loading = false;
     }
   }
+}
+
+/** The lists' order: pinned first, then the newest activity, then by id
+ * (the store's keyset order). Negative when `a` comes first. */
+export function inboxOrder(a: InboxItem, b: InboxItem): number {
+  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+  const t = Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt);
+  if (t !== 0) return t;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** A chat's new row goes to the list it belongs in, and leaves the other. */
+export function putChat(item: InboxItem): void {
+  inbox.put(item, !item.request);
+  requests.put(item, item.request);
 }
 
 export const inbox = new ListState((after) => api.inboxPage(after));

@@ -1,6 +1,8 @@
 // Inline validation for the sign-up form, mirroring the relay's rules so that
 // mistakes show before a round trip. The relay checks again and has the last word.
 
+import { LIMIT } from './bindings';
+
 export const HANDLE_RULE = '3 to 24 characters: letters a-z, digits, "." and "_"';
 
 export function handleProblem(handle: string): string | null {
@@ -32,7 +34,7 @@ export function relayUrlProblem(url: string): string | null {
 }
 
 /** The most people a group holds besides you. */
-export const MAX_GROUP_OTHERS = 31;
+export const MAX_GROUP_OTHERS = LIMIT.groupMembers - 1;
 
 /** The handles typed for a new group: split on spaces and commas, "@" dropped,
  * repeats removed, in the order typed. */

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::conversations::ensure_conversation;
-use super::inbox::{INBOX_COLUMNS, item_from_row};
+use super::inbox::{INBOX_COLUMNS, INBOX_JOINS, item_from_row};
 use super::{Store, sql};
 use crate::{CoreError, InboxItem, OpenVideosIn};
 
@@ -129,9 +129,7 @@ impl Store {
         let me = self.me.map(|u| u.to_string()).unwrap_or_default();
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {INBOX_COLUMNS}
-             FROM conversations c
-             LEFT JOIN messages m ON m.id = c.last_message_id
-             LEFT JOIN users p ON p.id = c.peer_id
+             FROM conversations c {INBOX_JOINS}
              WHERE c.hidden_at IS NULL
                AND (c.title LIKE ?1 ESCAPE '\\' OR p.display_name LIKE ?1 ESCAPE '\\'
                     OR p.handle LIKE ?1 ESCAPE '\\')

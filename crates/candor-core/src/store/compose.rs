@@ -5,10 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 
-use candor_protocol::{ConversationId, MessageId, MessageText};
+use candor_protocol::{ConversationId, MessageId, MessageText, VideoCard};
 
-use super::{Store, conversations::ensure_conversation, sql, summary};
-use crate::{CoreError, DeliveryStatus, Draft, Message};
+use super::{Store, conversations::ensure_conversation, drafts, sql, summary};
+use crate::{CoreError, DeliveryStatus, Draft, InboxItem, Message};
 
 /// Positions of messages that have no seq yet start here, after any seq the relay
 /// can assign, so pending messages always sort last, in the order written.
@@ -28,7 +28,61 @@ pub struct OutboxEntry {
     pub next_attempt_at: DateTime<Utc>,
 }
 
+/// What the composer gets back from a send: the message as the chat shows it,
+/// and the chat's inbox row after it, so the window asks nothing more.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct Composed {
+    pub message: Message,
+    pub chat: InboxItem,
+}
+
 impl Store {
+    /// Sends what was written in a chat's composer: into the outbox, waiting
+    /// out this device's undo-send window; the chat's draft goes with it.
+    pub fn send_from_composer(
+        &mut self,
+        conversation: ConversationId,
+        draft: Draft,
+    ) -> Result<Composed, CoreError> {
+        let window = self.undo_send_window()?.duration();
+        let message = self.compose(conversation, draft, window)?;
+        let chat = self.inbox_item(conversation)?;
+        Ok(Composed { message, chat })
+    }
+
+    /// Shares the video at `link` to several chats at once: one message in each,
+    /// the note then the link with its tracking removed, carrying `card` if it is
+    /// this video's (fetched by the share dialog) or else a plain one. One
+    /// undo-send window for all of them; returns their ids.
+    pub fn share_video(
+        &mut self,
+        conversations: &[ConversationId],
+        link: &str,
+        note: &str,
+        card: Option<VideoCard>,
+    ) -> Result<Vec<MessageId>, CoreError> {
+        let video = crate::links::recognise(link)?;
+        let card = card
+            .filter(|c| c.url == video.canonical.as_str())
+            .unwrap_or_else(|| crate::links::plain_card(&video));
+        let link = video.stripped.to_string();
+        let text = match note.trim() {
+            "" => link,
+            note => format!("{note} {link}"),
+        };
+        let window = self.undo_send_window()?.duration();
+        self.share(
+            conversations,
+            Draft {
+                text,
+                card: Some(card),
+            },
+            window,
+        )
+    }
+
     /// Writes a new message of one's own into the conversation and the outbox.
     /// It will not leave the device before `undo_window` has passed.
     pub fn compose(
@@ -115,6 +169,11 @@ impl Store {
                 "UPDATE conversations SET hidden_at = NULL WHERE id = ?1",
                 [conversation.to_string()],
             )?;
+            // Sent from the composer: what was in it is no longer a draft. A
+            // share comes from the share dialog and leaves drafts alone.
+            if share.is_none() {
+                drafts::write_draft(&tx, conversation, "", sql::ms(now))?;
+            }
             summary::refresh(&tx, conversation, Some(me))?;
             ids.push(id);
         }

@@ -212,6 +212,20 @@ impl Store {
             .optional()?
             .ok_or(CoreError::UnknownMessage(id))
     }
+
+    /// The messages among `ids` that this device shows (not hidden), in the
+    /// order given: what a notice carries to the UI.
+    pub fn visible_messages(&self, ids: &[MessageId]) -> Result<Vec<Message>, CoreError> {
+        let mut messages = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.message(id) {
+                Ok(m) if m.hidden_at.is_none() => messages.push(m),
+                Ok(_) | Err(CoreError::UnknownMessage(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(messages)
+    }
 }
 
 pub(crate) fn upsert_person(conn: &Connection, person: &Person) -> rusqlite::Result<()> {

@@ -13,7 +13,12 @@ use crate::{
 pub(crate) const INBOX_COLUMNS: &str =
     "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
     c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count,
-    c.peer_id, coalesce(p.blocked, 0), c.left_at IS NOT NULL";
+    c.peer_id, coalesce(p.blocked, 0), c.left_at IS NOT NULL, d.body, c.request";
+
+/// What an inbox row is read from, after `FROM conversations c`.
+pub(crate) const INBOX_JOINS: &str = "LEFT JOIN messages m ON m.id = c.last_message_id
+    LEFT JOIN users p ON p.id = c.peer_id
+    LEFT JOIN drafts d ON d.conversation_id = c.id";
 
 impl Store {
     /// One page of the inbox (accepted chats), `limit` rows at most, continuing
@@ -45,9 +50,7 @@ impl Store {
         let me = self.me.map(|u| u.to_string()).unwrap_or_default();
         let sql_text = format!(
             "SELECT {INBOX_COLUMNS}
-             FROM conversations c INDEXED BY conversations_inbox
-             LEFT JOIN messages m ON m.id = c.last_message_id
-             LEFT JOIN users p ON p.id = c.peer_id
+             FROM conversations c INDEXED BY conversations_inbox {INBOX_JOINS}
              WHERE c.hidden_at IS NULL AND c.request = ? {}
              ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC
              LIMIT ?",
@@ -97,14 +100,28 @@ impl Store {
         self.conn
             .prepare_cached(&format!(
                 "SELECT {INBOX_COLUMNS}
-                 FROM conversations c
-                 LEFT JOIN messages m ON m.id = c.last_message_id
-                 LEFT JOIN users p ON p.id = c.peer_id
+                 FROM conversations c {INBOX_JOINS}
                  WHERE c.id = ?1"
             ))?
             .query_row([conversation.to_string()], |r| item_from_row(r, &me))
             .optional()?
             .ok_or(CoreError::UnknownConversation(conversation))
+    }
+
+    /// The inbox rows of `conversations`, for a notice; unknown ones are left out.
+    pub fn inbox_items(
+        &self,
+        conversations: impl IntoIterator<Item = ConversationId>,
+    ) -> Result<Vec<InboxItem>, CoreError> {
+        let mut items = Vec::new();
+        for conversation in conversations {
+            match self.inbox_item(conversation) {
+                Ok(item) => items.push(item),
+                Err(CoreError::UnknownConversation(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(items)
     }
 
     /// Marks a conversation as a request (true) or an accepted chat (false), as
@@ -198,5 +215,7 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result
         peer_id: sql::opt_id(r, 9)?,
         peer_blocked: r.get(10)?,
         left: r.get(11)?,
+        draft: r.get(12)?,
+        request: r.get(13)?,
     })
 }

@@ -19,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v6.sql")),
     M::up(include_str!("schema_v7.sql")),
     M::up(include_str!("schema_v8.sql")),
+    M::up(include_str!("schema_v9.sql")),
 ];
 
 /// The schema this build writes.
@@ -285,6 +286,42 @@ mod tests {
             .query_row("SELECT share_id FROM messages", [], |r| r.get(0))
             .expect("row");
         assert_eq!(share, None);
+    }
+
+    /// Migration 9 adds drafts: chats stored under schema 8 keep their rows and
+    /// have none; a draft belongs to a chat, and an empty one is no draft.
+    #[test]
+    fn migration_9_starts_every_chat_without_a_draft() {
+        let mut conn = at_version(8);
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity_at)
+                 VALUES ('g1', 'group', 'Trip', 1, 1);",
+        )
+        .expect("rows fit schema 8");
+        migrations().to_version(&mut conn, 9).expect("to 9");
+        let (chats, drafts): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM drafts)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("counts");
+        assert_eq!((chats, drafts), (1, 0));
+        conn.execute("INSERT INTO drafts VALUES ('g1', 'half a sentence', 2)", [])
+            .expect("a draft in a known chat");
+        assert!(
+            conn.execute("INSERT INTO drafts VALUES ('nope', 'x', 2)", [])
+                .is_err(),
+            "a draft needs its chat"
+        );
+        assert!(
+            conn.execute(
+                "UPDATE drafts SET body = '' WHERE conversation_id = 'g1'",
+                []
+            )
+            .is_err(),
+            "an empty draft is no draft"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod chat_settings;
 mod compose;
 mod conversations;
+mod drafts;
 mod hide;
 mod inbox;
 mod migrations;
@@ -24,7 +25,8 @@ use std::time::Duration;
 use candor_protocol::UserId;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
-pub use compose::OutboxEntry;
+pub use compose::{Composed, MAX_SHARE_CHATS, OutboxEntry};
+pub use drafts::MAX_DRAFT_CHARS;
 pub use migrations::SCHEMA_VERSION;
 pub use sync_state::PendingSend;
 

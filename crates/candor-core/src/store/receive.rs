@@ -66,6 +66,7 @@ impl Store {
                 {
                     drop_job.execute([m.client_id.to_string()])?;
                     outcome.acknowledged += 1;
+                    outcome.stored.push(m.client_id);
                     continue;
                 }
                 let card = m
@@ -101,6 +102,7 @@ impl Store {
                 // messages hidden with it stay hidden.
                 revive.execute([&conversation])?;
                 outcome.inserted += 1;
+                outcome.stored.push(local_id);
             }
         }
         for conversation in touched {

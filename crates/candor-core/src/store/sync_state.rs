@@ -154,27 +154,35 @@ impl Store {
 
     /// Another member has received (and read) the conversation through these seqs:
     /// our messages up to them are delivered (and seen). Statuses never go back.
+    /// Returns the messages whose status moved, for the notice.
     pub fn apply_receipt(
         &mut self,
         conversation: ConversationId,
         delivered_seq: i64,
         read_seq: i64,
-    ) -> Result<(), CoreError> {
+    ) -> Result<Vec<MessageId>, CoreError> {
         let me = self.me()?.to_string();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE messages SET status = 'read'
-             WHERE conversation_id = ?1 AND sender_id = ?2 AND seq <= ?3
-               AND status IN ('sent', 'delivered')",
-            params![conversation.to_string(), me, read_seq],
-        )?;
-        tx.execute(
-            "UPDATE messages SET status = 'delivered'
-             WHERE conversation_id = ?1 AND sender_id = ?2 AND seq <= ?3 AND status = 'sent'",
-            params![conversation.to_string(), me, delivered_seq.max(read_seq)],
-        )?;
+        let mut moved: Vec<MessageId> = Vec::new();
+        for (status, from, through) in [
+            ("read", "('sent', 'delivered')", read_seq),
+            ("delivered", "('sent')", delivered_seq.max(read_seq)),
+        ] {
+            let mut stmt = tx.prepare_cached(&format!(
+                "UPDATE messages SET status = '{status}'
+                 WHERE conversation_id = ?1 AND sender_id = ?2 AND seq <= ?3
+                   AND status IN {from}
+                 RETURNING id"
+            ))?;
+            let ids = stmt.query_map(params![conversation.to_string(), me, through], |r| {
+                sql::id(r, 0)
+            })?;
+            for id in ids {
+                moved.push(id?);
+            }
+        }
         tx.commit()?;
-        Ok(())
+        Ok(moved)
     }
 
     /// Sets the stream position to exactly `cursor`, as the relay says after a

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use candor_protocol::{ConversationId, MessageId};
 
-use super::{Store, sql, summary};
+use super::{Store, drafts, sql, summary};
 use crate::{CoreError, Draft, UndoSendWindow};
 
 const UNDO_SEND: &str = "undo_send_seconds";
@@ -34,7 +34,15 @@ impl Store {
     /// from this device with its send job, and what was written is returned so
     /// that the composer can have it back. A message shared to several chats at
     /// once is taken back from all of them, or (too late for one) from none.
+    ///
+    /// The text also goes back into the chat's draft (ahead of anything typed
+    /// since), in the same transaction, so it survives a crash right after
+    /// Undo. A share's note does not: it was never in a composer.
     pub fn undo_send(&mut self, id: MessageId) -> Result<Draft, CoreError> {
+        self.take_back(id, true)
+    }
+
+    fn take_back(&mut self, id: MessageId, keep_as_draft: bool) -> Result<Draft, CoreError> {
         let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
         let row: Option<(String, Option<String>, Option<String>)> = tx
@@ -77,6 +85,9 @@ impl Store {
                 CoreError::CorruptValue(format!("conversation id {conversation:?}"))
             })?;
             summary::refresh(&tx, conversation, self.me)?;
+            if keep_as_draft && share.is_none() {
+                drafts::restore_into_draft(&tx, conversation, &text, now)?;
+            }
         }
         tx.commit()?;
         Ok(Draft { text, card })
@@ -110,7 +121,8 @@ impl Store {
     pub fn discard_waiting(&mut self) -> Result<usize, CoreError> {
         let waiting = self.waiting_to_send()?;
         for id in &waiting {
-            match self.undo_send(*id) {
+            // Discarded means gone: nothing goes back into a draft.
+            match self.take_back(*id, false) {
                 // Taken back already, with the rest of its share.
                 Ok(_) | Err(CoreError::UnknownMessage(_)) => {}
                 Err(e) => return Err(e),

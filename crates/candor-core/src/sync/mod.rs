@@ -2,7 +2,7 @@
 //! step. It connects with the session token, catches up by cursor, applies what
 //! arrives exactly once, drains the outbox one send per conversation at a time,
 //! and reconnects with capped backoff plus jitter. It reports what happened as
-//! [`SyncEvent`]s.
+//! [`Notice`]s that carry the rows that changed.
 //!
 //! The task is shaped like every background task here: it owns its `JoinHandle`
 //! and a command channel, and loops on `select!` over commands, the socket and a
@@ -13,60 +13,17 @@ mod plan;
 mod session;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
-use candor_protocol::api::ApiError;
-use candor_protocol::{ConversationId, MessageId};
+use candor_protocol::ConversationId;
 
 use crate::account::RelayClient;
+use crate::notice::Notice;
 use crate::{CoreError, Store};
 
 pub use plan::{Backoff, next_sends};
-
-/// Where the connection to the relay stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConnectionState {
-    Connecting,
-    /// Connected and caught up: new messages arrive live.
-    Online,
-    /// Not connected; the next attempt is in `retry_in`.
-    Offline {
-        reason: String,
-        retry_in: Duration,
-    },
-    /// The relay no longer accepts the session token: sign in again.
-    SignedOut,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SyncEvent {
-    Connection(ConnectionState),
-    /// New messages were stored in these conversations.
-    MessagesReceived {
-        conversations: Vec<ConversationId>,
-    },
-    /// The relay stored one of our messages.
-    Sent {
-        message: MessageId,
-    },
-    /// The relay refused one of our messages for good; it is marked failed.
-    SendFailed {
-        message: MessageId,
-        error: ApiError,
-    },
-    /// Our messages in this conversation were delivered or seen.
-    Receipt {
-        conversation: ConversationId,
-    },
-    /// Someone is typing in this conversation (live only).
-    Typing {
-        conversation: ConversationId,
-        user: candor_protocol::UserId,
-    },
-}
 
 #[derive(Debug)]
 enum Command {
@@ -86,7 +43,7 @@ enum Command {
 #[derive(Debug)]
 pub struct SyncHandle {
     commands: mpsc::Sender<Command>,
-    events: broadcast::Sender<SyncEvent>,
+    events: broadcast::Sender<Notice>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -110,7 +67,7 @@ impl SyncHandle {
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.events.subscribe()
     }
 

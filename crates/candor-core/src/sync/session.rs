@@ -18,8 +18,9 @@ use candor_protocol::api::ErrorCode;
 use candor_protocol::frames::{ClientFrame, MAX_FRAME_BYTES, RelayFrame};
 use candor_protocol::{ConversationId, DeliveredMessage, MessageId, PROTOCOL_VERSION};
 
-use super::{Backoff, Command, ConnectionState, SyncEvent, next_sends, with_store};
+use super::{Backoff, Command, next_sends, with_store};
 use crate::account::RelayClient;
+use crate::notice::{Connection, Notice};
 use crate::{CoreError, NewConversation, Store};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -34,7 +35,7 @@ pub(super) struct Engine {
     pub relay: RelayClient,
     pub token: String,
     pub commands: mpsc::Receiver<Command>,
-    pub events: broadcast::Sender<SyncEvent>,
+    pub events: broadcast::Sender<Notice>,
 }
 
 /// Why a connection ended.
@@ -48,7 +49,7 @@ impl Engine {
     pub async fn run(mut self) {
         let mut backoff = Backoff::default();
         loop {
-            self.emit(SyncEvent::Connection(ConnectionState::Connecting));
+            self.connection(Connection::Connecting, None);
             let end = match self.connect().await {
                 Ok(socket) => {
                     backoff.reset();
@@ -59,17 +60,14 @@ impl Engine {
             let reason = match end {
                 End::Shutdown => return,
                 End::SignedOut => {
-                    self.emit(SyncEvent::Connection(ConnectionState::SignedOut));
+                    self.connection(Connection::SignedOut, None);
                     return;
                 }
                 End::Lost(reason) => reason,
             };
             let retry_in = backoff.next_delay(fastrand::f64());
             tracing::info!(%reason, ?retry_in, "relay connection lost");
-            self.emit(SyncEvent::Connection(ConnectionState::Offline {
-                reason,
-                retry_in,
-            }));
+            self.connection(Connection::Offline, Some(reason));
             let wake = tokio::time::sleep(retry_in);
             tokio::pin!(wake);
             loop {
@@ -108,8 +106,12 @@ impl Engine {
             .map_err(store_lost)
     }
 
-    fn emit(&self, event: SyncEvent) {
-        let _ = self.events.send(event);
+    fn emit(&self, notice: Notice) {
+        let _ = self.events.send(notice);
+    }
+
+    fn connection(&self, state: Connection, reason: Option<String>) {
+        self.emit(Notice::Connection { state, reason });
     }
 
     async fn connect(&self) -> Result<Socket, End> {
@@ -290,20 +292,27 @@ impl Engine {
         let Some(last) = batch.last().map(|(c, _)| *c) else {
             return Ok(());
         };
-        let conversations: Vec<ConversationId> = batch
-            .iter()
-            .map(|(_, m)| m.conversation_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let conversations: BTreeSet<ConversationId> =
+            batch.iter().map(|(_, m)| m.conversation_id).collect();
         let messages: Vec<DeliveredMessage> = batch.into_iter().map(|(_, m)| m).collect();
-        with_store(&self.store, move |s| {
-            s.apply_received(&messages)?;
-            s.set_sync_cursor(last)
+        // The notice is read in the same turn at the store: the rows as stored.
+        let notice = with_store(&self.store, move |s| {
+            let outcome = s.apply_received(&messages)?;
+            s.set_sync_cursor(last)?;
+            if outcome.stored.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(Notice::MessagesAdded {
+                messages: s.visible_messages(&outcome.stored)?,
+                chats: s.inbox_items(conversations)?,
+                unread: s.unread_summary()?,
+            }))
         })
         .await
         .map_err(store_lost)?;
-        self.emit(SyncEvent::MessagesReceived { conversations });
+        if let Some(notice) = notice {
+            self.emit(notice);
+        }
         Ok(())
     }
 
@@ -314,14 +323,16 @@ impl Engine {
     ) -> Result<(), End> {
         match frame {
             RelayFrame::Conversation(info) => {
-                with_store(&self.store, move |s| {
+                let chat = with_store(&self.store, move |s| {
                     let me = s.profile()?.map(|p| p.user_id);
                     let (id, request) = (info.id, info.request);
                     s.add_conversation(&NewConversation::from_relay(info, me))?;
-                    s.set_request(id, request)
+                    s.set_request(id, request)?;
+                    s.inbox_item(id)
                 })
                 .await
                 .map_err(store_lost)?;
+                self.emit(Notice::ChatChanged { chat });
             }
             RelayFrame::Receipt {
                 conversation_id,
@@ -329,26 +340,24 @@ impl Engine {
                 delivered_seq,
                 read_seq,
             } => {
-                let mine = with_store(&self.store, move |s| {
+                let moved = with_store(&self.store, move |s| {
                     let me = s.profile()?.map(|p| p.user_id);
                     if me == Some(user_id) {
-                        return Ok(false);
+                        return Ok(Vec::new());
                     }
-                    s.apply_receipt(conversation_id, delivered_seq, read_seq)?;
-                    Ok(true)
+                    let moved = s.apply_receipt(conversation_id, delivered_seq, read_seq)?;
+                    s.visible_messages(&moved)
                 })
                 .await
                 .map_err(store_lost)?;
-                if mine {
-                    self.emit(SyncEvent::Receipt {
-                        conversation: conversation_id,
-                    });
+                if !moved.is_empty() {
+                    self.emit(Notice::ReceiptMoved { messages: moved });
                 }
             }
             RelayFrame::Typing {
                 conversation_id,
                 user_id,
-            } => self.emit(SyncEvent::Typing {
+            } => self.emit(Notice::Typing {
                 conversation: conversation_id,
                 user: user_id,
             }),
@@ -356,7 +365,7 @@ impl Engine {
                 with_store(&self.store, move |s| s.reset_sync_cursor(cursor))
                     .await
                     .map_err(store_lost)?;
-                self.emit(SyncEvent::Connection(ConnectionState::Online));
+                self.connection(Connection::Online, None);
             }
             RelayFrame::Ack {
                 client_id,
@@ -366,12 +375,15 @@ impl Engine {
                 ..
             } => {
                 in_flight.remove(&conversation_id);
-                with_store(&self.store, move |s| {
-                    s.acknowledge(client_id, server_id, seq)
+                let changed = with_store(&self.store, move |s| {
+                    s.acknowledge(client_id, server_id, seq)?;
+                    shown_with_chat(s, client_id)
                 })
                 .await
                 .map_err(store_lost)?;
-                self.emit(SyncEvent::Sent { message: client_id });
+                if let Some((message, chat)) = changed {
+                    self.emit(Notice::MessageChanged { message, chat });
+                }
             }
             RelayFrame::Error {
                 error,
@@ -380,10 +392,19 @@ impl Engine {
                 in_flight.retain(|_, m| *m != id);
                 let permanent = !matches!(error.code, ErrorCode::Internal | ErrorCode::RateLimited);
                 if permanent {
-                    with_store(&self.store, move |s| s.mark_failed(id))
-                        .await
-                        .map_err(store_lost)?;
-                    self.emit(SyncEvent::SendFailed { message: id, error });
+                    let changed = with_store(&self.store, move |s| {
+                        s.mark_failed(id)?;
+                        shown_with_chat(s, id)
+                    })
+                    .await
+                    .map_err(store_lost)?;
+                    if let Some((message, chat)) = changed {
+                        self.emit(Notice::SendFailed {
+                            message,
+                            chat,
+                            reason: error.message,
+                        });
+                    }
                 } else {
                     let retry_at = Utc::now() + chrono::Duration::seconds(5);
                     let reason = error.message.clone();
@@ -435,4 +456,17 @@ async fn next_frame(socket: &mut Socket) -> Option<Result<RelayFrame, String>> {
             Err(e) => return Some(Err(e.to_string())),
         }
     }
+}
+
+/// A message as this device shows it, with its chat's inbox row; nothing if it
+/// is hidden or gone (hidden, or erased, while it was on its way).
+fn shown_with_chat(
+    s: &Store,
+    id: MessageId,
+) -> Result<Option<(crate::Message, crate::InboxItem)>, CoreError> {
+    let Some(message) = s.visible_messages(&[id])?.pop() else {
+        return Ok(None);
+    };
+    let chat = s.inbox_item(message.conversation_id)?;
+    Ok(Some((message, chat)))
 }

@@ -1,2 +1,0 @@
-// Limits shared with candor-protocol (MAX_TEXT_CHARS there).
-export const MAX_TEXT_CHARS = 4000;
