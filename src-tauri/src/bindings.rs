@@ -7,7 +7,7 @@ use ts_rs::Config;
 use crate::commands::app::AppInfo;
 use crate::commands::chat_settings::MuteFor;
 use crate::commands::settings::{SettingsView, WhoMayWrite};
-use crate::quit::QuitChoice;
+use crate::desktop::quit::QuitChoice;
 use crate::token_vault::TokenPlace;
 use crate::{CommandError, ErrorCode};
 
@@ -26,6 +26,11 @@ pub fn render() -> String {
     decls.push(candor_core::bindings::decl::<SettingsView>(&cfg));
     decls.push(candor_core::bindings::decl::<MuteFor>(&cfg));
     decls.push(candor_core::bindings::decl::<QuitChoice>(&cfg));
+    decls.push(constants(
+        "COMMAND",
+        "The commands the window may call, by the name the UI uses.",
+        &commands(),
+    ));
     decls.push(constants(
         "EVENT",
         "The events the shell emits to the window.",
@@ -48,13 +53,38 @@ pub fn render() -> String {
     out
 }
 
+/// Every command the UI may call, as build.rs grants them.
+pub const COMMANDS: &[&str] = include!("../commands.in");
+
+/// Each command by the UI's name for it: `send_message` is `sendMessage`.
+fn commands() -> Vec<(String, &'static str)> {
+    COMMANDS
+        .iter()
+        .map(|name| {
+            let mut key = String::new();
+            let mut upper = false;
+            for c in name.chars() {
+                if c == '_' {
+                    upper = true;
+                } else if upper {
+                    key.push(c.to_ascii_uppercase());
+                    upper = false;
+                } else {
+                    key.push(c);
+                }
+            }
+            (key, *name)
+        })
+        .collect()
+}
+
 /// Every event name, by the name the UI uses for it.
 const EVENTS: &[(&str, &str)] = &[
     ("sync", crate::events::SYNC_EVENT),
     ("lagged", crate::events::LAGGED_EVENT),
     ("openChat", crate::desktop::OPEN_CHAT_EVENT),
     ("share", crate::desktop::SHARE_EVENT),
-    ("quitPending", crate::quit::QUIT_PENDING_EVENT),
+    ("quitPending", crate::desktop::quit::QUIT_PENDING_EVENT),
 ];
 
 /// The limits the UI checks before the core would refuse.
@@ -69,7 +99,11 @@ fn limits() -> [(&'static str, usize); 4] {
 }
 
 /// `export const NAME = { key: value, … } as const;` with a doc comment.
-fn constants<V: std::fmt::Debug>(name: &str, doc: &str, entries: &[(&str, V)]) -> String {
+fn constants<K: std::fmt::Display, V: std::fmt::Debug>(
+    name: &str,
+    doc: &str,
+    entries: &[(K, V)],
+) -> String {
     let mut out = format!("/** {doc} */\nexport const {name} = {{\n");
     for (key, value) in entries {
         out.push_str(&format!("  {key}: {value:?},\n"));
@@ -97,5 +131,40 @@ mod tests {
             "{} is stale: run `cargo xtask bindings` and commit the result",
             path.display()
         );
+    }
+
+    /// One list of commands: what the capability grants and what the handler
+    /// serves are exactly commands.in.
+    #[test]
+    fn the_capability_and_the_handler_serve_exactly_the_listed_commands() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let capability: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("capabilities/main.json")).expect("capability"),
+        )
+        .expect("json");
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter_map(|p| p.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        granted.sort();
+        let mut listed: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+        listed.sort();
+        assert_eq!(granted, listed, "capabilities/main.json");
+
+        let lib = std::fs::read_to_string(dir.join("src/lib.rs")).expect("lib.rs");
+        let handler = &lib[lib.find("generate_handler![").expect("handler")..];
+        let handler = &handler[..handler.find(']').expect("end of handler")];
+        let mut served: Vec<String> = handler
+            .split(',')
+            .filter_map(|path| path.trim().rsplit("::").next())
+            .filter(|name| !name.is_empty() && !name.starts_with("generate_handler"))
+            .map(str::to_owned)
+            .collect();
+        served.sort();
+        assert_eq!(served, listed, "the handler in src/lib.rs");
     }
 }

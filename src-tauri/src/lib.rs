@@ -12,7 +12,6 @@ mod desktop;
 mod error;
 mod events;
 mod profile;
-mod quit;
 mod state;
 mod token_vault;
 mod webview;
@@ -54,10 +53,10 @@ pub fn run() {
             // Closing the window quits; with messages still in their undo-send
             // window it asks first.
             if let tauri::WindowEvent::CloseRequested { api, .. } = event
-                && quit::waiting(window.app_handle()) > 0
+                && desktop::quit::waiting(window.app_handle()) > 0
             {
                 api.prevent_close();
-                quit::request(window.app_handle());
+                desktop::quit::request(window.app_handle());
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -108,8 +107,8 @@ pub fn run() {
             commands::video::take_shared_link,
             commands::settings::set_open_videos_in,
             commands::settings::set_undo_send,
-            quit::request_quit,
-            quit::quit,
+            desktop::quit::request_quit,
+            desktop::quit::quit,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
@@ -133,11 +132,10 @@ fn resume_session(app: tauri::AppHandle) {
             return;
         };
         match candor_core::account::RelayClient::new(&profile.relay_url) {
-            Ok(relay) => {
-                if let Err(e) = state.start_session(&app, relay, token, place).await {
-                    eprintln!("candor: could not resume syncing: {}", e.message);
-                }
-            }
+            Ok(relay) => match state.start_session(relay, token, place).await {
+                Ok(notices) => events::forward(app.clone(), notices),
+                Err(e) => eprintln!("candor: could not resume syncing: {}", e.message),
+            },
             Err(e) => eprintln!("candor: the stored relay address is not valid: {e}"),
         }
     });

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use candor_core::account::RelayClient;
+use candor_core::notice::Notice;
 use candor_core::sync::SyncHandle;
 use candor_core::{CoreError, Store};
-use tauri::AppHandle;
+use tokio::sync::broadcast;
 
 use crate::token_vault::{TokenPlace, TokenVault};
-use crate::{CommandError, ProfileName, events};
+use crate::{CommandError, ProfileName};
 
 /// A signed-in session: the relay, the token and the engine syncing with it.
 pub struct Session {
@@ -89,17 +90,17 @@ impl AppState {
         .map_err(|e| CommandError::internal(format!("the store task stopped: {e}")))?
     }
 
-    /// Starts syncing with `relay` as the holder of `token`, replacing any session.
+    /// Starts syncing with `relay` as the holder of `token`, replacing any
+    /// session. Returns the engine's notices, for `events::forward`.
     pub async fn start_session(
         &self,
-        app: &AppHandle,
         relay: RelayClient,
         token: String,
         token_place: TokenPlace,
-    ) -> Result<(), CommandError> {
+    ) -> Result<broadcast::Receiver<Notice>, CommandError> {
         let store = self.store.clone()?;
         let engine = SyncHandle::start(store, relay.clone(), token.clone());
-        events::forward(app.clone(), engine.subscribe());
+        let notices = engine.subscribe();
         let previous = self.session.lock().await.replace(Session {
             relay,
             token,
@@ -109,7 +110,7 @@ impl AppState {
         if let Some(old) = previous {
             old.engine.shutdown().await;
         }
-        Ok(())
+        Ok(notices)
     }
 
     /// The relay and token of the signed-in session, for calls to the relay's API.

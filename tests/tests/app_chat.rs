@@ -233,6 +233,56 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     bob.engine.as_ref().expect("online").read_changed().await;
     app.wait_for_text("[data-testid=message-status]", "Seen")
         .await?;
+
+    // Notices carry the rows: a message costs the window one IPC call to send
+    // (the send itself) and none to receive, marking it read aside.
+    take_calls(&app).await?;
+    let mut sending = Vec::new();
+    for text in ["one call each", "and no more", "however many"] {
+        app.find("[data-testid=composer]")
+            .await?
+            .send_keys(text)
+            .await?;
+        take_calls(&app).await?; // typing and drafts belong to the keys, not the send
+        app.find("[data-testid=composer]")
+            .await?
+            .send_keys(Key::Enter)
+            .await?;
+        app.wait_for_text("[data-testid=message] .text", text)
+            .await?;
+        sending.extend(take_calls(&app).await?);
+    }
+    eventually(Duration::from_secs(20), "bob has all three", || {
+        bob.has_message_reading(chat, "however many")
+    })
+    .await?;
+    // Sent, then delivered: each move reaches the page as a notice.
+    app.wait_for_texts(
+        "[data-testid=message-status]",
+        &["Seen", "Delivered", "Delivered", "Delivered"],
+    )
+    .await?;
+    sending.extend(take_calls(&app).await?);
+    assert_eq!(sending, ["send_message"; 3], "calls while sending");
+    for text in ["received", "without asking", "back"] {
+        bob.write(chat, text)?;
+    }
+    bob.outbox_changed().await;
+    app.wait_for_text("[data-testid=message] .text", "back")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let receiving = take_calls(&app).await?;
+    assert!(
+        receiving.iter().all(|c| c == "mark_read"),
+        "calls while receiving: {receiving:?}"
+    );
+    println!(
+        "IPC calls: {} per message sent, {} per message received (mark_read: {})",
+        sending.len() / 3,
+        receiving.iter().filter(|c| *c != "mark_read").count() / 3,
+        receiving.len()
+    );
+
     assert!(
         app.driver
             .find_all(By::Css(".messages script"))
@@ -494,4 +544,29 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
     drop(carol);
     relay.stop().await?;
     Ok(())
+}
+
+/// The IPC calls the page made since the last look, by command name (the
+/// first look starts counting).
+async fn take_calls(app: &App) -> Result<Vec<String>> {
+    let calls = app
+        .driver
+        .execute(
+            // Commands reach the shell as requests to its ipc:// protocol.
+            "if (!window.__candorCalls) {
+               const fetch = window.fetch;
+               window.__candorCalls = [];
+               window.fetch = function (input, ...rest) {
+                 const url = String(input instanceof Request ? input.url : input);
+                 if (/^(ipc:|http:\\/\\/ipc\\.localhost)/.test(url)) {
+                   window.__candorCalls.push(decodeURIComponent(url.split('/').pop()));
+                 }
+                 return fetch.call(this, input, ...rest);
+               };
+             }
+             return window.__candorCalls.splice(0);",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(calls.json().clone())?)
 }

@@ -107,9 +107,8 @@ async fn finish_sign_in(
     let place = tauri::async_runtime::spawn_blocking(move || vault.save(&token))
         .await
         .map_err(|e| CommandError::internal(e.to_string()))??;
-    state
-        .start_session(app, relay, session.token, place)
-        .await?;
+    let notices = state.start_session(relay, session.token, place).await?;
+    crate::events::forward(app.clone(), notices);
     Ok(profile)
 }
 

@@ -1,6 +1,8 @@
 // Typed calls into the Rust shell. Every command returns its value or throws a
-// CommandError ({code, message}); types come from the generated bindings.
+// CommandError ({code, message}); types and command names come from the
+// generated bindings, so no name is typed here by hand.
 import { invoke } from '@tauri-apps/api/core';
+import { COMMAND } from './bindings';
 import type {
   AppInfo,
   CommandError,
@@ -49,65 +51,65 @@ export function errorMessage(e: unknown): string {
 }
 
 export const api = {
-  appInfo: () => invoke<AppInfo>('app_info'),
+  appInfo: () => invoke<AppInfo>(COMMAND.appInfo),
   inboxPage: (after: InboxCursor | null, limit = INBOX_PAGE_SIZE) =>
-    invoke<InboxPage>('inbox_page', { after, limit }),
+    invoke<InboxPage>(COMMAND.inboxPage, { after, limit }),
   requestsPage: (after: InboxCursor | null, limit = INBOX_PAGE_SIZE) =>
-    invoke<InboxPage>('requests_page', { after, limit }),
-  acceptRequest: (conversation: ConversationId) => invoke<void>('accept_request', { conversation }),
+    invoke<InboxPage>(COMMAND.requestsPage, { after, limit }),
+  acceptRequest: (conversation: ConversationId) => invoke<void>(COMMAND.acceptRequest, { conversation }),
   conversationPage: (conversation: ConversationId, before: MessageCursor | null, limit = MESSAGE_PAGE_SIZE) =>
-    invoke<MessagePage>('conversation_page', { conversation, before, limit }),
+    invoke<MessagePage>(COMMAND.conversationPage, { conversation, before, limit }),
   newerMessages: (conversation: ConversationId, after: MessageCursor, limit = MESSAGE_PAGE_SIZE) =>
-    invoke<NewerMessages>('newer_messages', { conversation, after, limit }),
-  inboxItem: (conversation: ConversationId) => invoke<InboxItem>('inbox_item', { conversation }),
+    invoke<NewerMessages>(COMMAND.newerMessages, { conversation, after, limit }),
+  inboxItem: (conversation: ConversationId) => invoke<InboxItem>(COMMAND.inboxItem, { conversation }),
   searchMessages: (query: string, conversation: ConversationId | null = null) =>
-    invoke<SearchResults>('search_messages', { query, conversation }),
+    invoke<SearchResults>(COMMAND.searchMessages, { query, conversation }),
   signUp: (relayUrl: string, handle: string, displayName: string, password: string) =>
-    invoke<Profile>('sign_up', { relayUrl, handle, displayName, password }),
+    invoke<Profile>(COMMAND.signUp, { relayUrl, handle, displayName, password }),
   signIn: (relayUrl: string, handle: string, password: string) =>
-    invoke<Profile>('sign_in', { relayUrl, handle, password }),
-  signOut: () => invoke<void>('sign_out'),
-  checkRelay: (relayUrl: string) => invoke<void>('check_relay', { relayUrl }),
-  openRelayHelp: () => invoke<void>('open_relay_help'),
-  uiReady: () => invoke<void>('ui_ready'),
+    invoke<Profile>(COMMAND.signIn, { relayUrl, handle, password }),
+  signOut: () => invoke<void>(COMMAND.signOut),
+  checkRelay: (relayUrl: string) => invoke<void>(COMMAND.checkRelay, { relayUrl }),
+  openRelayHelp: () => invoke<void>(COMMAND.openRelayHelp),
+  uiReady: () => invoke<void>(COMMAND.uiReady),
   sendMessage: (conversation: ConversationId, text: string, card: VideoCard | null = null) =>
-    invoke<Composed>('send_message', { conversation, text, card }),
-  linkPreview: (text: string) => invoke<LinkPreview | null>('link_preview', { text }),
+    invoke<Composed>(COMMAND.sendMessage, { conversation, text, card }),
+  linkPreview: (text: string) => invoke<LinkPreview | null>(COMMAND.linkPreview, { text }),
   shareVideo: (conversations: ConversationId[], link: string, note: string, card: VideoCard | null) =>
-    invoke<MessageId[]>('share_video', { conversations, link, note, card }),
+    invoke<MessageId[]>(COMMAND.shareVideo, { conversations, link, note, card }),
   /** The card with the platform's details, fetched on this device (plain when they can't be had). */
-  fetchCard: (url: string) => invoke<VideoCard>('fetch_card', { url }),
+  fetchCard: (url: string) => invoke<VideoCard>(COMMAND.fetchCard, { url }),
   /** The video link Candor was started with to share (`candor://share?url=…`), once. */
-  takeSharedLink: () => invoke<string | null>('take_shared_link'),
-  chatVideos: (conversation: ConversationId) => invoke<Message[]>('chat_videos', { conversation }),
-  openVideo: (url: string) => invoke<void>('open_video', { url }),
-  setOpenVideosIn: (place: OpenVideosIn) => invoke<void>('set_open_videos_in', { place }),
-  markRead: (conversation: ConversationId, seq: number) => invoke<InboxItem>('mark_read', { conversation, seq }),
-  typing: (conversation: ConversationId) => invoke<void>('typing', { conversation }),
-  retryMessage: (message: MessageId) => invoke<void>('retry_message', { message }),
-  startChat: (handle: string) => invoke<ConversationId>('start_chat', { handle }),
-  startGroup: (title: string, handles: string[]) => invoke<ConversationId>('start_group', { title, handles }),
-  settings: () => invoke<SettingsView>('settings'),
-  setDisplayName: (displayName: string) => invoke<void>('set_display_name', { displayName }),
-  setWhoMayWrite: (who: WhoMayWrite) => invoke<WhoMayWrite>('set_who_may_write', { who }),
-  setNotifications: (on: boolean) => invoke<void>('set_notifications', { on }),
-  pinChat: (conversation: ConversationId, pinned: boolean) => invoke<void>('pin_chat', { conversation, pinned }),
+  takeSharedLink: () => invoke<string | null>(COMMAND.takeSharedLink),
+  chatVideos: (conversation: ConversationId) => invoke<Message[]>(COMMAND.chatVideos, { conversation }),
+  openVideo: (url: string) => invoke<void>(COMMAND.openVideo, { url }),
+  setOpenVideosIn: (place: OpenVideosIn) => invoke<void>(COMMAND.setOpenVideosIn, { place }),
+  markRead: (conversation: ConversationId, seq: number) => invoke<InboxItem>(COMMAND.markRead, { conversation, seq }),
+  typing: (conversation: ConversationId) => invoke<void>(COMMAND.typing, { conversation }),
+  retryMessage: (message: MessageId) => invoke<void>(COMMAND.retryMessage, { message }),
+  startChat: (handle: string) => invoke<ConversationId>(COMMAND.startChat, { handle }),
+  startGroup: (title: string, handles: string[]) => invoke<ConversationId>(COMMAND.startGroup, { title, handles }),
+  settings: () => invoke<SettingsView>(COMMAND.settings),
+  setDisplayName: (displayName: string) => invoke<void>(COMMAND.setDisplayName, { displayName }),
+  setWhoMayWrite: (who: WhoMayWrite) => invoke<WhoMayWrite>(COMMAND.setWhoMayWrite, { who }),
+  setNotifications: (on: boolean) => invoke<void>(COMMAND.setNotifications, { on }),
+  pinChat: (conversation: ConversationId, pinned: boolean) => invoke<void>(COMMAND.pinChat, { conversation, pinned }),
   muteChat: (conversation: ConversationId, muteFor: MuteFor | null) =>
-    invoke<void>('mute_chat', { conversation, muteFor }),
-  blockPerson: (user: UserId, blocked: boolean) => invoke<void>('block_person', { user, blocked }),
-  declineRequest: (conversation: ConversationId) => invoke<void>('decline_request', { conversation }),
-  leaveGroup: (conversation: ConversationId) => invoke<void>('leave_group', { conversation }),
-  findChats: (query: string) => invoke<InboxItem[]>('find_chats', { query }),
-  hideMessages: (messages: MessageId[]) => invoke<void>('hide_messages', { messages }),
-  unhideMessages: (messages: MessageId[]) => invoke<void>('unhide_messages', { messages }),
-  hiddenMessages: (conversation: ConversationId) => invoke<Message[]>('hidden_messages', { conversation }),
-  eraseHidden: (conversation: ConversationId) => invoke<number>('erase_hidden', { conversation }),
-  deleteChat: (conversation: ConversationId) => invoke<void>('delete_chat', { conversation }),
-  deletedChats: () => invoke<HiddenConversation[]>('deleted_chats'),
-  restoreChat: (conversation: ConversationId) => invoke<void>('restore_chat', { conversation }),
-  undoSend: (message: MessageId) => invoke<Draft>('undo_send', { message }),
-  saveDraft: (conversation: ConversationId, text: string) => invoke<void>('save_draft', { conversation, text }),
-  setUndoSend: (window: UndoSendWindow) => invoke<void>('set_undo_send', { window }),
-  requestQuit: () => invoke<void>('request_quit'),
-  quit: (choice: QuitChoice) => invoke<void>('quit', { choice }),
+    invoke<void>(COMMAND.muteChat, { conversation, muteFor }),
+  blockPerson: (user: UserId, blocked: boolean) => invoke<void>(COMMAND.blockPerson, { user, blocked }),
+  declineRequest: (conversation: ConversationId) => invoke<void>(COMMAND.declineRequest, { conversation }),
+  leaveGroup: (conversation: ConversationId) => invoke<void>(COMMAND.leaveGroup, { conversation }),
+  findChats: (query: string) => invoke<InboxItem[]>(COMMAND.findChats, { query }),
+  hideMessages: (messages: MessageId[]) => invoke<void>(COMMAND.hideMessages, { messages }),
+  unhideMessages: (messages: MessageId[]) => invoke<void>(COMMAND.unhideMessages, { messages }),
+  hiddenMessages: (conversation: ConversationId) => invoke<Message[]>(COMMAND.hiddenMessages, { conversation }),
+  eraseHidden: (conversation: ConversationId) => invoke<number>(COMMAND.eraseHidden, { conversation }),
+  deleteChat: (conversation: ConversationId) => invoke<void>(COMMAND.deleteChat, { conversation }),
+  deletedChats: () => invoke<HiddenConversation[]>(COMMAND.deletedChats),
+  restoreChat: (conversation: ConversationId) => invoke<void>(COMMAND.restoreChat, { conversation }),
+  undoSend: (message: MessageId) => invoke<Draft>(COMMAND.undoSend, { message }),
+  saveDraft: (conversation: ConversationId, text: string) => invoke<void>(COMMAND.saveDraft, { conversation, text }),
+  setUndoSend: (window: UndoSendWindow) => invoke<void>(COMMAND.setUndoSend, { window }),
+  requestQuit: () => invoke<void>(COMMAND.requestQuit),
+  quit: (choice: QuitChoice) => invoke<void>(COMMAND.quit, { choice }),
 };

@@ -323,16 +323,22 @@ impl Engine {
     ) -> Result<(), End> {
         match frame {
             RelayFrame::Conversation(info) => {
-                let chat = with_store(&self.store, move |s| {
+                // The relay names every chat at each connect: only a row that
+                // changed is news.
+                let changed = with_store(&self.store, move |s| {
                     let me = s.profile()?.map(|p| p.user_id);
                     let (id, request) = (info.id, info.request);
+                    let before = s.inbox_items([id])?.pop();
                     s.add_conversation(&NewConversation::from_relay(info, me))?;
                     s.set_request(id, request)?;
-                    s.inbox_item(id)
+                    let after = s.inbox_item(id)?;
+                    Ok((before.as_ref() != Some(&after)).then_some(after))
                 })
                 .await
                 .map_err(store_lost)?;
-                self.emit(Notice::ChatChanged { chat });
+                if let Some(chat) = changed {
+                    self.emit(Notice::ChatChanged { chat });
+                }
             }
             RelayFrame::Receipt {
                 conversation_id,

@@ -5,22 +5,29 @@
 //!
 //! Everything here is driven from Rust, so the window needs no plugin
 //! permissions: the capabilities stay Candor's own commands.
+//!
+//! The files below this one depend on nothing here: `window` brings the window
+//! forward, `alerts` shows unread counts and notifications, `quit` asks before
+//! quitting with messages waiting; this file wires them to the tray and plugins.
 
-use candor_core::protocol::ConversationId;
-use candor_core::{InboxItem, UnreadSummary};
+mod alerts;
+pub mod quit;
+mod window;
+
+use alerts::{CHAT_KEY, TRAY};
+pub use alerts::{notify_new_messages, refresh_unread, show_unread};
+pub use window::show_main;
+
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Runtime};
 use tauri_plugin_notification::NotificationExt;
 use tauri_plugin_window_state::StateFlags;
 
 use crate::ProfileName;
-use crate::state::AppState;
 
 /// The UI opens the chat named in this event's payload.
 pub const OPEN_CHAT_EVENT: &str = "candor://open-chat";
-const TRAY: &str = "main";
-const CHAT_KEY: &str = "chat";
 
 /// Adds the desktop plugins. The single-instance plugin comes first, so that a
 /// second launch stops before anything else starts.
@@ -75,7 +82,7 @@ pub fn setup<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show_main(app),
             "quit" => {
-                crate::quit::request(app);
+                quit::request(app);
             }
             _ => {}
         });
@@ -102,89 +109,4 @@ pub fn setup<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move { refresh_unread(&handle).await });
     Ok(())
-}
-
-/// Brings the main window to the front.
-pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
-}
-
-/// Puts the unread count on the tray icon (hidden messages and requests are not
-/// counted: the store's summary leaves them out).
-pub async fn refresh_unread<R: Runtime>(app: &AppHandle<R>) {
-    let Some(state) = app.try_state::<AppState>() else {
-        return;
-    };
-    if let Ok(unread) = state.with_store(|s| s.unread_summary()).await {
-        show_unread(app, &unread);
-    }
-}
-
-/// Shows `unread` on the tray icon.
-pub fn show_unread<R: Runtime>(app: &AppHandle<R>, unread: &UnreadSummary) {
-    if let Some(tray) = app.tray_by_id(TRAY) {
-        let n = unread.messages;
-        // Linux shows the title beside the icon; Windows and macOS the tooltip.
-        let _ = tray.set_title((n > 0).then(|| n.to_string()));
-        let _ = tray.set_tooltip(Some(match n {
-            0 => "Candor".to_owned(),
-            1 => "Candor: 1 unread message".to_owned(),
-            n => format!("Candor: {n} unread messages"),
-        }));
-    }
-}
-
-/// Shows a notification for each chat in `chats` (rows as the notice carried
-/// them) whose newest message is someone else's, unless the window is focused,
-/// the chat is muted, or notifications are off.
-pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, chats: &[InboxItem]) {
-    let focused = app
-        .get_webview_window("main")
-        .and_then(|w| w.is_focused().ok())
-        .unwrap_or(false);
-    if focused || chats.is_empty() {
-        return;
-    }
-    let Some(state) = app.try_state::<AppState>() else {
-        return;
-    };
-    if !state
-        .with_store(|s| s.notifications_enabled())
-        .await
-        .unwrap_or(true)
-    {
-        return;
-    }
-    let now = chrono::Utc::now();
-    for item in chats {
-        let muted = item.muted_until.is_some_and(|until| until > now);
-        let Some(preview) = item
-            .preview
-            .as_ref()
-            .filter(|_| !muted && !item.preview_is_own)
-        else {
-            continue;
-        };
-        let shown = app
-            .notification()
-            .builder()
-            .id(notification_id(item.id))
-            .title(&item.title)
-            .body(preview)
-            .extra(CHAT_KEY, item.id.to_string())
-            .show();
-        if let Err(e) = shown {
-            tracing::warn!(error = %e, "could not show a notification");
-        }
-    }
-}
-
-/// One notification per chat: a newer one replaces the older.
-fn notification_id(chat: ConversationId) -> i32 {
-    let bytes = chat.0.as_bytes();
-    i32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15] & 0x7f])
 }

@@ -50,7 +50,7 @@ pub fn request<R: Runtime>(app: &AppHandle<R>) -> bool {
         app.exit(0);
         return true;
     }
-    crate::desktop::show_main(app);
+    super::window::show_main(app);
     let _ = app.emit(QUIT_PENDING_EVENT, count);
     false
 }
