@@ -25,6 +25,18 @@ fn compose_here(w: &mut World, text: &str, window: Duration) -> candor_core::Mes
         .expect("compose")
 }
 
+/// A second chat, with Leo.
+fn chat_with_leo(w: &mut World) -> ConversationId {
+    let other = ConversationId::new();
+    w.store
+        .add_conversation(&NewConversation::Direct {
+            id: other,
+            peer: person("leo", "Leo"),
+        })
+        .expect("second chat");
+    other
+}
+
 fn inbox_draft(w: &World, chat: ConversationId) -> Option<String> {
     w.store.inbox_item(chat).expect("row").draft
 }
@@ -32,14 +44,7 @@ fn inbox_draft(w: &World, chat: ConversationId) -> Option<String> {
 #[test]
 fn each_chat_keeps_its_own_draft_and_the_inbox_row_shows_it() {
     let mut w = World::new();
-    let leo = person("leo", "Leo");
-    let other = ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Direct {
-            id: other,
-            peer: leo,
-        })
-        .expect("second chat");
+    let other = chat_with_leo(&mut w);
 
     w.store.save_draft(w.chat, "See you at").expect("save");
     w.store.save_draft(other, "Did you watch").expect("save");
@@ -86,14 +91,7 @@ fn a_draft_survives_closing_and_opening_the_store() {
 #[test]
 fn sending_clears_the_draft_of_that_chat_only() {
     let mut w = World::new();
-    let leo = person("leo", "Leo");
-    let other = ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Direct {
-            id: other,
-            peer: leo,
-        })
-        .expect("second chat");
+    let other = chat_with_leo(&mut w);
     w.store.save_draft(w.chat, "Lunch tomorrow?").expect("save");
     w.store.save_draft(other, "Not sent yet").expect("save");
 

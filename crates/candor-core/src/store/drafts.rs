@@ -49,12 +49,18 @@ impl Store {
 
     /// The chat's draft, if it has one.
     pub fn draft(&self, conversation: ConversationId) -> Result<Option<String>, CoreError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT body FROM drafts WHERE conversation_id = ?1")?
-            .query_row([conversation.to_string()], |r| r.get(0))
-            .optional()?)
+        read_draft(&self.conn, conversation)
     }
+}
+
+fn read_draft(
+    conn: &rusqlite::Connection,
+    conversation: ConversationId,
+) -> Result<Option<String>, CoreError> {
+    Ok(conn
+        .prepare_cached("SELECT body FROM drafts WHERE conversation_id = ?1")?
+        .query_row([conversation.to_string()], |r| r.get(0))
+        .optional()?)
 }
 
 /// Writes (or, for blank text, removes) a chat's draft inside `tx`.
@@ -88,13 +94,7 @@ pub(super) fn restore_into_draft(
     undone: &str,
     now_ms: i64,
 ) -> Result<(), CoreError> {
-    let typed: Option<String> = tx
-        .query_row(
-            "SELECT body FROM drafts WHERE conversation_id = ?1",
-            [conversation.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let typed = read_draft(tx, conversation)?;
     let text = match typed {
         Some(typed) if !typed.trim().is_empty() => format!("{undone}\n{typed}"),
         _ => undone.to_owned(),
