@@ -2,6 +2,7 @@
 // and appended, and rows that notices carry put in their places (lib/notices),
 // so news never reloads a list.
 import { api, errorMessage } from './api';
+import { toasts } from './toast.svelte';
 import type { InboxCursor, InboxItem, InboxPage } from './bindings';
 
 export type Fetch = (after: InboxCursor | null) => Promise<InboxPage>;
@@ -85,3 +86,31 @@ export function putChat(item: InboxItem): void {
 
 export const inbox = new ListState((after) => api.inboxPage(after));
 export const requests = new ListState((after) => api.requestsPage(after));
+
+/** Reads both lists' first pages again. */
+export function reloadLists(): void {
+  void inbox.loadFirst();
+  void requests.loadFirst();
+}
+
+/** Deletes a chat on this device only, with Undo for 8 seconds (Settings can
+ * bring it back later). Returns why it failed, if it did. */
+export async function deleteChatForMe(chat: InboxItem): Promise<string | null> {
+  try {
+    await api.deleteChat(chat.id);
+  } catch (e) {
+    return errorMessage(e);
+  }
+  reloadLists();
+  toasts.show({
+    text: 'Chat deleted for you',
+    action: {
+      label: 'Undo',
+      run: async () => {
+        await api.restoreChat(chat.id);
+        reloadLists();
+      },
+    },
+  });
+  return null;
+}
