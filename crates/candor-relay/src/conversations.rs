@@ -14,28 +14,6 @@ use crate::http::{authenticate, blocking};
 use crate::hub::Live;
 use crate::{RelayError, RelayState};
 
-/// Tells each of `members` how the conversation now looks to them.
-async fn announce(state: &RelayState, conversation: ConversationId, members: Vec<UserId>) {
-    let storage = state.storage();
-    let views = blocking(move || {
-        let mut views = Vec::new();
-        for m in members {
-            if let Ok(info) = storage.conversation_for(conversation, m) {
-                views.push((m, info));
-            }
-        }
-        Ok(views)
-    })
-    .await
-    .unwrap_or_default();
-    for (member, info) in views {
-        state
-            .inner
-            .hub
-            .publish(&[member], &Live::Conversation(info));
-    }
-}
-
 pub async fn create_group(
     State(state): State<RelayState>,
     headers: HeaderMap,
@@ -43,13 +21,15 @@ pub async fn create_group(
 ) -> Result<(StatusCode, Json<ConversationInfo>), RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let storage = state.storage();
-    let (id, members) = blocking(move || {
+    let announcement = blocking(move || {
         Ok(storage.create_group(me.id, &body.title, &body.members, Utc::now())?)
     })
     .await?;
-    announce(&state, id, members).await;
-    let storage = state.storage();
-    let info = blocking(move || Ok(storage.conversation_for(id, me.id)?)).await?;
+    state.inner.hub.announce(&announcement);
+    let info = announcement
+        .view_of(me.id)
+        .cloned()
+        .ok_or_else(|| RelayError::Internal("a new group without its creator".into()))?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
@@ -61,9 +41,9 @@ pub async fn add_member(
 ) -> Result<StatusCode, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let storage = state.storage();
-    let members =
+    let announcement =
         blocking(move || Ok(storage.add_member(me.id, id, body.user, Utc::now())?)).await?;
-    announce(&state, id, members).await;
+    state.inner.hub.announce(&announcement);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -74,8 +54,8 @@ pub async fn leave(
 ) -> Result<StatusCode, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let storage = state.storage();
-    let members = blocking(move || Ok(storage.leave(me.id, id)?)).await?;
-    announce(&state, id, members).await;
+    let announcement = blocking(move || Ok(storage.leave(me.id, id)?)).await?;
+    state.inner.hub.announce(&announcement);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -86,10 +66,13 @@ pub async fn accept(
 ) -> Result<StatusCode, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let storage = state.storage();
-    let (receipt, others) = blocking(move || Ok(storage.accept(me.id, id, Utc::now())?)).await?;
-    announce(&state, id, vec![me.id]).await;
+    let accepted = blocking(move || Ok(storage.accept(me.id, id, Utc::now())?)).await?;
+    state.inner.hub.announce(&accepted.announcement);
     // Reads withheld while it was a request can be seen now.
-    state.inner.hub.publish(&others, &Live::Receipt(receipt));
+    state
+        .inner
+        .hub
+        .publish(&accepted.others, &Live::Receipt(accepted.receipt));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -73,6 +73,14 @@ impl Hub {
         self.publish_except(None, users, live);
     }
 
+    /// Tells each member named in `announcement` how the conversation now looks
+    /// to them: the one way a conversation change goes out live.
+    pub fn announce(&self, announcement: &crate::storage::Announcement) {
+        for (member, info) in &announcement.0 {
+            self.publish(&[*member], &Live::Conversation(info.clone()));
+        }
+    }
+
     /// Like `publish`, leaving out the connection with the id `except`.
     pub fn publish_except(&self, except: Option<u64>, users: &[UserId], live: &Live) {
         let mut map = self.lock();

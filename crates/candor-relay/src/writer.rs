@@ -120,9 +120,7 @@ async fn announce_all(mut stored: mpsc::Receiver<Round>, hub: Arc<Hub>, metrics:
                 && !stored.duplicate
             {
                 metrics.messages_stored.inc();
-                for (member, info) in &stored.announce {
-                    hub.publish(&[*member], &Live::Conversation(info.clone()));
-                }
+                hub.announce(&stored.announcement);
                 let frame = RelayFrame::Message {
                     cursor: stored.cursor,
                     message: stored.message.clone(),

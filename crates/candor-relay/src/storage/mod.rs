@@ -77,9 +77,8 @@ pub struct Stored {
     pub created: bool,
     /// True when this message, a reply, accepted a request from the others.
     pub accepted: bool,
-    /// Conversations to announce, as each named member now sees them (a new
-    /// conversation, or a request the sender accepted by replying).
-    pub announce: Vec<(UserId, ConversationInfo)>,
+    /// A new conversation, or a request the sender accepted by replying.
+    pub announcement: Announcement,
     /// Everyone who receives it, the sender included.
     pub members: Vec<UserId>,
 }
@@ -133,40 +132,39 @@ pub trait Storage: Send + Sync + 'static {
         viewer: UserId,
     ) -> Result<ConversationInfo, StorageError>;
 
-    /// Creates a group of `creator` and `members`; returns its members' ids.
+    /// Creates a group of `creator` and `members`, announced to all of them.
     fn create_group(
         &self,
         creator: UserId,
         title: &str,
         members: &[UserId],
         at: DateTime<Utc>,
-    ) -> Result<(ConversationId, Vec<UserId>), StorageError>;
+    ) -> Result<Announcement, StorageError>;
 
-    /// `actor` (a member) adds `user` to a group; returns the members' ids.
+    /// `actor` (a member) adds `user` to a group, announced to every member.
     fn add_member(
         &self,
         actor: UserId,
         conversation: ConversationId,
         user: UserId,
         at: DateTime<Utc>,
-    ) -> Result<Vec<UserId>, StorageError>;
+    ) -> Result<Announcement, StorageError>;
 
-    /// `user` leaves a group; returns the remaining members' ids.
+    /// `user` leaves a group, announced to the members who remain.
     fn leave(
         &self,
         user: UserId,
         conversation: ConversationId,
-    ) -> Result<Vec<UserId>, StorageError>;
+    ) -> Result<Announcement, StorageError>;
 
     /// `user` accepts a request: the conversation moves to the inbox and its other
     /// members become contacts.
-    /// Returns `user`'s receipt, now shared in full, and the members to tell.
     fn accept(
         &self,
         user: UserId,
         conversation: ConversationId,
         at: DateTime<Utc>,
-    ) -> Result<(Receipt, Vec<UserId>), StorageError>;
+    ) -> Result<Accepted, StorageError>;
 
     /// Renames `user` (the display name; the handle never changes).
     fn set_display_name(&self, user: UserId, display_name: &str) -> Result<UserInfo, StorageError>;
@@ -208,6 +206,31 @@ pub trait Storage: Send + Sync + 'static {
         cursor: u64,
         limit: u32,
     ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError>;
+}
+
+/// How a conversation now looks to each member who must hear of a change: a
+/// new conversation, a changed membership, a request accepted. The storage
+/// builds it in the transaction that made the change, so what is announced is
+/// what was committed; the relay publishes it with `Hub::announce`.
+#[derive(Clone, Debug, Default)]
+pub struct Announcement(pub Vec<(UserId, ConversationInfo)>);
+
+impl Announcement {
+    /// The conversation as `member` now sees it, if they are told of it.
+    pub fn view_of(&self, member: UserId) -> Option<&ConversationInfo> {
+        self.0.iter().find(|(m, _)| *m == member).map(|(_, v)| v)
+    }
+}
+
+/// A request accepted (see `Storage::accept`).
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    /// The accepter's receipt, its reads now shared in full.
+    pub receipt: Receipt,
+    /// The other members, who get that receipt.
+    pub others: Vec<UserId>,
+    /// The conversation as the accepter now sees it (no longer a request).
+    pub announcement: Announcement,
 }
 
 /// How far one member has received and read a conversation, as others may see it:

@@ -3,110 +3,78 @@
 //! statements as it can: one, the insert, for a message to a chat the writer
 //! has seen, all cached.
 
+use chrono::DateTime;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use candor_protocol::frames::{Recipient, direct_conversation_id};
-use candor_protocol::{ConversationId, DeliveredMessage, MessageId, ServerMessageId, UserId};
-
-use super::permits::Permits;
-use super::sequences::Sequences;
-use super::{
-    MESSAGE_COLUMNS, add_contact, conversation_info, member_ids, message_from_row, ms, uuid_col,
+use candor_protocol::{
+    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
 };
-use crate::storage::{NewMessage, StorageError, Stored};
 
-/// May `sender` write to `recipient` directly? Not if `recipient` does not exist,
-/// has blocked `sender`, or takes messages from contacts only and `sender` is
-/// not one. One statement answers all three.
-pub(super) fn check_direct(
+use super::conversations::{announcement, create_direct};
+use super::members;
+use super::permits::Permits;
+use super::relations::add_contact;
+use super::rows::{ms, uuid_col};
+use super::sequences::Sequences;
+use crate::storage::{Announcement, NewMessage, StorageError, Stored};
+
+const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at";
+
+fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMessage)> {
+    let text: String = r.get(6)?;
+    let card: Option<String> = r.get(7)?;
+    let sent_at: i64 = r.get(8)?;
+    let bad = |idx, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e)
+    };
+    Ok((
+        r.get::<_, i64>(0)? as u64,
+        DeliveredMessage {
+            server_id: ServerMessageId(uuid_col(r, 1)?),
+            client_id: MessageId(uuid_col(r, 2)?),
+            conversation_id: ConversationId(uuid_col(r, 3)?),
+            seq: r.get(4)?,
+            sender_id: UserId(uuid_col(r, 5)?),
+            text: MessageText::new(text).map_err(|e| bad(6, Box::new(e)))?,
+            card: card
+                .map(|c| serde_json::from_str(&c))
+                .transpose()
+                .map_err(|e| bad(7, Box::new(e)))?,
+            sent_at: DateTime::from_timestamp_millis(sent_at)
+                .ok_or_else(|| bad(8, "time out of range".into()))?,
+        },
+    ))
+}
+
+/// The newest position in the relay's stream (0 when empty).
+pub(super) fn stream_end(conn: &Connection) -> Result<u64, StorageError> {
+    let end: i64 = conn.query_row("SELECT coalesce(max(cursor), 0) FROM messages", [], |r| {
+        r.get(0)
+    })?;
+    Ok(end.max(0) as u64)
+}
+
+/// Messages for `user` after `cursor`, oldest first, at most `limit`.
+pub(super) fn stream_after(
     conn: &Connection,
-    sender: UserId,
-    recipient: UserId,
-) -> Result<(), StorageError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT u.who_can_message,
-                    EXISTS (SELECT 1 FROM blocks WHERE user_id = u.id AND blocked_id = ?2),
-                    EXISTS (SELECT 1 FROM contacts WHERE user_id = u.id AND contact_id = ?2)
-             FROM users u WHERE u.id = ?1",
-        )?
-        .query_row([recipient.to_string(), sender.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, bool>(2)?,
-            ))
-        })
-        .optional()?;
-    match row {
-        None => Err(StorageError::UnknownUser),
-        Some((_, true, _)) => Err(StorageError::Blocked),
-        Some((who, false, contact)) if who == "contacts" && !contact => {
-            Err(StorageError::NotAccepting)
-        }
-        Some(_) => Ok(()),
-    }
-}
-
-/// A conversation's kind and members (with whether each is in 'request' state),
-/// read in one statement; None if it does not exist.
-#[derive(Clone, Debug)]
-pub(super) struct Roster {
-    group: bool,
-    members: Vec<(UserId, bool)>,
-}
-
-impl Roster {
-    pub(super) fn read(tx: &Connection, id: ConversationId) -> Result<Option<Self>, StorageError> {
-        let mut group = false;
-        let members = tx
-            .prepare_cached(
-                "SELECT c.kind, m.user_id, m.state FROM conversations c
-                 JOIN members m ON m.conversation_id = c.id WHERE c.id = ?1",
-            )?
-            .query_map([id.to_string()], |r| {
-                group = r.get::<_, String>(0)? == "group";
-                Ok((UserId(uuid_col(r, 1)?), r.get::<_, String>(2)? == "request"))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((!members.is_empty()).then_some(Self { group, members }))
-    }
-
-    fn member(&self, user: UserId) -> Option<&(UserId, bool)> {
-        self.members.iter().find(|(m, _)| *m == user)
-    }
-
-    fn ids(&self) -> Vec<UserId> {
-        self.members.iter().map(|(m, _)| *m).collect()
-    }
-}
-
-/// Creates the direct conversation of `sender` and `user`. Whoever starts the
-/// chat counts the other as a contact; for the other it is a request unless the
-/// starter is already their contact.
-fn create_direct(
-    tx: &Connection,
-    id: ConversationId,
-    sender: UserId,
     user: UserId,
-    at: i64,
-) -> Result<Roster, StorageError> {
-    tx.prepare_cached(
-        "INSERT INTO conversations (id, kind, created_at) VALUES (?1, 'direct', ?2)",
-    )?
-    .execute(params![id.to_string(), at])?;
-    add_contact(tx, sender, user, at)?;
-    let request = !super::is_contact(tx, user, sender)?;
-    let mut add = tx.prepare_cached(
-        "INSERT INTO members (conversation_id, user_id, joined_at, state) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    add.execute(params![id.to_string(), sender.to_string(), at, "accepted"])?;
-    let state = if request { "request" } else { "accepted" };
-    add.execute(params![id.to_string(), user.to_string(), at, state])?;
-    Ok(Roster {
-        group: false,
-        members: vec![(sender, false), (user, request)],
-    })
+    cursor: u64,
+    limit: u32,
+) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM members mb
+             JOIN messages m ON m.conversation_id = mb.conversation_id AND m.cursor > ?2
+             WHERE mb.user_id = ?1 AND m.sent_at >= mb.joined_at
+             ORDER BY m.cursor LIMIT ?3"
+        ))?
+        .query_map(
+            params![user.to_string(), cursor as i64, limit],
+            message_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 /// Stores one message within the caller's transaction (see `store_messages`).
@@ -151,14 +119,14 @@ fn earlier(
     let Some((cursor, message)) = earlier else {
         return Ok(None);
     };
-    let members = member_ids(tx, message.conversation_id)?;
+    let members = members::ids(tx, message.conversation_id)?;
     Ok(Some(Stored {
         message,
         cursor,
         duplicate: true,
         created: false,
         accepted: false,
-        announce: Vec::new(),
+        announcement: Announcement::default(),
         members,
     }))
 }
@@ -260,16 +228,13 @@ fn store_new(
     seqs.stored(conversation, seq);
     let cursor = tx.last_insert_rowid() as u64;
     let members = roster.ids();
-    let mut announce = Vec::new();
-    if created {
-        for member in &members {
-            if let Some(info) = conversation_info(tx, conversation, *member)? {
-                announce.push((*member, info));
-            }
-        }
-    } else if accepted && let Some(info) = conversation_info(tx, conversation, m.sender)? {
-        announce.push((m.sender, info));
-    }
+    let announcement = if created {
+        announcement(tx, conversation, &members)?
+    } else if accepted {
+        announcement(tx, conversation, &[m.sender])?
+    } else {
+        Announcement::default()
+    };
     Ok(Some(Stored {
         message: DeliveredMessage {
             server_id,
@@ -285,7 +250,7 @@ fn store_new(
         duplicate: false,
         created,
         accepted,
-        announce,
+        announcement,
         members,
     }))
 }

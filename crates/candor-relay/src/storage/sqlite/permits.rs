@@ -6,8 +6,8 @@
 //! Only answers that let a send through are kept, and only facts that can
 //! change through this storage's own methods. Each of those methods clears
 //! `Permits` while it holds the connection's lock (see
-//! `SqliteStorage::conn_changing_permits`), so the writer, which holds the same
-//! lock for a whole batch, never uses an answer the database would no longer
+//! `Change::Permits` in `SqliteStorage::write`), so the writer, which holds the
+//! same lock for a whole batch, never uses an answer the database would no longer
 //! give. Contacts are only ever added and users never removed, so a kept "may
 //! write" cannot be undone by either.
 
@@ -17,7 +17,8 @@ use rusqlite::Connection;
 
 use candor_protocol::{ConversationId, UserId};
 
-use super::messages::{Roster, check_direct};
+use super::members::Roster;
+use super::relations::check_direct;
 use crate::storage::StorageError;
 
 /// Entries kept, at most, before starting afresh: bounds memory on a relay
@@ -133,8 +134,8 @@ mod tests {
             send(&s, cleo, to_group()),
             Err(StorageError::NotMember)
         ));
-        let members = s.add_member(alice, group, cleo, Utc::now()).expect("add");
-        assert_eq!(members.len(), 3);
+        let told = s.add_member(alice, group, cleo, Utc::now()).expect("add");
+        assert_eq!(told.0.len(), 3, "every member hears of the new one");
         let stored = send(&s, cleo, to_group()).expect("a member again");
         assert_eq!(stored.members.len(), 3);
     }

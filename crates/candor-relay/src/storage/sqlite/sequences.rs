@@ -4,7 +4,7 @@
 //! Seqs are made only by the writer (`store_one`), inside its batch
 //! transaction, so what it remembers is what the database holds, as long as a
 //! batch that fails, and is rolled back, makes it forget everything
-//! (`SqliteStorage::store_messages` calls [`Sequences::clear`]).
+//! (`SqliteStorage::write` calls [`Sequences::clear`]).
 
 use std::collections::HashMap;
 

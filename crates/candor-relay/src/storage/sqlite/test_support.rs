@@ -53,8 +53,9 @@ pub(super) fn trip_group(s: &SqliteStorage) -> ([UserId; 3], ConversationId) {
     let [alice, bob, cleo] = users(s, &["alice", "bob", "cleo"])[..] else {
         unreachable!()
     };
-    let (group, _) = s
+    let announcement = s
         .create_group(alice, "trip", &[bob, cleo], Utc::now())
         .expect("group");
+    let group = announcement.view_of(alice).expect("Alice is told").id;
     ([alice, bob, cleo], group)
 }
