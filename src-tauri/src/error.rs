@@ -63,6 +63,7 @@ impl CommandError {
 impl From<CoreError> for CommandError {
     fn from(e: CoreError) -> Self {
         let code = match &e {
+            CoreError::Relay(relay) => return Self::from_relay(relay),
             CoreError::Store(_) | CoreError::Database(_) | CoreError::CorruptValue(_) => {
                 ErrorCode::Storage
             }
@@ -70,14 +71,16 @@ impl From<CoreError> for CommandError {
             | CoreError::InvalidCard(_)
             | CoreError::InvalidLink(_)
             | CoreError::ShareSize(_)
-            | CoreError::DraftTooLong { .. } => ErrorCode::InvalidInput,
+            | CoreError::DraftTooLong { .. }
+            | CoreError::ThatIsYou
+            | CoreError::ProfileOfAnother { .. } => ErrorCode::InvalidInput,
             CoreError::UnknownConversation(_)
             | CoreError::UnknownMessage(_)
             | CoreError::UnknownUser(_)
             | CoreError::Erased(_) => ErrorCode::NotFound,
             CoreError::EraseIncomplete => ErrorCode::Storage,
             CoreError::TooLate(_) => ErrorCode::TooLate,
-            CoreError::NotSignedIn => ErrorCode::NotSignedIn,
+            CoreError::NotSignedIn | CoreError::SignInTo(_) => ErrorCode::NotSignedIn,
         };
         Self {
             code,
@@ -88,7 +91,13 @@ impl From<CoreError> for CommandError {
 
 impl From<AccountError> for CommandError {
     fn from(e: AccountError) -> Self {
-        let code = match &e {
+        Self::from_relay(&e)
+    }
+}
+
+impl CommandError {
+    fn from_relay(e: &AccountError) -> Self {
+        let code = match e {
             AccountError::BadUrl(..) => ErrorCode::InvalidInput,
             AccountError::Unreachable { .. } => ErrorCode::RelayUnreachable,
             AccountError::Refused(_) => ErrorCode::RelayRefused,

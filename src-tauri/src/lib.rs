@@ -38,8 +38,10 @@ pub fn run() {
         .setup(move |app| {
             let base = app.path().app_data_dir()?;
             let state = AppState::open(&base, profile);
-            if let Err(e) = &state.store {
-                eprintln!("candor: {}", e.message);
+            match &state.client {
+                // One stream for the app's life: every session's notices.
+                Ok(client) => events::forward(app.handle().clone(), client.subscribe()),
+                Err(e) => eprintln!("candor: {}", e.message),
             }
             app.manage(state);
             if let Some(window) = app.get_webview_window("main") {
@@ -131,12 +133,16 @@ fn resume_session(app: tauri::AppHandle) {
         else {
             return;
         };
-        match candor_core::account::RelayClient::new(&profile.relay_url) {
-            Ok(relay) => match state.start_session(relay, token, place).await {
-                Ok(notices) => events::forward(app.clone(), notices),
-                Err(e) => eprintln!("candor: could not resume syncing: {}", e.message),
-            },
-            Err(e) => eprintln!("candor: the stored relay address is not valid: {e}"),
+        match (
+            candor_core::account::RelayClient::new(&profile.relay_url),
+            state.client(),
+        ) {
+            (Ok(relay), Ok(client)) => {
+                state.set_token_place(Some(place));
+                client.start_session(relay, token).await;
+            }
+            (Err(e), _) => eprintln!("candor: the stored relay address is not valid: {e}"),
+            (_, Err(e)) => eprintln!("candor: could not resume syncing: {}", e.message),
         }
     });
 }

@@ -578,3 +578,95 @@ async fn a_group_of_three_sees_one_order() -> Result<()> {
     }
     Ok(())
 }
+
+/// The core `Client` as the app uses it: adopting the account, starting chats
+/// by handle, sending, and one notice stream that outlives a sign-out and a
+/// new session. It refuses what it must: a second account in one profile, a
+/// chat with yourself, relay calls when signed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
+    use candor_core::{Client, CoreError, Draft};
+    let w = World::new().await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    bob.go_online()?;
+    let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
+    relay.sign_up("alice", "Alice", "password123").await?;
+    let client = Client::open(&w.dir.path().join("alice-client.db"))?;
+    let mut notices = client.subscribe();
+    client
+        .with_store(|s| s.set_undo_send_window(candor_core::UndoSendWindow::Off))
+        .await?;
+    assert!(matches!(
+        client.start_chat("bob").await,
+        Err(CoreError::SignInTo("start a chat"))
+    ));
+
+    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    let profile = client.adopt_account(&relay, &session.user).await?;
+    assert_eq!(profile.handle, "alice");
+    client.start_session(relay.clone(), session.token).await;
+    assert!(matches!(
+        client.start_chat("alice").await,
+        Err(CoreError::ThatIsYou)
+    ));
+    let chat = client.start_chat("@bob").await?;
+    assert_eq!(chat, direct_conversation_id(profile.user_id, bob.user.id));
+    let draft = |text: &str| Draft {
+        text: text.into(),
+        card: None,
+    };
+    let composed = client
+        .send_from_composer(chat, draft("first session"))
+        .await?;
+    sent_in(&mut notices, composed.message.id).await?;
+    eventually(WAIT, "bob has it", || {
+        texts(&bob, chat) == ["first session"]
+    })
+    .await?;
+
+    client.sign_out().await?;
+    assert!(matches!(
+        client.relay_session("leave a group").await,
+        Err(CoreError::SignInTo(_))
+    ));
+    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    client.adopt_account(&relay, &session.user).await?;
+    client.start_session(relay.clone(), session.token).await;
+    let composed = client
+        .send_from_composer(chat, draft("second session"))
+        .await?;
+    sent_in(&mut notices, composed.message.id).await?;
+    eventually(WAIT, "bob has both", || {
+        texts(&bob, chat) == ["first session", "second session"]
+    })
+    .await?;
+
+    relay.sign_up("mallory", "Mallory", "password123").await?;
+    let other = relay.sign_in("mallory", "password123", "laptop").await?;
+    assert!(matches!(
+        client.adopt_account(&relay, &other.user).await,
+        Err(CoreError::ProfileOfAnother { .. })
+    ));
+    let kept = client.with_store(|s| s.profile()).await?.expect("profile");
+    assert_eq!(kept.handle, "alice", "a refused account changes nothing");
+    client.shutdown().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+/// Waits on `notices` until one says `id` has left the outbox.
+async fn sent_in(
+    notices: &mut tokio::sync::broadcast::Receiver<Notice>,
+    id: MessageId,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let notice = tokio::time::timeout_at(deadline, notices.recv()).await??;
+        if let Notice::MessageChanged { message, .. } = notice
+            && message.id == id
+            && message.status != DeliveryStatus::Queued
+        {
+            return Ok(());
+        }
+    }
+}

@@ -72,6 +72,16 @@ pub enum CoreError {
     EraseIncomplete,
     #[error("this device has no signed-in profile yet")]
     NotSignedIn,
+    #[error("sign in to {0}")]
+    SignInTo(&'static str),
+    #[error(
+        "this profile holds @{held}'s messages; start Candor with another --profile to use @{wanted}"
+    )]
+    ProfileOfAnother { held: String, wanted: String },
+    #[error("that is you; pick someone else")]
+    ThatIsYou,
+    #[error(transparent)]
+    Relay(#[from] crate::account::AccountError),
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("stored value is not valid: {0}")]

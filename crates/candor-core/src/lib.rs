@@ -16,6 +16,7 @@
 //!   tracking parameters, removed before it is sent.
 
 pub mod account;
+mod client;
 mod clock;
 mod error;
 pub mod links;
@@ -24,6 +25,7 @@ pub mod notice;
 mod store;
 pub mod sync;
 
+pub use client::Client;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
 pub use model::{

@@ -10,7 +10,6 @@ use crate::{CommandError, state::AppState};
 /// Creates an account on the relay and signs this device in to it.
 #[tauri::command]
 pub async fn sign_up(
-    app: AppHandle,
     state: State<'_, AppState>,
     relay_url: String,
     handle: String,
@@ -20,12 +19,11 @@ pub async fn sign_up(
     let relay = RelayClient::new(relay_url.trim())?;
     relay.sign_up(&handle, &display_name, &password).await?;
     let session = relay.sign_in(&handle, &password, &device_name()).await?;
-    finish_sign_in(&app, &state, relay, relay_url.trim(), session).await
+    finish_sign_in(&state, relay, session).await
 }
 
 #[tauri::command]
 pub async fn sign_in(
-    app: AppHandle,
     state: State<'_, AppState>,
     relay_url: String,
     handle: String,
@@ -33,7 +31,7 @@ pub async fn sign_in(
 ) -> Result<Profile, CommandError> {
     let relay = RelayClient::new(relay_url.trim())?;
     let session = relay.sign_in(&handle, &password, &device_name()).await?;
-    finish_sign_in(&app, &state, relay, relay_url.trim(), session).await
+    finish_sign_in(&state, relay, session).await
 }
 
 /// Whether a Candor relay answers at `relay_url`.
@@ -59,14 +57,11 @@ pub const RELAY_HELP_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#run-a-r
 /// The messages on this device stay.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), CommandError> {
-    let session = state.session.lock().await.take();
-    if let Some(session) = session {
-        session.engine.shutdown().await;
-        // Best effort: if the relay is unreachable the token is still forgotten here.
-        if let Err(e) = session.relay.sign_out(&session.token).await {
-            tracing::warn!(error = %e, "relay sign-out failed");
-        }
+    // Best effort: if the relay is unreachable the token is still forgotten here.
+    if let Err(e) = state.client()?.sign_out().await {
+        tracing::warn!(error = %e, "relay sign-out failed");
     }
+    state.set_token_place(None);
     let vault = state.vault.clone();
     tauri::async_runtime::spawn_blocking(move || vault.delete())
         .await
@@ -75,40 +70,18 @@ pub async fn sign_out(state: State<'_, AppState>) -> Result<(), CommandError> {
 }
 
 async fn finish_sign_in(
-    app: &AppHandle,
     state: &AppState,
     relay: RelayClient,
-    relay_url: &str,
     session: Session,
 ) -> Result<Profile, CommandError> {
-    let profile = Profile {
-        user_id: session.user.id,
-        handle: session.user.handle.clone(),
-        display_name: session.user.display_name.clone(),
-        relay_url: relay_url.to_owned(),
-    };
-    let p = profile.clone();
-    state
-        .with_store(move |s| {
-            if let Some(existing) = s.profile()?
-                && existing.user_id != p.user_id
-            {
-                return Err(candor_core::CoreError::CorruptValue(format!(
-                    "this profile holds @{}'s messages; start Candor with another --profile to use @{}",
-                    existing.handle, p.handle
-                )));
-            }
-            s.set_profile(&p)
-        })
-        .await
-        .map_err(|e| CommandError::invalid(e.message))?;
+    let profile = state.client()?.adopt_account(&relay, &session.user).await?;
     let vault = state.vault.clone();
     let token = session.token.clone();
     let place = tauri::async_runtime::spawn_blocking(move || vault.save(&token))
         .await
         .map_err(|e| CommandError::internal(e.to_string()))??;
-    let notices = state.start_session(relay, session.token, place).await?;
-    crate::events::forward(app.clone(), notices);
+    state.set_token_place(Some(place));
+    state.client()?.start_session(relay, session.token).await;
     Ok(profile)
 }
 

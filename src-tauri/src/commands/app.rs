@@ -26,13 +26,12 @@ pub struct AppInfo {
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandError> {
-    let account = match &state.store {
+    let account = match &state.client {
         Ok(_) => state.with_store(|s| s.profile()).await?,
         Err(_) => None,
     };
     // The engine may still be starting: the vault says whether we are signed in.
-    let running = state.session.lock().await.as_ref().map(|s| s.token_place);
-    let token_place = match running {
+    let token_place = match state.token_place() {
         Some(place) => Some(place),
         None => {
             let vault = state.vault.clone();
@@ -48,7 +47,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandErro
         account,
         signed_in: token_place.is_some(),
         token_place,
-        store_error: state.store.as_ref().err().cloned(),
+        store_error: state.client.as_ref().err().cloned(),
     })
 }
 

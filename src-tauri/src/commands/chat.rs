@@ -1,6 +1,5 @@
 //! One conversation: reading it, writing in it, and starting one.
 
-use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
 use candor_core::{
     Composed, Draft, InboxItem, MessageCursor, MessagePage, NewConversation, NewerMessages, Person,
@@ -46,11 +45,10 @@ pub async fn send_message(
     card: Option<VideoCard>,
 ) -> Result<Composed, CommandError> {
     let draft = Draft { text, card };
-    let composed = state
-        .with_store(move |s| s.send_from_composer(conversation, draft))
-        .await?;
-    state.outbox_changed().await;
-    Ok(composed)
+    Ok(state
+        .client()?
+        .send_from_composer(conversation, draft)
+        .await?)
 }
 
 /// Keeps what is in the chat's composer as its draft (blank text removes it).
@@ -84,15 +82,7 @@ pub async fn mark_read(
     conversation: ConversationId,
     seq: i64,
 ) -> Result<InboxItem, CommandError> {
-    let (row, unread) = state
-        .with_store(move |s| {
-            s.mark_read(conversation, seq)?;
-            Ok((s.inbox_item(conversation)?, s.unread_summary()?))
-        })
-        .await?;
-    if let Some(session) = state.session.lock().await.as_ref() {
-        session.engine.read_changed().await;
-    }
+    let (row, unread) = state.client()?.mark_read(conversation, seq).await?;
     crate::desktop::show_unread(&app, &unread);
     Ok(row)
 }
@@ -103,9 +93,7 @@ pub async fn typing(
     state: State<'_, AppState>,
     conversation: ConversationId,
 ) -> Result<(), CommandError> {
-    if let Some(session) = state.session.lock().await.as_ref() {
-        session.engine.typing(conversation).await;
-    }
+    state.client()?.typing(conversation).await;
     Ok(())
 }
 
@@ -115,9 +103,7 @@ pub async fn retry_message(
     state: State<'_, AppState>,
     message: MessageId,
 ) -> Result<(), CommandError> {
-    state.with_store(move |s| s.retry_send(message)).await?;
-    state.outbox_changed().await;
-    Ok(())
+    Ok(state.client()?.retry(message).await?)
 }
 
 /// Opens the direct chat with the person called `handle` on the relay.
@@ -126,24 +112,7 @@ pub async fn start_chat(
     state: State<'_, AppState>,
     handle: String,
 ) -> Result<ConversationId, CommandError> {
-    let (relay, token) = state.relay_session("start a chat").await?;
-    let user = relay.lookup(&token, &handle).await?;
-    state
-        .with_store(move |s| {
-            let me = s.profile()?.ok_or(candor_core::CoreError::NotSignedIn)?;
-            if me.user_id == user.id {
-                return Err(candor_core::CoreError::CorruptValue(
-                    "that is you; pick someone else".into(),
-                ));
-            }
-            let id = direct_conversation_id(me.user_id, user.id);
-            s.add_conversation(&NewConversation::Direct {
-                id,
-                peer: user.into(),
-            })?;
-            Ok(id)
-        })
-        .await
+    Ok(state.client()?.start_chat(&handle).await?)
 }
 
 /// Starts a group with a title and the people named by `handles` (up to 31

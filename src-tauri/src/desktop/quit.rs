@@ -35,7 +35,7 @@ pub fn waiting<R: Runtime>(app: &AppHandle<R>) -> usize {
     let Some(state) = app.try_state::<AppState>() else {
         return 0;
     };
-    let Ok(store) = &state.store else {
+    let Ok(store) = state.client().map(|c| c.store()) else {
         return 0;
     };
     let store = store.lock().unwrap_or_else(|p| p.into_inner());

@@ -54,6 +54,19 @@ impl Store {
         Ok(())
     }
 
+    /// Opens the direct chat with `peer` (found on the relay), making it here
+    /// if it is new. Its id is the one both sides derive, so it is the same
+    /// chat the relay makes on the first message. Nobody chats with themselves.
+    pub fn open_direct_chat(&mut self, peer: Person) -> Result<ConversationId, CoreError> {
+        let me = self.me()?;
+        if peer.id == me {
+            return Err(CoreError::ThatIsYou);
+        }
+        let id = candor_protocol::frames::direct_conversation_id(me, peer.id);
+        self.add_conversation(&NewConversation::Direct { id, peer })?;
+        Ok(id)
+    }
+
     /// Records a conversation as the relay describes it: the relay is the
     /// authority on titles and members, so a group of any size is taken as it is,
     /// and describing it again updates its title and members.

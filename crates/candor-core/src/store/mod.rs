@@ -117,6 +117,21 @@ impl Store {
         Ok(())
     }
 
+    /// Takes `profile` as this device's account after signing in. A store holds
+    /// one account's messages: signing in as someone else here is refused
+    /// (they get a profile of their own), and nothing is changed.
+    pub fn adopt_profile(&mut self, profile: &Profile) -> Result<(), CoreError> {
+        if let Some(held) = self.profile()?
+            && held.user_id != profile.user_id
+        {
+            return Err(CoreError::ProfileOfAnother {
+                held: held.handle,
+                wanted: profile.handle.clone(),
+            });
+        }
+        self.set_profile(profile)
+    }
+
     fn me(&self) -> Result<UserId, CoreError> {
         self.me.ok_or(CoreError::NotSignedIn)
     }

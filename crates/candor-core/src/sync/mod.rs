@@ -25,6 +25,9 @@ use crate::{CoreError, Store};
 
 pub use plan::{Backoff, next_sends};
 
+/// Notices a stream holds for a slow listener before it lags.
+pub const NOTICES: usize = 1024;
+
 #[derive(Debug)]
 enum Command {
     /// The outbox changed: look for due sends now.
@@ -48,10 +51,21 @@ pub struct SyncHandle {
 }
 
 impl SyncHandle {
-    /// Starts syncing `store` with the relay at `relay` using `token`.
+    /// Starts syncing `store` with the relay at `relay` using `token`, with a
+    /// notice stream of its own.
     pub fn start(store: Arc<Mutex<Store>>, relay: RelayClient, token: String) -> Self {
+        Self::start_publishing(store, relay, token, broadcast::channel(NOTICES).0)
+    }
+
+    /// Like `start`, publishing on `events`: a [`crate::Client`]'s one stream,
+    /// which outlives each session's engine.
+    pub fn start_publishing(
+        store: Arc<Mutex<Store>>,
+        relay: RelayClient,
+        token: String,
+        events: broadcast::Sender<Notice>,
+    ) -> Self {
         let (commands, rx) = mpsc::channel(64);
-        let (events, _) = broadcast::channel(1024);
         let engine = session::Engine {
             store,
             relay,

@@ -1,0 +1,223 @@
+//! [`Client`]: this device's Candor, as a shell sees it. It owns the store, the
+//! signed-in session (the relay, its token and the sync engine) and the one
+//! stream of [`Notice`]s, which outlives sessions: a window subscribes once, at
+//! start-up, and hears every engine that runs while it is open.
+//!
+//! The actions that touch both the store and the engine are here, so that no
+//! shell has to remember the second half: a message composed is followed by a
+//! nudge to the engine; a chat read is followed by telling the relay. Rules
+//! that need the relay (looking a person up before opening a chat with them,
+//! refusing to open one with yourself, keeping one account per profile) are
+//! here too, with the store's own rules beneath them.
+//!
+//! Keeping the session token safe (the OS keychain) is the shell's job: the
+//! client is handed a token to use and never stores one.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use candor_protocol::api::UserInfo;
+use candor_protocol::{ConversationId, MessageId};
+
+use crate::account::RelayClient;
+use crate::notice::Notice;
+use crate::sync::{NOTICES, SyncHandle};
+use crate::{Composed, CoreError, Draft, InboxItem, Profile, Store, UnreadSummary};
+
+/// One device's store, session and notices.
+#[derive(Debug)]
+pub struct Client {
+    store: Arc<Mutex<Store>>,
+    session: tokio::sync::Mutex<Option<Session>>,
+    notices: broadcast::Sender<Notice>,
+}
+
+/// A signed-in session: the relay, the token and the engine syncing with it.
+#[derive(Debug)]
+struct Session {
+    relay: RelayClient,
+    token: String,
+    engine: SyncHandle,
+}
+
+impl Client {
+    /// Opens the store at `path` (see `Store::open`); not signed in yet.
+    pub fn open(path: &Path) -> Result<Self, CoreError> {
+        Ok(Self::new(Store::open(path)?))
+    }
+
+    pub fn new(store: Store) -> Self {
+        Self {
+            store: Arc::new(Mutex::new(store)),
+            session: tokio::sync::Mutex::new(None),
+            notices: broadcast::channel(NOTICES).0,
+        }
+    }
+
+    /// Every notice from now on, from whichever session is running.
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    /// The store, for a synchronous read where waiting is not possible (the
+    /// window closing). Everything else goes through [`Client::with_store`].
+    pub fn store(&self) -> &Arc<Mutex<Store>> {
+        &self.store
+    }
+
+    /// Runs `f` with the store on a blocking thread, so async callers (and the
+    /// window's thread) never wait on SQLite.
+    pub async fn with_store<T, F>(&self, f: F) -> Result<T, CoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, CoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| CoreError::CorruptValue(format!("the store task stopped: {e}")))?
+    }
+
+    /// Starts syncing with `relay` as the holder of `token`, replacing any
+    /// session.
+    pub async fn start_session(&self, relay: RelayClient, token: String) {
+        let engine = SyncHandle::start_publishing(
+            self.store.clone(),
+            relay.clone(),
+            token.clone(),
+            self.notices.clone(),
+        );
+        let previous = self.session.lock().await.replace(Session {
+            relay,
+            token,
+            engine,
+        });
+        if let Some(old) = previous {
+            old.engine.shutdown().await;
+        }
+    }
+
+    /// After signing in to `relay` as `account`: keeps the account as this
+    /// profile's, refused (with nothing changed) if the profile holds someone
+    /// else's messages. The caller then keeps the token safe and calls
+    /// [`Client::start_session`]: in that order, a refused account never
+    /// leaves a token behind.
+    pub async fn adopt_account(
+        &self,
+        relay: &RelayClient,
+        account: &UserInfo,
+    ) -> Result<Profile, CoreError> {
+        let profile = Profile {
+            user_id: account.id,
+            handle: account.handle.clone(),
+            display_name: account.display_name.clone(),
+            relay_url: relay.base().to_owned(),
+        };
+        let p = profile.clone();
+        self.with_store(move |s| s.adopt_profile(&p)).await?;
+        Ok(profile)
+    }
+
+    /// Stops syncing and asks the relay to revoke the token. The relay may be
+    /// unreachable: the error says so, and the session has ended all the same.
+    pub async fn sign_out(&self) -> Result<(), CoreError> {
+        let Some(session) = self.session.lock().await.take() else {
+            return Ok(());
+        };
+        session.engine.shutdown().await;
+        session.relay.sign_out(&session.token).await?;
+        Ok(())
+    }
+
+    /// Whether a session is running.
+    pub async fn signed_in_now(&self) -> bool {
+        self.session.lock().await.is_some()
+    }
+
+    /// The relay and token of the running session, for a call to the relay's
+    /// API; `doing` finishes "sign in to …" when there is none.
+    pub async fn relay_session(
+        &self,
+        doing: &'static str,
+    ) -> Result<(RelayClient, String), CoreError> {
+        let session = self.session.lock().await;
+        let s = session.as_ref().ok_or(CoreError::SignInTo(doing))?;
+        Ok((s.relay.clone(), s.token.clone()))
+    }
+
+    /// Tells the engine the outbox changed (something to send, or something
+    /// taken back), if signed in.
+    pub async fn outbox_changed(&self) {
+        if let Some(session) = self.session.lock().await.as_ref() {
+            session.engine.outbox_changed().await;
+        }
+    }
+
+    /// Sends what was written in `conversation`'s composer: into the outbox,
+    /// then the engine is told. Returns the message and its chat's row.
+    pub async fn send_from_composer(
+        &self,
+        conversation: ConversationId,
+        draft: Draft,
+    ) -> Result<Composed, CoreError> {
+        let composed = self
+            .with_store(move |s| s.send_from_composer(conversation, draft))
+            .await?;
+        self.outbox_changed().await;
+        Ok(composed)
+    }
+
+    /// Sends a failed message again.
+    pub async fn retry(&self, message: MessageId) -> Result<(), CoreError> {
+        self.with_store(move |s| s.retry_send(message)).await?;
+        self.outbox_changed().await;
+        Ok(())
+    }
+
+    /// Marks `conversation` read through `seq` here and tells the relay (now,
+    /// or when the connection returns). Returns the chat's row and the unread
+    /// summary.
+    pub async fn mark_read(
+        &self,
+        conversation: ConversationId,
+        seq: i64,
+    ) -> Result<(InboxItem, UnreadSummary), CoreError> {
+        let read = self
+            .with_store(move |s| {
+                s.mark_read(conversation, seq)?;
+                Ok((s.inbox_item(conversation)?, s.unread_summary()?))
+            })
+            .await?;
+        if let Some(session) = self.session.lock().await.as_ref() {
+            session.engine.read_changed().await;
+        }
+        Ok(read)
+    }
+
+    /// Shows the other members that the user is typing, if connected.
+    pub async fn typing(&self, conversation: ConversationId) {
+        if let Some(session) = self.session.lock().await.as_ref() {
+            session.engine.typing(conversation).await;
+        }
+    }
+
+    /// Opens the direct chat with the person called `handle` on the relay.
+    pub async fn start_chat(&self, handle: &str) -> Result<ConversationId, CoreError> {
+        let (relay, token) = self.relay_session("start a chat").await?;
+        let user = relay.lookup(&token, handle).await?;
+        self.with_store(move |s| s.open_direct_chat(user.into()))
+            .await
+    }
+
+    /// Stops the engine, if one runs (the app is quitting).
+    pub async fn shutdown(&self) {
+        if let Some(session) = self.session.lock().await.take() {
+            session.engine.shutdown().await;
+        }
+    }
+}
