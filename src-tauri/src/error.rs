@@ -64,6 +64,7 @@ impl From<CoreError> for CommandError {
     fn from(e: CoreError) -> Self {
         let code = match &e {
             CoreError::Relay(relay) => return Self::from_relay(relay),
+            CoreError::Member { source, .. } => Self::from_relay(source).code,
             CoreError::Store(_) | CoreError::Database(_) | CoreError::CorruptValue(_) => {
                 ErrorCode::Storage
             }

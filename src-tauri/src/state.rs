@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use candor_core::account::RelayClient;
 use candor_core::{Client, CoreError, Store};
 
 use crate::token_vault::{TokenPlace, TokenVault};
@@ -70,14 +69,6 @@ impl AppState {
         F: FnOnce(&mut Store) -> Result<T, CoreError> + Send + 'static,
     {
         Ok(self.client()?.with_store(f).await?)
-    }
-
-    /// The relay and token of the signed-in session (see `Client::relay_session`).
-    pub async fn relay_session(
-        &self,
-        doing: &'static str,
-    ) -> Result<(RelayClient, String), CommandError> {
-        Ok(self.client()?.relay_session(doing).await?)
     }
 
     /// Tells the engine the outbox changed, if signed in.

@@ -626,8 +626,8 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
 
     client.sign_out().await?;
     assert!(matches!(
-        client.relay_session("leave a group").await,
-        Err(CoreError::SignInTo(_))
+        client.leave_group(chat).await,
+        Err(CoreError::SignInTo("leave a group"))
     ));
     let session = relay.sign_in("alice", "password123", "laptop").await?;
     client.adopt_account(&relay, &session.user).await?;
@@ -649,6 +649,92 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
     ));
     let kept = client.with_store(|s| s.profile()).await?.expect("profile");
     assert_eq!(kept.handle, "alice", "a refused account changes nothing");
+    client.shutdown().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
+/// What changes a person's circle asks the relay first and is kept here only
+/// once the relay agreed: a typo among a group's members names itself and
+/// makes no group; a refused leave leaves the chat as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_keeps_a_change_to_people_only_once_the_relay_agrees() -> Result<()> {
+    use candor_core::protocol::api::{AccountSettings, WhoCanMessage};
+    use candor_core::{Client, CoreError};
+    let w = World::new().await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    let carol = w.device("carol", "Carol").await?;
+    bob.go_online()?;
+    let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
+    let alice = relay.sign_up("alice", "Alice", "password123").await?;
+    let client = Client::open(&w.dir.path().join("alice-client.db"))?;
+    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    client.adopt_account(&relay, &session.user).await?;
+    client.start_session(relay.clone(), session.token).await;
+    let row = |id: ConversationId| client.with_store(move |s| s.inbox_item(id));
+
+    // Bob is a stranger: his first message is a request until Alice accepts.
+    let chat = bob.open_chat_with(alice.clone().into())?;
+    write(&bob, chat, "hello alice");
+    bob.outbox_changed().await;
+    eventually(WAIT, "alice has bob's request", || {
+        let store = client.store().lock().expect("store");
+        store.inbox_item(chat).is_ok_and(|r| r.request)
+    })
+    .await?;
+    client.accept_request(chat).await?;
+    assert!(!row(chat).await?.request, "accepted here");
+
+    // A typo names itself and nothing is made; blanks and repeats are skipped.
+    let typo = client
+        .start_group("Trip", &["bob".into(), "@nobody_here".into()])
+        .await
+        .expect_err("no such person");
+    assert!(typo.to_string().contains("@nobody_here"), "{typo}");
+    assert!(
+        client
+            .with_store(|s| s.chats_named("Trip", 5))
+            .await?
+            .is_empty()
+    );
+    let group = client
+        .start_group(
+            " Trip ",
+            &["bob".into(), "@bob".into(), " ".into(), "carol".into()],
+        )
+        .await?;
+    assert_eq!(row(group).await?.title, "Trip");
+    eventually(WAIT, "bob has the group", || {
+        bob.with(|s| s.inbox_item(group)).is_ok()
+    })
+    .await?;
+
+    // Leaving a direct chat is refused by the relay and changes nothing here.
+    assert!(matches!(
+        client.leave_group(chat).await,
+        Err(CoreError::Relay(_))
+    ));
+    assert!(!row(chat).await?.left);
+    client.leave_group(group).await?;
+    assert!(row(group).await?.left);
+
+    client.block(bob.user.id, true).await?;
+    assert!(row(chat).await?.peer_blocked);
+    client.set_display_name("  Ana  ").await?;
+    let me = client.with_store(|s| s.profile()).await?.expect("profile");
+    assert_eq!(me.display_name, "Ana");
+    assert_eq!(
+        relay.lookup(&carol.token, "alice").await?.display_name,
+        "Ana"
+    );
+    let contacts_only = AccountSettings {
+        who_can_message: WhoCanMessage::Contacts,
+    };
+    assert_eq!(
+        client.set_account_settings(contacts_only.clone()).await?,
+        contacts_only
+    );
+    assert_eq!(client.account_settings().await?, contacts_only);
     client.shutdown().await;
     bob.go_offline().await;
     Ok(())

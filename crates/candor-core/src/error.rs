@@ -78,6 +78,14 @@ pub enum CoreError {
         "this profile holds @{held}'s messages; start Candor with another --profile to use @{wanted}"
     )]
     ProfileOfAnother { held: String, wanted: String },
+    /// The relay's answer about one person named in a request, when the answer
+    /// does not name them itself ("@bob: no such person").
+    #[error("@{handle}: {source}")]
+    Member {
+        handle: String,
+        #[source]
+        source: crate::account::AccountError,
+    },
     #[error("that is you; pick someone else")]
     ThatIsYou,
     #[error(transparent)]
@@ -86,4 +94,44 @@ pub enum CoreError {
     Database(#[from] rusqlite::Error),
     #[error("stored value is not valid: {0}")]
     CorruptValue(String),
+}
+
+impl CoreError {
+    /// The relay's answer about the person called `handle`, named so the user
+    /// knows which of several people it is about (unless it already says).
+    pub fn about_member(handle: &str, source: crate::account::AccountError) -> Self {
+        let handle = handle.trim().trim_start_matches('@');
+        if source.to_string().contains(&format!("@{handle}")) {
+            Self::Relay(source)
+        } else {
+            Self::Member {
+                handle: handle.to_owned(),
+                source,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CoreError;
+    use crate::account::AccountError;
+
+    #[test]
+    fn an_answer_about_a_member_names_them_once() {
+        let unnamed = CoreError::about_member(" @bob ", AccountError::Protocol("bad JSON".into()));
+        assert_eq!(
+            unnamed.to_string(),
+            "@bob: the relay answered something Candor does not understand: bad JSON"
+        );
+        let named = CoreError::about_member(
+            "bob",
+            AccountError::Protocol("nobody is called @bob".into()),
+        );
+        assert!(matches!(named, CoreError::Relay(_)));
+        assert_eq!(
+            named.to_string(),
+            "the relay answered something Candor does not understand: nobody is called @bob"
+        );
+    }
 }

@@ -1,9 +1,7 @@
 //! One conversation: reading it, writing in it, and starting one.
 
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
-use candor_core::{
-    Composed, Draft, InboxItem, MessageCursor, MessagePage, NewConversation, NewerMessages, Person,
-};
+use candor_core::{Composed, Draft, InboxItem, MessageCursor, MessagePage, NewerMessages};
 use tauri::State;
 
 use crate::{CommandError, state::AppState};
@@ -124,34 +122,5 @@ pub async fn start_group(
     title: String,
     handles: Vec<String>,
 ) -> Result<ConversationId, CommandError> {
-    let (relay, token) = state.relay_session("start a group").await?;
-    let mut people: Vec<Person> = Vec::new();
-    for handle in handles.iter().map(|h| h.trim()).filter(|h| !h.is_empty()) {
-        let user = relay.lookup(&token, handle).await.map_err(|e| {
-            let e = CommandError::from(e);
-            let named = format!("@{}", handle.trim_start_matches('@'));
-            if e.message.contains(&named) {
-                e
-            } else {
-                CommandError {
-                    message: format!("{named}: {}", e.message),
-                    ..e
-                }
-            }
-        })?;
-        if !people.iter().any(|p| p.id == user.id) {
-            people.push(user.into());
-        }
-    }
-    let info = relay
-        .create_group(&token, title.trim(), people.iter().map(|p| p.id).collect())
-        .await?;
-    let id = info.id;
-    state
-        .with_store(move |s| {
-            let me = s.profile()?.map(|p| p.user_id);
-            s.add_conversation(&NewConversation::from_relay(info, me))
-        })
-        .await?;
-    Ok(id)
+    Ok(state.client()?.start_group(&title, &handles).await?)
 }

@@ -63,11 +63,7 @@ pub async fn block_person(
     user: UserId,
     blocked: bool,
 ) -> Result<(), CommandError> {
-    let (relay, token) = state.relay_session("block people").await?;
-    relay.set_blocked(&token, user, blocked).await?;
-    state
-        .with_store(move |s| s.set_blocked(user, blocked))
-        .await
+    Ok(state.client()?.block(user, blocked).await?)
 }
 
 /// Leaves a group on the relay; the chat stays readable on this device.
@@ -76,9 +72,7 @@ pub async fn leave_group(
     state: State<'_, AppState>,
     conversation: ConversationId,
 ) -> Result<(), CommandError> {
-    let (relay, token) = state.relay_session("leave a group").await?;
-    relay.leave_group(&token, conversation).await?;
-    state.with_store(move |s| s.set_left(conversation)).await
+    Ok(state.client()?.leave_group(conversation).await?)
 }
 
 /// Declines a request: it leaves this device's lists. The sender is not told;

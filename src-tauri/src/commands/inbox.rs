@@ -45,9 +45,5 @@ pub async fn accept_request(
     state: State<'_, AppState>,
     conversation: ConversationId,
 ) -> Result<(), CommandError> {
-    let (relay, token) = state.relay_session("accept requests").await?;
-    relay.accept(&token, conversation).await?;
-    state
-        .with_store(move |s| s.set_request(conversation, false))
-        .await
+    Ok(state.client()?.accept_request(conversation).await?)
 }

@@ -61,12 +61,9 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, Comman
             ))
         })
         .await?;
-    let (who_may_write, relay_error) = match state.relay_session("see your settings").await {
-        Ok((relay, token)) => match relay.settings(&token).await {
-            Ok(s) => (Some(s.who_can_message.into()), None),
-            Err(e) => (None, Some(CommandError::from(e).message)),
-        },
-        Err(e) => (None, Some(e.message)),
+    let (who_may_write, relay_error) = match state.client()?.account_settings().await {
+        Ok(s) => (Some(s.who_can_message.into()), None),
+        Err(e) => (None, Some(e.to_string())),
     };
     Ok(SettingsView {
         undo_send,
@@ -83,15 +80,7 @@ pub async fn set_display_name(
     state: State<'_, AppState>,
     display_name: String,
 ) -> Result<(), CommandError> {
-    let (relay, token) = state.relay_session("change your name").await?;
-    let user = relay.set_display_name(&token, display_name.trim()).await?;
-    state
-        .with_store(move |s| {
-            let mut profile = s.profile()?.ok_or(candor_core::CoreError::NotSignedIn)?;
-            profile.display_name = user.display_name;
-            s.set_profile(&profile)
-        })
-        .await
+    Ok(state.client()?.set_display_name(&display_name).await?)
 }
 
 #[tauri::command]
@@ -99,14 +88,11 @@ pub async fn set_who_may_write(
     state: State<'_, AppState>,
     who: WhoMayWrite,
 ) -> Result<WhoMayWrite, CommandError> {
-    let (relay, token) = state.relay_session("change who can message you").await?;
-    let settings = relay
-        .set_settings(
-            &token,
-            &AccountSettings {
-                who_can_message: who.into(),
-            },
-        )
+    let settings = state
+        .client()?
+        .set_account_settings(AccountSettings {
+            who_can_message: who.into(),
+        })
         .await?;
     Ok(settings.who_can_message.into())
 }

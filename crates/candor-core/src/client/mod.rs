@@ -10,6 +10,9 @@
 //! refusing to open one with yourself, keeping one account per profile) are
 //! here too, with the store's own rules beneath them.
 //!
+//! The calls that change who one talks to (chats, groups, requests, blocks)
+//! or how the account looks to others are in `people`.
+//!
 //! Keeping the session token safe (the OS keychain) is the shell's job: the
 //! client is handed a token to use and never stores one.
 
@@ -20,6 +23,8 @@ use tokio::sync::broadcast;
 
 use candor_protocol::api::UserInfo;
 use candor_protocol::{ConversationId, MessageId};
+
+mod people;
 
 use crate::account::RelayClient;
 use crate::notice::Notice;
@@ -141,7 +146,7 @@ impl Client {
 
     /// The relay and token of the running session, for a call to the relay's
     /// API; `doing` finishes "sign in to …" when there is none.
-    pub async fn relay_session(
+    pub(crate) async fn relay_session(
         &self,
         doing: &'static str,
     ) -> Result<(RelayClient, String), CoreError> {
@@ -204,14 +209,6 @@ impl Client {
         if let Some(session) = self.session.lock().await.as_ref() {
             session.engine.typing(conversation).await;
         }
-    }
-
-    /// Opens the direct chat with the person called `handle` on the relay.
-    pub async fn start_chat(&self, handle: &str) -> Result<ConversationId, CoreError> {
-        let (relay, token) = self.relay_session("start a chat").await?;
-        let user = relay.lookup(&token, handle).await?;
-        self.with_store(move |s| s.open_direct_chat(user.into()))
-            .await
     }
 
     /// Stops the engine, if one runs (the app is quitting).
