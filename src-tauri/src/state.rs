@@ -71,13 +71,6 @@ impl AppState {
         Ok(self.client()?.with_store(f).await?)
     }
 
-    /// Tells the engine the outbox changed, if signed in.
-    pub async fn outbox_changed(&self) {
-        if let Ok(client) = self.client() {
-            client.outbox_changed().await;
-        }
-    }
-
     pub fn set_token_place(&self, place: Option<TokenPlace>) {
         *self.token_place.lock().unwrap_or_else(|p| p.into_inner()) = place;
     }

@@ -8,7 +8,7 @@
 //! must be a recognised video link, and only its canonical https form is used.
 
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
-use candor_core::{Message, OpenVideosIn};
+use candor_core::{CoreError, Message, OpenVideosIn};
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_opener::OpenerExt;
 
@@ -31,11 +31,10 @@ pub async fn share_video(
     note: String,
     card: Option<VideoCard>,
 ) -> Result<Vec<MessageId>, CommandError> {
-    let ids = state
-        .with_store(move |s| s.share_video(&conversations, &link, &note, card))
-        .await?;
-    state.outbox_changed().await;
-    Ok(ids)
+    Ok(state
+        .client()?
+        .share_video(conversations, link, note, card)
+        .await?)
 }
 
 /// A chat's Videos view: its visible messages with a video, newest first.
@@ -55,8 +54,7 @@ pub async fn fetch_card(
     state: State<'_, AppState>,
     url: String,
 ) -> Result<VideoCard, CommandError> {
-    let video =
-        candor_core::links::recognise(&url).map_err(|e| CommandError::invalid(e.to_string()))?;
+    let video = candor_core::links::recognise(&url).map_err(CoreError::from)?;
     Ok(match state.cards() {
         Some(fetcher) => fetcher.card(&video).await,
         None => candor_core::links::plain_card(&video),
@@ -84,8 +82,7 @@ pub async fn open_video(
     state: State<'_, AppState>,
     url: String,
 ) -> Result<(), CommandError> {
-    let video =
-        candor_core::links::recognise(&url).map_err(|e| CommandError::invalid(e.to_string()))?;
+    let video = candor_core::links::recognise(&url).map_err(CoreError::from)?;
     let place = state.with_store(|s| s.open_videos_in()).await?;
     match place {
         // The person's $BROWSER, when they have set one; else the desktop's

@@ -75,31 +75,7 @@ pub async fn quit(
             state.with_store(|s| s.discard_waiting()).await?;
         }
         QuitChoice::SendNow => {
-            let released = state
-                .with_store(|s| {
-                    let ids = s.waiting_to_send()?;
-                    s.send_waiting_now()?;
-                    Ok(ids)
-                })
-                .await?;
-            state.outbox_changed().await;
-            let deadline = tokio::time::Instant::now() + SEND_NOW_WAIT;
-            while tokio::time::Instant::now() < deadline {
-                let ids = released.clone();
-                let left = state
-                    .with_store(move |s| {
-                        let outbox = s.outbox()?;
-                        Ok(ids
-                            .iter()
-                            .filter(|id| outbox.iter().any(|e| e.message_id == **id))
-                            .count())
-                    })
-                    .await?;
-                if left == 0 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            state.client()?.send_waiting_now(SEND_NOW_WAIT).await?;
         }
     }
     app.exit(0);

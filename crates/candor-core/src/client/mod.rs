@@ -18,11 +18,12 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 
 use candor_protocol::api::UserInfo;
-use candor_protocol::{ConversationId, MessageId};
+use candor_protocol::{ConversationId, MessageId, VideoCard};
 
 mod people;
 
@@ -175,6 +176,54 @@ impl Client {
             .await?;
         self.outbox_changed().await;
         Ok(composed)
+    }
+
+    /// Shares one video to several chats: one message in each, with one
+    /// undo-send window for all (see `Store::share_video`), then the engine is
+    /// told. Returns the messages' ids.
+    pub async fn share_video(
+        &self,
+        conversations: Vec<ConversationId>,
+        link: String,
+        note: String,
+        card: Option<VideoCard>,
+    ) -> Result<Vec<MessageId>, CoreError> {
+        let ids = self
+            .with_store(move |s| s.share_video(&conversations, &link, &note, card))
+            .await?;
+        self.outbox_changed().await;
+        Ok(ids)
+    }
+
+    /// Ends the undo-send window of every waiting message and waits up to
+    /// `within` for the relay to take them (the app is quitting). Returns how
+    /// many are still on this device; they go at the next start.
+    pub async fn send_waiting_now(&self, within: Duration) -> Result<usize, CoreError> {
+        let released = self
+            .with_store(|s| {
+                let ids = s.waiting_to_send()?;
+                s.send_waiting_now()?;
+                Ok(ids)
+            })
+            .await?;
+        self.outbox_changed().await;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let ids = released.clone();
+            let left = self
+                .with_store(move |s| {
+                    let outbox = s.outbox()?;
+                    Ok(ids
+                        .iter()
+                        .filter(|id| outbox.iter().any(|e| e.message_id == **id))
+                        .count())
+                })
+                .await?;
+            if left == 0 || tokio::time::Instant::now() >= deadline {
+                return Ok(left);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Sends a failed message again.
