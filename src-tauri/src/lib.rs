@@ -5,7 +5,8 @@
 //! (a damaged file, a newer schema) the window still opens and the UI shows the
 //! reason instead of the inbox, and the file is left as it was.
 
-pub mod bindings;
+#[cfg(test)]
+mod bindings;
 mod cards;
 mod commands;
 mod desktop;

@@ -20,14 +20,11 @@ pub use window::show_main;
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Runtime};
 use tauri_plugin_notification::NotificationExt;
 use tauri_plugin_window_state::StateFlags;
 
 use crate::ProfileName;
-
-/// The UI opens the chat named in this event's payload.
-pub const OPEN_CHAT_EVENT: &str = "candor://open-chat";
 
 /// Adds the desktop plugins. The single-instance plugin comes first, so that a
 /// second launch stops before anything else starts.
@@ -41,7 +38,7 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>, profile: &ProfileName) ->
             |app: &AppHandle<R>, args, _cwd| {
                 show_main(app);
                 if let Some(link) = args.iter().find_map(|a| candor_core::links::shared_link(a)) {
-                    let _ = app.emit(SHARE_EVENT, link);
+                    crate::events::SHARE.emit(app, &link);
                 }
             },
         );
@@ -67,9 +64,6 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>, profile: &ProfileName) ->
         // granted its commands.
         .plugin(tauri_plugin_opener::init())
 }
-
-/// The UI opens the share dialog with the link this carries.
-pub const SHARE_EVENT: &str = "candor://share";
 
 /// Creates the tray icon and routes notification clicks; called once at start.
 pub fn setup<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
@@ -101,9 +95,9 @@ pub fn setup<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
             .notification()
             .and_then(|n| n.extra().get(CHAT_KEY))
             .and_then(|v| v.as_str())
-            .map(str::to_owned);
+            .and_then(|v| v.parse::<candor_core::protocol::ConversationId>().ok());
         if let Some(chat) = chat {
-            let _ = handle.emit(OPEN_CHAT_EVENT, chat);
+            crate::events::OPEN_CHAT.emit(&handle, &chat);
         }
     });
     let handle = app.handle().clone();

@@ -8,13 +8,10 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use ts_rs::TS;
 
 use crate::{CommandError, state::AppState};
-
-/// The UI shows the quit question when this arrives, with how many wait.
-pub const QUIT_PENDING_EVENT: &str = "candor://quit-pending";
 
 /// How long "Send now" waits for the relay to take the messages before quitting
 /// anyway (they then go at the next start).
@@ -51,7 +48,7 @@ pub fn request<R: Runtime>(app: &AppHandle<R>) -> bool {
         return true;
     }
     super::window::show_main(app);
-    let _ = app.emit(QUIT_PENDING_EVENT, count);
+    crate::events::QUIT_PENDING.emit(app, &u32::try_from(count).unwrap_or(u32::MAX));
     false
 }
 

@@ -223,6 +223,59 @@ export const COMMAND = {
   takeSharedLink: "take_shared_link",
 } as const;
 
+/** Each command's arguments (by the name the shell reads) and result. */
+export type Commands = {
+  appInfo: { args: Record<string, never>; result: AppInfo };
+  uiReady: { args: Record<string, never>; result: void };
+  signUp: { args: { relayUrl: string; handle: string; displayName: string; password: string }; result: Profile };
+  signIn: { args: { relayUrl: string; handle: string; password: string }; result: Profile };
+  signOut: { args: Record<string, never>; result: void };
+  checkRelay: { args: { relayUrl: string }; result: void };
+  openRelayHelp: { args: Record<string, never>; result: void };
+  inboxPage: { args: { after: InboxCursor | null; limit: number }; result: InboxPage };
+  requestsPage: { args: { after: InboxCursor | null; limit: number }; result: InboxPage };
+  acceptRequest: { args: { conversation: ConversationId }; result: void };
+  conversationPage: { args: { conversation: ConversationId; before: MessageCursor | null; limit: number }; result: MessagePage };
+  sendMessage: { args: { conversation: ConversationId; text: string; card: VideoCard | null }; result: Composed };
+  markRead: { args: { conversation: ConversationId; seq: number }; result: InboxItem };
+  typing: { args: { conversation: ConversationId }; result: void };
+  retryMessage: { args: { message: MessageId }; result: void };
+  startChat: { args: { handle: string }; result: ConversationId };
+  newerMessages: { args: { conversation: ConversationId; after: MessageCursor; limit: number }; result: NewerMessages };
+  searchMessages: { args: { query: string; conversation: ConversationId | null }; result: SearchResults };
+  inboxItem: { args: { conversation: ConversationId }; result: InboxItem };
+  settings: { args: Record<string, never>; result: SettingsView };
+  setDisplayName: { args: { displayName: string }; result: void };
+  setWhoMayWrite: { args: { who: WhoMayWrite }; result: WhoMayWrite };
+  setNotifications: { args: { on: boolean }; result: void };
+  pinChat: { args: { conversation: ConversationId; pinned: boolean }; result: void };
+  muteChat: { args: { conversation: ConversationId; muteFor: MuteFor | null }; result: void };
+  blockPerson: { args: { user: UserId; blocked: boolean }; result: void };
+  declineRequest: { args: { conversation: ConversationId }; result: void };
+  findChats: { args: { query: string }; result: Array<InboxItem> };
+  startGroup: { args: { title: string; handles: Array<string> }; result: ConversationId };
+  leaveGroup: { args: { conversation: ConversationId }; result: void };
+  hideMessages: { args: { messages: Array<MessageId> }; result: void };
+  unhideMessages: { args: { messages: Array<MessageId> }; result: void };
+  hiddenMessages: { args: { conversation: ConversationId }; result: Array<Message> };
+  eraseHidden: { args: { conversation: ConversationId }; result: number };
+  deleteChat: { args: { conversation: ConversationId }; result: void };
+  deletedChats: { args: Record<string, never>; result: Array<HiddenConversation> };
+  restoreChat: { args: { conversation: ConversationId }; result: void };
+  undoSend: { args: { message: MessageId }; result: Draft };
+  saveDraft: { args: { conversation: ConversationId; text: string }; result: void };
+  setUndoSend: { args: { window: UndoSendWindow }; result: void };
+  requestQuit: { args: Record<string, never>; result: void };
+  quit: { args: { choice: QuitChoice }; result: void };
+  linkPreview: { args: { text: string }; result: LinkPreview | null };
+  shareVideo: { args: { conversations: Array<ConversationId>; link: string; note: string; card: VideoCard | null }; result: Array<MessageId> };
+  chatVideos: { args: { conversation: ConversationId }; result: Array<Message> };
+  openVideo: { args: { url: string }; result: void };
+  setOpenVideosIn: { args: { place: OpenVideosIn }; result: void };
+  fetchCard: { args: { url: string }; result: VideoCard };
+  takeSharedLink: { args: Record<string, never>; result: string | null };
+};
+
 /** The events the shell emits to the window. */
 export const EVENT = {
   sync: "candor://sync",
@@ -231,6 +284,15 @@ export const EVENT = {
   share: "candor://share",
   quitPending: "candor://quit-pending",
 } as const;
+
+/** The payload each event carries. */
+export type Events = {
+  sync: Notice;
+  lagged: number;
+  openChat: ConversationId;
+  share: string;
+  quitPending: number;
+};
 
 /** Limits the core enforces, for the UI to say so first. */
 export const LIMIT = {

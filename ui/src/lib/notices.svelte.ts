@@ -5,7 +5,7 @@
 // Window-level events (a chat to open, the quit question, a shared link) go to
 // the handlers the App gives.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import { EVENT, type Connection, type ConversationId, type Message, type Notice } from './bindings';
+import { EVENT, type Connection, type ConversationId, type Events, type Message, type Notice } from './bindings';
 import { inbox, putChat, requests } from './inbox.svelte';
 
 /** How long "typing…" shows after the last typing notice. */
@@ -95,15 +95,20 @@ export interface WindowHandlers {
   share(link: string): void;
 }
 
+/** Listens to one event with the payload type the shell declares for it. */
+function on<K extends keyof Events>(event: K, handle: (payload: Events[K]) => void): Promise<UnlistenFn> {
+  return listen<Events[K]>(EVENT[event], (e) => handle(e.payload));
+}
+
 /** Starts listening to every event of the shell; resolves once all listen. */
-export function listenToShell(on: WindowHandlers): Promise<UnlistenFn[]> {
+export function listenToShell(window: WindowHandlers): Promise<UnlistenFn[]> {
   return Promise.all([
-    listen<Notice>(EVENT.sync, (e) => {
-      if (live.apply(e.payload)) on.signedOut();
+    on('sync', (notice) => {
+      if (live.apply(notice)) window.signedOut();
     }),
-    listen<number>(EVENT.lagged, () => live.reloadAll()),
-    listen<ConversationId>(EVENT.openChat, (e) => on.openChat(e.payload)),
-    listen<number>(EVENT.quitPending, (e) => on.quitPending(e.payload)),
-    listen<string>(EVENT.share, (e) => on.share(e.payload)),
+    on('lagged', () => live.reloadAll()),
+    on('openChat', (chat) => window.openChat(chat)),
+    on('quitPending', (waiting) => window.quitPending(waiting)),
+    on('share', (link) => window.share(link)),
   ]);
 }

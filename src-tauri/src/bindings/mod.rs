@@ -1,8 +1,15 @@
 //! `ui/src/lib/bindings.ts`: the TypeScript twin of every type that crosses IPC,
-//! generated from the Rust types. The test below fails when the committed file is
-//! stale; `cargo xtask bindings` rewrites it.
+//! generated from the Rust types: the types themselves (ts-rs), each command's
+//! name, arguments and result (read from its signature, see `signatures`), the
+//! event names and the shared limits. The test below fails when the committed
+//! file is stale; `cargo xtask bindings` rewrites it. Only that test builds
+//! the file, so the module is compiled for tests alone.
 
-use ts_rs::Config;
+mod signatures;
+
+use std::path::Path;
+
+use ts_rs::{Config, TS};
 
 use crate::commands::app::AppInfo;
 use crate::commands::chat_settings::MuteFor;
@@ -12,10 +19,10 @@ use crate::token_vault::TokenPlace;
 use crate::{CommandError, ErrorCode};
 
 /// Path of the generated file, relative to this crate.
-pub const BINDINGS_PATH: &str = "../ui/src/lib/bindings.ts";
+const BINDINGS_PATH: &str = "../ui/src/lib/bindings.ts";
 
-/// The whole generated file.
-pub fn render() -> String {
+/// The whole generated file, or what stops it being made.
+pub fn render() -> Result<String, String> {
     let cfg = Config::default();
     let mut decls = candor_core::bindings::declarations();
     decls.push(candor_core::bindings::decl::<ErrorCode>(&cfg));
@@ -26,16 +33,27 @@ pub fn render() -> String {
     decls.push(candor_core::bindings::decl::<SettingsView>(&cfg));
     decls.push(candor_core::bindings::decl::<MuteFor>(&cfg));
     decls.push(candor_core::bindings::decl::<QuitChoice>(&cfg));
+    let contract = command_types(&decls)?;
     decls.push(constants(
         "COMMAND",
         "The commands the window may call, by the name the UI uses.",
         &commands(),
     ));
+    decls.push(contract);
+    let events = events();
+    let names: Vec<(&str, &str)> = events.iter().map(|(k, n, _)| (*k, *n)).collect();
     decls.push(constants(
         "EVENT",
         "The events the shell emits to the window.",
-        EVENTS,
+        &names,
     ));
+    let mut payloads =
+        String::from("/** The payload each event carries. */\nexport type Events = {\n");
+    for (key, _, payload) in &events {
+        payloads.push_str(&format!("  {key}: {payload};\n"));
+    }
+    payloads.push_str("};");
+    decls.push(payloads);
     decls.push(constants(
         "LIMIT",
         "Limits the core enforces, for the UI to say so first.",
@@ -50,42 +68,80 @@ pub fn render() -> String {
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
-    out
+    Ok(out)
+}
+
+/// `export type Commands = { sendMessage: { args: …; result: … }; … }`, in the
+/// order of commands.in. Refused when a listed command has no signature in
+/// the source (or the reverse), or when a signature names a type with no
+/// declaration in `decls`.
+fn command_types(decls: &[String]) -> Result<String, String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found = signatures::read(&src)?;
+    let mut names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    let mut listed = COMMANDS.to_vec();
+    listed.sort_unstable();
+    if names != listed {
+        return Err(format!(
+            "the #[tauri::command] functions {names:?} are not the commands listed in commands.in {listed:?}"
+        ));
+    }
+    let mut out = String::from(
+        "/** Each command's arguments (by the name the shell reads) and result. */\nexport type Commands = {\n",
+    );
+    for name in COMMANDS {
+        let sig = found.iter().find(|s| s.name == *name).expect("found above");
+        for used in &sig.uses {
+            let declared = format!("export type {used} ");
+            if !decls.iter().any(|d| d.contains(&declared)) {
+                return Err(format!(
+                    "{name} uses {used}, which has no generated declaration"
+                ));
+            }
+        }
+        let args: Vec<String> = sig.args.iter().map(|(a, t)| format!("{a}: {t}")).collect();
+        let args = if args.is_empty() {
+            "Record<string, never>".to_owned()
+        } else {
+            format!("{{ {} }}", args.join("; "))
+        };
+        out.push_str(&format!(
+            "  {}: {{ args: {args}; result: {} }};\n",
+            signatures::camel_case(name),
+            sig.result
+        ));
+    }
+    out.push_str("};");
+    Ok(out)
 }
 
 /// Every command the UI may call, as build.rs grants them.
-pub const COMMANDS: &[&str] = include!("../commands.in");
+pub const COMMANDS: &[&str] = include!("../../commands.in");
 
 /// Each command by the UI's name for it: `send_message` is `sendMessage`.
 fn commands() -> Vec<(String, &'static str)> {
     COMMANDS
         .iter()
-        .map(|name| {
-            let mut key = String::new();
-            let mut upper = false;
-            for c in name.chars() {
-                if c == '_' {
-                    upper = true;
-                } else if upper {
-                    key.push(c.to_ascii_uppercase());
-                    upper = false;
-                } else {
-                    key.push(c);
-                }
-            }
-            (key, *name)
-        })
+        .map(|name| (signatures::camel_case(name), *name))
         .collect()
 }
 
-/// Every event name, by the name the UI uses for it.
-const EVENTS: &[(&str, &str)] = &[
-    ("sync", crate::events::SYNC_EVENT),
-    ("lagged", crate::events::LAGGED_EVENT),
-    ("openChat", crate::desktop::OPEN_CHAT_EVENT),
-    ("share", crate::desktop::SHARE_EVENT),
-    ("quitPending", crate::desktop::quit::QUIT_PENDING_EVENT),
-];
+/// Every event by the name the UI uses for it: its wire name and the
+/// TypeScript type of its payload.
+fn events() -> Vec<(&'static str, &'static str, String)> {
+    use crate::events::{Event, LAGGED, OPEN_CHAT, QUIT_PENDING, SHARE, SYNC};
+    fn entry<P: TS>(key: &'static str, event: &Event<P>) -> (&'static str, &'static str, String) {
+        (key, event.name, P::name(&Config::default()))
+    }
+    vec![
+        entry("sync", &SYNC),
+        entry("lagged", &LAGGED),
+        entry("openChat", &OPEN_CHAT),
+        entry("share", &SHARE),
+        entry("quitPending", &QUIT_PENDING),
+    ]
+}
 
 /// The limits the UI checks before the core would refuse.
 fn limits() -> [(&'static str, usize); 4] {
@@ -115,12 +171,11 @@ fn constants<K: std::fmt::Display, V: std::fmt::Debug>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn committed_bindings_match_the_rust_types() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(BINDINGS_PATH);
-        let fresh = render();
+        let fresh = render().expect("the bindings can be made");
         if std::env::var_os("CANDOR_UPDATE_BINDINGS").is_some() {
             std::fs::write(&path, &fresh).expect("write bindings");
             return;
