@@ -12,15 +12,14 @@ mod commands;
 mod desktop;
 mod error;
 mod events;
-mod profile;
 mod state;
 mod token_vault;
 mod webview;
 
 use tauri::Manager;
 
+pub use candor_core::profile_dir::{ProfileName, ProfileNameError};
 pub use error::{CommandError, ErrorCode};
-pub use profile::{ProfileName, ProfileNameError};
 
 use state::AppState;
 

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 use candor_core::{Client, CoreError, Store};
 
 use crate::token_vault::{TokenPlace, TokenVault};
+use candor_core::profile_dir::ProfileDir;
+
 use crate::{CommandError, ProfileName};
 
 pub struct AppState {
@@ -27,7 +29,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(app_data: &Path, profile: ProfileName) -> Self {
-        let data_dir = profile.dir(app_data);
+        let dir = ProfileDir::in_app_data(app_data, &profile);
+        let data_dir = dir.path().to_owned();
         let client = std::fs::create_dir_all(&data_dir)
             .map_err(|e| {
                 CommandError::storage(format!(
@@ -35,8 +38,8 @@ impl AppState {
                     data_dir.display()
                 ))
             })
-            .and_then(|()| Client::open(&data_dir.join("candor.db")).map_err(CommandError::from));
-        let vault = TokenVault::new(profile.as_str(), &data_dir);
+            .and_then(|()| Client::open(&dir.database()).map_err(CommandError::from));
+        let vault = TokenVault::new(profile.as_str(), &dir);
         Self {
             profile,
             data_dir,
@@ -77,5 +80,20 @@ impl AppState {
 
     pub fn token_place(&self) -> Option<TokenPlace> {
         *self.token_place.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Tauri finds the app's data directory by its identifier; the tests and
+    /// xtask find profiles by `APP_ID`. They must be one name.
+    #[test]
+    fn the_profile_layout_uses_the_identifier_tauri_uses() {
+        let config: serde_json::Value = serde_json::from_str(include_str!("../tauri.conf.json"))
+            .expect("tauri.conf.json is JSON");
+        assert_eq!(
+            config["identifier"].as_str(),
+            Some(candor_core::profile_dir::APP_ID)
+        );
     }
 }

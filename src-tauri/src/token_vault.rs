@@ -34,13 +34,14 @@ pub struct TokenVault {
     file: PathBuf,
 }
 
-const SERVICE: &str = "app.candor.desktop";
+/// The keychain service: the app's identifier.
+const SERVICE: &str = candor_core::profile_dir::APP_ID;
 
 impl TokenVault {
-    pub fn new(profile: &str, profile_dir: &Path) -> Self {
+    pub fn new(profile: &str, dir: &candor_core::profile_dir::ProfileDir) -> Self {
         Self {
             account: format!("session:{profile}"),
-            file: profile_dir.join("session-token"),
+            file: dir.token_file(),
         }
     }
 
@@ -130,7 +131,10 @@ mod tests {
     #[test]
     fn the_fallback_file_is_owner_only_and_removed_on_sign_out() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vault = TokenVault::new("test-vault", dir.path());
+        let name = crate::ProfileName::new("test-vault").expect("valid");
+        let profile = candor_core::profile_dir::ProfileDir::in_app_data(dir.path(), &name);
+        std::fs::create_dir_all(profile.path()).expect("profile dir");
+        let vault = TokenVault::new(name.as_str(), &profile);
         write_owner_only(&vault.file, "secret-token").expect("write");
         #[cfg(unix)]
         {

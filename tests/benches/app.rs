@@ -30,11 +30,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+use candor_core::profile_dir::{ProfileDir, ProfileName};
 use candor_core::protocol::{
     ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
 };
 use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
-use candor_e2e::{App, Display, SessionBus, desktop_env, profile_dir};
+use candor_e2e::{App, Display, SessionBus, desktop_env};
 
 const PROFILE: &str = "bench";
 
@@ -61,11 +62,11 @@ fn chat_title(i: usize) -> String {
 
 /// Fills a profile: `chats` direct chats holding `messages` messages between
 /// them, the newest chat first by title, one in a hundred left unread.
-fn seed(dir: &Path, chats: usize, messages: usize, relay_url: &str) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
+fn seed(dir: &ProfileDir, chats: usize, messages: usize, relay_url: &str) -> Result<()> {
+    std::fs::create_dir_all(dir.path())?;
     let start = chrono::Utc::now() - chrono::Duration::days(365);
     let clock = std::sync::Arc::new(ManualClock::new(start));
-    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
+    let mut store = Store::open_with_clock(&dir.database(), clock)?;
     let me = Person {
         id: UserId::new(),
         handle: "ana".into(),
@@ -117,7 +118,7 @@ fn seed(dir: &Path, chats: usize, messages: usize, relay_url: &str) -> Result<()
         }
     }
     store.apply_received(&batch)?;
-    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
+    std::fs::write(dir.token_file(), "a-token-from-an-earlier-sign-in")?;
     Ok(())
 }
 
@@ -398,10 +399,10 @@ async fn bench() -> Result<()> {
         None => dir.path().join("home"),
     };
     let t = Instant::now();
-    let profile = profile_dir(&home, PROFILE);
-    if profile.join("candor.db").exists() {
+    let profile = ProfileDir::in_data_home(&home, &ProfileName::new(PROFILE)?);
+    if profile.database().exists() {
         // A kept profile: only its relay changes.
-        let mut store = Store::open(&profile.join("candor.db"))?;
+        let mut store = Store::open(&profile.database())?;
         let mut account = store
             .profile()?
             .context("the kept profile has no account")?;
@@ -410,7 +411,7 @@ async fn bench() -> Result<()> {
     } else {
         seed(&profile, chats, messages, &relay_url)?;
     }
-    let db_size = std::fs::metadata(profile_dir(&home, PROFILE).join("candor.db"))?.len();
+    let db_size = std::fs::metadata(profile.database())?.len();
     println!(
         "profile of {chats} chats with {messages} messages ready in {:.1?} ({:.0} MiB of database)",
         t.elapsed(),

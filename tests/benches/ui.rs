@@ -11,11 +11,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use candor_e2e::{App, seed_long_chat};
+use candor_e2e::{App, World};
 
-fn seed(home: &std::path::Path, messages: i64) -> Result<()> {
+fn seed(w: &World, messages: i64) -> Result<()> {
     let start = chrono::Utc::now() - chrono::Duration::days(400);
-    let (mut store, chat) = seed_long_chat(home, "bench", messages, start, 5, |seq| {
+    let (mut store, chat) = w.long_chat("bench", messages, start, 5, |seq| {
         format!("message number {seq}: a line of chat about plans, videos and the weekend")
     })?;
     store.mark_read(chat, messages)?;
@@ -57,15 +57,15 @@ fn main() -> Result<()> {
 }
 
 async fn bench(messages: i64) -> Result<()> {
-    let home = tempfile::tempdir()?;
+    let w = World::new()?;
     let t = Instant::now();
-    seed(home.path(), messages)?;
+    seed(&w, messages)?;
     println!(
         "seeded a chat of {messages} messages in {:.1?}",
         t.elapsed()
     );
 
-    let app = App::launch(home.path(), "bench").await?;
+    let app = w.launch("bench").await?;
     app.find("[data-testid=inbox-row]").await?;
     // How long two animation frames take in this window at rest: the floor of
     // "painted" as measured below.

@@ -13,6 +13,7 @@ pub mod oembed;
 mod process;
 mod screen;
 pub mod sync;
+mod world;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,123 +23,13 @@ use anyhow::{Context, Result, bail};
 use thirtyfour::prelude::*;
 
 pub use process::{Display, Notifier, SessionBus, TauriDriver, desktop_env};
-
-/// Where the app keeps the profiles under a data home (`$XDG_DATA_HOME`).
-pub fn profile_dir(data_home: &Path, profile: &str) -> PathBuf {
-    data_home
-        .join("app.candor.desktop")
-        .join("profiles")
-        .join(profile)
-}
+pub use world::{PASSWORD, World, person};
 
 pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ sits in the workspace")
         .to_path_buf()
-}
-
-/// Signs `handle` up on `relay` and leaves the app's `profile` under `data_home`
-/// signed in as from an earlier run: the store knows the account and the token
-/// is in the profile's owner-only file. Returns the account's id.
-pub async fn signed_in_profile(
-    data_home: &Path,
-    profile: &str,
-    relay: &sync::Relay,
-    handle: &str,
-    name: &str,
-) -> Result<candor_core::protocol::UserId> {
-    let client = candor_core::account::RelayClient::new(&relay.url())?;
-    client.sign_up(handle, name, "password123").await?;
-    let session = client.sign_in(handle, "password123", "laptop").await?;
-    let dir = profile_dir(data_home, profile);
-    std::fs::create_dir_all(&dir)?;
-    let mut store = candor_core::Store::open(&dir.join("candor.db"))?;
-    store.set_profile(&candor_core::Profile {
-        user_id: session.user.id,
-        handle: session.user.handle.clone(),
-        display_name: session.user.display_name.clone(),
-        relay_url: relay.url(),
-    })?;
-    std::fs::write(dir.join("session-token"), &session.token)?;
-    Ok(session.user.id)
-}
-
-/// `profile`'s store under `data_home`, holding a direct chat between its
-/// account `me` and `peer`, as if one of them had started it earlier. Returns the
-/// store, for the caller's own setup, and the chat.
-pub fn seed_direct_chat(
-    data_home: &Path,
-    profile: &str,
-    me: candor_core::protocol::UserId,
-    peer: candor_core::Person,
-) -> Result<(candor_core::Store, candor_core::protocol::ConversationId)> {
-    let id = candor_core::protocol::frames::direct_conversation_id(me, peer.id);
-    let mut store = candor_core::Store::open(&profile_dir(data_home, profile).join("candor.db"))?;
-    store.add_conversation(&candor_core::NewConversation::Direct { id, peer })?;
-    Ok((store, id))
-}
-
-/// A profile signed in earlier against a relay that does not answer (so the app
-/// shows only its store), holding one direct chat between Ana (the account) and
-/// Maya Lopez with `messages` messages: `text(seq)` writes each, every third is
-/// Ana's, `minutes_apart` minutes apart from `start`. Returns the store and the
-/// chat, for the caller to add to.
-pub fn seed_long_chat(
-    data_home: &Path,
-    profile: &str,
-    messages: i64,
-    start: chrono::DateTime<chrono::Utc>,
-    minutes_apart: i64,
-    text: impl Fn(i64) -> String,
-) -> Result<(candor_core::Store, candor_core::protocol::ConversationId)> {
-    use candor_core::protocol::{
-        ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
-    };
-    use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
-    let person = |handle: &str, name: &str| Person {
-        id: UserId::new(),
-        handle: handle.into(),
-        display_name: name.into(),
-    };
-    let dir = profile_dir(data_home, profile);
-    std::fs::create_dir_all(&dir)?;
-    let clock = std::sync::Arc::new(ManualClock::new(start));
-    let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
-    let me = person("ana", "Ana");
-    store.set_profile(&Profile {
-        user_id: me.id,
-        handle: me.handle.clone(),
-        display_name: me.display_name.clone(),
-        relay_url: "http://127.0.0.1:9".into(),
-    })?;
-    let maya = person("maya", "Maya Lopez");
-    let chat = ConversationId::new();
-    store.add_conversation(&NewConversation::Direct {
-        id: chat,
-        peer: maya.clone(),
-    })?;
-    let mut batch = Vec::with_capacity(2_000);
-    for seq in 1..=messages {
-        let from = if seq % 3 == 0 { &me } else { &maya };
-        batch.push(DeliveredMessage {
-            server_id: ServerMessageId::new(),
-            client_id: MessageId::new(),
-            conversation_id: chat,
-            seq,
-            sender_id: from.id,
-            text: MessageText::new(text(seq))?,
-            card: None,
-            sent_at: start + chrono::Duration::minutes(seq * minutes_apart),
-        });
-        if batch.len() == 2_000 {
-            store.apply_received(&batch)?;
-            batch.clear();
-        }
-    }
-    store.apply_received(&batch)?;
-    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
-    Ok((store, chat))
 }
 
 /// The app binary under test.

@@ -6,31 +6,28 @@ use std::time::Duration;
 use anyhow::Result;
 use candor_core::Person;
 use candor_core::protocol::frames::direct_conversation_id;
-use candor_e2e::App;
-use candor_e2e::sync::{Device, Relay, eventually};
+use candor_e2e::sync::eventually;
+use candor_e2e::{App, World};
 use thirtyfour::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let mut maya = Device::sign_up(&relay.url(), dir.path(), "maya", "Maya Lopez").await?;
+    let mut w = World::with_relay().await?;
+    let mut maya = w.device("maya", "Maya Lopez").await?;
     maya.go_online()?;
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home)?;
-    let app = App::launch(&home, "ana").await?;
-    app.sign_up(&relay.url(), "ana", "Ana").await?;
+    let app = w.launch("ana").await?;
+    app.sign_up(&w.relay().url(), "ana", "Ana").await?;
     // No keychain in the test session: the footer says where the token went.
     app.wait_for_text(
         "[data-testid=account-footer]",
         &format!(
             "@ana on {} · session token in a file only you can read (no keychain found)",
-            relay.url()
+            w.relay().url()
         ),
     )
     .await?;
 
-    let ana_id = candor_core::account::RelayClient::new(&relay.url())?
+    let ana_id = candor_core::account::RelayClient::new(&w.relay().url())?
         .lookup(&maya.token, "ana")
         .await?
         .id;
@@ -78,7 +75,7 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
 
     // Another stranger: declined (only hidden here), back with a new message,
     // then blocked, after which the relay refuses them.
-    let mut sam = Device::sign_up(&relay.url(), dir.path(), "sam", "Sam Reyes").await?;
+    let mut sam = w.device("sam", "Sam Reyes").await?;
     sam.go_online()?;
     let sam_chat = sam.open_chat_with(ana)?;
     let sam_says = |text: &str| sam.write(sam_chat, text);
@@ -126,20 +123,17 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     app.quit().await?;
     sam.go_offline().await;
     maya.go_offline().await;
-    relay.stop().await?;
+    w.stop_relay().await?;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let mut w = World::with_relay().await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
 
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home)?;
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
 
     // First run: the sign-up screen, with inline validation.
     app.find("[data-testid=sign-in]").await?;
@@ -154,7 +148,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     let errors = app.texts(".field-error").await?;
     assert!(errors.iter().any(|e| e == "Choose a handle."), "{errors:?}");
 
-    app.type_into("input[name=relay]", &relay.url()).await?;
+    app.type_into("input[name=relay]", &w.relay().url()).await?;
     app.type_into("input[name=handle]", "alice").await?;
     app.type_into("input[name=display-name]", "Alice Park")
         .await?;
@@ -178,7 +172,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
 
     // Bob's device gets it through the relay.
     let alice_id = {
-        let relay_client = candor_core::account::RelayClient::new(&relay.url())?;
+        let relay_client = candor_core::account::RelayClient::new(&w.relay().url())?;
         relay_client.lookup(&bob.token, "alice").await?.id
     };
     let chat = direct_conversation_id(alice_id, bob.user.id);
@@ -337,7 +331,7 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
         .await?;
     app.wait_for_text(".me", "Alice P.").await?;
     // The relay has both changes.
-    let relay_client = candor_core::account::RelayClient::new(&relay.url())?;
+    let relay_client = candor_core::account::RelayClient::new(&w.relay().url())?;
     assert_eq!(
         relay_client.lookup(&bob.token, "alice").await?.display_name,
         "Alice P."
@@ -359,24 +353,21 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
 
     app.quit().await?;
     bob.go_offline().await;
-    relay.stop().await?;
+    w.stop_relay().await?;
     Ok(())
 }
 
 /// A group made in the app reaches everyone in it; Ctrl+K jumps between chats.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
-    let mut carol = Device::sign_up(&relay.url(), dir.path(), "carol", "Carol Diaz").await?;
+    let mut w = World::with_relay().await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
+    let mut carol = w.device("carol", "Carol Diaz").await?;
     bob.go_online()?;
     carol.go_online()?;
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home)?;
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.find("[data-testid=sign-in]").await?;
-    app.sign_up(&relay.url(), "alice", "Alice Park").await?;
+    app.sign_up(&w.relay().url(), "alice", "Alice Park").await?;
 
     // A handle that does not exist names itself, and no group is made.
     app.find("[data-testid=new-group]").await?.click().await?;
@@ -462,7 +453,7 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
     app.quit().await?;
     bob.go_offline().await;
     carol.go_offline().await;
-    relay.stop().await?;
+    w.stop_relay().await?;
     Ok(())
 }
 
@@ -471,16 +462,12 @@ async fn a_group_made_in_the_app_reaches_everyone_and_ctrl_k_switches() -> Resul
 /// its row up with the new preview and an unread badge.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay_dir = dir.path().join("relay");
-    let relay = Relay::start(relay_dir.clone(), "127.0.0.1:0".parse()?).await?;
-    let addr = relay.url().trim_start_matches("http://").parse()?;
-    let home = dir.path().join("home");
-    candor_e2e::signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
-    let carol = Device::sign_up(&relay.url(), dir.path(), "carol", "Carol Diaz").await?;
+    let mut w = World::with_relay().await?;
+    w.signed_in("alice", "Alice Park").await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
+    let carol = w.device("carol", "Carol Diaz").await?;
     bob.go_online()?;
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     for handle in ["carol", "bob"] {
         app.find("[data-testid=new-chat]").await?.click().await?;
         app.type_into("[data-testid=new-chat-handle]", handle)
@@ -493,7 +480,7 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
     app.wait_for_text("[data-testid=chat-title]", "Bob Stone")
         .await?;
 
-    relay.stop().await?;
+    w.stop_relay().await?;
     app.find("[data-testid=connection-banner]").await?;
     app.type_into("[data-testid=composer]", "written on the train")
         .await?;
@@ -502,7 +489,7 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
         .await?;
     app.screenshot("queued-offline").await?;
 
-    let relay = Relay::start(relay_dir, addr).await?;
+    w.start_relay_again().await?;
     app.wait_for_text("[data-testid=message-status]", "Delivered")
         .await?;
 
@@ -520,7 +507,7 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
         .await?;
     app.wait_for_text("[data-testid=chat-title]", "Carol Diaz")
         .await?;
-    let alice_id = candor_core::account::RelayClient::new(&relay.url())?
+    let alice_id = candor_core::account::RelayClient::new(&w.relay().url())?
         .lookup(&bob.token, "alice")
         .await?
         .id;
@@ -542,7 +529,7 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
     app.quit().await?;
     bob.go_offline().await;
     drop(carol);
-    relay.stop().await?;
+    w.stop_relay().await?;
     Ok(())
 }
 

@@ -4,13 +4,11 @@
 //! text in the database files, and a deleted chat comes back with only what is
 //! new.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
-use candor_core::Person;
-use candor_e2e::sync::{Device, Relay, eventually};
-use candor_e2e::{App, profile_dir, seed_direct_chat, signed_in_profile};
+use candor_e2e::sync::{Device, eventually};
+use candor_e2e::{App, World};
 use thirtyfour::prelude::*;
 
 const SECRET: &str = "meet at the quokka statue";
@@ -27,16 +25,16 @@ async fn active_testid(app: &App) -> Result<String> {
 }
 
 /// Which of this profile's database files hold `needle`.
-fn db_files_holding(home: &Path, profile: &str, needle: &str) -> Vec<String> {
-    let dir = profile_dir(home, profile);
-    ["candor.db", "candor.db-wal", "candor.db-shm"]
+fn db_files_holding(w: &World, profile: &str, needle: &str) -> Vec<String> {
+    w.profile_dir(profile)
+        .database_files()
         .iter()
-        .filter(|name| {
-            std::fs::read(dir.join(name))
+        .filter(|file| {
+            std::fs::read(file)
                 .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
                 .unwrap_or(false)
         })
-        .map(|name| name.to_string())
+        .filter_map(|file| Some(file.file_name()?.to_string_lossy().into_owned()))
         .collect()
 }
 
@@ -48,21 +46,14 @@ fn bob_has(bob: &Device, text: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let w = World::with_relay().await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let (_, chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
-    let bob_chat = bob.open_chat_with(Person {
-        id: alice_id,
-        handle: "alice".into(),
-        display_name: "Alice Park".into(),
-    })?;
-    assert_eq!(bob_chat, chat);
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let (_, chat) = w.direct_chat("alice", alice.id, bob.person())?;
+    assert_eq!(bob.open_chat_with(alice)?, chat);
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.click_in_view("[data-testid=inbox-row]").await?;
     let composer = app.find("[data-testid=composer]").await?;
     composer.send_keys(SECRET).await?;
@@ -166,7 +157,7 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
         .await?;
     app.screenshot("deleted-for-you").await?;
     assert!(
-        !db_files_holding(&home, "alice", SECRET).is_empty(),
+        !db_files_holding(&w, "alice", SECRET).is_empty(),
         "a hidden message keeps its text for Restore"
     );
     app.click_in_view("[data-testid=erase-hidden]").await?;
@@ -184,10 +175,7 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     .await?;
     app.wait_for_texts("[data-testid=hidden-message]", &[])
         .await?;
-    assert_eq!(
-        db_files_holding(&home, "alice", SECRET),
-        Vec::<String>::new()
-    );
+    assert_eq!(db_files_holding(&w, "alice", SECRET), Vec::<String>::new());
     assert!(bob_has(&bob, SECRET), "Bob keeps it after the erase too");
 
     // The chat deleted: it leaves the inbox; Bob writing again brings it back

@@ -5,9 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use candor_core::Person;
-use candor_e2e::sync::{Device, Relay};
-use candor_e2e::{App, signed_in_profile};
+use candor_e2e::{App, World};
 
 /// Another X window (xmessage) holding the input focus, closed on drop.
 struct FocusElsewhere(std::process::Child);
@@ -58,8 +56,8 @@ async fn wait_exit(
 
 #[tokio::test]
 async fn a_second_launch_of_a_profile_hands_over_and_exits() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let app = App::launch(home.path(), "solo").await?;
+    let w = World::new()?;
+    let app = w.launch("solo").await?;
     app.find("[data-testid=sign-in]").await?;
 
     let mut again = app.launch_again("solo")?;
@@ -88,8 +86,8 @@ async fn a_second_launch_of_a_profile_hands_over_and_exits() -> Result<()> {
 /// the settings the app put in its environment before the window opened.
 #[tokio::test]
 async fn the_page_runs_with_the_engine_settings_the_app_chose() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let app = App::launch(home.path(), "solo").await?;
+    let w = World::new()?;
+    let app = w.launch("solo").await?;
     app.find("[data-testid=sign-in]").await?;
     let env = app.web_process_env()?;
     for setting in [
@@ -108,21 +106,15 @@ async fn the_page_runs_with_the_engine_settings_the_app_chose() -> Result<()> {
 
 #[tokio::test]
 async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let w = World::with_relay().await?;
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
 
-    let app = App::launch_with(&home, "alice", true).await?;
+    let app = App::launch_with(&w.home(), "alice", true).await?;
     app.find("[data-testid=inbox-empty]").await?;
     let notifier = app.notifier.as_ref().expect("dunst");
-    let chat = bob.open_chat_with(Person {
-        id: alice_id,
-        handle: "alice".into(),
-        display_name: "Alice Park".into(),
-    })?;
+    let chat = bob.open_chat_with(alice.clone())?;
     let say = |text: &str| bob.write(chat, text);
     // While Candor has the focus, news shows in its window only (Bob is not a
     // contact yet: his first message waits in Requests).
@@ -227,17 +219,14 @@ async fn wait_for_tray(app: &App, want: &str) -> Result<()> {
 
 #[tokio::test]
 async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let w = World::with_relay().await?;
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
     // Alice started the chat (her first message goes when the app starts), so
     // Bob's messages are in her inbox, not in Requests.
     let chat = {
-        let (mut store, chat) =
-            candor_e2e::seed_direct_chat(&home, "alice", alice_id, bob.person())?;
+        let (mut store, chat) = w.direct_chat("alice", alice.id, bob.person())?;
         store.compose(
             chat,
             candor_core::Draft {
@@ -248,13 +237,9 @@ async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Resu
         )?;
         chat
     };
-    bob.open_chat_with(Person {
-        id: alice_id,
-        handle: "alice".into(),
-        display_name: "Alice Park".into(),
-    })?;
+    bob.open_chat_with(alice.clone())?;
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.find("[data-testid=inbox-row]").await?;
     wait_for_tray(&app, "").await?;
     candor_e2e::sync::eventually(Duration::from_secs(15), "Bob has Alice's message", || {
@@ -299,7 +284,7 @@ async fn the_tray_counts_unread_and_the_window_comes_back_where_it_was() -> Resu
     let _ = app.press_ctrl("q").await;
     app.wait_exited(Duration::from_secs(15)).await?;
     drop(app);
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     let after = app.driver.get_window_rect().await?;
     assert_eq!(
         (after.x, after.y, after.width, after.height),

@@ -5,17 +5,17 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use candor_e2e::{App, seed_long_chat};
+use candor_e2e::{App, World};
 use chrono::Utc;
 
 const MESSAGES: i64 = 3_000;
 /// The one message that mentions a lighthouse, far up the chat.
 const FAR_UP: i64 = 120;
 
-fn seed(home: &std::path::Path) -> Result<()> {
+fn seed(w: &World) -> Result<()> {
     // Spread over twenty days, so the list has day separators.
     let start = Utc::now() - chrono::Duration::days(20);
-    seed_long_chat(home, "long", MESSAGES, start, 9, |seq| {
+    w.long_chat("long", MESSAGES, start, 9, |seq| {
         if seq == FAR_UP {
             "meet me at the lighthouse at noon".to_owned()
         } else {
@@ -56,9 +56,9 @@ async fn message_texts(app: &App) -> Result<Vec<String>> {
 
 #[tokio::test]
 async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    seed(home.path())?;
-    let app = App::launch(home.path(), "long").await?;
+    let w = World::new()?;
+    seed(&w)?;
+    let app = w.launch("long").await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     app.find("[data-testid=message]").await?;
     // virtua keeps a row hidden (innerText "") until it has measured it.
@@ -205,9 +205,8 @@ async fn a_long_chat_stays_small_in_the_page_and_search_opens_it_far_up() -> Res
 /// window of that size, which WebDriver can make. One column, nothing cut off.
 #[tokio::test]
 async fn a_window_at_half_size_like_200_percent_zoom_stays_usable() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    seed_long_chat(
-        home.path(),
+    let w = World::new()?;
+    w.long_chat(
         "zoom",
         40,
         Utc::now() - chrono::Duration::hours(2),
@@ -218,7 +217,7 @@ async fn a_window_at_half_size_like_200_percent_zoom_stays_usable() -> Result<()
             )
         },
     )?;
-    let app = App::launch(home.path(), "zoom").await?;
+    let app = w.launch("zoom").await?;
     app.driver.set_window_rect(0, 0, 512, 360).await?;
     let fits = "return [document.documentElement.clientWidth,
                         document.documentElement.scrollWidth];";

@@ -10,9 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use candor_core::Person;
-use candor_e2e::sync::{Device, RecordingProxy, Relay, eventually};
-use candor_e2e::{App, seed_direct_chat, signed_in_profile};
+use candor_e2e::sync::{Device, RecordingProxy, eventually};
+use candor_e2e::{App, World};
 use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -74,25 +73,18 @@ fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay_dir = dir.path().join("relay");
-    let relay = Relay::start(relay_dir.clone(), "127.0.0.1:0".parse()?).await?;
-    let proxy = RecordingProxy::start(relay.addr).await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let w = World::with_relay().await?;
+    let proxy = RecordingProxy::start(w.relay().addr).await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let (mut store, chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let (mut store, chat) = w.direct_chat("alice", alice.id, bob.person())?;
     // The app talks to the relay through the recording proxy.
     let mut profile = store.profile()?.expect("signed in");
     profile.relay_url = proxy.url();
     store.set_profile(&profile)?;
     drop(store);
-    bob.open_chat_with(Person {
-        id: alice_id,
-        handle: "alice".into(),
-        display_name: "Alice Park".into(),
-    })?;
+    bob.open_chat_with(alice)?;
     let sent_frames = |needle: &str| {
         proxy
             .sent()
@@ -101,7 +93,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
             .count()
     };
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
 
     // Undo inside the window: the text is back in the composer, and nothing
@@ -150,7 +142,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     assert_eq!(sent_frames("oops"), 0, "{:?}", proxy.sent());
     assert_eq!(bob_texts(&bob, chat), ["this one goes"]);
     assert_eq!(
-        files_holding(&relay_dir, "oops, wrong chat"),
+        files_holding(&w.relay().data, "oops, wrong chat"),
         Vec::<String>::new()
     );
 
@@ -172,7 +164,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     send(&app, "survives a crash").await?;
     app.kill_app()?;
     drop(app);
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     eventually(WAIT, "delivered after the restart", || {
         bob_texts(&bob, chat).last().map(String::as_str) == Some("survives a crash")
     })
@@ -197,7 +189,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     drop(app);
 
     // "Keep for next start": it goes after the next start.
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     app.wait_for_texts(
         "[data-testid=message] .text",
@@ -216,7 +208,7 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
     app.wait_exited(WAIT).await?;
     drop(app);
     assert_eq!(sent_frames("see you tomorrow"), 0, "kept on the device");
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     eventually(WAIT, "sent after the next start", || {
         bob_texts(&bob, chat).last().map(String::as_str) == Some("see you tomorrow")
     })
@@ -276,18 +268,16 @@ async fn row_preview(app: &App, title: &str) -> Result<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_stays_with_its_chat_across_switches_and_a_crash() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
-    let cleo = Device::sign_up(&relay.url(), dir.path(), "cleo", "Cleo Vance").await?;
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let (store, bob_chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
+    let w = World::with_relay().await?;
+    let bob = w.device("bob", "Bob Stone").await?;
+    let cleo = w.device("cleo", "Cleo Vance").await?;
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let (store, bob_chat) = w.direct_chat("alice", alice.id, bob.person())?;
     drop(store);
-    let (store, _) = seed_direct_chat(&home, "alice", alice_id, cleo.person())?;
+    let (store, _) = w.direct_chat("alice", alice.id, cleo.person())?;
     drop(store);
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     // Mid-sentence in Bob's chat, then over to Cleo's: her composer is empty,
     // and Bob's row says what waits there.
     open_chat(&app, "Bob Stone").await?;
@@ -310,7 +300,7 @@ async fn a_draft_stays_with_its_chat_across_switches_and_a_crash() -> Result<()>
         .await?
         .send_keys(" park")
         .await?;
-    let path = candor_e2e::profile_dir(&home, "alice").join("candor.db");
+    let path = w.profile_dir("alice").database();
     let stored = || {
         candor_core::Store::open(&path)
             .and_then(|s| s.draft(bob_chat))
@@ -324,7 +314,7 @@ async fn a_draft_stays_with_its_chat_across_switches_and_a_crash() -> Result<()>
     app.kill_app()?;
     drop(app);
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.wait_for_text("[data-testid=inbox-preview]", "Draft: See you at the park")
         .await?;
     open_chat(&app, "Bob Stone").await?;

@@ -8,8 +8,8 @@ use anyhow::Result;
 use candor_core::Person;
 use candor_core::protocol::VideoCard;
 use candor_e2e::oembed::OEmbedStandIn;
-use candor_e2e::sync::{Device, Relay, eventually};
-use candor_e2e::{App, seed_direct_chat, signed_in_profile};
+use candor_e2e::sync::{Device, eventually};
+use candor_e2e::{App, World};
 use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -18,23 +18,17 @@ const CLEAN: &str = "https://www.tiktok.com/@maya.lopez/video/731234567890123456
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let w = World::with_relay().await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let (mut store, chat) = seed_direct_chat(&home, "alice", alice_id, bob.person())?;
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let (mut store, chat) = w.direct_chat("alice", alice.id, bob.person())?;
     // Sent at once, so the test need not wait out the undo-send window.
     store.set_undo_send_window(candor_core::UndoSendWindow::Off)?;
     drop(store);
-    bob.open_chat_with(Person {
-        id: alice_id,
-        handle: "alice".into(),
-        display_name: "Alice Park".into(),
-    })?;
+    bob.open_chat_with(alice)?;
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     let composer = app.find("[data-testid=composer]").await?;
     composer.send_keys(format!("this is you {SHARED}")).await?;
@@ -103,18 +97,14 @@ async fn a_shared_video_goes_without_tracking_and_shows_as_a_card() -> Result<()
 
 /// Alice's profile with direct chats she started with each of `people`.
 fn chats_with(
-    home: &std::path::Path,
-    alice: candor_core::protocol::UserId,
+    w: &World,
+    alice: &Person,
     people: &[&Device],
 ) -> Result<Vec<candor_core::protocol::ConversationId>> {
     let mut chats = Vec::new();
     for device in people {
-        let (_, id) = seed_direct_chat(home, "alice", alice, device.person())?;
-        device.open_chat_with(Person {
-            id: alice,
-            handle: "alice".into(),
-            display_name: "Alice Park".into(),
-        })?;
+        let (_, id) = w.direct_chat("alice", alice.id, device.person())?;
+        device.open_chat_with(alice.clone())?;
         chats.push(id);
     }
     Ok(chats)
@@ -150,23 +140,21 @@ async fn choose_chat(app: &App, title: &str) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_video_shared_to_three_chats_arrives_in_all_three_and_undo_takes_back_a_share()
 -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
+    let w = World::with_relay().await?;
     let mut people = Vec::new();
     for (handle, name) in [
         ("bob", "Bob Stone"),
         ("carol", "Carol Diaz"),
         ("dan", "Dan Wu"),
     ] {
-        let mut device = Device::sign_up(&relay.url(), dir.path(), handle, name).await?;
+        let mut device = w.device(handle, name).await?;
         device.go_online()?;
         people.push(device);
     }
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let chats = chats_with(&home, alice_id, &people.iter().collect::<Vec<_>>())?;
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let chats = chats_with(&w, &alice, &people.iter().collect::<Vec<_>>())?;
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     app.find("[data-testid=inbox-row]").await?;
 
     // Shared to two chats inside the default 5-second window, then Undo: one
@@ -245,13 +233,11 @@ async fn one_video_shared_to_three_chats_arrives_in_all_three_and_undo_takes_bac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_plays_in_a_player_window_with_no_ipc_or_in_the_browser() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let mut bob = Device::sign_up(&relay.url(), dir.path(), "bob", "Bob Stone").await?;
+    let w = World::with_relay().await?;
+    let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
-    let home = dir.path().join("home");
-    let alice_id = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let chat = chats_with(&home, alice_id, &[&bob])?[0];
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let chat = chats_with(&w, &alice, &[&bob])?[0];
     bob.with(|s| {
         s.compose(
             chat,
@@ -270,7 +256,7 @@ async fn a_card_plays_in_a_player_window_with_no_ipc_or_in_the_browser() -> Resu
     })?;
     bob.outbox_changed().await;
 
-    let app = App::launch(&home, "alice").await?;
+    let app = w.launch("alice").await?;
     // Bob wrote first: his message waits in Requests.
     app.find("[data-testid=requests-tab]")
         .await?
@@ -357,28 +343,18 @@ async fn a_card_plays_in_a_player_window_with_no_ipc_or_in_the_browser() -> Resu
 /// the recipient's app shows it without a single request to the stand-in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let home = dir.path().join("home");
-    let alice = signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let bob = signed_in_profile(&home, "bob", &relay, "bob", "Bob Stone").await?;
-    for (profile, me, peer, handle, name) in [
-        ("alice", alice, bob, "bob", "Bob Stone"),
-        ("bob", bob, alice, "alice", "Alice Park"),
-    ] {
-        let peer = Person {
-            id: peer,
-            handle: handle.into(),
-            display_name: name.into(),
-        };
-        let (mut store, _) = seed_direct_chat(&home, profile, me, peer)?;
+    let w = World::with_relay().await?;
+    let alice = w.signed_in("alice", "Alice Park").await?;
+    let bob = w.signed_in("bob", "Bob Stone").await?;
+    for (me, peer) in [(&alice, &bob), (&bob, &alice)] {
+        let (mut store, _) = w.direct_chat(&me.handle, me.id, peer.clone())?;
         store.set_undo_send_window(candor_core::UndoSendWindow::Off)?;
     }
     let platform = OEmbedStandIn::start("A stand-in <i>title</i>", "Stand-in Author").await?;
     let origin = platform.origin();
     let env = [("CANDOR_OEMBED_ORIGIN", origin.as_str())];
 
-    let app = App::launch_env(&home, "alice", &env).await?;
+    let app = App::launch_env(&w.home(), "alice", &env).await?;
     app.find("[data-testid=inbox-row]").await?.click().await?;
     let composer = app.find("[data-testid=composer]").await?;
     composer
@@ -399,7 +375,7 @@ async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -
     );
     app.quit().await?;
 
-    let app = App::launch_env(&home, "bob", &env).await?;
+    let app = App::launch_env(&w.home(), "bob", &env).await?;
     app.find("[data-testid=requests-tab]")
         .await?
         .click()
@@ -433,11 +409,9 @@ async fn details_are_fetched_by_the_sender_and_the_recipient_fetches_nothing() -
 /// share dialog with that link.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_share_link_from_outside_or_a_dropped_link_opens_the_share_dialog() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-    let home = dir.path().join("home");
-    signed_in_profile(&home, "alice", &relay, "alice", "Alice Park").await?;
-    let app = App::launch(&home, "alice").await?;
+    let w = World::with_relay().await?;
+    w.signed_in("alice", "Alice Park").await?;
+    let app = w.launch("alice").await?;
     app.find("[data-testid=inbox-empty]").await?;
 
     let mut again = app.launch_again_with(

@@ -5,16 +5,16 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use candor_core::protocol::{
-    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
+    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId,
 };
-use candor_core::{ManualClock, NewConversation, Person, Profile, Store};
-use candor_e2e::{App, profile_dir};
+use candor_core::{ManualClock, NewConversation, Person};
+use candor_e2e::{World, person};
 use chrono::{Duration, Utc};
 
 #[tokio::test]
 async fn fresh_profile_opens_on_the_sign_up_screen() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let app = App::launch(home.path(), "fresh").await?;
+    let w = World::new()?;
+    let app = w.launch("fresh").await?;
     let screen = app.find("[data-testid=sign-in]").await?;
     let text = screen.text().await?;
     assert!(
@@ -38,9 +38,7 @@ async fn fresh_profile_opens_on_the_sign_up_screen() -> Result<()> {
     );
     app.quit().await?;
     assert!(
-        profile_dir(home.path(), "fresh")
-            .join("candor.db")
-            .is_file(),
+        w.profile_dir("fresh").database().is_file(),
         "the app created its store in the profile directory"
     );
     Ok(())
@@ -52,8 +50,8 @@ async fn fresh_profile_opens_on_the_sign_up_screen() -> Result<()> {
 /// pointer.
 #[tokio::test]
 async fn asking_the_relay_again_keeps_the_help_in_place() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let app = App::launch(home.path(), "no-relay").await?;
+    let w = World::new()?;
+    let app = w.launch("no-relay").await?;
     let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let url = format!("http://{closed}");
     app.type_into("input[name=relay]", &url).await?;
@@ -110,14 +108,6 @@ async fn asking_the_relay_again_keeps_the_help_in_place() -> Result<()> {
     app.quit().await
 }
 
-fn person(handle: &str, name: &str) -> Person {
-    Person {
-        id: UserId::new(),
-        handle: handle.into(),
-        display_name: name.into(),
-    }
-}
-
 fn delivered(
     chat: ConversationId,
     seq: i64,
@@ -141,20 +131,12 @@ fn delivered(
 /// device shows neither in the preview nor in the chat.
 #[tokio::test]
 async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let dir = profile_dir(home.path(), "seeded");
-    std::fs::create_dir_all(&dir)?;
+    let w = World::new()?;
     let hidden_text = {
         let clock = Arc::new(ManualClock::new(Utc::now() - Duration::hours(1)));
-        let mut store = Store::open_with_clock(&dir.join("candor.db"), clock)?;
-        let me = person("ana", "Ana");
-        store.set_profile(&Profile {
-            user_id: me.id,
-            handle: me.handle.clone(),
-            display_name: me.display_name.clone(),
-            // Nothing listens here: the app must show the store while offline.
-            relay_url: "http://127.0.0.1:9".into(),
-        })?;
+        // Signed in earlier, to a relay that does not answer: the app must
+        // show the store while offline.
+        let mut store = w.signed_in_offline("seeded", &person("ana", "Ana"), clock)?;
         let maya = person("maya", "Maya Lopez");
         let sam = person("sam", "Sam <b>Bold</b>");
         let maya_chat = ConversationId::new();
@@ -177,10 +159,8 @@ async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
         store.hide_message(hidden)?;
         "something I regret"
     };
-    // Signed in before: the session token is in the profile's owner-only file.
-    std::fs::write(dir.join("session-token"), "a-token-from-an-earlier-sign-in")?;
 
-    let app = App::launch(home.path(), "seeded").await?;
+    let app = w.launch("seeded").await?;
     app.find("[data-testid=inbox-row]").await?;
     assert_eq!(
         app.texts("[data-testid=inbox-title]").await?,
@@ -225,14 +205,14 @@ async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
 /// A damaged database is reported with its path, and the file is left exactly as it was.
 #[tokio::test]
 async fn corrupt_database_is_reported_and_left_untouched() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let dir = profile_dir(home.path(), "broken");
-    std::fs::create_dir_all(&dir)?;
-    let db = dir.join("candor.db");
+    let w = World::new()?;
+    let dir = w.profile_dir("broken");
+    std::fs::create_dir_all(dir.path())?;
+    let db = dir.database();
     let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(&db, &garbage)?;
 
-    let app = App::launch(home.path(), "broken").await?;
+    let app = w.launch("broken").await?;
     let text = app
         .find("[data-testid=startup-error]")
         .await?

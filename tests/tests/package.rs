@@ -14,9 +14,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use candor_core::profile_dir::{ProfileDir, ProfileName};
 use candor_core::protocol::frames::direct_conversation_id;
+use candor_e2e::App;
 use candor_e2e::sync::{Device, Relay, eventually};
-use candor_e2e::{App, profile_dir};
 
 const DESKTOP_ENTRY: &str = "/usr/share/applications/Candor.desktop";
 /// Where `systemctl enable` (deb-systemd-helper) links the relay's service.
@@ -323,8 +324,9 @@ async fn install_launch_from_the_desktop_entry_chat_upgrade_and_uninstall() -> R
 
     // An upgrade over a profile holding data leaves the data as it was, and the
     // new version opens it.
-    let profile = profile_dir(&home, "default");
-    let before = snapshot(&profile)?;
+    let profile = ProfileDir::in_data_home(&home, &ProfileName::new(ProfileName::DEFAULT)?);
+    let profile = profile.path();
+    let before = snapshot(profile)?;
     ensure!(
         before.keys().any(|p| p.ends_with("candor.db")),
         "{before:?}"
@@ -334,7 +336,7 @@ async fn install_launch_from_the_desktop_entry_chat_upgrade_and_uninstall() -> R
     ensure!(installed_version("candor").as_deref() == Some(next.as_str()));
     ensure!(next != version);
     ensure!(
-        snapshot(&profile)? == before,
+        snapshot(profile)? == before,
         "the upgrade changed the profile"
     );
     let app = App::launch_program(&home, &program, &args).await?;
@@ -348,7 +350,7 @@ async fn install_launch_from_the_desktop_entry_chat_upgrade_and_uninstall() -> R
     relay.stop().await?;
 
     // Uninstall: the package's files go, the person's data stays.
-    let kept = snapshot(&profile)?;
+    let kept = snapshot(profile)?;
     run("dpkg", &["--remove", "candor"])?;
     run("dpkg", &["--purge", "candor"])?;
     ensure!(installed_version("candor").is_none());
@@ -365,7 +367,7 @@ async fn install_launch_from_the_desktop_entry_chat_upgrade_and_uninstall() -> R
             .is_empty()
     );
     ensure!(
-        snapshot(&profile)? == kept,
+        snapshot(profile)? == kept,
         "uninstalling changed the profile"
     );
     run("dpkg", &["--purge", "candor-relay"])?;

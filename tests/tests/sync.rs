@@ -8,7 +8,8 @@ use candor_core::notice::Notice;
 use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::protocol::{ConversationId, MessageId};
 use candor_core::{DeliveryStatus, NewConversation, Person};
-use candor_e2e::sync::{Device, RecordingProxy, Relay, eventually};
+use candor_e2e::World;
+use candor_e2e::sync::{Device, RecordingProxy, eventually};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -48,33 +49,9 @@ fn sent(d: &Device, id: MessageId) -> bool {
     )
 }
 
-struct World {
-    dir: tempfile::TempDir,
-    relay: Option<Relay>,
-}
-
-impl World {
-    async fn new() -> Result<Self> {
-        let dir = tempfile::tempdir()?;
-        let relay = Relay::start(dir.path().join("relay"), "127.0.0.1:0".parse()?).await?;
-        Ok(Self {
-            dir,
-            relay: Some(relay),
-        })
-    }
-
-    fn relay(&self) -> &Relay {
-        self.relay.as_ref().expect("relay running")
-    }
-
-    async fn device(&self, handle: &str, name: &str) -> Result<Device> {
-        Device::sign_up(&self.relay().url(), self.dir.path(), handle, name).await
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alice_writes_and_bob_receives() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     alice.go_online()?;
@@ -132,7 +109,7 @@ async fn next_notice<T>(
 /// for the sender, the status its receipt moved to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notices_carry_the_rows_they_announce() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     alice.go_online()?;
@@ -204,7 +181,7 @@ async fn notices_carry_the_rows_they_announce() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_offline_device_catches_up_in_order() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     alice.go_online()?;
@@ -239,12 +216,10 @@ async fn an_offline_device_catches_up_in_order() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns() -> Result<()> {
-    let mut w = World::new().await?;
+    let mut w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
-    let addr = w.relay().addr;
-    let data = w.relay().data.clone();
-    w.relay.take().expect("relay").kill().await?;
+    w.kill_relay().await?;
 
     alice.go_online()?;
     let chat = open_chat(&alice, &bob);
@@ -253,7 +228,7 @@ async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns()
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(status(&alice, id), DeliveryStatus::Queued);
 
-    w.relay = Some(Relay::start(data, addr).await?);
+    w.start_relay_again().await?;
     bob.go_online()?;
     eventually(WAIT, "delivered after the relay returned", || {
         texts(&bob, chat) == ["sent while the relay was down"]
@@ -268,7 +243,7 @@ async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_killed_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() -> Result<()>
 {
-    let mut w = World::new().await?;
+    let mut w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     alice.go_online()?;
@@ -289,10 +264,8 @@ async fn a_relay_killed_mid_stream_loses_nothing_acknowledged_and_duplicates_not
     .await?;
     let left = alice.with(|s| s.outbox())?.len();
     println!("killing the relay with {left} of {BURST} messages still queued");
-    let addr = w.relay().addr;
-    let data = w.relay().data.clone();
-    w.relay.take().expect("relay").kill().await?;
-    w.relay = Some(Relay::start(data, addr).await?);
+    w.kill_relay().await?;
+    w.start_relay_again().await?;
 
     let expected: Vec<String> = (1..=BURST).map(|i| format!("m{i}")).collect();
     eventually(Duration::from_secs(40), "all arrive once, in order", || {
@@ -314,7 +287,7 @@ async fn a_relay_killed_mid_stream_loses_nothing_acknowledged_and_duplicates_not
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_crashes_with_a_queued_message_sends_it_once_after_restart() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     let chat = open_chat(&alice, &bob);
@@ -338,7 +311,7 @@ async fn a_device_that_crashes_with_a_queued_message_sends_it_once_after_restart
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_send_is_marked_failed_with_the_relays_reason() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let ghost = Person {
         id: candor_core::protocol::UserId::new(),
@@ -387,7 +360,7 @@ async fn a_refused_send_is_marked_failed_with_the_relays_reason() -> Result<()> 
 /// nothing leaves her device, and Bob and the relay keep the message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     let proxy = RecordingProxy::start(w.relay().addr).await?;
@@ -468,7 +441,7 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
 /// (here by replying); a group of three gets every message in one order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receipts_mark_messages_delivered_then_seen() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     alice.go_online()?;
@@ -537,7 +510,7 @@ async fn receipts_mark_messages_delivered_then_seen() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_of_three_sees_one_order() -> Result<()> {
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut alice = w.device("alice", "Alice").await?;
     let mut bob = w.device("bob", "Bob").await?;
     let mut carol = w.device("carol", "Carol").await?;
@@ -586,12 +559,12 @@ async fn a_group_of_three_sees_one_order() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
     use candor_core::{Client, CoreError, Draft};
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut bob = w.device("bob", "Bob").await?;
     bob.go_online()?;
     let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
     relay.sign_up("alice", "Alice", "password123").await?;
-    let client = Client::open(&w.dir.path().join("alice-client.db"))?;
+    let client = Client::open(&w.path().join("alice-client.db"))?;
     let mut notices = client.subscribe();
     client
         .with_store(|s| s.set_undo_send_window(candor_core::UndoSendWindow::Off))
@@ -661,13 +634,13 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
 async fn a_client_keeps_a_change_to_people_only_once_the_relay_agrees() -> Result<()> {
     use candor_core::protocol::api::{AccountSettings, WhoCanMessage};
     use candor_core::{Client, CoreError};
-    let w = World::new().await?;
+    let w = World::with_relay().await?;
     let mut bob = w.device("bob", "Bob").await?;
     let carol = w.device("carol", "Carol").await?;
     bob.go_online()?;
     let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
     let alice = relay.sign_up("alice", "Alice", "password123").await?;
-    let client = Client::open(&w.dir.path().join("alice-client.db"))?;
+    let client = Client::open(&w.path().join("alice-client.db"))?;
     let session = relay.sign_in("alice", "password123", "laptop").await?;
     client.adopt_account(&relay, &session.user).await?;
     client.start_session(relay.clone(), session.token).await;

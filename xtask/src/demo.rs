@@ -9,6 +9,7 @@ use std::process::{Child, Command};
 
 use anyhow::{Context, Result, bail};
 use candor_core::account::RelayClient;
+use candor_core::profile_dir::{ProfileDir, ProfileName};
 use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::{Draft, NewConversation, Person, Profile, Store};
 
@@ -59,16 +60,16 @@ async fn seed(url: &str, home: &Path) -> Result<()> {
     for (handle, name) in [("alice", "Alice Park"), ("bob", "Bob Stone")] {
         relay.sign_up(handle, name, "demo-password").await?;
         let session = relay.sign_in(handle, "demo-password", "demo").await?;
-        let dir = home.join("app.candor.desktop/profiles").join(handle);
-        std::fs::create_dir_all(&dir)?;
-        let mut store = Store::open(&dir.join("candor.db"))?;
+        let dir = ProfileDir::in_data_home(home, &ProfileName::new(handle)?);
+        std::fs::create_dir_all(dir.path())?;
+        let mut store = Store::open(&dir.database())?;
         store.set_profile(&Profile {
             user_id: session.user.id,
             handle: session.user.handle.clone(),
             display_name: session.user.display_name.clone(),
             relay_url: url.into(),
         })?;
-        std::fs::write(dir.join("session-token"), &session.token)?;
+        std::fs::write(dir.token_file(), &session.token)?;
         people.push((store, session.user));
     }
     let (bob_store, bob) = people.pop().context("bob")?;

@@ -22,6 +22,7 @@ mod error;
 pub mod links;
 mod model;
 pub mod notice;
+pub mod profile_dir;
 mod store;
 pub mod sync;
 

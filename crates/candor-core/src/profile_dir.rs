@@ -1,7 +1,16 @@
 //! Profiles: separate data directories, so that two Candor instances (two accounts,
 //! or a person and a test) can run side by side on one machine.
+//!
+//! The layout of a profile's directory is defined here and only here: the app
+//! opens it, the end-to-end tests and `cargo xtask demo` prepare it, and they
+//! must agree on every file name, so they all ask [`ProfileDir`].
 
 use std::path::{Path, PathBuf};
+
+/// The app's identifier (Tauri's `identifier`): the name of its data directory
+/// and of its keychain service. A test in the shell checks tauri.conf.json says
+/// the same.
+pub const APP_ID: &str = "app.candor.desktop";
 
 /// The name of a profile: 1 to 32 of a-z, 0-9, `-` and `_`, so that it is always a
 /// safe directory name.
@@ -61,10 +70,50 @@ impl ProfileName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// `<app data>/profiles/<name>`.
-    pub fn dir(&self, app_data: &Path) -> PathBuf {
-        app_data.join("profiles").join(&self.0)
+/// One profile's directory and the files in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileDir(PathBuf);
+
+impl ProfileDir {
+    /// `<app data>/profiles/<name>`, where app data is the app's own data
+    /// directory (Tauri's `app_data_dir`).
+    pub fn in_app_data(app_data: &Path, name: &ProfileName) -> Self {
+        Self(app_data.join("profiles").join(name.as_str()))
+    }
+
+    /// The same directory found from a data home (`$XDG_DATA_HOME` on Linux),
+    /// which holds the app's data directory, [`APP_ID`].
+    pub fn in_data_home(data_home: &Path, name: &ProfileName) -> Self {
+        Self::in_app_data(&data_home.join(APP_ID), name)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The SQLite database (`Store::open`).
+    pub fn database(&self) -> PathBuf {
+        self.0.join("candor.db")
+    }
+
+    /// The database and the two files SQLite keeps beside it in WAL mode: every
+    /// file that may hold a message's text.
+    pub fn database_files(&self) -> [PathBuf; 3] {
+        let db = self.database();
+        let beside = |suffix: &str| {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        [beside("-wal"), beside("-shm"), db]
+    }
+
+    /// Where the session token is kept when the OS has no keychain: a file
+    /// only its owner may read.
+    pub fn token_file(&self) -> PathBuf {
+        self.0.join("session-token")
     }
 }
 
@@ -86,6 +135,29 @@ mod tests {
         assert_eq!(p.expect("valid").as_str(), "home");
         let p = ProfileName::resolve(args(&[]), None);
         assert_eq!(p.expect("valid").as_str(), "default");
+    }
+
+    #[test]
+    fn a_profile_directory_is_the_same_from_app_data_or_data_home() {
+        let name = ProfileName::new("alice").expect("valid");
+        let dir = ProfileDir::in_data_home(Path::new("/home/a/.local/share"), &name);
+        assert_eq!(
+            dir,
+            ProfileDir::in_app_data(Path::new("/home/a/.local/share/app.candor.desktop"), &name)
+        );
+        assert_eq!(
+            dir.database(),
+            Path::new("/home/a/.local/share/app.candor.desktop/profiles/alice/candor.db")
+        );
+        assert_eq!(
+            dir.database_files()
+                .map(|f| f.file_name().map(|n| n.to_owned())),
+            [
+                Some("candor.db-wal".into()),
+                Some("candor.db-shm".into()),
+                Some("candor.db".into())
+            ]
+        );
     }
 
     #[test]
