@@ -32,8 +32,21 @@ describe('mergeLatest', () => {
     expect(merged.map((m) => m.id)).toEqual(['m1', 'm2', 'm3', 'q', 'm5']);
     expect(merged.find((m) => m.id === 'q')?.status).toBe('sent');
   });
-  it('replaces everything when the page holds the whole chat', () => {
-    expect(mergeLatest([msg({ cursor: 9 })], [msg({ cursor: 2 }), msg({ cursor: 1 })], true).map((m) => m.cursor)).toEqual([1, 2]);
+  it('takes everything it covers from the page when the page holds the whole chat', () => {
+    const loaded = [msg({ cursor: 1 }), msg({ cursor: 2 }), msg({ cursor: 3, text: 'old' })];
+    const merged = mergeLatest(loaded, [msg({ cursor: 3, text: 'now' }), msg({ cursor: 1 })], true);
+    expect(merged.map((m) => [m.cursor, m.text])).toEqual([
+      [1, 'text 1'],
+      [3, 'now'],
+    ]);
+  });
+  it('keeps a message a notice brought while the page was being read', () => {
+    const arrived = msg({ cursor: 7 });
+    const whole = mergeLatest([arrived], [msg({ cursor: 5 }), msg({ cursor: 4 })], true);
+    expect(whole.map((m) => m.cursor)).toEqual([4, 5, 7]);
+    const part = mergeLatest([msg({ cursor: 1 }), arrived], [msg({ cursor: 5 }), msg({ cursor: 4 })], false);
+    expect(part.map((m) => m.cursor)).toEqual([1, 4, 5, 7]);
+    expect(mergeLatest([arrived], [], true).map((m) => m.cursor)).toEqual([7]);
   });
   it('drops a message hidden since it was loaded', () => {
     const loaded = [msg({ cursor: 1 }), msg({ cursor: 2 }), msg({ cursor: 3 })];

@@ -19,18 +19,19 @@ export function byCursor(a: Message, b: Message): number {
 
 /**
  * Replaces the newest part of `loaded` (oldest first) with `newest`, a page of
- * the latest messages (newest first, as the store returns it). Everything at or
- * after the page's oldest message is taken from the page, so messages that were
- * sent, hidden or re-ordered (a queued message gets its place once the relay
- * numbers it) show as they are now; older loaded messages stay. `complete` says
- * the page holds the whole chat.
+ * the latest messages (newest first, as the store returns it). Everything the
+ * page covers is taken from the page, so messages that were sent, hidden or
+ * re-ordered (a queued message gets its place once the relay numbers it) show
+ * as they are now. Kept from `loaded`: older messages below the page (unless
+ * `complete`, the page holding the whole chat), and messages newer than all of
+ * the page, which a notice brought while the page was being read.
  */
 export function mergeLatest(loaded: Message[], newest: Message[], complete: boolean): Message[] {
-  if (complete || loaded.length === 0) return [...newest].reverse();
-  if (newest.length === 0) return [];
-  const floor = Math.min(...newest.map((m) => m.cursor));
   const ids = new Set(newest.map((m) => m.id));
-  const kept = loaded.filter((m) => m.cursor < floor && !ids.has(m.id));
+  const cursors = newest.map((m) => m.cursor);
+  const floor = complete || cursors.length === 0 ? -Infinity : Math.min(...cursors);
+  const ceiling = cursors.length === 0 ? -Infinity : Math.max(...cursors);
+  const kept = loaded.filter((m) => !ids.has(m.id) && (m.cursor < floor || m.cursor > ceiling));
   return [...kept, ...newest].sort(byCursor);
 }
 
