@@ -272,7 +272,7 @@ mod tests {
     use candor_protocol::frames::Recipient;
     use chrono::Utc;
 
-    use super::super::test_support::{send, store, trip_group, users};
+    use super::super::test_support::{alice_wrote_to_bob, send, store, trip_group, users};
     use crate::storage::Storage;
 
     fn told(a: &crate::storage::Announcement) -> Vec<candor_protocol::UserId> {
@@ -317,13 +317,7 @@ mod tests {
     #[test]
     fn accepting_a_request_announces_it_to_the_accepter_only() {
         let (_dir, s) = store();
-        let [alice, bob] = users(&s, &["alice", "bob"])[..] else {
-            unreachable!()
-        };
-        let chat = send(&s, alice, Recipient::Direct { user: bob })
-            .expect("send")
-            .message
-            .conversation_id;
+        let ([alice, bob], chat) = alice_wrote_to_bob(&s);
         let accepted = s.accept(bob, chat, Utc::now()).expect("accept");
         assert_eq!(told(&accepted.announcement), [bob]);
         assert!(!accepted.announcement.view_of(bob).expect("Bob").request);

@@ -68,7 +68,7 @@ mod tests {
     use candor_protocol::MessageId;
     use candor_protocol::frames::Recipient;
 
-    use super::super::test_support::{send, send_as, store, trip_group, users};
+    use super::super::test_support::{alice_wrote_to_bob, send, send_as, store, trip_group, users};
     use crate::storage::{SqliteStorage, Storage, StorageError};
 
     #[test]
@@ -132,13 +132,7 @@ mod tests {
     #[test]
     fn a_receipt_stops_at_the_last_message() {
         let (_dir, s) = store();
-        let [alice, bob] = users(&s, &["alice", "bob"])[..] else {
-            unreachable!()
-        };
-        let chat = send(&s, alice, Recipient::Direct { user: bob })
-            .expect("send")
-            .message
-            .conversation_id;
+        let ([alice, bob], chat) = alice_wrote_to_bob(&s);
         send(&s, alice, Recipient::Direct { user: bob }).expect("send");
         // A reply accepts the request, so that Bob's reads are passed on.
         send(&s, bob, Recipient::Direct { user: alice }).expect("reply");

@@ -59,3 +59,16 @@ pub(super) fn trip_group(s: &SqliteStorage) -> ([UserId; 3], ConversationId) {
     let group = announcement.view_of(alice).expect("Alice is told").id;
     ([alice, bob, cleo], group)
 }
+
+/// Alice and Bob, and the direct chat Alice's first message to Bob made (a
+/// request on Bob's side until he replies or accepts).
+pub(super) fn alice_wrote_to_bob(s: &SqliteStorage) -> ([UserId; 2], ConversationId) {
+    let [alice, bob] = users(s, &["alice", "bob"])[..] else {
+        unreachable!()
+    };
+    let chat = send(s, alice, Recipient::Direct { user: bob })
+        .expect("send")
+        .message
+        .conversation_id;
+    ([alice, bob], chat)
+}
