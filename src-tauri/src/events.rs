@@ -3,9 +3,8 @@
 //! the wrong payload, and `bindings.ts` gets both (the `EVENT` names and the
 //! `Events` payload types) from here.
 //!
-//! [`forward`] is the one place where core notices become events. Each notice
-//! carries the rows that changed, so the UI applies it without asking back; the
-//! desktop (tray count, notifications) takes what it needs from the same notice.
+//! This module depends on nothing else in the shell, so that every other module
+//! may emit events without a cycle.
 
 use std::marker::PhantomData;
 
@@ -13,7 +12,6 @@ use candor_core::notice::Notice;
 use candor_core::protocol::ConversationId;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime};
-use tokio::sync::broadcast;
 
 /// An event name that only carries payloads of type `P`.
 pub struct Event<P> {
@@ -48,26 +46,3 @@ pub const OPEN_CHAT: Event<ConversationId> = Event::new("candor://open-chat");
 pub const SHARE: Event<String> = Event::new("candor://share");
 /// The UI asks what to do with this many messages still in their undo-send window.
 pub const QUIT_PENDING: Event<u32> = Event::new("candor://quit-pending");
-
-/// Forwards every notice of `notices` to the UI until the client is dropped.
-pub fn forward(app: AppHandle, mut notices: broadcast::Receiver<Notice>) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            match notices.recv().await {
-                Ok(notice) => {
-                    SYNC.emit(&app, &notice);
-                    if let Notice::MessagesAdded { chats, unread, .. } = &notice {
-                        crate::desktop::show_unread(&app, unread);
-                        crate::desktop::notify_new_messages(&app, chats).await;
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    // The UI holds rows it can no longer trust: it reloads them.
-                    tracing::warn!(missed, "the UI fell behind the sync engine's notices");
-                    LAGGED.emit(&app, &u32::try_from(missed).unwrap_or(u32::MAX));
-                }
-                Err(broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    });
-}

@@ -12,6 +12,9 @@ mod commands;
 mod desktop;
 mod error;
 mod events;
+#[cfg(test)]
+mod module_graph;
+mod notices;
 mod state;
 mod token_vault;
 mod webview;
@@ -40,7 +43,7 @@ pub fn run() {
             let state = AppState::open(&base, profile);
             match &state.client {
                 // One stream for the app's life: every session's notices.
-                Ok(client) => events::forward(app.handle().clone(), client.subscribe()),
+                Ok(client) => notices::forward(app.handle().clone(), client.subscribe()),
                 Err(e) => eprintln!("candor: {}", e.message),
             }
             app.manage(state);
