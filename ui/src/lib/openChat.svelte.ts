@@ -77,10 +77,14 @@ export class OpenChat {
    * chat's news until the returned function is called. */
   open(scroller: ChatScroller, anchor: Message | null): () => void {
     this.scroller = scroller;
-    void (anchor ? this.loadAround(anchor) : this.loadLatest(true));
-    api.hiddenMessages(this.chat.id).then(
-      (list) => (this.hiddenCount = list.length),
-      () => {},
+    // The messages first: the count of hidden ones (for the chat menu) is
+    // asked for once they are shown, so that its query never holds the store
+    // while the page waits behind it.
+    void (anchor ? this.loadAround(anchor) : this.loadLatest(true)).then(() =>
+      api.hiddenMessages(this.chat.id).then(
+        (list) => (this.hiddenCount = list.length),
+        () => {},
+      ),
     );
     return live.watch(this.chat.id, {
       changed: (list) => void this.changed(list),

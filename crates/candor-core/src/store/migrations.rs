@@ -20,6 +20,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v7.sql")),
     M::up(include_str!("schema_v8.sql")),
     M::up(include_str!("schema_v9.sql")),
+    M::up(include_str!("schema_v10.sql")),
 ];
 
 /// The schema this build writes.
@@ -321,6 +322,41 @@ mod tests {
             )
             .is_err(),
             "an empty draft is no draft"
+        );
+    }
+
+    /// Migration 10 indexes hidden messages: rows stored under schema 9 stay as
+    /// they were, and reading a chat's hidden messages uses the new index
+    /// instead of walking every message of the chat.
+    #[test]
+    fn migration_10_finds_hidden_messages_by_index() {
+        let mut conn = at_version(9);
+        let tally = "SELECT count(*), count(hidden_at) FROM messages";
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity_at)
+                 VALUES ('g1', 'group', 'Trip', 1, 1);",
+        )
+        .expect("rows fit schema 9");
+        let counts = |c: &Connection| -> (i64, i64) {
+            c.query_row(tally, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("counts")
+        };
+        let was = counts(&conn);
+        migrations().to_version(&mut conn, 10).expect("to 10");
+        assert_eq!(counts(&conn), was);
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT id FROM messages
+                 WHERE conversation_id = 'g1' AND hidden_at IS NOT NULL ORDER BY position DESC",
+            )
+            .expect("plan")
+            .query_map([], |r| r.get::<_, String>(3))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("plan rows");
+        assert!(
+            plan.iter().any(|step| step.contains("messages_hidden")),
+            "{plan:?}"
         );
     }
 
