@@ -229,7 +229,7 @@ mod tests {
                 #[tauri::command]
                 pub async fn mute_chat(app: tauri::AppHandle, state: State<'_, AppState>,
                     conversation: ConversationId, mute_for: Option<MuteFor>, tags: Vec<&str>)
-                    -> Result<Vec<Option<InboxItem>>, CommandError> { todo!() }
+                    -> Result<Vec<Option<InboxItem>>, CommandError> { Ok(Vec::new()) }
             }
             fn not_a_command(x: u32) {}
             #[tauri::command]
