@@ -4,11 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use candor_core::profile_dir::ProfileDir;
 use candor_core::{Client, CoreError, Store};
 
 use crate::token_vault::{TokenPlace, TokenVault};
-use candor_core::profile_dir::ProfileDir;
-
 use crate::{CommandError, ProfileName};
 
 pub struct AppState {
