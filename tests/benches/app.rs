@@ -319,12 +319,13 @@ async fn open_twenty_chats(app: &App) -> Result<Vec<Opening>> {
                  const shown = () =>
                    document.querySelector('[data-testid=chat-title]')?.textContent.trim() === title
                    && document.querySelector('[data-testid=message]') !== null;
-                 performance.clearMarks('candor:chat-page-returned');
+                 const steps = ['candor:chat-asked', 'candor:chat-page-returned', 'candor:chat-laid-out'];
+                 steps.forEach((s) => performance.clearMarks(s));
                  const started = performance.now();
                  const finish = () => requestAnimationFrame(() => {
                    const took = performance.now() - started;
-                   const page = performance.getEntriesByName('candor:chat-page-returned').pop();
-                   done([took, page ? page.startTime - started : null]);
+                   const at = steps.map((s) => performance.getEntriesByName(s).pop());
+                   done([took, ...at.map((m) => (m ? m.startTime - started : null))]);
                  });
                  let timer;
                  const watch = new MutationObserver(() => {
@@ -342,7 +343,9 @@ async fn open_twenty_chats(app: &App) -> Result<Vec<Opening>> {
         match opened.json().get(0).and_then(|v| v.as_f64()) {
             Some(shown) => took.push(Opening {
                 shown,
-                page_returned: opened.json().get(1).and_then(|v| v.as_f64()),
+                asked: opened.json().get(1).and_then(|v| v.as_f64()),
+                page_returned: opened.json().get(2).and_then(|v| v.as_f64()),
+                laid_out: opened.json().get(3).and_then(|v| v.as_f64()),
             }),
             None => bail!("opening {title}: {}", opened.json()),
         }
@@ -364,9 +367,15 @@ struct Driven {
 struct Opening {
     /// To the first frame drawn with its messages on the page.
     shown: f64,
+    /// To the page command's call (the app's `candor:chat-asked` mark): what
+    /// taking down the last chat and setting up the view took first.
+    asked: Option<f64>,
     /// To the page command's answer (the app's `candor:chat-page-returned`
     /// mark): what IPC and the store took, before the page drew anything.
     page_returned: Option<f64>,
+    /// To the messages in the page and laid out (`candor:chat-laid-out`),
+    /// before the frame that shows them.
+    laid_out: Option<f64>,
 }
 
 async fn drive(home: &Path, binary: &Path, args: &[&str], session: usize) -> Result<Driven> {
@@ -557,13 +566,20 @@ async fn bench() -> Result<()> {
         median(shown.clone()),
         shown.iter().copied().fold(0.0, f64::max)
     );
-    let page: Vec<f64> = openings.iter().filter_map(|o| o.page_returned).collect();
-    if !page.is_empty() {
-        println!(
-            "  of which click to the page command's answer: median {:.0} ms, slowest {:.0} ms",
-            median(page.clone()),
-            page.iter().copied().fold(0.0, f64::max)
-        );
+    let steps: [(&str, fn(&Opening) -> Option<f64>); 3] = [
+        ("the page command's call", |o| o.asked),
+        ("the page command's answer", |o| o.page_returned),
+        ("the messages laid out", |o| o.laid_out),
+    ];
+    for (step, at) in steps {
+        let took: Vec<f64> = openings.iter().filter_map(at).collect();
+        if !took.is_empty() {
+            println!(
+                "  of which click to {step}: median {:.0} ms, slowest {:.0} ms",
+                median(took.clone()),
+                took.iter().copied().fold(0.0, f64::max)
+            );
+        }
     }
     println!(
         "each launch (ms): candor {:?}, floor {:?}",

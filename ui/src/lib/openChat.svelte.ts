@@ -73,10 +73,11 @@ export class OpenChat {
     this.rowChanged = rowChanged;
   }
 
-  /** Opens at the newest (or at `anchor`, a search result) and listens for the
-   * chat's news until the returned function is called. */
-  open(scroller: ChatScroller, anchor: Message | null): () => void {
-    this.scroller = scroller;
+  /** Starts loading the chat: its newest page, or the pages around `anchor`
+   * (a search result). Called as the view is made, before its parts are
+   * mounted, so that the page is asked for while the last chat is taken down
+   * and this one is set up. */
+  start(anchor: Message | null): void {
     // The messages first: the count of hidden ones (for the chat menu) is
     // asked for once they are shown, so that its query never holds the store
     // while the page waits behind it.
@@ -86,6 +87,13 @@ export class OpenChat {
         () => {},
       ),
     );
+  }
+
+  /** The list is on screen: it follows the loading started by `start`, and the
+   * chat's news until the returned function is called. */
+  attach(scroller: ChatScroller): () => void {
+    this.scroller = scroller;
+    if (this.loaded && !this.anchored) this.toEnd();
     return live.watch(this.chat.id, {
       changed: (list) => void this.changed(list),
       reload: () => (this.anchored ? (this.news = true) : void this.loadLatest(false)),
@@ -96,8 +104,10 @@ export class OpenChat {
   async loadLatest(initial: boolean): Promise<void> {
     const stick = initial || this.atBottom;
     try {
+      // Marks for `cargo xtask bench ui` and `bench app`: the page is asked
+      // for, it is here, then it is painted.
+      if (initial) performance.mark('candor:chat-asked');
       const page = await api.conversationPage(this.chat.id, null, MESSAGE_PAGE_SIZE);
-      // Marks for `cargo xtask bench ui`: the page is here, then it is painted.
       if (initial) performance.mark('candor:chat-page-returned');
       const complete = page.before === null;
       this.shift = false;
