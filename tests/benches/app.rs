@@ -566,7 +566,8 @@ async fn bench() -> Result<()> {
         median(shown.clone()),
         shown.iter().copied().fold(0.0, f64::max)
     );
-    let steps: [(&str, fn(&Opening) -> Option<f64>); 3] = [
+    type Step = (&'static str, fn(&Opening) -> Option<f64>);
+    let steps: [Step; 3] = [
         ("the page command's call", |o| o.asked),
         ("the page command's answer", |o| o.page_returned),
         ("the messages laid out", |o| o.laid_out),

@@ -64,6 +64,8 @@ export class OpenChat {
   /** The newest seq marked read from here. */
   private markedThrough = 0;
   private scroller: ChatScroller | null = null;
+  /** Another chat was opened in its place. */
+  private closed = false;
 
   /** Called when something here changes the chat's inbox row (a hide). */
   private readonly rowChanged: () => void;
@@ -94,10 +96,17 @@ export class OpenChat {
   attach(scroller: ChatScroller): () => void {
     this.scroller = scroller;
     if (this.loaded && !this.anchored) this.toEnd();
-    return live.watch(this.chat.id, {
+    const unwatch = live.watch(this.chat.id, {
       changed: (list) => void this.changed(list),
       reload: () => (this.anchored ? (this.news = true) : void this.loadLatest(false)),
     });
+    return () => {
+      unwatch();
+      // Another chat has the list now: a page still on its way here neither
+      // scrolls it nor marks this chat read.
+      this.scroller = null;
+      this.closed = true;
+    };
   }
 
   /** Loads the newest page and merges it into what is loaded. */
@@ -168,7 +177,7 @@ export class OpenChat {
    * caught up yet with a message that just arrived. Only others' messages can
    * be unread: one's own, once numbered, need no call to mark them. */
   private async markRead(): Promise<void> {
-    if (this.anchored || !this.atBottom) return;
+    if (this.closed || this.anchored || !this.atBottom) return;
     const newest = this.messages.reduce((max, m) => (m.isOwn ? max : Math.max(max, m.seq ?? 0)), 0);
     if (newest <= this.markedThrough) return;
     this.markedThrough = newest;
