@@ -397,8 +397,6 @@ impl Connection {
         let storage = self.state.storage();
         let conversations = match blocking(move || Ok(storage.conversations_of(user)?)).await {
             Ok(c) => c,
-            // A client that never hears caught_up would wait forever: close, and
-            // it reconnects and tries again.
             Err(e) => return self.fail_catch_up(e).await,
         };
         for info in conversations {
@@ -410,9 +408,10 @@ impl Connection {
         // A cursor from beyond the stream's end (a relay restored from an older
         // backup) would hide every new message: start from the end instead.
         let storage = self.state.storage();
-        let end = blocking(move || Ok(storage.stream_end()?))
-            .await
-            .unwrap_or(after);
+        let end = match blocking(move || Ok(storage.stream_end()?)).await {
+            Ok(end) => end,
+            Err(e) => return self.fail_catch_up(e).await,
+        };
         let mut cursor = after.min(end);
         loop {
             let storage = self.state.storage();
@@ -421,11 +420,7 @@ impl Connection {
                     .await
                 {
                     Ok(b) => b,
-                    Err(e) => {
-                        let api = e.to_api();
-                        self.error(api.code, &api.message, None).await;
-                        return Flow::Continue;
-                    }
+                    Err(e) => return self.fail_catch_up(e).await,
                 };
             let done = batch.len() < CATCH_UP_BATCH as usize;
             for (c, message) in batch {
@@ -439,11 +434,13 @@ impl Connection {
             }
         }
         let storage = self.state.storage();
-        if let Ok(receipts) = blocking(move || Ok(storage.receipts_for(user)?)).await {
-            for r in receipts {
-                if !self.send(&receipt_frame(r)).await {
-                    return Flow::Close;
-                }
+        let receipts = match blocking(move || Ok(storage.receipts_for(user)?)).await {
+            Ok(r) => r,
+            Err(e) => return self.fail_catch_up(e).await,
+        };
+        for r in receipts {
+            if !self.send(&receipt_frame(r)).await {
+                return Flow::Close;
             }
         }
         self.delivered = Some(cursor);
@@ -454,6 +451,9 @@ impl Connection {
         }
     }
 
+    /// Any storage error while catching up ends the connection: a client that
+    /// never hears `caught_up` would wait forever, and live frames are held
+    /// back until it does. It reconnects and tries again.
     async fn fail_catch_up(&mut self, e: RelayError) -> Flow {
         tracing::error!(error = %e, user = %self.user.id, "catch-up failed");
         let api = e.to_api();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use candor_protocol::api::ErrorCode;
 use candor_protocol::frames::{ClientFrame, Recipient, RelayFrame, direct_conversation_id};
 use candor_protocol::{MAX_TEXT_CHARS, MessageId, MessageText, PROTOCOL_VERSION, UserId};
+use support::flaky::FlakyStorage;
 use support::{Client, Relay};
 
 fn send(to: Recipient, text: &str) -> (MessageId, ClientFrame) {
@@ -372,5 +373,59 @@ async fn a_cursor_beyond_the_stream_end_still_gets_new_messages() {
     a.send(&send(direct(bob.user.id), "new").1).await;
     assert!(matches!(b.next().await, RelayFrame::Conversation(_)));
     assert!(matches!(b.next().await, RelayFrame::Message { .. }));
+    relay.stop().await;
+}
+
+/// A storage error in the middle of catch-up ends the connection, after an
+/// error frame, instead of leaving it open and deaf (no `caught_up`, live
+/// frames dropped); the client connects again and gets everything.
+#[tokio::test]
+async fn a_storage_error_during_catch_up_closes_the_connection() {
+    let mut flaky = None;
+    let relay = Relay::start_with(|data| {
+        let store = std::sync::Arc::new(FlakyStorage::open(data));
+        flaky = Some(store.clone());
+        store
+    })
+    .await;
+    let flaky = flaky.expect("the store");
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    relay.sign_up("bob", "Bob").await;
+    let bob = relay.sign_in("bob").await;
+    // More than one catch-up page (500 messages).
+    const SENT: usize = 520;
+    for i in 0..SENT {
+        a.send(&send(direct(bob.user.id), &format!("m{i}")).1).await;
+    }
+    for _ in 0..SENT {
+        assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    }
+
+    // The first page is read, the second fails.
+    flaky.fail_stream_read_after(1);
+    let mut b = Client::connect(&relay, &bob.token)
+        .await
+        .expect("bob connects");
+    b.send(&ClientFrame::CatchUp { after: 0 }).await;
+    let mut got = 0;
+    loop {
+        match b.next().await {
+            RelayFrame::Conversation(_) => {}
+            RelayFrame::Message { .. } => got += 1,
+            RelayFrame::Error { .. } => break,
+            other => panic!("expected messages then an error, got {other:?}"),
+        }
+    }
+    assert_eq!(got, 500, "the first page came before the error");
+    assert!(
+        b.closed().await,
+        "the relay left the connection open after the error"
+    );
+
+    let mut b = Client::connect(&relay, &bob.token)
+        .await
+        .expect("bob reconnects");
+    let (all, _) = catch_up(&mut b, 0).await;
+    assert_eq!(all.len(), SENT, "a second catch-up gets everything");
     relay.stop().await;
 }

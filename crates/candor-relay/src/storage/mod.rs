@@ -31,6 +31,11 @@ pub enum StorageError {
     InvalidGroup(String),
     #[error("cannot open the relay's data directory {path}: {reason}")]
     Open { path: String, reason: String },
+    #[error(
+        "the relay's data directory {path} is in use by another relay process; \
+         stop that one first (two relays on one directory would number messages alike)"
+    )]
+    InUse { path: String },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("stored data is not valid: {0}")]

@@ -2,14 +2,17 @@
 //! client that speaks its HTTP API and WebSocket frames.
 #![allow(dead_code)]
 
+pub mod flaky;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use candor_protocol::PROTOCOL_VERSION;
 use candor_protocol::api::{Session, SignIn, SignUp, UserInfo};
 use candor_protocol::frames::{ClientFrame, RelayFrame};
-use candor_relay::{RelayConfig, RelayState, serve};
+use candor_relay::{RelayConfig, RelayState, Storage, serve};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -38,6 +41,21 @@ impl Relay {
     /// Starts a relay over an existing data directory (to test restarts).
     pub async fn start_in(data: PathBuf, addr: Option<SocketAddr>) -> Self {
         let state = RelayState::open(RelayConfig::new(&data)).expect("open relay");
+        Self::serve(state, data, addr).await
+    }
+
+    /// Starts a relay over `storage` (a store with faults to arm) in a new
+    /// data directory.
+    pub async fn start_with(storage: impl FnOnce(&std::path::Path) -> Arc<dyn Storage>) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().to_path_buf();
+        let state = RelayState::new(RelayConfig::new(&data), storage(&data));
+        let mut relay = Self::serve(state, data, None).await;
+        relay._dir = Some(dir);
+        relay
+    }
+
+    async fn serve(state: RelayState, data: PathBuf, addr: Option<SocketAddr>) -> Self {
         let listener = tokio::net::TcpListener::bind(
             addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr")),
         )

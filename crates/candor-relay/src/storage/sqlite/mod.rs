@@ -27,6 +27,7 @@ use super::{Accepted, Announcement, NewMessage, Receipt, Storage, StorageError, 
 
 mod checkpointer;
 mod conversations;
+mod dir_lock;
 mod members;
 mod messages;
 mod migrations;
@@ -40,6 +41,7 @@ mod test_support;
 mod users;
 
 use checkpointer::Checkpointer;
+use dir_lock::DirLock;
 use permits::Permits;
 use sequences::Sequences;
 
@@ -48,6 +50,9 @@ pub struct SqliteStorage {
     db: Mutex<Db>,
     /// Copies the log into the database file, off the writer's path.
     checkpointer: Checkpointer,
+    /// This process's hold on the data directory; declared last, so that it
+    /// is let go only after the database is closed.
+    _dir_lock: DirLock,
 }
 
 /// The connection and what the writer remembers of it, always taken together.
@@ -70,13 +75,15 @@ enum Change {
 }
 
 impl SqliteStorage {
-    /// Opens (creating if needed) `relay.db` in `data_dir`.
+    /// Opens (creating if needed) `relay.db` in `data_dir`, which no other
+    /// relay may have open ([`StorageError::InUse`]).
     pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
         let open_err = |reason: String| StorageError::Open {
             path: data_dir.display().to_string(),
             reason,
         };
         std::fs::create_dir_all(data_dir).map_err(|e| open_err(e.to_string()))?;
+        let dir_lock = DirLock::take(data_dir)?;
         let path = data_dir.join("relay.db");
         let mut conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -102,6 +109,7 @@ impl SqliteStorage {
                 sequences: Sequences::default(),
             }),
             checkpointer,
+            _dir_lock: dir_lock,
         })
     }
 

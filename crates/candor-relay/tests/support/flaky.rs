@@ -1,0 +1,181 @@
+//! The relay's real SQLite store with one fault that can be armed: reads of the
+//! message stream that fail, the way a disk error or a corrupt page fails them.
+//! Every other call goes straight to the store.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use candor_protocol::api::{AccountSettings, UserInfo};
+use candor_protocol::frames::ConversationInfo;
+use candor_protocol::{ConversationId, DeliveredMessage, UserId};
+use candor_relay::storage::{Accepted, Announcement, NewMessage, Receipt, Stored};
+use candor_relay::{SqliteStorage, Storage, StorageError};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug)]
+pub struct FlakyStorage {
+    inner: SqliteStorage,
+    /// Stream reads that still succeed before one fails (usize::MAX: unarmed).
+    reads_before_failing: AtomicUsize,
+}
+
+impl FlakyStorage {
+    pub fn open(data: &Path) -> Self {
+        Self {
+            inner: SqliteStorage::open(data).expect("open the store"),
+            reads_before_failing: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// Lets `ok` more reads of the message stream succeed, then fails the next one
+    /// (only that one).
+    pub fn fail_stream_read_after(&self, ok: usize) {
+        self.reads_before_failing.store(ok, Ordering::SeqCst);
+    }
+}
+
+impl Storage for FlakyStorage {
+    fn create_user(
+        &self,
+        handle: &str,
+        display_name: &str,
+        password_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<UserInfo, StorageError> {
+        self.inner
+            .create_user(handle, display_name, password_hash, at)
+    }
+    fn credentials(&self, handle: &str) -> Result<Option<(UserInfo, String)>, StorageError> {
+        self.inner.credentials(handle)
+    }
+    fn user_by_handle(&self, handle: &str) -> Result<Option<UserInfo>, StorageError> {
+        self.inner.user_by_handle(handle)
+    }
+    fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &[u8],
+        device_name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.inner.create_session(user, token_hash, device_name, at)
+    }
+    fn session_user(&self, token_hash: &[u8]) -> Result<Option<UserInfo>, StorageError> {
+        self.inner.session_user(token_hash)
+    }
+    fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError> {
+        self.inner.revoke_session(token_hash, at)
+    }
+    fn store_messages(
+        &self,
+        batch: Vec<NewMessage>,
+    ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
+        self.inner.store_messages(batch)
+    }
+    fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {
+        self.inner.conversations_of(user)
+    }
+    fn conversation_for(
+        &self,
+        conversation: ConversationId,
+        viewer: UserId,
+    ) -> Result<ConversationInfo, StorageError> {
+        self.inner.conversation_for(conversation, viewer)
+    }
+    fn create_group(
+        &self,
+        creator: UserId,
+        title: &str,
+        members: &[UserId],
+        at: DateTime<Utc>,
+    ) -> Result<Announcement, StorageError> {
+        self.inner.create_group(creator, title, members, at)
+    }
+    fn add_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Announcement, StorageError> {
+        self.inner.add_member(actor, conversation, user, at)
+    }
+    fn leave(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Announcement, StorageError> {
+        self.inner.leave(user, conversation)
+    }
+    fn accept(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        at: DateTime<Utc>,
+    ) -> Result<Accepted, StorageError> {
+        self.inner.accept(user, conversation, at)
+    }
+    fn set_display_name(&self, user: UserId, display_name: &str) -> Result<UserInfo, StorageError> {
+        self.inner.set_display_name(user, display_name)
+    }
+    fn settings(&self, user: UserId) -> Result<AccountSettings, StorageError> {
+        self.inner.settings(user)
+    }
+    fn set_settings(&self, user: UserId, settings: &AccountSettings) -> Result<(), StorageError> {
+        self.inner.set_settings(user, settings)
+    }
+    fn block(&self, user: UserId, blocked: UserId, at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.inner.block(user, blocked, at)
+    }
+    fn unblock(&self, user: UserId, blocked: UserId) -> Result<(), StorageError> {
+        self.inner.unblock(user, blocked)
+    }
+    fn record_receipt(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        delivered: Option<i64>,
+        read: Option<i64>,
+    ) -> Result<(Receipt, Vec<UserId>), StorageError> {
+        self.inner
+            .record_receipt(user, conversation, delivered, read)
+    }
+    fn receipts_for(&self, user: UserId) -> Result<Vec<Receipt>, StorageError> {
+        self.inner.receipts_for(user)
+    }
+    fn members_if_member(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, StorageError> {
+        self.inner.members_if_member(user, conversation)
+    }
+    fn stream_end(&self) -> Result<u64, StorageError> {
+        self.inner.stream_end()
+    }
+    fn stream_after(
+        &self,
+        user: UserId,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
+        let left = self.reads_before_failing.load(Ordering::SeqCst);
+        if left != usize::MAX {
+            if left == 0 {
+                self.reads_before_failing
+                    .store(usize::MAX, Ordering::SeqCst);
+                return Err(StorageError::Database(rusqlite_error()));
+            }
+            self.reads_before_failing.store(left - 1, Ordering::SeqCst);
+        }
+        self.inner.stream_after(user, cursor, limit)
+    }
+}
+
+/// An I/O error as SQLite reports it.
+fn rusqlite_error() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR_READ),
+        Some("disk I/O error (injected)".into()),
+    )
+}
