@@ -285,6 +285,36 @@ async fn a_relay_killed_mid_stream_loses_nothing_acknowledged_and_duplicates_not
     Ok(())
 }
 
+/// A link that drops every session soon after it opens: the device waits
+/// longer after each one instead of starting over at the shortest wait when a
+/// connection opens, which made it reconnect 4-8 times a second; once the link
+/// holds again, what was queued goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_that_fails_every_session_is_retried_ever_more_slowly() -> Result<()> {
+    let w = World::with_relay().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let bob = w.device("bob", "Bob").await?;
+    let proxy = RecordingProxy::start(w.relay().addr).await?;
+    proxy.cut_each_connection_after(Some(Duration::from_millis(100)));
+    alice.go_online_via(&proxy.url())?;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Waits of 0.125-0.25 s, then 0.25-0.5, 0.5-1 and 1-2 s between sessions of
+    // 0.1 s: at most 5 connections in 4 s. Starting over at every open, a wait
+    // is at most 0.25 s, and there are more than 10.
+    let tried = proxy.connections();
+    assert!(
+        (3..=6).contains(&tried),
+        "{tried} connections in 4 s through a link that drops each one"
+    );
+
+    proxy.cut_each_connection_after(None);
+    let chat = open_chat(&alice, &bob);
+    let id = write(&alice, chat, "through at last");
+    eventually(WAIT, "sent once the link holds", || sent(&alice, id)).await?;
+    alice.go_offline().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_crashes_with_a_queued_message_sends_it_once_after_restart() -> Result<()> {
     let w = World::with_relay().await?;

@@ -1,8 +1,12 @@
 //! A WebSocket proxy between a device and the relay that records every frame the
 //! device sends, so a test can prove what did (and did not) leave the device.
+//! It counts the device's connections and can cut each one a while after it
+//! opens: a link that fails every session it starts.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::Result;
 use futures_util::{SinkExt, StreamExt};
@@ -15,6 +19,8 @@ use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 pub struct RecordingProxy {
     pub addr: SocketAddr,
     sent: Arc<Mutex<Vec<String>>>,
+    connections: Arc<AtomicUsize>,
+    cut_after: Arc<Mutex<Option<Duration>>>,
 }
 
 impl RecordingProxy {
@@ -22,17 +28,35 @@ impl RecordingProxy {
     pub async fn start(relay: SocketAddr) -> Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let sent = Arc::new(Mutex::new(Vec::new()));
-        let log = sent.clone();
+        let proxy = Self {
+            addr,
+            sent: Arc::default(),
+            connections: Arc::default(),
+            cut_after: Arc::default(),
+        };
+        let this = proxy.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let log = log.clone();
+                this.connections.fetch_add(1, Ordering::SeqCst);
+                let cut_after = *this.cut_after.lock().unwrap_or_else(|e| e.into_inner());
+                let log = this.sent.clone();
                 tokio::spawn(async move {
-                    let _ = forward(stream, relay, log).await;
+                    let _ = forward(stream, relay, log, cut_after).await;
                 });
             }
         });
-        Ok(Self { addr, sent })
+        Ok(proxy)
+    }
+
+    /// How many connections the device has opened through the proxy.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// From the next connection on, closes each one `after` it opens (`None`:
+    /// connections stay up).
+    pub fn cut_each_connection_after(&self, after: Option<Duration>) {
+        *self.cut_after.lock().unwrap_or_else(|e| e.into_inner()) = after;
     }
 
     pub fn url(&self) -> String {
@@ -51,6 +75,7 @@ async fn forward(
     stream: tokio::net::TcpStream,
     relay: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
+    cut_after: Option<Duration>,
 ) -> Result<()> {
     let mut authorization = None;
     let device = tokio_tungstenite::accept_hdr_async(stream, |req: &Request, resp: Response| {
@@ -84,9 +109,16 @@ async fn forward(
             }
         }
     };
+    let cut = async {
+        match cut_after {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         _ = up => {},
         _ = down => {},
+        _ = cut => {},
     }
     Ok(())
 }

@@ -21,6 +21,13 @@ pub fn next_sends(due: Vec<PendingSend>, in_flight: &HashSet<ConversationId>) ->
         .collect()
 }
 
+/// A session that stayed up this long was healthy: the next wait starts over
+/// from the shortest. One that ended sooner (a relay that drops every session
+/// after its hello, an ack the store refuses) keeps the waits growing, so a
+/// failing session never turns into several reconnects a second, and a relay
+/// that restarts is not met by every device at once.
+pub const HEALTHY_SESSION: Duration = Duration::from_secs(10);
+
 /// Capped exponential backoff with jitter, for reconnects and retries.
 #[derive(Clone, Debug)]
 pub struct Backoff {
@@ -57,6 +64,14 @@ impl Backoff {
 
     pub fn reset(&mut self) {
         self.attempt = 0;
+    }
+
+    /// A session ended after `lasted`: the waits start over only if it was
+    /// healthy ([`HEALTHY_SESSION`]).
+    pub fn session_ended(&mut self, lasted: Duration) {
+        if lasted >= HEALTHY_SESSION {
+            self.reset();
+        }
     }
 }
 
@@ -99,6 +114,24 @@ mod tests {
             .map(|s| s.text.as_str().to_owned())
             .collect();
         assert_eq!(texts, ["a1", "b1"]);
+    }
+
+    #[test]
+    fn only_a_healthy_session_starts_the_waits_over() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
+        let first = b.next_delay(1.0);
+        // Sessions that opened and soon failed: the waits keep growing.
+        b.session_ended(Duration::from_millis(50));
+        let second = b.next_delay(1.0);
+        b.session_ended(HEALTHY_SESSION - Duration::from_millis(1));
+        let third = b.next_delay(1.0);
+        assert!(
+            first < second && second < third,
+            "{first:?} {second:?} {third:?}"
+        );
+        // One that stayed up: back to the shortest.
+        b.session_ended(HEALTHY_SESSION);
+        assert_eq!(b.next_delay(1.0), first);
     }
 
     #[test]

@@ -52,8 +52,10 @@ impl Engine {
             self.connection(Connection::Connecting, None);
             let end = match self.connect().await {
                 Ok(socket) => {
-                    backoff.reset();
-                    self.session(socket).await
+                    let opened = tokio::time::Instant::now();
+                    let end = self.session(socket).await;
+                    backoff.session_ended(opened.elapsed());
+                    end
                 }
                 Err(end) => end,
             };
