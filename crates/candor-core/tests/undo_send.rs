@@ -191,3 +191,66 @@ fn quitting_can_send_now_or_discard_what_waits() {
     assert!(w.visible_texts(w.chat).is_empty());
     assert!(w.store.outbox().expect("outbox").is_empty());
 }
+
+/// The wall clock is set back an hour while a message waits: it still leaves
+/// when its window ends, not an hour later.
+#[test]
+fn a_clock_set_back_does_not_lengthen_the_window() {
+    let mut w = World::new();
+    let id = write(&mut w, "on time");
+    advance(&w, 2);
+    w.clock.step_wall(Duration::hours(-1));
+    assert!(due_texts(&w).is_empty(), "still inside its window");
+    assert_eq!(w.store.waiting_to_send().expect("waiting"), [id]);
+    advance(&w, 3);
+    assert_eq!(
+        due_texts(&w),
+        ["on time"],
+        "five seconds after it was written"
+    );
+}
+
+/// Set forward an hour: the window still runs, and Undo still works in it.
+#[test]
+fn a_clock_set_forward_keeps_the_undo() {
+    let mut w = World::new();
+    let id = write(&mut w, "take it back");
+    advance(&w, 1);
+    w.clock.step_wall(Duration::hours(1));
+    assert!(due_texts(&w).is_empty(), "the window has 4 s left");
+    let page = w.store.conversation_page(w.chat, None, 10).expect("page");
+    let send_at = page.messages[0].send_at.expect("still waiting");
+    assert_eq!(
+        send_at,
+        w.clock_now() + Duration::seconds(4),
+        "the countdown shown ends 4 s from the clock's new time"
+    );
+    assert_eq!(w.store.undo_send(id).expect("undo").text, "take it back");
+}
+
+/// Set back while the app was closed, where no monotonic clock can tell: on
+/// open, no message waits longer than the longest window.
+#[test]
+fn a_clock_set_back_while_closed_delays_by_at_most_the_longest_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("candor.db");
+    let clock = Arc::new(ManualClock::new(start()));
+    let store = Store::open_with_clock(&db, clock.clone()).expect("open");
+    let mut w = World::with_store(store, clock.clone());
+    write(&mut w, "written before the clock went back");
+    drop(w);
+
+    clock.step_wall(Duration::days(-1));
+    let store = Store::open_with_clock(&db, clock.clone()).expect("reopen");
+    let longest = UndoSendWindow::ALL
+        .iter()
+        .map(|w| w.seconds())
+        .max()
+        .expect("windows");
+    clock.advance(Duration::seconds(longest));
+    assert_eq!(
+        store.due_sends(clock_now(&clock)).expect("due").len(),
+        1,
+        "due within the longest window, not a day later"
+    );
+}

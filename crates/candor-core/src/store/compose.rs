@@ -124,7 +124,7 @@ impl Store {
         if let Some(card) = &draft.card {
             crate::links::check_card(card)?;
         }
-        let now = self.clock.now();
+        let now = self.outbox_now()?;
         let card_json = draft
             .card
             .as_ref()

@@ -132,6 +132,8 @@ impl Store {
         limit: u32,
     ) -> Result<MessagePage, CoreError> {
         ensure_conversation(&self.conn, conversation)?;
+        // The countdowns shown are to waits moved by any step of the clock.
+        self.outbox_now()?;
         let limit = limit.clamp(1, 500);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}

@@ -5,6 +5,7 @@
 //! written by a newer Candor is reported with its path and never modified.
 
 mod chat_settings;
+mod clock_steps;
 mod compose;
 mod conversations;
 mod drafts;
@@ -40,6 +41,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     clock: Arc<dyn Clock>,
+    /// The clocks as last read for the outbox (see clock_steps).
+    clock_seen: std::cell::Cell<clock_steps::Reading>,
     /// The signed-in user, cached from the profile table.
     me: Option<UserId>,
 }
@@ -71,12 +74,15 @@ impl Store {
     }
 
     fn from_connection(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
+        let seen = clock_steps::Reading::now(clock.as_ref());
         let mut store = Self {
             conn,
             clock,
+            clock_seen: std::cell::Cell::new(seen),
             me: None,
         };
         store.me = store.profile()?.map(|p| p.user_id);
+        store.bound_waits()?;
         Ok(store)
     }
 

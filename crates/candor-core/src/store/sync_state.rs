@@ -26,6 +26,8 @@ impl Store {
     /// The send job to start next in each conversation: its oldest, if its undo
     /// window has passed and its retry time has come. With what the wire needs.
     pub fn due_sends(&self, now: DateTime<Utc>) -> Result<Vec<PendingSend>, CoreError> {
+        // Waits moved by any step of the wall clock first (clock_steps).
+        self.outbox_now()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at,
                     c.kind, c.peer_id, m.body, m.card_json
@@ -98,13 +100,14 @@ impl Store {
         Ok(())
     }
 
-    /// Sending failed for a reason a retry may fix: try again at `retry_at`.
+    /// Sending failed for a reason a retry may fix: try again `after` a while.
     pub fn retry_later(
         &mut self,
         message: MessageId,
-        retry_at: DateTime<Utc>,
+        after: chrono::Duration,
         reason: &str,
     ) -> Result<(), CoreError> {
+        let retry_at = self.outbox_now()? + after;
         self.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
              WHERE message_id = ?1",
@@ -134,7 +137,7 @@ impl Store {
 
     /// Puts a failed message back in the outbox, to send now.
     pub fn retry_send(&mut self, message: MessageId) -> Result<(), CoreError> {
-        let now = sql::ms(self.clock.now());
+        let now = sql::ms(self.outbox_now()?);
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
             "UPDATE messages SET status = 'queued' WHERE id = ?1 AND status = 'failed'",

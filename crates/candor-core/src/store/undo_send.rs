@@ -43,7 +43,7 @@ impl Store {
     }
 
     fn take_back(&mut self, id: MessageId, keep_as_draft: bool) -> Result<Draft, CoreError> {
-        let now = sql::ms(self.clock.now());
+        let now = sql::ms(self.outbox_now()?);
         let tx = self.conn.transaction()?;
         let row: Option<(String, Option<String>, Option<String>)> = tx
             .query_row(
@@ -96,7 +96,7 @@ impl Store {
     /// Messages still inside their undo-send window, oldest first: what a quit
     /// would leave waiting.
     pub fn waiting_to_send(&self) -> Result<Vec<MessageId>, CoreError> {
-        let now = sql::ms(self.clock.now());
+        let now = sql::ms(self.outbox_now()?);
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.message_id FROM outbox o JOIN messages m ON m.id = o.message_id
              WHERE o.not_before > ?1 ORDER BY m.created_at, m.position",
@@ -108,7 +108,7 @@ impl Store {
     /// Ends every undo-send window now ("Send now" when quitting); returns how
     /// many messages it released.
     pub fn send_waiting_now(&mut self) -> Result<usize, CoreError> {
-        let now = sql::ms(self.clock.now());
+        let now = sql::ms(self.outbox_now()?);
         Ok(self.conn.execute(
             "UPDATE outbox SET not_before = ?1, next_attempt_at = min(next_attempt_at, ?1)
              WHERE not_before > ?1",

@@ -414,9 +414,9 @@ impl Engine {
                         });
                     }
                 } else {
-                    let retry_at = Utc::now() + chrono::Duration::seconds(5);
                     let reason = error.message.clone();
-                    with_store(&self.store, move |s| s.retry_later(id, retry_at, &reason))
+                    let after = chrono::Duration::seconds(5);
+                    with_store(&self.store, move |s| s.retry_later(id, after, &reason))
                         .await
                         .map_err(store_lost)?;
                 }
