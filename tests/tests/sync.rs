@@ -7,6 +7,7 @@ use anyhow::Result;
 use candor_core::notice::Notice;
 use candor_core::protocol::frames::direct_conversation_id;
 use candor_core::protocol::{ConversationId, MessageId};
+use candor_core::sync::Heartbeat;
 use candor_core::{DeliveryStatus, NewConversation, Person};
 use candor_e2e::World;
 use candor_e2e::sync::{Device, RecordingProxy, eventually};
@@ -312,6 +313,44 @@ async fn a_link_that_fails_every_session_is_retried_ever_more_slowly() -> Result
     let id = write(&alice, chat, "through at last");
     eventually(WAIT, "sent once the link holds", || sent(&alice, id)).await?;
     alice.go_offline().await;
+    Ok(())
+}
+
+/// A half-open link: the socket stays open and nothing moves. The device
+/// hears nothing back from its pings, gives the link up, connects again, and
+/// what was sent to it meanwhile arrives. Without heartbeats it would show
+/// "Online" and receive nothing, for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_open_link_is_found_and_replaced() -> Result<()> {
+    let w = World::with_relay().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    let proxy = RecordingProxy::start(w.relay().addr).await?;
+    let heartbeat = Heartbeat {
+        every: Duration::from_millis(200),
+        silent_after: Duration::from_secs(1),
+    };
+    alice.go_online_with(&proxy.url(), heartbeat)?;
+    bob.go_online()?;
+    let chat = open_chat(&bob, &alice);
+    write(&bob, chat, "before");
+    bob.outbox_changed().await;
+    eventually(WAIT, "alice has the first", || {
+        texts(&alice, chat) == ["before"]
+    })
+    .await?;
+    assert_eq!(proxy.connections(), 1);
+
+    proxy.stall_open_connections();
+    write(&bob, chat, "while the link was dead");
+    bob.outbox_changed().await;
+    eventually(WAIT, "alice connects again", || proxy.connections() == 2).await?;
+    eventually(WAIT, "and gets what was sent meanwhile", || {
+        texts(&alice, chat) == ["before", "while the link was dead"]
+    })
+    .await?;
+    alice.go_offline().await;
+    bob.go_offline().await;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Relay settings, with the defaults the binary documents.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct RelayConfig {
@@ -11,6 +12,12 @@ pub struct RelayConfig {
     pub allowed_origins: Vec<String>,
     /// New accounts allowed per client address per hour; 0 means no limit.
     pub sign_ups_per_hour: usize,
+    /// How often each connection is pinged.
+    pub ping_every: Duration,
+    /// A connection from which nothing (a frame, a pong) has come for this long
+    /// is dead: a half-open link, a client gone without a word. It is closed,
+    /// and what it held (a hub slot, buffers) is let go.
+    pub silent_after: Duration,
 }
 
 /// The default of [`RelayConfig::sign_ups_per_hour`]: a household or an office
@@ -23,6 +30,8 @@ impl RelayConfig {
             data_dir: data_dir.into(),
             allowed_origins: Vec::new(),
             sign_ups_per_hour: DEFAULT_SIGN_UPS_PER_HOUR,
+            ping_every: Duration::from_secs(20),
+            silent_after: Duration::from_secs(60),
         }
     }
 }

@@ -28,6 +28,10 @@ use crate::{RelayError, RelayState};
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// A write the client has not taken in this long: the link is dead (a client
+/// that stopped reading fills the socket's buffers, and the write would wait
+/// for ever, holding the connection's memory).
+const WRITE_WITHIN: Duration = Duration::from_secs(15);
 /// Messages read from storage per catch-up query.
 const CATCH_UP_BATCH: u32 = 500;
 /// Sends one connection may have waiting for the writer.
@@ -131,6 +135,14 @@ impl Connection {
             .await
             .unwrap_or(false);
         let mut shutdown = state.inner.shutdown.clone();
+        let (ping_every, silent_after) = (
+            state.inner.config.ping_every,
+            state.inner.config.silent_after,
+        );
+        let mut beat = tokio::time::interval(ping_every);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // When anything last came from the client: a frame, a pong.
+        let mut heard = Instant::now();
         let mut open = still_valid;
         while open {
             let flow = tokio::select! {
@@ -138,7 +150,16 @@ impl Connection {
                 // Back-pressure: a client with many sends waiting is not read from
                 // until the writer catches up.
                 incoming = stream.next(), if conn.pending.len() < MAX_PENDING_SENDS => {
+                    heard = Instant::now();
                     conn.incoming(incoming).await
+                }
+                _ = beat.tick() => {
+                    if heard.elapsed() >= silent_after {
+                        tracing::info!(user = %user_id, "closing a connection that went silent");
+                        Flow::Close
+                    } else {
+                        conn.ping().await
+                    }
                 }
                 queued = live.recv() => match queued {
                     Some(l) => conn.live(l).await,
@@ -522,8 +543,9 @@ impl Connection {
     /// so the socket is flushed when the burst ends (see `run`) or after
     /// [`FLUSH_EVERY`] frames, not once per frame.
     async fn send_text(&mut self, text: Utf8Bytes) -> Flow {
-        if self.sink.feed(Message::Text(text)).await.is_err() {
-            return Flow::Close;
+        match tokio::time::timeout(WRITE_WITHIN, self.sink.feed(Message::Text(text))).await {
+            Ok(Ok(())) => {}
+            _ => return Flow::Close,
         }
         self.unflushed += 1;
         if self.unflushed >= FLUSH_EVERY {
@@ -534,10 +556,22 @@ impl Connection {
 
     async fn flush(&mut self) -> Flow {
         self.unflushed = 0;
-        if self.sink.flush().await.is_ok() {
-            Flow::Continue
-        } else {
-            Flow::Close
+        match tokio::time::timeout(WRITE_WITHIN, self.sink.flush()).await {
+            Ok(Ok(())) => Flow::Continue,
+            _ => Flow::Close,
+        }
+    }
+
+    /// Asks the client for a pong (its WebSocket answers by itself).
+    async fn ping(&mut self) -> Flow {
+        match tokio::time::timeout(
+            WRITE_WITHIN,
+            self.sink.send(Message::Ping(Default::default())),
+        )
+        .await
+        {
+            Ok(Ok(())) => Flow::Continue,
+            _ => Flow::Close,
         }
     }
 

@@ -429,3 +429,41 @@ async fn a_storage_error_during_catch_up_closes_the_connection() {
     assert_eq!(all.len(), SENT, "a second catch-up gets everything");
     relay.stop().await;
 }
+
+/// A client that goes silent (a half-open link, a device gone without a word)
+/// is pinged, and its connection closed once nothing has come back for
+/// `silent_after`, instead of holding its hub slot and buffers for ever.
+#[tokio::test]
+async fn a_connection_that_goes_silent_is_closed() {
+    let relay = Relay::start_configured(|c| {
+        c.ping_every = Duration::from_millis(100);
+        c.silent_after = Duration::from_millis(500);
+    })
+    .await;
+    let (_, a) = relay.user("alice", "Alice").await;
+    let connections = || async {
+        let body = reqwest::get(relay.http("/metrics"))
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text");
+        body.lines()
+            .find_map(|l| l.strip_prefix("candor_relay_connections "))
+            .and_then(|n| n.trim().parse::<i64>().ok())
+            .expect("the connections gauge")
+    };
+    assert_eq!(connections().await, 1);
+    // `a` is never read from again, so its pongs are never written: from the
+    // relay's side, the link has gone quiet.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while connections().await != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay kept a silent connection open for 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(a);
+    relay.stop().await;
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use candor_core::account::RelayClient;
 use candor_core::protocol::api::UserInfo;
-use candor_core::sync::SyncHandle;
+use candor_core::sync::{Heartbeat, SyncHandle};
 use candor_core::{Profile, Store};
 use std::process::Stdio;
 use tokio::process::{Child, Command};
@@ -149,6 +149,20 @@ impl Device {
             engine: None,
             relay_url: relay_url.into(),
         })
+    }
+
+    /// Starts syncing through `via` with a `heartbeat` of its own (a short one,
+    /// to see a dead link found within a test).
+    pub fn go_online_with(&mut self, via: &str, heartbeat: Heartbeat) -> Result<()> {
+        let relay = RelayClient::new(via)?;
+        self.engine = Some(SyncHandle::start_with(
+            self.store.clone(),
+            relay,
+            self.token.clone(),
+            tokio::sync::broadcast::channel(candor_core::sync::NOTICES).0,
+            heartbeat,
+        ));
+        Ok(())
     }
 
     /// Starts syncing through `via` (the relay, or a proxy in front of it).

@@ -1,7 +1,8 @@
 //! A WebSocket proxy between a device and the relay that records every frame the
 //! device sends, so a test can prove what did (and did not) leave the device.
 //! It counts the device's connections and can cut each one a while after it
-//! opens: a link that fails every session it starts.
+//! opens (a link that fails every session it starts), or stall the open ones:
+//! they stay connected and nothing moves either way (a half-open link).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +22,7 @@ pub struct RecordingProxy {
     sent: Arc<Mutex<Vec<String>>>,
     connections: Arc<AtomicUsize>,
     cut_after: Arc<Mutex<Option<Duration>>>,
+    stall: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl RecordingProxy {
@@ -33,6 +35,7 @@ impl RecordingProxy {
             sent: Arc::default(),
             connections: Arc::default(),
             cut_after: Arc::default(),
+            stall: Arc::new(tokio::sync::watch::channel(0).0),
         };
         let this = proxy.clone();
         tokio::spawn(async move {
@@ -40,8 +43,9 @@ impl RecordingProxy {
                 this.connections.fetch_add(1, Ordering::SeqCst);
                 let cut_after = *this.cut_after.lock().unwrap_or_else(|e| e.into_inner());
                 let log = this.sent.clone();
+                let stall = this.stall.subscribe();
                 tokio::spawn(async move {
-                    let _ = forward(stream, relay, log, cut_after).await;
+                    let _ = forward(stream, relay, log, cut_after, stall).await;
                 });
             }
         });
@@ -51,6 +55,12 @@ impl RecordingProxy {
     /// How many connections the device has opened through the proxy.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Every connection open now stops moving, in both directions, and stays
+    /// connected: what either end writes goes nowhere, and nothing is closed.
+    pub fn stall_open_connections(&self) {
+        self.stall.send_modify(|generation| *generation += 1);
     }
 
     /// From the next connection on, closes each one `after` it opens (`None`:
@@ -76,6 +86,7 @@ async fn forward(
     relay: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
     cut_after: Option<Duration>,
+    mut stall: tokio::sync::watch::Receiver<u64>,
 ) -> Result<()> {
     let mut authorization = None;
     let device = tokio_tungstenite::accept_hdr_async(stream, |req: &Request, resp: Response| {
@@ -119,6 +130,10 @@ async fn forward(
         _ = up => {},
         _ = down => {},
         _ = cut => {},
+        _ = stall.changed() => {
+            // Half-open: both sockets stay open, and nobody reads or writes.
+            std::future::pending::<()>().await;
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ mod plan;
 mod session;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
@@ -23,7 +24,7 @@ use crate::account::RelayClient;
 use crate::notice::Notice;
 use crate::{CoreError, Store};
 
-pub use plan::{Backoff, next_sends};
+pub use plan::{Backoff, HEALTHY_SESSION, next_sends};
 
 /// Notices a stream holds for a slow listener before it lags.
 pub const NOTICES: usize = 1024;
@@ -40,6 +41,27 @@ enum Command {
         conversation: ConversationId,
     },
     Shutdown,
+}
+
+/// How the engine tells a live link from a dead one. A link can die without a
+/// word (a laptop's Wi-Fi gone, a NAT that forgot the flow): the socket stays
+/// "open" and nothing arrives. So the engine pings the relay every `every`,
+/// gives up on a link from which nothing at all (a frame, a pong) has come for
+/// `silent_after`, and reconnects. (A write the relay does not take within
+/// 15 s, and a hello not answered within 15 s, end the link too.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heartbeat {
+    pub every: Duration,
+    pub silent_after: Duration,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(15),
+            silent_after: Duration::from_secs(45),
+        }
+    }
 }
 
 /// The running engine. Dropping it without [`SyncHandle::shutdown`] aborts it.
@@ -65,6 +87,17 @@ impl SyncHandle {
         token: String,
         events: broadcast::Sender<Notice>,
     ) -> Self {
+        Self::start_with(store, relay, token, events, Heartbeat::default())
+    }
+
+    /// Like `start_publishing`, with its own `heartbeat` (tests shorten it).
+    pub fn start_with(
+        store: Arc<Mutex<Store>>,
+        relay: RelayClient,
+        token: String,
+        events: broadcast::Sender<Notice>,
+        heartbeat: Heartbeat,
+    ) -> Self {
         let (commands, rx) = mpsc::channel(64);
         let engine = session::Engine {
             store,
@@ -72,6 +105,7 @@ impl SyncHandle {
             token,
             commands: rx,
             events: events.clone(),
+            heartbeat,
         };
         let task = tokio::spawn(engine.run());
         Self {
@@ -85,15 +119,19 @@ impl SyncHandle {
         self.events.subscribe()
     }
 
-    /// Tells the engine the outbox has something new.
+    /// Tells the engine the outbox has something new. A nudge, never a wait:
+    /// the engine reads the whole outbox when it wakes, so if its queue is full
+    /// (it is stalled on a dead link) one more nudge adds nothing, and waiting
+    /// for room would hang the caller.
     pub async fn outbox_changed(&self) {
-        let _ = self.commands.send(Command::OutboxChanged).await;
+        let _ = self.commands.try_send(Command::OutboxChanged);
     }
 
     /// Tells the engine the user has read further (after `Store::mark_read`): the
-    /// other members hear of it now, or when the connection returns.
+    /// other members hear of it now, or when the connection returns. A nudge,
+    /// like `outbox_changed`: every unreported read is read from the store.
     pub async fn read_changed(&self) {
-        let _ = self.commands.send(Command::ReadChanged).await;
+        let _ = self.commands.try_send(Command::ReadChanged);
     }
 
     /// Tells the other members the user is typing, if connected.
@@ -130,4 +168,31 @@ async fn with_store<T: Send + 'static>(
     })
     .await
     .map_err(|e| CoreError::CorruptValue(format!("store task stopped: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An engine stalled on a dead link reads no commands. Nudging it (every
+    /// send, every read) must still return at once: the window's commands
+    /// wait on these calls.
+    #[tokio::test]
+    async fn nudges_never_wait_for_a_stalled_engine() {
+        let (commands, _stalled) = mpsc::channel(64);
+        let handle = SyncHandle {
+            commands,
+            events: broadcast::channel(NOTICES).0,
+            task: None,
+        };
+        let nudges = async {
+            for _ in 0..200 {
+                handle.outbox_changed().await;
+                handle.read_changed().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), nudges)
+            .await
+            .expect("nudging a stalled engine hung");
+    }
 }

@@ -5,6 +5,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use chrono::Utc;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -18,7 +20,7 @@ use candor_protocol::api::ErrorCode;
 use candor_protocol::frames::{ClientFrame, MAX_FRAME_BYTES, RelayFrame};
 use candor_protocol::{ConversationId, DeliveredMessage, MessageId, PROTOCOL_VERSION};
 
-use super::{Backoff, Command, next_sends, with_store};
+use super::{Backoff, Command, Heartbeat, next_sends, with_store};
 use crate::account::RelayClient;
 use crate::notice::{Connection, Notice};
 use crate::{CoreError, NewConversation, Store};
@@ -29,6 +31,10 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const TICK: Duration = Duration::from_millis(200);
 /// Messages applied per store transaction while catching up.
 const APPLY_BATCH: usize = 256;
+/// A frame the relay has not taken in this long: the link is dead.
+const WRITE_WITHIN: Duration = Duration::from_secs(15);
+/// How long connecting, and then the relay's welcome, may take.
+const ANSWER_WITHIN: Duration = Duration::from_secs(15);
 
 pub(super) struct Engine {
     pub store: Arc<Mutex<Store>>,
@@ -36,6 +42,7 @@ pub(super) struct Engine {
     pub token: String,
     pub commands: mpsc::Receiver<Command>,
     pub events: broadcast::Sender<Notice>,
+    pub heartbeat: Heartbeat,
 }
 
 /// Why a connection ended.
@@ -132,8 +139,7 @@ impl Engine {
         // Nagle off: a send is one small frame, and it should not wait for the ACK
         // of the one before it.
         let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
-        let (mut socket, _) = match tokio::time::timeout(Duration::from_secs(15), connecting).await
-        {
+        let (mut socket, _) = match tokio::time::timeout(ANSWER_WITHIN, connecting).await {
             Err(_) => return Err(End::Lost("the relay did not answer within 15 s".into())),
             Ok(Err(tungstenite::Error::Http(resp))) if resp.status() == 401 => {
                 return Err(End::SignedOut);
@@ -155,9 +161,13 @@ impl Engine {
         )
         .await
         .map_err(End::Lost)?;
-        match next_frame(&mut socket).await {
-            Some(Ok(RelayFrame::Welcome { .. })) => Ok(socket),
-            Some(Ok(RelayFrame::Error { error, .. })) => Err(End::Lost(error.message)),
+        let mut heard = Instant::now();
+        match tokio::time::timeout(ANSWER_WITHIN, next_frame(&mut socket, &mut heard)).await {
+            Ok(Some(Ok(RelayFrame::Welcome { .. }))) => Ok(socket),
+            Ok(Some(Ok(RelayFrame::Error { error, .. }))) => Err(End::Lost(error.message)),
+            Err(_) => Err(End::Lost(
+                "the relay did not answer our hello within 15 s".into(),
+            )),
             _ => Err(End::Lost("the relay did not welcome us".into())),
         }
     }
@@ -177,6 +187,10 @@ impl Engine {
         let mut in_flight: HashMap<ConversationId, MessageId> = HashMap::new();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut beat = tokio::time::interval(self.heartbeat.every);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // When anything last came from the relay: a frame, a pong.
+        let mut heard = Instant::now();
         loop {
             tokio::select! {
                 cmd = self.commands.recv() => match cmd {
@@ -201,7 +215,7 @@ impl Engine {
                         }
                     }
                 },
-                frame = next_frame(&mut socket) => {
+                frame = next_frame(&mut socket, &mut heard) => {
                     let mut frames = match frame {
                         Some(Ok(f)) => vec![f],
                         Some(Err(e)) => return End::Lost(e),
@@ -209,7 +223,7 @@ impl Engine {
                     };
                     // Take what else is already here, to apply it in one transaction.
                     while frames.len() < APPLY_BATCH {
-                        match next_frame(&mut socket).now_or_never() {
+                        match next_frame(&mut socket, &mut heard).now_or_never() {
                             Some(Some(Ok(f))) => frames.push(f),
                             Some(Some(Err(e))) => return End::Lost(e),
                             Some(None) => return End::Lost("the relay closed the connection".into()),
@@ -233,6 +247,18 @@ impl Engine {
                 }
                 _ = tick.tick() => {
                     if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
+                        return End::Lost(e);
+                    }
+                }
+                _ = beat.tick() => {
+                    let silent = heard.elapsed();
+                    if silent >= self.heartbeat.silent_after {
+                        return End::Lost(format!(
+                            "the relay has not answered for {} s",
+                            silent.as_secs()
+                        ));
+                    }
+                    if let Err(e) = write(&mut socket, Message::Ping(Default::default())).await {
                         return End::Lost(e);
                     }
                 }
@@ -443,16 +469,29 @@ fn store_lost(e: CoreError) -> End {
 
 async fn send(socket: &mut Socket, frame: &ClientFrame) -> Result<(), String> {
     let json = serde_json::to_string(frame).map_err(|e| e.to_string())?;
-    socket
-        .send(Message::Text(json.into()))
-        .await
-        .map_err(|e| e.to_string())
+    write(socket, Message::Text(json.into())).await
 }
 
-/// The next relay frame; None when the socket closed.
-async fn next_frame(socket: &mut Socket) -> Option<Result<RelayFrame, String>> {
+/// Writes one message, or says the link is dead if the relay does not take it
+/// in time (a link that stopped moving fills the socket's buffers, and then a
+/// write would wait for ever).
+async fn write(socket: &mut Socket, message: Message) -> Result<(), String> {
+    match tokio::time::timeout(WRITE_WITHIN, socket.send(message)).await {
+        Ok(sent) => sent.map_err(|e| e.to_string()),
+        Err(_) => Err("the relay has not taken what we sent for 15 s".into()),
+    }
+}
+
+/// The next relay frame; None when the socket closed. Anything that arrives,
+/// a pong included, moves `heard` on.
+async fn next_frame(
+    socket: &mut Socket,
+    heard: &mut Instant,
+) -> Option<Result<RelayFrame, String>> {
     loop {
-        match socket.next().await? {
+        let message = socket.next().await?;
+        *heard = Instant::now();
+        match message {
             Ok(Message::Text(text)) => {
                 return Some(
                     serde_json::from_str(&text)

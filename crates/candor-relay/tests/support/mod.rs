@@ -44,6 +44,18 @@ impl Relay {
         Self::serve(state, data, addr).await
     }
 
+    /// Starts a relay with settings changed by `configure` (shorter timeouts).
+    pub async fn start_configured(configure: impl FnOnce(&mut RelayConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().to_path_buf();
+        let mut config = RelayConfig::new(&data);
+        configure(&mut config);
+        let state = RelayState::open(config).expect("open relay");
+        let mut relay = Self::serve(state, data, None).await;
+        relay._dir = Some(dir);
+        relay
+    }
+
     /// Starts a relay over `storage` (a store with faults to arm) in a new
     /// data directory.
     pub async fn start_with(storage: impl FnOnce(&std::path::Path) -> Arc<dyn Storage>) -> Self {
