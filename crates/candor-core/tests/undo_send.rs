@@ -142,11 +142,17 @@ fn turning_it_off_sends_at_once() {
     assert!(matches!(w.store.undo_send(id), Err(CoreError::TooLate(_))));
 }
 
-#[test]
-fn the_window_survives_a_restart() {
+/// A database file in a new directory (kept while the directory lives), and
+/// the clock to open it with.
+fn on_disk() -> (tempfile::TempDir, std::path::PathBuf, Arc<ManualClock>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("candor.db");
-    let clock = Arc::new(ManualClock::new(start()));
+    (dir, db, Arc::new(ManualClock::new(start())))
+}
+
+#[test]
+fn the_window_survives_a_restart() {
+    let (_dir, db, clock) = on_disk();
     let store = Store::open_with_clock(&db, clock.clone()).expect("open");
     let mut w = World::with_store(store, clock.clone());
     let early = write(&mut w, "written first");
@@ -232,9 +238,7 @@ fn a_clock_set_forward_keeps_the_undo() {
 /// open, no message waits longer than the longest window.
 #[test]
 fn a_clock_set_back_while_closed_delays_by_at_most_the_longest_window() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("candor.db");
-    let clock = Arc::new(ManualClock::new(start()));
+    let (_dir, db, clock) = on_disk();
     let store = Store::open_with_clock(&db, clock.clone()).expect("open");
     let mut w = World::with_store(store, clock.clone());
     write(&mut w, "written before the clock went back");

@@ -173,12 +173,7 @@ async fn the_directory_finds_people_by_handle_for_signed_in_users_only() {
 #[tokio::test]
 async fn healthz_answers() {
     let relay = Relay::start().await;
-    let body = reqwest::get(relay.http("/healthz"))
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let body = relay.get_text("/healthz").await;
     assert_eq!(body, "ok");
     relay.stop().await;
 }
@@ -199,12 +194,7 @@ async fn metrics_count_connections_messages_and_send_latency() {
         a.next().await,
         candor_protocol::frames::RelayFrame::Ack { .. }
     ));
-    let body = reqwest::get(relay.http("/metrics"))
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let body = relay.get_text("/metrics").await;
     assert!(body.contains("candor_relay_connections 2"), "{body}");
     assert!(
         body.contains("candor_relay_messages_stored_total 1"),

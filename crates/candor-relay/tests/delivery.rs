@@ -442,12 +442,7 @@ async fn a_connection_that_goes_silent_is_closed() {
     .await;
     let (_, a) = relay.user("alice", "Alice").await;
     let connections = || async {
-        let body = reqwest::get(relay.http("/metrics"))
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("text");
+        let body = relay.get_text("/metrics").await;
         body.lines()
             .find_map(|l| l.strip_prefix("candor_relay_connections "))
             .and_then(|n| n.trim().parse::<i64>().ok())

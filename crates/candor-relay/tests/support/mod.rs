@@ -91,6 +91,16 @@ impl Relay {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The body of a GET of `path` (healthz, metrics).
+    pub async fn get_text(&self, path: &str) -> String {
+        reqwest::get(self.http(path))
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text")
+    }
+
     pub fn ws_url(&self) -> String {
         format!("ws://{}/v1/ws", self.addr)
     }
