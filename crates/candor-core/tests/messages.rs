@@ -3,7 +3,9 @@
 
 mod support;
 
-use candor_core::protocol::{ConversationId, MAX_TEXT_CHARS, MessageId, TextError};
+use candor_core::protocol::{
+    ConversationId, MAX_TEXT_CHARS, MessageId, ServerMessageId, TextError,
+};
 use candor_core::{CoreError, DeliveryStatus, Draft, ManualClock, Store};
 use chrono::Duration;
 use std::sync::Arc;
@@ -407,4 +409,28 @@ fn a_card_goes_with_its_message_and_a_bad_card_is_refused() {
         );
     }
     assert_eq!(w.visible_texts(w.chat), ["watch this"]);
+}
+
+/// Once the relay has it, an own message shows the relay's time, the one every
+/// other member sees, not this device's clock (three minutes slow here); its
+/// chat's row moves with it.
+#[test]
+fn an_acknowledged_message_takes_the_relays_time() {
+    let mut w = World::new();
+    let m = w
+        .store
+        .compose(w.chat, draft("on whose clock?"), Duration::zero())
+        .expect("compose");
+    let relay_time = w.clock_now() + Duration::minutes(3);
+    w.store
+        .acknowledge(m.id, ServerMessageId::new(), 1, relay_time)
+        .expect("ack");
+    assert_eq!(
+        w.store.message(m.id).expect("message").created_at,
+        relay_time
+    );
+    assert_eq!(
+        w.store.inbox_item(w.chat).expect("row").last_activity_at,
+        relay_time
+    );
 }

@@ -76,20 +76,28 @@ impl Store {
         Ok(out)
     }
 
-    /// The relay stored our message: record its server id and seq, and drop the job.
+    /// The relay stored our message: record its server id, seq and time, and
+    /// drop the job. The relay's time replaces this device's: it is the time
+    /// every other member sees, whatever this device's clock said.
     pub fn acknowledge(
         &mut self,
         message: MessageId,
         server_id: ServerMessageId,
         seq: i64,
+        sent_at: DateTime<Utc>,
     ) -> Result<(), CoreError> {
         let tx = self.conn.transaction()?;
         let conversation = conversation_of(&tx, message)?;
         tx.execute(
-            "UPDATE messages SET server_id = ?2, seq = ?3, position = ?3,
+            "UPDATE messages SET server_id = ?2, seq = ?3, position = ?3, created_at = ?4,
                  status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END
              WHERE id = ?1 AND server_id IS NULL",
-            params![message.to_string(), server_id.to_string(), seq],
+            params![
+                message.to_string(),
+                server_id.to_string(),
+                seq,
+                sql::ms(sent_at)
+            ],
         )?;
         tx.execute(
             "DELETE FROM outbox WHERE message_id = ?1",

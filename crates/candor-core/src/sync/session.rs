@@ -406,11 +406,11 @@ impl Engine {
                 server_id,
                 conversation_id,
                 seq,
-                ..
+                sent_at,
             } => {
                 in_flight.remove(&conversation_id);
                 let changed = with_store(&self.store, move |s| {
-                    s.acknowledge(client_id, server_id, seq)?;
+                    s.acknowledge(client_id, server_id, seq, sent_at)?;
                     shown_with_chat(s, client_id)
                 })
                 .await
