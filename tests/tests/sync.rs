@@ -696,6 +696,60 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
     Ok(())
 }
 
+/// Quitting with messages inside their undo window, "Send now": the client
+/// ends the windows and returns once the relay has every one of them; with the
+/// relay gone, it returns when its time is up and says how many stay here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_now_at_quit_waits_for_the_relay_and_no_longer() -> Result<()> {
+    use candor_core::{Client, Draft, UndoSendWindow};
+    let mut w = World::with_relay().await?;
+    let bob = w.device("bob", "Bob").await?;
+    let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
+    relay.sign_up("alice", "Alice", "password123").await?;
+    let client = Client::open(&w.path().join("alice-client.db"))?;
+    client
+        .with_store(|s| s.set_undo_send_window(UndoSendWindow::ThirtySeconds))
+        .await?;
+    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    client.adopt_account(&relay, &session.user).await?;
+    client.start_session(relay.clone(), session.token).await;
+    let chat = client.start_chat("bob").await?;
+    let draft = |text: &str| Draft {
+        text: text.into(),
+        card: None,
+    };
+    let mut ids = Vec::new();
+    for text in ["one", "two"] {
+        ids.push(
+            client
+                .send_from_composer(chat, draft(text))
+                .await?
+                .message
+                .id,
+        );
+    }
+    assert_eq!(
+        client.send_waiting_now(WAIT).await?,
+        0,
+        "the relay took both"
+    );
+    for id in ids {
+        let status = client.with_store(move |s| s.message(id)).await?.status;
+        assert_ne!(status, DeliveryStatus::Queued);
+    }
+
+    w.stop_relay().await?;
+    client.send_from_composer(chat, draft("three")).await?;
+    assert_eq!(
+        client.send_waiting_now(Duration::from_millis(500)).await?,
+        1,
+        "with no relay, the message stays for the next start"
+    );
+    client.shutdown().await;
+    drop(bob);
+    Ok(())
+}
+
 /// What changes a person's circle asks the relay first and is kept here only
 /// once the relay agreed: a typo among a group's members names itself and
 /// makes no group; a refused leave leaves the chat as it was.

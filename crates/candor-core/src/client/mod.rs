@@ -197,8 +197,12 @@ impl Client {
 
     /// Ends the undo-send window of every waiting message and waits up to
     /// `within` for the relay to take them (the app is quitting). Returns how
-    /// many are still on this device; they go at the next start.
+    /// many are still on this device; they go at the next start. It looks
+    /// again each time the engine says a message changed (an ack, a refusal),
+    /// rather than every 100 ms.
     pub async fn send_waiting_now(&self, within: Duration) -> Result<usize, CoreError> {
+        // Listening before the release: no ack can come before we listen.
+        let mut notices = self.subscribe();
         let released = self
             .with_store(|s| {
                 let ids = s.waiting_to_send()?;
@@ -219,10 +223,25 @@ impl Client {
                         .count())
                 })
                 .await?;
-            if left == 0 || tokio::time::Instant::now() >= deadline {
+            if left == 0 {
+                return Ok(0);
+            }
+            if tokio::time::Instant::now() >= deadline {
                 return Ok(left);
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            // Wait for news of a message, and look again. An ack of a message
+            // hidden meanwhile announces nothing, so look again after a second
+            // at most all the same.
+            let next_look = deadline.min(tokio::time::Instant::now() + Duration::from_secs(1));
+            loop {
+                match tokio::time::timeout_at(next_look, notices.recv()).await {
+                    Ok(Ok(Notice::MessageChanged { .. } | Notice::SendFailed { .. }))
+                    | Ok(Err(broadcast::error::RecvError::Lagged(_)))
+                    | Err(_) => break,
+                    Ok(Ok(_)) => {}
+                    Ok(Err(broadcast::error::RecvError::Closed)) => return Ok(left),
+                }
+            }
         }
     }
 
