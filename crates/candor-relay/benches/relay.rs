@@ -463,8 +463,11 @@ async fn run_moderate(addr: SocketAddr, sessions: &[Session]) -> (f64, u64, u64,
         .await
         .expect("send");
         loop {
-            let Some(Ok(Message::Text(t))) = b.next().await else {
-                panic!("closed")
+            let t = match b.next().await {
+                Some(Ok(Message::Text(t))) => t,
+                // The relay's pings: the socket answers them by itself.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                _ => panic!("closed"),
             };
             if let Ok(RelayFrame::Message { message, .. }) = serde_json::from_str::<RelayFrame>(&t)
             {
@@ -474,8 +477,10 @@ async fn run_moderate(addr: SocketAddr, sessions: &[Session]) -> (f64, u64, u64,
         }
         // Drain alice's ack (the sending connection gets no copy of its message).
         loop {
-            let Some(Ok(Message::Text(t))) = a.next().await else {
-                panic!("closed")
+            let t = match a.next().await {
+                Some(Ok(Message::Text(t))) => t,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                _ => panic!("closed"),
             };
             if let Ok(RelayFrame::Ack { .. }) = serde_json::from_str::<RelayFrame>(&t) {
                 break;
@@ -616,7 +621,9 @@ async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64,
             std::future::pending::<()>().await;
         }));
         tasks.push(tokio::spawn(async move {
-            while let Some(Ok(Message::Text(t))) = rx.next().await {
+            while let Some(Ok(message)) = rx.next().await {
+                // Pings from the relay are answered by the socket itself.
+                let Message::Text(t) = message else { continue };
                 match serde_json::from_str::<RelayFrame>(&t) {
                     Ok(RelayFrame::Ack { .. }) => window.add_permits(1),
                     Ok(RelayFrame::Message { message, .. }) => {

@@ -139,7 +139,8 @@ impl Connection {
             state.inner.config.ping_every,
             state.inner.config.silent_after,
         );
-        let mut beat = tokio::time::interval(ping_every);
+        // The first ping one period in: the hello just showed the link works.
+        let mut beat = tokio::time::interval_at((Instant::now() + ping_every).into(), ping_every);
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // When anything last came from the client: a frame, a pong.
         let mut heard = Instant::now();

@@ -187,7 +187,9 @@ impl Engine {
         let mut in_flight: HashMap<ConversationId, MessageId> = HashMap::new();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut beat = tokio::time::interval(self.heartbeat.every);
+        // The first ping one period in, not at once: the hello just showed the link works.
+        let every = self.heartbeat.every;
+        let mut beat = tokio::time::interval_at(Instant::now() + every, every);
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // When anything last came from the relay: a frame, a pong.
         let mut heard = Instant::now();
