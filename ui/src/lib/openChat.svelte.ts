@@ -181,7 +181,10 @@ export class OpenChat {
     const newest = this.messages.reduce((max, m) => (m.isOwn ? max : Math.max(max, m.seq ?? 0)), 0);
     if (newest <= this.markedThrough) return;
     this.markedThrough = newest;
-    putChat(await api.markRead(this.chat.id, newest));
+    const row = await api.markRead(this.chat.id, newest);
+    // Closed meanwhile (declined, deleted, another chat opened): the lists
+    // have been reloaded since, and this row may no longer belong in them.
+    if (!this.closed) putChat(row);
   }
 
   private async loadOlder(): Promise<void> {
