@@ -544,9 +544,8 @@ impl Connection {
     /// so the socket is flushed when the burst ends (see `run`) or after
     /// [`FLUSH_EVERY`] frames, not once per frame.
     async fn send_text(&mut self, text: Utf8Bytes) -> Flow {
-        match tokio::time::timeout(WRITE_WITHIN, self.sink.feed(Message::Text(text))).await {
-            Ok(Ok(())) => {}
-            _ => return Flow::Close,
+        if let Flow::Close = within_write_time(self.sink.feed(Message::Text(text))).await {
+            return Flow::Close;
         }
         self.unflushed += 1;
         if self.unflushed >= FLUSH_EVERY {
@@ -557,23 +556,12 @@ impl Connection {
 
     async fn flush(&mut self) -> Flow {
         self.unflushed = 0;
-        match tokio::time::timeout(WRITE_WITHIN, self.sink.flush()).await {
-            Ok(Ok(())) => Flow::Continue,
-            _ => Flow::Close,
-        }
+        within_write_time(self.sink.flush()).await
     }
 
     /// Asks the client for a pong (its WebSocket answers by itself).
     async fn ping(&mut self) -> Flow {
-        match tokio::time::timeout(
-            WRITE_WITHIN,
-            self.sink.send(Message::Ping(Default::default())),
-        )
-        .await
-        {
-            Ok(Ok(())) => Flow::Continue,
-            _ => Flow::Close,
-        }
+        within_write_time(self.sink.send(Message::Ping(Default::default()))).await
     }
 
     async fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<MessageId>) {
@@ -596,6 +584,15 @@ impl Connection {
                 false
             }
         }
+    }
+}
+
+/// A write to the socket: the connection closes if it fails or the client has
+/// not taken it within [`WRITE_WITHIN`].
+async fn within_write_time<E>(write: impl Future<Output = Result<(), E>>) -> Flow {
+    match tokio::time::timeout(WRITE_WITHIN, write).await {
+        Ok(Ok(())) => Flow::Continue,
+        _ => Flow::Close,
     }
 }
 
