@@ -94,6 +94,20 @@ impl World {
         Ok(())
     }
 
+    /// Copies the stopped relay's data directory to `to`: a backup.
+    pub fn back_up_relay(&self, to: &Path) -> Result<()> {
+        let (_, data) = self.stopped.as_ref().context("stop the relay first")?;
+        copy_data(data, to)
+    }
+
+    /// Puts the backup in `from` in place of the stopped relay's data: the
+    /// relay restored from an older copy of its data.
+    pub fn restore_relay(&self, from: &Path) -> Result<()> {
+        let (_, data) = self.stopped.as_ref().context("stop the relay first")?;
+        std::fs::remove_dir_all(data)?;
+        copy_data(from, data)
+    }
+
     /// The directory of the app profile `name` in this world's data home.
     pub fn profile_dir(&self, name: &str) -> ProfileDir {
         ProfileDir::in_data_home(&self.home(), &ProfileName::new(name).expect("a valid name"))
@@ -224,4 +238,16 @@ pub fn person(handle: &str, name: &str) -> Person {
         handle: handle.into(),
         display_name: name.into(),
     }
+}
+
+/// Copies a relay data directory's files (not its lock) from `from` to `to`.
+fn copy_data(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_none_or(|e| e != "lock") {
+            std::fs::copy(&path, to.join(path.file_name().context("a file name")?))?;
+        }
+    }
+    Ok(())
 }

@@ -346,6 +346,10 @@ pub struct ApplyOutcome {
     pub acknowledged: usize,
     /// Already here; ignored.
     pub duplicates: usize,
-    /// A different message already holds this conversation+seq; ignored and worth a log line.
-    pub conflicts: usize,
+    /// Messages here that made room for one the relay delivered at their seq
+    /// (the relay had lost them): ours went back to the outbox, others' wait
+    /// unsequenced for their senders to offer them again.
+    pub displaced: usize,
+    /// Messages here that the relay stored again at another seq, moved there.
+    pub moved: usize,
 }

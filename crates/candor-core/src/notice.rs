@@ -55,6 +55,13 @@ pub enum Notice {
     /// Our messages were delivered or seen: those whose status moved.
     #[serde(rename_all = "camelCase")]
     ReceiptMoved { messages: Vec<Message> },
+    /// The account read this chat on another device: its unread count here
+    /// follows, and `unread` is the new summary.
+    #[serde(rename_all = "camelCase")]
+    ReadElsewhere {
+        chat: InboxItem,
+        unread: UnreadSummary,
+    },
     /// A chat was added or changed by the relay (a new group, a request).
     #[serde(rename_all = "camelCase")]
     ChatChanged { chat: InboxItem },

@@ -137,15 +137,26 @@ fn applying_the_same_message_twice_stores_it_once() {
     assert_eq!(w.store.unread_summary().expect("unread").messages, 1);
 }
 
+/// The relay's seq is the order: a different message delivered at a taken
+/// seq (the relay lost the one here) takes it, and the one here moves after
+/// every sequenced message, kept, not dropped.
 #[test]
-fn a_different_message_with_a_taken_seq_is_ignored_as_a_conflict() {
+fn a_different_message_at_a_taken_seq_takes_it_and_the_one_here_moves_aside() {
     let mut w = World::new();
     let first = w.maya_says("first");
-    let mut impostor = first.clone();
-    impostor.server_id = candor_core::protocol::ServerMessageId::new();
-    let outcome = w.store.apply_received(&[impostor]).expect("apply");
-    assert_eq!(outcome.conflicts, 1);
-    assert_eq!(w.visible_texts(w.chat), ["first"]);
+    let mut other = first.clone();
+    other.server_id = candor_core::protocol::ServerMessageId::new();
+    other.client_id = MessageId::new();
+    other.text = candor_core::protocol::MessageText::new("stored after a restore").expect("text");
+    let outcome = w.store.apply_received(&[other]).expect("apply");
+    assert_eq!(outcome.displaced, 1);
+    assert_eq!(
+        w.visible_texts(w.chat),
+        ["first", "stored after a restore"],
+        "newest first: the moved one after the relay's"
+    );
+    let moved = w.store.message(w.local_id_of_text("first")).expect("first");
+    assert_eq!(moved.seq, None, "no longer in the relay's order");
 }
 
 #[test]
@@ -423,7 +434,7 @@ fn an_acknowledged_message_takes_the_relays_time() {
         .expect("compose");
     let relay_time = w.clock_now() + Duration::minutes(3);
     w.store
-        .acknowledge(m.id, ServerMessageId::new(), 1, relay_time)
+        .acknowledge(m.id, ServerMessageId::new(), 1, relay_time, support::at(1))
         .expect("ack");
     assert_eq!(
         w.store.message(m.id).expect("message").created_at,

@@ -42,7 +42,13 @@ fn advance(w: &World, seconds: i64) {
 /// The relay took the message: as the sync engine records it.
 fn sent(w: &mut World, id: MessageId, seq: i64) {
     w.store
-        .acknowledge(id, ServerMessageId::new(), seq, w.clock_now())
+        .acknowledge(
+            id,
+            ServerMessageId::new(),
+            seq,
+            w.clock_now(),
+            support::at(seq as u64),
+        )
         .expect("ack");
 }
 

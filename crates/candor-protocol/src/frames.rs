@@ -4,12 +4,24 @@
 //! [`RelayFrame::Welcome`] or, on a version mismatch, an error frame and a close.
 //! Sending is idempotent by client message id, and catch-up is by cursor: the
 //! relay's position in the account's stream of messages.
+//!
+//! A cursor means something only in the history it came from. A relay
+//! restored from an older copy of its data numbers new messages with cursors
+//! (and seqs) it had handed out before the restore, so every position a client
+//! keeps is a [`StreamPosition`]: the cursor and the epoch (one run of the
+//! relay) it was given in. The relay answers a catch-up with [`RelayFrame::History`]:
+//! how much of each epoch the client names it still holds. What it no longer
+//! holds, the senders' devices offer again, and the relay keeps one copy per
+//! (sender, client id).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiError, UserInfo};
-use crate::{ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, VideoCard};
+use crate::{
+    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, RelayId, ServerMessageId,
+    VideoCard,
+};
 
 /// Largest frame, in bytes, that either side accepts: 4,000 characters of text of
 /// up to 4 bytes each, a 64 KiB card, and room for the envelope.
@@ -42,10 +54,16 @@ pub enum ClientFrame {
         text: MessageText,
         card: Option<VideoCard>,
     },
-    /// Deliver everything after `after` in this account's stream, then keep
-    /// delivering live.
+    /// Deliver everything after `after` in this account's stream (from the
+    /// start if None, or if the relay's history no longer holds it), then keep
+    /// delivering live. `acked_in` names the epochs in which this device's
+    /// messages were acknowledged, newest first (at most
+    /// [`MAX_EPOCHS_ASKED`]): the relay says in [`RelayFrame::History`] how
+    /// much of each it still holds.
     CatchUp {
-        after: u64,
+        after: Option<StreamPosition>,
+        #[serde(default)]
+        acked_in: Vec<EpochId>,
     },
     /// This device has stored the conversation's messages up to `seq`.
     Delivered {
@@ -69,15 +87,26 @@ pub enum RelayFrame {
     Welcome {
         user: UserInfo,
         protocol_version: u32,
+        /// Which relay this is, and which run of it: positions in this
+        /// connection's stream belong to `epoch`.
+        relay: RelayId,
+        epoch: EpochId,
     },
-    /// The message with `client_id` is stored durably.
+    /// The message with `client_id` is stored durably, at `cursor` in this
+    /// epoch's stream.
     Ack {
         client_id: MessageId,
         server_id: ServerMessageId,
         conversation_id: ConversationId,
         seq: i64,
         sent_at: DateTime<Utc>,
+        cursor: u64,
     },
+    /// The answer to `acked_in`, before any message of the catch-up: for each
+    /// epoch named, the last cursor of it this relay still holds (None: none
+    /// of it). A message acknowledged at a later cursor of that epoch is lost
+    /// here, and its sender's device offers it again.
+    History { kept: Vec<EpochKept> },
     /// A conversation this account belongs to, sent before its first message.
     Conversation(ConversationInfo),
     /// A message for this account, at `cursor` in its stream.
@@ -87,7 +116,10 @@ pub enum RelayFrame {
     },
     /// Catch-up reached the live edge at `cursor`.
     CaughtUp { cursor: u64 },
-    /// How far another member has received and read a conversation.
+    /// How far a member has received and read a conversation. About the
+    /// account itself, it is the read position its devices share (and the
+    /// answer to this device's own Read: a position is reported once this
+    /// comes back).
     Receipt {
         conversation_id: ConversationId,
         user_id: crate::UserId,
@@ -105,6 +137,23 @@ pub enum RelayFrame {
         error: ApiError,
         client_id: Option<MessageId>,
     },
+}
+
+/// Epochs a catch-up may ask about, at most.
+pub const MAX_EPOCHS_ASKED: usize = 32;
+
+/// A place in a relay's stream: meaningful only in a history holding `epoch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamPosition {
+    pub epoch: EpochId,
+    pub cursor: u64,
+}
+
+/// How much of one epoch the relay still holds (see [`RelayFrame::History`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochKept {
+    pub epoch: EpochId,
+    pub through: Option<u64>,
 }
 
 /// A conversation and its members, as the relay knows them.

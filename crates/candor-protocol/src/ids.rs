@@ -64,3 +64,14 @@ uuid_id!(
     /// A message as the relay named it once it was stored durably.
     ServerMessageId
 );
+
+uuid_id!(
+    /// One relay, made once with its data directory.
+    RelayId
+);
+
+uuid_id!(
+    /// One run of a relay process on its data directory. A stream position is
+    /// only meaningful within the history that holds its epoch.
+    EpochId
+);

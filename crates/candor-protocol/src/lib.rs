@@ -12,11 +12,15 @@ pub mod frames;
 mod ids;
 mod message;
 
-pub use ids::{ConversationId, MessageId, ServerMessageId, UserId};
+pub use ids::{ConversationId, EpochId, MessageId, RelayId, ServerMessageId, UserId};
 pub use message::{DeliveredMessage, MessageText, TextError, VideoCard};
 
 /// Version of the wire protocol. A client and a relay talk only when they agree on it.
-pub const PROTOCOL_VERSION: u32 = 1;
+///
+/// Version 2: the relay names itself and its epoch in Welcome, stream
+/// positions carry their epoch, acks carry the stream position, catch-up says
+/// which epochs' acks the relay still holds, and a member reads by seq ranges.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Longest message text, counted in Unicode scalar values (what a person sees as
 /// characters, near enough), enforced by both the app and the relay.

@@ -25,7 +25,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use candor_protocol::api::{NewGroup, Session, SignIn, SignUp};
-use candor_protocol::frames::{ClientFrame, ConversationInfo, Recipient, RelayFrame};
+use candor_protocol::frames::{
+    ClientFrame, ConversationInfo, Recipient, RelayFrame, StreamPosition,
+};
 use candor_protocol::{DeliveredMessage, MessageId, MessageText, PROTOCOL_VERSION};
 use candor_relay::{RelayConfig, RelayState, serve};
 use futures_util::{SinkExt, StreamExt};
@@ -335,8 +337,24 @@ async fn connect_relay(
     })
     .expect("json");
     ws.send(Message::Text(hello.into())).await.expect("hello");
+    let epoch = loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => {
+                if let Ok(RelayFrame::Welcome { epoch, .. }) = serde_json::from_str(&t) {
+                    break epoch;
+                }
+            }
+            Some(Ok(_)) => {}
+            other => panic!("no welcome: {other:?}"),
+        }
+    };
+    // From the end of the stream: the bench measures live traffic.
     let catch_up = serde_json::to_string(&ClientFrame::CatchUp {
-        after: u64::MAX / 2,
+        after: Some(StreamPosition {
+            epoch,
+            cursor: u64::MAX / 2,
+        }),
+        acked_in: Vec::new(),
     })
     .expect("json");
     ws.send(Message::Text(catch_up.into()))
@@ -510,6 +528,7 @@ async fn start_floor() -> SocketAddr {
         conversation_id: candor_protocol::ConversationId::new(),
         seq: 1,
         sent_at: chrono::Utc::now(),
+        cursor: 1,
     })
     .expect("json");
     tokio::spawn(async move {

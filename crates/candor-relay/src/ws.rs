@@ -18,8 +18,11 @@ use futures_util::stream::{FuturesOrdered, SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 
 use candor_protocol::api::{ApiError, ErrorCode, UserInfo};
-use candor_protocol::frames::{ClientFrame, MAX_CARD_BYTES, MAX_FRAME_BYTES, RelayFrame};
-use candor_protocol::{ConversationId, MessageId, PROTOCOL_VERSION};
+use candor_protocol::frames::{
+    ClientFrame, EpochKept, MAX_CARD_BYTES, MAX_EPOCHS_ASKED, MAX_FRAME_BYTES, RelayFrame,
+    StreamPosition,
+};
+use candor_protocol::{ConversationId, EpochId, MessageId, PROTOCOL_VERSION};
 
 use crate::http::{authenticate, blocking};
 use crate::hub::Live;
@@ -206,16 +209,25 @@ impl Connection {
         };
         match serde_json::from_str::<ClientFrame>(&text) {
             Ok(ClientFrame::Hello { protocol_version }) if protocol_version == PROTOCOL_VERSION => {
+                let (relay, epoch) = self.state.storage().identity();
                 let welcome = RelayFrame::Welcome {
                     user: self.user.clone(),
                     protocol_version: PROTOCOL_VERSION,
+                    relay,
+                    epoch,
                 };
                 self.send(&welcome).await
             }
             Ok(ClientFrame::Hello { protocol_version }) => {
-                let msg = format!(
-                    "this relay speaks protocol {PROTOCOL_VERSION}, the client {protocol_version}; update the older one"
-                );
+                let msg = if protocol_version < PROTOCOL_VERSION {
+                    format!(
+                        "this relay speaks protocol {PROTOCOL_VERSION} and this Candor speaks {protocol_version}: please update Candor"
+                    )
+                } else {
+                    format!(
+                        "this relay speaks protocol {PROTOCOL_VERSION} and this Candor speaks {protocol_version}: the relay needs an update"
+                    )
+                };
                 self.error(ErrorCode::VersionMismatch, &msg, None).await;
                 false
             }
@@ -302,7 +314,7 @@ impl Connection {
                 };
                 self.send_message(new)
             }
-            ClientFrame::CatchUp { after } => self.catch_up(after).await,
+            ClientFrame::CatchUp { after, acked_in } => self.catch_up(after, acked_in).await,
             ClientFrame::Delivered {
                 conversation_id,
                 seq,
@@ -327,11 +339,18 @@ impl Connection {
         match blocking(move || Ok(storage.record_receipt(user, conversation, delivered, read)?))
             .await
         {
-            Ok((receipt, others)) => {
-                self.state
-                    .inner
-                    .hub
-                    .publish(&others, &Live::Receipt(receipt));
+            Ok(recorded) => {
+                let hub = &self.state.inner.hub;
+                hub.publish(&recorded.others, &Live::Receipt(recorded.shared));
+                if recorded.moved {
+                    // The account's other devices move their read position too.
+                    hub.publish_except(self.hub_id, &[user], &Live::Receipt(recorded.own));
+                }
+                // Always answered: the device counts a read as reported only
+                // when this comes back, so a dropped link loses none.
+                if !self.send(&receipt_frame(recorded.own)).await {
+                    return Flow::Close;
+                }
             }
             Err(e) => {
                 let api = e.to_api();
@@ -397,6 +416,7 @@ impl Connection {
                     conversation_id: stored.message.conversation_id,
                     seq: stored.message.seq,
                     sent_at: stored.message.sent_at,
+                    cursor: stored.cursor,
                 };
                 if self.send(&ack).await {
                     Flow::Continue
@@ -412,10 +432,52 @@ impl Connection {
         }
     }
 
-    /// Sends the account's conversations, then every message after `after`, then
-    /// `caught_up`; from then on live messages flow, without repeats.
-    async fn catch_up(&mut self, after: u64) -> Flow {
+    /// Says how much of each epoch in `acked_in` this relay holds, sends the
+    /// account's conversations, then every message after `after` (or after
+    /// where this history and the client's part, if the relay lost some of
+    /// it), then `caught_up`; from then on live messages flow, without repeats.
+    async fn catch_up(&mut self, after: Option<StreamPosition>, acked_in: Vec<EpochId>) -> Flow {
+        if acked_in.len() > MAX_EPOCHS_ASKED {
+            let msg = format!("a catch-up asks about {MAX_EPOCHS_ASKED} epochs at most");
+            self.error(ErrorCode::Invalid, &msg, None).await;
+            return Flow::Continue;
+        }
         let user = self.user.id;
+        let storage = self.state.storage();
+        let asked: Vec<EpochId> = after.iter().map(|p| p.epoch).chain(acked_in).collect();
+        let kept = match blocking(move || {
+            asked
+                .into_iter()
+                .map(|epoch| {
+                    let through = storage.epoch_kept_through(epoch)?;
+                    Ok(EpochKept { epoch, through })
+                })
+                .collect::<Result<Vec<_>, crate::storage::StorageError>>()
+                .map_err(Into::into)
+        })
+        .await
+        {
+            Ok(k) => k,
+            Err(e) => return self.fail_catch_up(e).await,
+        };
+        // The client's position, if this history still holds it; else the
+        // last point both share (all of it, for an epoch this history lacks).
+        let mut cursor = match after {
+            None => 0,
+            Some(p) => kept
+                .first()
+                .and_then(|k| k.through)
+                .map_or(0, |through| p.cursor.min(through)),
+        };
+        let history = RelayFrame::History {
+            kept: kept
+                .into_iter()
+                .skip(usize::from(after.is_some()))
+                .collect(),
+        };
+        if !self.send(&history).await {
+            return Flow::Close;
+        }
         let storage = self.state.storage();
         let conversations = match blocking(move || Ok(storage.conversations_of(user)?)).await {
             Ok(c) => c,
@@ -427,14 +489,6 @@ impl Connection {
                 return Flow::Close;
             }
         }
-        // A cursor from beyond the stream's end (a relay restored from an older
-        // backup) would hide every new message: start from the end instead.
-        let storage = self.state.storage();
-        let end = match blocking(move || Ok(storage.stream_end()?)).await {
-            Ok(end) => end,
-            Err(e) => return self.fail_catch_up(e).await,
-        };
-        let mut cursor = after.min(end);
         loop {
             let storage = self.state.storage();
             let batch =

@@ -30,11 +30,17 @@ fn direct(user: UserId) -> Recipient {
 
 /// Catches up from `after` and returns the message texts in order and the cursor.
 async fn catch_up(client: &mut Client, after: u64) -> (Vec<(i64, String)>, u64) {
-    client.send(&ClientFrame::CatchUp { after }).await;
+    let after = client.at(after);
+    client
+        .send(&ClientFrame::CatchUp {
+            after,
+            acked_in: Vec::new(),
+        })
+        .await;
     let mut out = Vec::new();
     loop {
         match client.next().await {
-            RelayFrame::Conversation(_) => {}
+            RelayFrame::Conversation(_) | RelayFrame::History { .. } => {}
             RelayFrame::Message { message, .. } => {
                 out.push((message.seq, message.text.as_str().to_owned()))
             }
@@ -363,6 +369,94 @@ async fn acknowledged_messages_survive_a_relay_restart() {
     drop(dir);
 }
 
+/// Copies the relay's data directory (stopped) to `to`, as a backup.
+fn back_up(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).expect("read data dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "lock") {
+            std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+}
+
+/// Defect 1 of the delivery issue: a relay restored from an older copy, then
+/// k messages stored. A device that caught up past the copy before the
+/// restore, and was offline through it, still gets all k: its position names
+/// an epoch whose tail the copy lacks, so catch-up starts where both
+/// histories agree. (Before, it started at min(cursor, stream end) and
+/// skipped up to k of them.) Its History says so too.
+#[tokio::test]
+async fn after_a_restore_every_new_message_reaches_a_device_that_was_ahead() {
+    let backup = tempfile::tempdir().expect("backup dir");
+    let relay = Relay::start().await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, _) = relay.user("bob", "Bob").await;
+    let to_bob = || direct(bob.user.id);
+    a.send(&send(to_bob(), "in the backup").1).await;
+    assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    let data = relay.data.clone();
+    let dir = relay.stop().await;
+    back_up(&data, backup.path());
+
+    // The live relay goes on: Bob reads three more, then the disk is lost.
+    let relay = Relay::start_in(data.clone(), None).await;
+    let mut a = Client::connect(&relay, &alice.token).await.expect("alice");
+    for i in 0..3 {
+        a.send(&send(to_bob(), &format!("lost {i}")).1).await;
+        assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    }
+    let mut b = Client::connect(&relay, &bob.token).await.expect("bob");
+    let lost_epoch = b.epoch.expect("epoch");
+    let (got, bobs_cursor) = catch_up(&mut b, 0).await;
+    assert_eq!(got.len(), 4);
+    relay.stop().await;
+    drop(dir);
+
+    // Restored from the backup; k = 2 new messages, with the cursors and seqs
+    // the lost ones had.
+    let relay = Relay::start_in(backup.path().to_path_buf(), None).await;
+    let mut a = Client::connect(&relay, &alice.token).await.expect("alice");
+    for text in ["after the restore 1", "after the restore 2"] {
+        a.send(&send(to_bob(), text).1).await;
+        assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    }
+    let mut b = Client::connect(&relay, &bob.token).await.expect("bob");
+    b.send(&ClientFrame::CatchUp {
+        after: Some(candor_protocol::frames::StreamPosition {
+            epoch: lost_epoch,
+            cursor: bobs_cursor,
+        }),
+        acked_in: vec![lost_epoch],
+    })
+    .await;
+    let mut got = Vec::new();
+    loop {
+        match b.next().await {
+            RelayFrame::History { kept } => {
+                assert_eq!(kept.len(), 1);
+                assert_eq!(kept[0].epoch, lost_epoch);
+                assert_eq!(kept[0].through, None, "the copy never saw that epoch");
+            }
+            RelayFrame::Conversation(_) | RelayFrame::Receipt { .. } => {}
+            RelayFrame::Message { message, .. } => {
+                got.push((message.seq, message.text.as_str().to_owned()))
+            }
+            RelayFrame::CaughtUp { .. } => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        got,
+        [
+            (1, "in the backup".into()),
+            (2, "after the restore 1".into()),
+            (3, "after the restore 2".into())
+        ],
+        "from where both histories agree: the start, for an epoch the copy lacks"
+    );
+    relay.stop().await;
+}
+
 #[tokio::test]
 async fn a_cursor_beyond_the_stream_end_still_gets_new_messages() {
     let relay = Relay::start().await;
@@ -406,11 +500,15 @@ async fn a_storage_error_during_catch_up_closes_the_connection() {
     let mut b = Client::connect(&relay, &bob.token)
         .await
         .expect("bob connects");
-    b.send(&ClientFrame::CatchUp { after: 0 }).await;
+    b.send(&ClientFrame::CatchUp {
+        after: None,
+        acked_in: Vec::new(),
+    })
+    .await;
     let mut got = 0;
     loop {
         match b.next().await {
-            RelayFrame::Conversation(_) => {}
+            RelayFrame::Conversation(_) | RelayFrame::History { .. } => {}
             RelayFrame::Message { .. } => got += 1,
             RelayFrame::Error { .. } => break,
             other => panic!("expected messages then an error, got {other:?}"),

@@ -151,6 +151,31 @@ impl Device {
         })
     }
 
+    /// The same account signed in on another device, with a store of its own
+    /// named `device` in `dir`.
+    pub async fn another_device(&self, dir: &std::path::Path, device: &str) -> Result<Self> {
+        let relay = RelayClient::new(&self.relay_url)?;
+        let session = relay
+            .sign_in(&self.user.handle, "password123", device)
+            .await?;
+        let db_path = dir.join(format!("{}-{device}.db", self.user.handle));
+        let mut store = Store::open(&db_path)?;
+        store.set_profile(&Profile {
+            user_id: session.user.id,
+            handle: session.user.handle.clone(),
+            display_name: session.user.display_name.clone(),
+            relay_url: self.relay_url.clone(),
+        })?;
+        Ok(Self {
+            user: session.user,
+            token: session.token,
+            store: Arc::new(Mutex::new(store)),
+            db_path,
+            engine: None,
+            relay_url: self.relay_url.clone(),
+        })
+    }
+
     /// Starts syncing through `via` with a `heartbeat` of its own (a short one,
     /// to see a dead link found within a test).
     pub fn go_online_with(&mut self, via: &str, heartbeat: Heartbeat) -> Result<()> {

@@ -136,7 +136,7 @@ export type Notice = { "kind": "connection", state: Connection,
 /**
  * Why the connection is down, for a banner.
  */
-reason: string | null, } | { "kind": "messagesAdded", messages: Array<Message>, chats: Array<InboxItem>, unread: UnreadSummary, } | { "kind": "messageChanged", message: Message, chat: InboxItem, } | { "kind": "sendFailed", message: Message, chat: InboxItem, reason: string, } | { "kind": "receiptMoved", messages: Array<Message>, } | { "kind": "chatChanged", chat: InboxItem, } | { "kind": "typing", conversation: ConversationId, user: UserId, };
+reason: string | null, } | { "kind": "messagesAdded", messages: Array<Message>, chats: Array<InboxItem>, unread: UnreadSummary, } | { "kind": "messageChanged", message: Message, chat: InboxItem, } | { "kind": "sendFailed", message: Message, chat: InboxItem, reason: string, } | { "kind": "receiptMoved", messages: Array<Message>, } | { "kind": "readElsewhere", chat: InboxItem, unread: UnreadSummary, } | { "kind": "chatChanged", chat: InboxItem, } | { "kind": "typing", conversation: ConversationId, user: UserId, };
 
 export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "tooLate" | "relayRefused" | "relayUnreachable" | "internal";
 

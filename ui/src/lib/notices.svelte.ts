@@ -59,6 +59,7 @@ class Live {
         this.toChats(notice.messages);
         break;
       case 'chatChanged':
+      case 'readElsewhere':
         putChat(notice.chat);
         break;
       case 'typing': {

@@ -146,8 +146,8 @@ impl Store {
             )?;
             tx.execute(
                 "INSERT INTO messages (id, conversation_id, position, sender_id, body, card_json,
-                                       created_at, status, share_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                       created_at, status, share_id, wire_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1)",
                 params![
                     id.to_string(),
                     conversation.to_string(),

@@ -21,6 +21,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v8.sql")),
     M::up(include_str!("schema_v9.sql")),
     M::up(include_str!("schema_v10.sql")),
+    M::up(include_str!("schema_v11.sql")),
 ];
 
 /// The schema this build writes.
@@ -358,6 +359,40 @@ mod tests {
             plan.iter().any(|step| step.contains("messages_hidden")),
             "{plan:?}"
         );
+    }
+
+    /// Migration 11 gives our own messages their wire id (the row's id, as
+    /// sent), leaves others' without one, and keeps every row.
+    #[test]
+    fn migration_11_names_our_own_messages_by_the_id_they_were_sent_with() {
+        let mut conn = at_version(10);
+        conn.execute_batch(
+            "INSERT INTO profile VALUES (1, 'me', 'maya', 'Maya', 'http://relay');
+             INSERT INTO conversations (id, kind, title, created_at, last_activity_at)
+                 VALUES ('g1', 'group', 'Trip', 1, 1);
+             INSERT INTO messages (id, conversation_id, server_id, seq, position, sender_id,
+                                   body, created_at, status)
+                 VALUES ('m1', 'g1', 's1', 1, 1, 'me', 'mine', 1, 'sent'),
+                        ('m2', 'g1', 's2', 2, 2, 'leo', 'his', 2, 'received');
+             INSERT INTO sync_cursors VALUES ('account', 7, 1);",
+        )
+        .expect("rows fit schema 10");
+        migrations().to_version(&mut conn, 11).expect("to 11");
+        let rows: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT id, wire_id FROM messages ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [("m1".into(), Some("m1".into())), ("m2".into(), None)]
+        );
+        let epoch: Option<String> = conn
+            .query_row("SELECT epoch FROM sync_cursors", [], |r| r.get(0))
+            .expect("cursor");
+        assert_eq!(epoch, None, "a position from before epochs names none");
     }
 
     #[test]

@@ -1,15 +1,28 @@
 //! Applying messages that the relay delivered: exactly once in the store, whatever
-//! happens on the wire. A message already here (same server id, or the same
-//! conversation and seq) is ignored, which is also why a re-sync can never bring a
-//! hidden message back: the stored row, with its `hidden_at`, is left as it is.
+//! happens on the wire, in the relay's order.
+//!
+//! A message already here (same server id) is ignored, which is also why a
+//! re-sync can never bring a hidden message back: the stored row, with its
+//! `hidden_at`, is left as it is. A message here under another server id but
+//! with the same sender and wire id is the same message, stored again by a
+//! relay that had lost it: the row moves to its new seq.
+//!
+//! The relay's seq is the order every member converges on, so a delivered
+//! message always takes its seq. A different message holding that seq here is
+//! one the relay lost (it was restored from an older copy and numbered new
+//! messages again): it makes room (see [`make_room`]) rather than the relay's
+//! message being dropped, and never acknowledged as delivered while not stored.
 
 use std::collections::BTreeSet;
 
-use rusqlite::params;
+use rusqlite::{Connection, OptionalExtension, params};
 
-use candor_protocol::DeliveredMessage;
+use candor_protocol::{ConversationId, DeliveredMessage, EpochId, UserId};
 
+use super::compose::PENDING_POSITION_BASE;
 use super::{Store, conversations::ensure_conversation, sql, summary};
+use candor_protocol::MessageId;
+
 use crate::{ApplyOutcome, CoreError, DeliveryStatus};
 
 impl Store {
@@ -20,9 +33,30 @@ impl Store {
         &mut self,
         batch: &[DeliveredMessage],
     ) -> Result<ApplyOutcome, CoreError> {
+        let placed: Vec<_> = batch.iter().map(|m| (None, m)).collect();
+        self.apply_placed(&placed)
+    }
+
+    /// Like [`Store::apply_received`], for messages at `cursor`s of the relay's
+    /// stream in `epoch`: our own among them remember where the relay holds
+    /// them, so that they are offered again if it loses them.
+    pub fn apply_delivered(
+        &mut self,
+        epoch: EpochId,
+        batch: &[(u64, DeliveredMessage)],
+    ) -> Result<ApplyOutcome, CoreError> {
+        let placed: Vec<_> = batch.iter().map(|(c, m)| (Some((epoch, *c)), m)).collect();
+        self.apply_placed(&placed)
+    }
+
+    fn apply_placed(
+        &mut self,
+        batch: &[(Option<(EpochId, u64)>, &DeliveredMessage)],
+    ) -> Result<ApplyOutcome, CoreError> {
         let me = self.me;
+        let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
-        let touched: BTreeSet<_> = batch.iter().map(|m| m.conversation_id).collect();
+        let touched: BTreeSet<_> = batch.iter().map(|(_, m)| m.conversation_id).collect();
         for conversation in &touched {
             ensure_conversation(&tx, *conversation)?;
         }
@@ -31,42 +65,56 @@ impl Store {
         {
             let mut by_server_id =
                 tx.prepare_cached("SELECT 1 FROM messages WHERE server_id = ?1")?;
-            let mut by_seq = tx
-                .prepare_cached("SELECT 1 FROM messages WHERE conversation_id = ?1 AND seq = ?2")?;
-            let mut own_pending = tx.prepare_cached(
+            let mut by_wire_id =
+                tx.prepare_cached("SELECT id FROM messages WHERE sender_id = ?1 AND wire_id = ?2")?;
+            let mut placed = tx.prepare_cached(
                 "UPDATE messages SET server_id = ?2, seq = ?3, position = ?3,
-                     status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END
-                 WHERE id = ?1 AND server_id IS NULL",
+                     status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END,
+                     ack_epoch = coalesce(?4, ack_epoch), ack_cursor = coalesce(?5, ack_cursor)
+                 WHERE id = ?1",
             )?;
             let mut drop_job = tx.prepare_cached("DELETE FROM outbox WHERE message_id = ?1")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (id, conversation_id, server_id, seq, position, sender_id,
-                                       body, card_json, created_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                       body, card_json, created_at, status, wire_id,
+                                       ack_epoch, ack_cursor)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             let mut revive = tx.prepare_cached(
                 "UPDATE conversations SET hidden_at = NULL
                  WHERE id = ?1 AND hidden_at IS NOT NULL",
             )?;
 
-            for m in batch {
+            for (at, m) in batch {
                 let server_id = m.server_id.to_string();
                 let conversation = m.conversation_id.to_string();
                 if by_server_id.exists([&server_id])? {
                     outcome.duplicates += 1;
                     continue;
                 }
-                if by_seq.exists(params![conversation, m.seq])? {
-                    outcome.conflicts += 1;
-                    continue;
-                }
                 let own = me == Some(m.sender_id);
-                if own
-                    && own_pending.execute(params![m.client_id.to_string(), server_id, m.seq])? == 1
-                {
-                    drop_job.execute([m.client_id.to_string()])?;
-                    outcome.acknowledged += 1;
-                    outcome.stored.push(m.client_id);
+                // Where the relay holds our own message, to offer it again if
+                // the relay loses that part of its history.
+                let (epoch, cursor) = match at {
+                    Some((e, c)) if own => (Some(e.to_string()), Some(*c as i64)),
+                    _ => (None, None),
+                };
+                let wire_id = m.client_id.to_string();
+                let same: Option<MessageId> = by_wire_id
+                    .query_row(params![m.sender_id.to_string(), wire_id], |r| sql::id(r, 0))
+                    .optional()?;
+                outcome.displaced += make_room(&tx, m.conversation_id, m.seq, same, me, now)?;
+                if let Some(id) = same {
+                    placed.execute(params![id.to_string(), server_id, m.seq, epoch, cursor])?;
+                    if own && drop_job.execute([id.to_string()])? == 1 {
+                        outcome.acknowledged += 1;
+                    } else {
+                        outcome.moved += 1;
+                    }
+                    if let Some(e) = &epoch {
+                        note_epoch(&tx, e, now)?;
+                    }
+                    outcome.stored.push(id);
                     continue;
                 }
                 let card = m
@@ -82,10 +130,10 @@ impl Store {
                 };
                 // An own message sent from another device keeps its client id; anyone
                 // else's gets a fresh local id.
-                let local_id = if own && !id_taken(&tx, &m.client_id.to_string())? {
+                let local_id = if own && !id_taken(&tx, &wire_id)? {
                     m.client_id
                 } else {
-                    candor_protocol::MessageId::new()
+                    MessageId::new()
                 };
                 insert.execute(params![
                     local_id.to_string(),
@@ -97,7 +145,13 @@ impl Store {
                     card,
                     sql::ms(m.sent_at),
                     status.as_sql(),
+                    wire_id,
+                    epoch,
+                    cursor,
                 ])?;
+                if let Some(e) = &epoch {
+                    note_epoch(&tx, e, now)?;
+                }
                 // A new message brings back a chat deleted on this device; the
                 // messages hidden with it stay hidden.
                 revive.execute([&conversation])?;
@@ -111,6 +165,88 @@ impl Store {
         tx.commit()?;
         Ok(outcome)
     }
+}
+
+/// Frees `seq` in `conversation` for the message the relay put there: a
+/// different message holding it here (not `keep`, the row about to take it) is one the relay no
+/// longer holds. Ours goes back to the outbox, to be offered again; another
+/// member's moves after every sequenced message until its sender's device
+/// offers it again and it comes back with a seq. Returns how many moved.
+pub(super) fn make_room(
+    tx: &Connection,
+    conversation: ConversationId,
+    seq: i64,
+    keep: Option<MessageId>,
+    me: Option<UserId>,
+    now: i64,
+) -> Result<usize, CoreError> {
+    let holder: Option<(MessageId, UserId)> = tx
+        .prepare_cached(
+            "SELECT id, sender_id FROM messages WHERE conversation_id = ?1 AND seq = ?2",
+        )?
+        .query_row(params![conversation.to_string(), seq], |r| {
+            Ok((sql::id(r, 0)?, sql::id(r, 1)?))
+        })
+        .optional()?;
+    let Some((id, sender)) = holder else {
+        return Ok(0);
+    };
+    if Some(id) == keep {
+        return Ok(0);
+    }
+    if Some(sender) == me {
+        requeue(tx, id, now)?;
+    } else {
+        tx.prepare_cached(
+            "UPDATE messages SET seq = NULL, server_id = NULL, position = ?2 WHERE id = ?1",
+        )?
+        .execute(params![id.to_string(), pending_position(tx, conversation)?])?;
+    }
+    Ok(1)
+}
+
+/// Puts one of our messages that the relay lost back in the outbox, to send
+/// now under the same wire id (the relay keeps one copy per sender and wire
+/// id). It is no longer sequenced, and shows as sending until the relay
+/// stores it again. No undo window opens again: it was sent once.
+pub(super) fn requeue(tx: &Connection, id: MessageId, now: i64) -> Result<(), CoreError> {
+    let conversation: ConversationId = tx
+        .prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
+        .query_row([id.to_string()], |r| sql::id(r, 0))?;
+    tx.prepare_cached(
+        "UPDATE messages SET seq = NULL, server_id = NULL, position = ?2, status = 'queued',
+             ack_epoch = NULL, ack_cursor = NULL
+         WHERE id = ?1",
+    )?
+    .execute(params![id.to_string(), pending_position(tx, conversation)?])?;
+    tx.prepare_cached(
+        "INSERT INTO outbox (message_id, not_before, next_attempt_at) VALUES (?1, ?2, ?2)
+         ON CONFLICT (message_id) DO NOTHING",
+    )?
+    .execute(params![id.to_string(), now])?;
+    Ok(())
+}
+
+/// The next display position after every sequenced message of the chat.
+fn pending_position(tx: &Connection, conversation: ConversationId) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "SELECT coalesce(max(position) + 1, ?2) FROM messages
+         WHERE conversation_id = ?1 AND position >= ?2",
+    )?
+    .query_row(
+        params![conversation.to_string(), PENDING_POSITION_BASE],
+        |r| r.get(0),
+    )
+}
+
+/// Remembers that the relay acknowledged one of our messages in `epoch`.
+pub(super) fn note_epoch(tx: &Connection, epoch: &str, now: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO acked_epochs (epoch, last_acked_at) VALUES (?1, ?2)
+         ON CONFLICT (epoch) DO UPDATE SET last_acked_at = max(last_acked_at, excluded.last_acked_at)",
+    )?
+    .execute(params![epoch, now])?;
+    Ok(())
 }
 
 fn id_taken(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<bool> {

@@ -1,12 +1,20 @@
 //! What the sync engine reads and writes in the store: due send jobs, their
-//! outcomes, and the catch-up cursor. Hides never touch any of it.
+//! outcomes, the catch-up position, the epochs our messages were acknowledged
+//! in, and read positions. Hides never touch any of it.
+//!
+//! On the wire a message of ours is named by its wire id (the client id it was
+//! first sent with), which is also the row's id for everything written on this
+//! device; the functions taking a wire id find the row by it.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use candor_protocol::frames::Recipient;
-use candor_protocol::{ConversationId, MessageId, MessageText, ServerMessageId, UserId, VideoCard};
+use candor_protocol::frames::{EpochKept, Recipient, StreamPosition};
+use candor_protocol::{
+    ConversationId, EpochId, MessageId, MessageText, ServerMessageId, UserId, VideoCard,
+};
 
+use super::receive::{make_room, note_epoch, requeue};
 use super::{Store, conversations::conversation_of, sql, summary};
 use crate::{CoreError, OutboxEntry};
 
@@ -17,6 +25,8 @@ const ACCOUNT_STREAM: &str = "account";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingSend {
     pub entry: OutboxEntry,
+    /// The id the relay knows it by (see the module docs).
+    pub wire_id: MessageId,
     pub to: Recipient,
     pub text: MessageText,
     pub card: Option<VideoCard>,
@@ -30,7 +40,7 @@ impl Store {
         self.outbox_now()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at,
-                    c.kind, c.peer_id, m.body, m.card_json
+                    c.kind, c.peer_id, m.body, m.card_json, coalesce(m.wire_id, m.id)
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE o.not_before <= ?1 AND o.next_attempt_at <= ?1
@@ -60,14 +70,16 @@ impl Store {
                 },
                 body,
                 sql::json::<VideoCard>(r, 8)?,
+                sql::id(r, 9)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (entry, to, body, card) = row?;
+            let (entry, to, body, card, wire_id) = row?;
             let text = MessageText::new(body)?;
             out.push(PendingSend {
                 entry,
+                wire_id,
                 to,
                 text,
                 card,
@@ -76,45 +88,66 @@ impl Store {
         Ok(out)
     }
 
-    /// The relay stored our message: record its server id, seq and time, and
-    /// drop the job. The relay's time replaces this device's: it is the time
-    /// every other member sees, whatever this device's clock said.
+    /// The relay stored our message (`wire_id`) at `at` in its stream: record
+    /// its server id, seq, time and place, and drop the job. The relay's time
+    /// replaces this device's: it is the time every other member sees, whatever
+    /// this device's clock said. Another message here at that seq is one the
+    /// relay lost, and makes room (see `receive::make_room`).
     pub fn acknowledge(
         &mut self,
-        message: MessageId,
+        wire_id: MessageId,
         server_id: ServerMessageId,
         seq: i64,
         sent_at: DateTime<Utc>,
-    ) -> Result<(), CoreError> {
+        at: StreamPosition,
+    ) -> Result<MessageId, CoreError> {
+        let me = self.me;
+        let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
+        let message = own_by_wire(&tx, me, wire_id)?;
         let conversation = conversation_of(&tx, message)?;
-        tx.execute(
+        let unacknowledged: bool = tx
+            .prepare_cached("SELECT server_id IS NULL FROM messages WHERE id = ?1")?
+            .query_row([message.to_string()], |r| r.get(0))?;
+        if unacknowledged {
+            make_room(&tx, conversation, seq, Some(message), me, now)?;
+        }
+        let epoch = at.epoch.to_string();
+        let changed = tx.execute(
             "UPDATE messages SET server_id = ?2, seq = ?3, position = ?3, created_at = ?4,
-                 status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END
+                 status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END,
+                 ack_epoch = ?5, ack_cursor = ?6
              WHERE id = ?1 AND server_id IS NULL",
             params![
                 message.to_string(),
                 server_id.to_string(),
                 seq,
-                sql::ms(sent_at)
+                sql::ms(sent_at),
+                epoch,
+                at.cursor as i64,
             ],
         )?;
+        if changed == 1 {
+            note_epoch(&tx, &epoch, now)?;
+        }
         tx.execute(
             "DELETE FROM outbox WHERE message_id = ?1",
             [message.to_string()],
         )?;
         summary::refresh(&tx, conversation, self.me)?;
         tx.commit()?;
-        Ok(())
+        Ok(message)
     }
 
-    /// Sending failed for a reason a retry may fix: try again `after` a while.
+    /// Sending `wire_id` failed for a reason a retry may fix: try again
+    /// `after` a while.
     pub fn retry_later(
         &mut self,
-        message: MessageId,
+        wire_id: MessageId,
         after: chrono::Duration,
         reason: &str,
     ) -> Result<(), CoreError> {
+        let message = own_by_wire(&self.conn, self.me, wire_id)?;
         let retry_at = self.outbox_now()? + after;
         self.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
@@ -124,9 +157,10 @@ impl Store {
         Ok(())
     }
 
-    /// The relay refused the message for good: mark it failed and drop its job, so
-    /// the user sees it and can retry.
-    pub fn mark_failed(&mut self, message: MessageId) -> Result<(), CoreError> {
+    /// The relay refused `wire_id` for good: mark it failed and drop its job,
+    /// so the user sees it and can retry. Returns the row's id.
+    pub fn mark_failed(&mut self, wire_id: MessageId) -> Result<MessageId, CoreError> {
+        let message = own_by_wire(&self.conn, self.me, wire_id)?;
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
             "UPDATE messages SET status = 'failed' WHERE id = ?1 AND server_id IS NULL",
@@ -140,7 +174,7 @@ impl Store {
             [message.to_string()],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(message)
     }
 
     /// Puts a failed message back in the outbox, to send now.
@@ -196,19 +230,6 @@ impl Store {
         Ok(moved)
     }
 
-    /// Sets the stream position to exactly `cursor`, as the relay says after a
-    /// catch-up: a relay restored from an older backup has a shorter stream, and
-    /// the position must follow it back.
-    pub fn reset_sync_cursor(&mut self, cursor: u64) -> Result<(), CoreError> {
-        let now = sql::ms(self.clock.now());
-        self.conn.execute(
-            "INSERT INTO sync_cursors (stream, position, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
-            params![ACCOUNT_STREAM, cursor as i64, now],
-        )?;
-        Ok(())
-    }
-
     /// Read positions the relay has not been told yet (a chat read while
     /// offline, or whose report was lost with the connection), oldest chat first.
     pub fn unreported_reads(&self) -> Result<Vec<(ConversationId, i64)>, CoreError> {
@@ -222,44 +243,141 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records that the relay was told each read position in `reads`.
-    pub fn reads_reported(&mut self, reads: &[(ConversationId, i64)]) -> Result<(), CoreError> {
+    /// The relay holds `read_seq` as this account's read position in
+    /// `conversation`: told by this device (the answer to its report) or by
+    /// another of the account's devices. The position here moves up to it and
+    /// counts as reported up to it; a position beyond it is reported again.
+    /// True if this device's read position moved.
+    pub fn apply_own_read(
+        &mut self,
+        conversation: ConversationId,
+        read_seq: i64,
+    ) -> Result<bool, CoreError> {
         let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "UPDATE conversations SET read_reported_seq = max(read_reported_seq, ?2) WHERE id = ?1",
-            )?;
-            for (conversation, seq) in reads {
-                stmt.execute(params![conversation.to_string(), seq])?;
-            }
+        let moved = tx.execute(
+            "UPDATE conversations SET read_seq = ?2 WHERE id = ?1 AND read_seq < ?2",
+            params![conversation.to_string(), read_seq],
+        )?;
+        tx.execute(
+            "UPDATE conversations SET read_reported_seq = max(read_reported_seq, ?2) WHERE id = ?1",
+            params![conversation.to_string(), read_seq],
+        )?;
+        if moved == 1 {
+            summary::refresh(&tx, conversation, self.me)?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(moved == 1)
     }
 
-    /// Where catch-up resumes: the relay's stream position last applied.
-    pub fn sync_cursor(&self) -> Result<u64, CoreError> {
-        let v: Option<i64> = self
+    /// Where catch-up resumes: the relay's stream position last applied, in
+    /// the epoch it belongs to; None to start from the beginning.
+    pub fn sync_position(&self) -> Result<Option<StreamPosition>, CoreError> {
+        let row: Option<(i64, Option<String>)> = self
             .conn
             .query_row(
-                "SELECT position FROM sync_cursors WHERE stream = ?1",
+                "SELECT position, epoch FROM sync_cursors WHERE stream = ?1",
                 [ACCOUNT_STREAM],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        Ok(v.unwrap_or(0).max(0) as u64)
+        Ok(match row {
+            Some((cursor, Some(epoch))) if cursor > 0 => Some(StreamPosition {
+                epoch: EpochId(
+                    epoch
+                        .parse()
+                        .map_err(|_| CoreError::CorruptValue(format!("relay epoch {epoch}")))?,
+                ),
+                cursor: cursor as u64,
+            }),
+            _ => None,
+        })
     }
 
-    /// Records the stream position after applying what came before it. Never moves
-    /// backwards.
-    pub fn set_sync_cursor(&mut self, cursor: u64) -> Result<(), CoreError> {
+    /// Records the stream position after applying what came before it: in the
+    /// same epoch it never moves backwards; a new epoch replaces it.
+    pub fn set_sync_position(&mut self, at: StreamPosition) -> Result<(), CoreError> {
         let now = sql::ms(self.clock.now());
         self.conn.execute(
-            "INSERT INTO sync_cursors (stream, position, updated_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO sync_cursors (stream, position, updated_at, epoch) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (stream) DO UPDATE SET
-                 position = max(position, excluded.position), updated_at = excluded.updated_at",
-            params![ACCOUNT_STREAM, cursor as i64, now],
+                 position = CASE WHEN epoch IS excluded.epoch
+                                 THEN max(position, excluded.position) ELSE excluded.position END,
+                 epoch = excluded.epoch, updated_at = excluded.updated_at",
+            params![ACCOUNT_STREAM, at.cursor as i64, now, at.epoch.to_string()],
         )?;
         Ok(())
     }
+
+    /// Sets the stream position to exactly `at`, as the relay says after a
+    /// catch-up: a relay restored from an older copy has a shorter stream, and
+    /// the position must follow it back.
+    pub fn reset_sync_position(&mut self, at: StreamPosition) -> Result<(), CoreError> {
+        let now = sql::ms(self.clock.now());
+        self.conn.execute(
+            "INSERT INTO sync_cursors (stream, position, updated_at, epoch) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (stream) DO UPDATE SET position = excluded.position,
+                 epoch = excluded.epoch, updated_at = excluded.updated_at",
+            params![ACCOUNT_STREAM, at.cursor as i64, now, at.epoch.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The epochs our messages were acknowledged in, most recently used first,
+    /// at most `limit`: what a catch-up asks the relay about.
+    pub fn acked_epochs(&self, limit: usize) -> Result<Vec<EpochId>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT epoch FROM acked_epochs ORDER BY last_acked_at DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| sql::id(r, 0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The relay says how much of each epoch it still holds: our messages
+    /// acknowledged past that go back to the outbox, to be offered again under
+    /// the same wire id. Returns them, oldest first.
+    pub fn reoffer_lost(&mut self, kept: &[EpochKept]) -> Result<Vec<MessageId>, CoreError> {
+        let now = sql::ms(self.clock.now());
+        let me = self.me()?.to_string();
+        let tx = self.conn.transaction()?;
+        let mut lost: Vec<(MessageId, ConversationId)> = Vec::new();
+        for k in kept {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, conversation_id FROM messages
+                 WHERE ack_epoch = ?1 AND ack_cursor > ?2 AND sender_id = ?3
+                 ORDER BY ack_cursor",
+            )?;
+            let through = k.through.map_or(-1, |t| t as i64);
+            let rows = stmt.query_map(params![k.epoch.to_string(), through, me], |r| {
+                Ok((sql::id(r, 0)?, sql::id(r, 1)?))
+            })?;
+            for row in rows {
+                lost.push(row?);
+            }
+        }
+        let mut chats = std::collections::BTreeSet::new();
+        for (id, conversation) in &lost {
+            requeue(&tx, *id, now)?;
+            chats.insert(*conversation);
+        }
+        for conversation in chats {
+            summary::refresh(&tx, conversation, self.me)?;
+        }
+        tx.commit()?;
+        Ok(lost.into_iter().map(|(id, _)| id).collect())
+    }
+}
+
+/// The row of our own message the relay knows as `wire_id`.
+fn own_by_wire(
+    conn: &rusqlite::Connection,
+    me: Option<UserId>,
+    wire_id: MessageId,
+) -> Result<MessageId, CoreError> {
+    let me = me.ok_or(CoreError::NotSignedIn)?;
+    conn.prepare_cached("SELECT id FROM messages WHERE sender_id = ?1 AND wire_id = ?2")?
+        .query_row([me.to_string(), wire_id.to_string()], |r| sql::id(r, 0))
+        .optional()?
+        .ok_or(CoreError::UnknownMessage(wire_id))
 }

@@ -106,6 +106,7 @@ impl SyncHandle {
             commands: rx,
             events: events.clone(),
             heartbeat,
+            epoch: None,
         };
         let task = tokio::spawn(engine.run());
         Self {

@@ -84,9 +84,11 @@ mod tests {
     use chrono::Utc;
 
     fn job(conversation: ConversationId, text: &str) -> PendingSend {
+        let id = MessageId::new();
         PendingSend {
+            wire_id: id,
             entry: OutboxEntry {
-                message_id: MessageId::new(),
+                message_id: id,
                 conversation_id: conversation,
                 attempts: 0,
                 not_before: Utc::now(),

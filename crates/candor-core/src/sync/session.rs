@@ -1,5 +1,10 @@
 //! The engine's loop: connect, say hello, catch up, then serve frames, sends and
 //! commands until the connection drops; then wait with backoff and start over.
+//!
+//! Every stream position is kept with the relay epoch it was given in (from
+//! the welcome), and the catch-up names the epochs our messages were
+//! acknowledged in: the relay's History answer sends back to the outbox what
+//! a relay restored from an older copy has lost (see `Store::reoffer_lost`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -17,8 +22,10 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use candor_protocol::api::ErrorCode;
-use candor_protocol::frames::{ClientFrame, MAX_FRAME_BYTES, RelayFrame};
-use candor_protocol::{ConversationId, DeliveredMessage, MessageId, PROTOCOL_VERSION};
+use candor_protocol::frames::{
+    ClientFrame, ConversationKind, MAX_EPOCHS_ASKED, MAX_FRAME_BYTES, RelayFrame, StreamPosition,
+};
+use candor_protocol::{ConversationId, DeliveredMessage, EpochId, MessageId, PROTOCOL_VERSION};
 
 use super::{Backoff, Command, Heartbeat, next_sends, with_store};
 use crate::account::RelayClient;
@@ -43,6 +50,8 @@ pub(super) struct Engine {
     pub commands: mpsc::Receiver<Command>,
     pub events: broadcast::Sender<Notice>,
     pub heartbeat: Heartbeat,
+    /// The epoch of the relay this connection talks to, from its welcome.
+    pub epoch: Option<EpochId>,
 }
 
 /// Why a connection ended.
@@ -93,9 +102,9 @@ impl Engine {
         }
     }
 
-    /// Sends every read position the relay has not heard yet, then records it
-    /// as told. Reads are positions, not events: one read of a chat offline and
-    /// ten are the same single frame when the connection returns.
+    /// Sends every read position the relay has not heard yet. Reads are
+    /// positions, not events: one read of a chat offline and ten are the same
+    /// single frame when the connection returns.
     async fn report_reads(&self, socket: &mut Socket) -> Result<(), End> {
         let reads = with_store(&self.store, |s| s.unreported_reads())
             .await
@@ -103,16 +112,16 @@ impl Engine {
         if reads.is_empty() {
             return Ok(());
         }
-        for (conversation, seq) in &reads {
+        // Reported once the relay answers with the account's own receipt
+        // (`Store::apply_own_read`): a position lost with the link goes again.
+        for (conversation, seq) in reads {
             let frame = ClientFrame::Read {
-                conversation_id: *conversation,
-                seq: *seq,
+                conversation_id: conversation,
+                seq,
             };
             send(socket, &frame).await.map_err(End::Lost)?;
         }
-        with_store(&self.store, move |s| s.reads_reported(&reads))
-            .await
-            .map_err(store_lost)
+        Ok(())
     }
 
     fn emit(&self, notice: Notice) {
@@ -123,7 +132,7 @@ impl Engine {
         self.emit(Notice::Connection { state, reason });
     }
 
-    async fn connect(&self) -> Result<Socket, End> {
+    async fn connect(&mut self) -> Result<Socket, End> {
         let mut request = self
             .relay
             .websocket_url()
@@ -163,7 +172,10 @@ impl Engine {
         .map_err(End::Lost)?;
         let mut heard = Instant::now();
         match tokio::time::timeout(ANSWER_WITHIN, next_frame(&mut socket, &mut heard)).await {
-            Ok(Some(Ok(RelayFrame::Welcome { .. }))) => Ok(socket),
+            Ok(Some(Ok(RelayFrame::Welcome { epoch, .. }))) => {
+                self.epoch = Some(epoch);
+                Ok(socket)
+            }
             Ok(Some(Ok(RelayFrame::Error { error, .. }))) => Err(End::Lost(error.message)),
             Err(_) => Err(End::Lost(
                 "the relay did not answer our hello within 15 s".into(),
@@ -173,11 +185,15 @@ impl Engine {
     }
 
     async fn session(&mut self, mut socket: Socket) -> End {
-        let cursor = match with_store(&self.store, |s| s.sync_cursor()).await {
-            Ok(c) => c,
+        let asked = with_store(&self.store, |s| {
+            Ok((s.sync_position()?, s.acked_epochs(MAX_EPOCHS_ASKED)?))
+        })
+        .await;
+        let (after, acked_in) = match asked {
+            Ok(a) => a,
             Err(e) => return End::Lost(e.to_string()),
         };
-        if let Err(e) = send(&mut socket, &ClientFrame::CatchUp { after: cursor }).await {
+        if let Err(e) = send(&mut socket, &ClientFrame::CatchUp { after, acked_in }).await {
             return End::Lost(e);
         }
         // Chats read while offline: the other members hear of it now.
@@ -280,9 +296,9 @@ impl Engine {
             .map_err(|e| e.to_string())?;
         let busy: HashSet<_> = in_flight.keys().copied().collect();
         for job in next_sends(due, &busy) {
-            in_flight.insert(job.entry.conversation_id, job.entry.message_id);
+            in_flight.insert(job.entry.conversation_id, job.wire_id);
             let frame = ClientFrame::Send {
-                client_id: job.entry.message_id,
+                client_id: job.wire_id,
                 to: job.to,
                 text: job.text,
                 card: job.card,
@@ -324,11 +340,21 @@ impl Engine {
         };
         let conversations: BTreeSet<ConversationId> =
             batch.iter().map(|(_, m)| m.conversation_id).collect();
-        let messages: Vec<DeliveredMessage> = batch.into_iter().map(|(_, m)| m).collect();
+        let epoch = self.session_epoch()?;
         // The notice is read in the same turn at the store: the rows as stored.
         let notice = with_store(&self.store, move |s| {
-            let outcome = s.apply_received(&messages)?;
-            s.set_sync_cursor(last)?;
+            let outcome = s.apply_delivered(epoch, &batch)?;
+            if outcome.displaced > 0 || outcome.moved > 0 {
+                tracing::warn!(
+                    displaced = outcome.displaced,
+                    moved = outcome.moved,
+                    "the relay's order differs from ours: it lost messages and stored them again"
+                );
+            }
+            s.set_sync_position(StreamPosition {
+                epoch,
+                cursor: last,
+            })?;
             if outcome.stored.is_empty() {
                 return Ok(None);
             }
@@ -358,9 +384,16 @@ impl Engine {
                 let changed = with_store(&self.store, move |s| {
                     let me = s.profile()?.map(|p| p.user_id);
                     let (id, request) = (info.id, info.request);
+                    // A group this account left (on another device): its
+                    // history stays, and it is marked left here too.
+                    let left = info.kind == ConversationKind::Group
+                        && !info.members.iter().any(|m| Some(m.id) == me);
                     let before = s.inbox_items([id])?.pop();
                     s.add_conversation(&NewConversation::from_relay(info, me))?;
                     s.set_request(id, request)?;
+                    if left {
+                        s.set_left(id)?;
+                    }
                     let after = s.inbox_item(id)?;
                     Ok((before.as_ref() != Some(&after)).then_some(after))
                 })
@@ -379,15 +412,29 @@ impl Engine {
                 let moved = with_store(&self.store, move |s| {
                     let me = s.profile()?.map(|p| p.user_id);
                     if me == Some(user_id) {
-                        return Ok(Vec::new());
+                        // The account's own read position, shared by its devices.
+                        if !s.apply_own_read(conversation_id, read_seq)? {
+                            return Ok(ReceiptEffect::None);
+                        }
+                        return Ok(ReceiptEffect::Read {
+                            chat: s.inbox_item(conversation_id)?,
+                            unread: s.unread_summary()?,
+                        });
                     }
                     let moved = s.apply_receipt(conversation_id, delivered_seq, read_seq)?;
-                    s.visible_messages(&moved)
+                    Ok(ReceiptEffect::Statuses(s.visible_messages(&moved)?))
                 })
                 .await
                 .map_err(store_lost)?;
-                if !moved.is_empty() {
-                    self.emit(Notice::ReceiptMoved { messages: moved });
+                match moved {
+                    ReceiptEffect::None => {}
+                    ReceiptEffect::Statuses(messages) if messages.is_empty() => {}
+                    ReceiptEffect::Statuses(messages) => {
+                        self.emit(Notice::ReceiptMoved { messages })
+                    }
+                    ReceiptEffect::Read { chat, unread } => {
+                        self.emit(Notice::ReadElsewhere { chat, unread })
+                    }
                 }
             }
             RelayFrame::Typing {
@@ -397,8 +444,35 @@ impl Engine {
                 conversation: conversation_id,
                 user: user_id,
             }),
+            RelayFrame::History { kept } => {
+                // Ours that the relay lost go back to the outbox; the pump
+                // after this run of frames offers them again.
+                let requeued = with_store(&self.store, move |s| {
+                    let ids = s.reoffer_lost(&kept)?;
+                    let mut shown = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        shown.extend(shown_with_chat(s, id)?);
+                    }
+                    Ok(shown)
+                })
+                .await
+                .map_err(store_lost)?;
+                if !requeued.is_empty() {
+                    tracing::warn!(
+                        count = requeued.len(),
+                        "the relay lost messages of ours; offering them again"
+                    );
+                }
+                for (message, chat) in requeued {
+                    self.emit(Notice::MessageChanged { message, chat });
+                }
+            }
             RelayFrame::CaughtUp { cursor } => {
-                with_store(&self.store, move |s| s.reset_sync_cursor(cursor))
+                let at = StreamPosition {
+                    epoch: self.session_epoch()?,
+                    cursor,
+                };
+                with_store(&self.store, move |s| s.reset_sync_position(at))
                     .await
                     .map_err(store_lost)?;
                 self.connection(Connection::Online, None);
@@ -409,11 +483,16 @@ impl Engine {
                 conversation_id,
                 seq,
                 sent_at,
+                cursor,
             } => {
                 in_flight.remove(&conversation_id);
+                let at = StreamPosition {
+                    epoch: self.session_epoch()?,
+                    cursor,
+                };
                 let changed = with_store(&self.store, move |s| {
-                    s.acknowledge(client_id, server_id, seq, sent_at)?;
-                    shown_with_chat(s, client_id)
+                    let id = s.acknowledge(client_id, server_id, seq, sent_at, at)?;
+                    shown_with_chat(s, id)
                 })
                 .await
                 .map_err(store_lost)?;
@@ -429,7 +508,7 @@ impl Engine {
                 let permanent = !matches!(error.code, ErrorCode::Internal | ErrorCode::RateLimited);
                 if permanent {
                     let changed = with_store(&self.store, move |s| {
-                        s.mark_failed(id)?;
+                        let id = s.mark_failed(id)?;
                         shown_with_chat(s, id)
                     })
                     .await
@@ -462,6 +541,26 @@ impl Engine {
             RelayFrame::Message { .. } => {}
         }
         Ok(())
+    }
+}
+
+/// What a receipt changed here.
+enum ReceiptEffect {
+    None,
+    /// Our messages whose status moved.
+    Statuses(Vec<crate::Message>),
+    /// The account read the chat on another device.
+    Read {
+        chat: crate::InboxItem,
+        unread: crate::UnreadSummary,
+    },
+}
+
+impl Engine {
+    /// The epoch of the relay this connection talks to.
+    fn session_epoch(&self) -> Result<EpochId, End> {
+        self.epoch
+            .ok_or_else(|| End::Lost("a frame came before the relay's welcome".into()))
     }
 }
 

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
+use candor_core::protocol::frames::StreamPosition;
 use candor_core::protocol::{
-    ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
+    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, ServerMessageId, UserId,
 };
 use candor_core::{Draft, ManualClock, NewConversation, Person, Profile, Store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -31,6 +32,17 @@ pub fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0)
         .single()
         .expect("valid time")
+}
+
+/// The relay epoch the tests' acknowledgements come from.
+pub const EPOCH: EpochId = EpochId(uuid::Uuid::from_u128(0xe0c4));
+
+/// `cursor` in [`EPOCH`].
+pub fn at(cursor: u64) -> StreamPosition {
+    StreamPosition {
+        epoch: EPOCH,
+        cursor,
+    }
 }
 
 impl World {
@@ -146,6 +158,18 @@ impl World {
             .find(|m| m.server_id == Some(delivered.server_id))
             .map(|m| m.id)
             .expect("message is stored")
+    }
+
+    /// The local id of the visible message of the direct chat with `text`.
+    pub fn local_id_of_text(&self, text: &str) -> MessageId {
+        self.store
+            .conversation_page(self.chat, None, 500)
+            .expect("page")
+            .messages
+            .into_iter()
+            .find(|m| m.text == text)
+            .map(|m| m.id)
+            .expect("message is shown")
     }
 
     pub fn visible_texts(&self, chat: ConversationId) -> Vec<String> {

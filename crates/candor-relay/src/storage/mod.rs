@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::{ConversationInfo, Recipient};
 use candor_protocol::{
-    ConversationId, DeliveredMessage, MessageId, MessageText, UserId, VideoCard,
+    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, RelayId, UserId, VideoCard,
 };
 
 pub use sqlite::SqliteStorage;
@@ -181,17 +181,17 @@ pub trait Storage: Send + Sync + 'static {
     fn unblock(&self, user: UserId, blocked: UserId) -> Result<(), StorageError>;
 
     /// Records how far `user` has received and read a conversation (never moving
-    /// back) and returns the receipt as others may see it, with the other members
-    /// to tell (none when nothing moved).
+    /// back).
     fn record_receipt(
         &self,
         user: UserId,
         conversation: ConversationId,
         delivered: Option<i64>,
         read: Option<i64>,
-    ) -> Result<(Receipt, Vec<UserId>), StorageError>;
+    ) -> Result<ReceiptRecorded, StorageError>;
 
-    /// The receipts of the other members of `user`'s conversations.
+    /// The receipts in `user`'s conversations: the other members' as they may
+    /// be seen, and `user`'s own in full.
     fn receipts_for(&self, user: UserId) -> Result<Vec<Receipt>, StorageError>;
 
     /// The members of a conversation `user` belongs to (NotMember otherwise).
@@ -201,10 +201,15 @@ pub trait Storage: Send + Sync + 'static {
         conversation: ConversationId,
     ) -> Result<Vec<UserId>, StorageError>;
 
-    /// The newest position in the relay's stream (0 when empty).
-    fn stream_end(&self) -> Result<u64, StorageError>;
+    /// This relay and the epoch this process runs in (a new one per open).
+    fn identity(&self) -> (RelayId, EpochId);
 
-    /// Messages for `user` after `cursor`, oldest first, at most `limit`.
+    /// The last cursor of `epoch` this data directory still holds; None if its
+    /// history has no such epoch (a copy from before it, or another relay).
+    fn epoch_kept_through(&self, epoch: EpochId) -> Result<Option<u64>, StorageError>;
+
+    /// Messages for `user` after `cursor`, oldest first, at most `limit`: those
+    /// with seqs inside one of `user`'s member spans of their conversation.
     fn stream_after(
         &self,
         user: UserId,
@@ -236,6 +241,19 @@ pub struct Accepted {
     pub others: Vec<UserId>,
     /// The conversation as the accepter now sees it (no longer a request).
     pub announcement: Announcement,
+}
+
+/// A receipt recorded (see `Storage::record_receipt`).
+#[derive(Clone, Debug)]
+pub struct ReceiptRecorded {
+    /// The receipt as the other members may see it.
+    pub shared: Receipt,
+    /// The member's own receipt in full, for their devices.
+    pub own: Receipt,
+    /// Whether anything moved.
+    pub moved: bool,
+    /// The other members to tell (none when nothing moved).
+    pub others: Vec<UserId>,
 }
 
 /// How far one member has received and read a conversation, as others may see it:

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, DeliveredMessage, UserId};
-use candor_relay::storage::{Accepted, Announcement, NewMessage, Receipt, Stored};
+use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, UserId};
+use candor_relay::storage::{Accepted, Announcement, NewMessage, Receipt, ReceiptRecorded, Stored};
 use candor_relay::{SqliteStorage, Storage, StorageError};
 use chrono::{DateTime, Utc};
 
@@ -136,7 +136,7 @@ impl Storage for FlakyStorage {
         conversation: ConversationId,
         delivered: Option<i64>,
         read: Option<i64>,
-    ) -> Result<(Receipt, Vec<UserId>), StorageError> {
+    ) -> Result<ReceiptRecorded, StorageError> {
         self.inner
             .record_receipt(user, conversation, delivered, read)
     }
@@ -150,8 +150,11 @@ impl Storage for FlakyStorage {
     ) -> Result<Vec<UserId>, StorageError> {
         self.inner.members_if_member(user, conversation)
     }
-    fn stream_end(&self) -> Result<u64, StorageError> {
-        self.inner.stream_end()
+    fn identity(&self) -> (RelayId, EpochId) {
+        self.inner.identity()
+    }
+    fn epoch_kept_through(&self, epoch: EpochId) -> Result<Option<u64>, StorageError> {
+        self.inner.epoch_kept_through(epoch)
     }
     fn stream_after(
         &self,

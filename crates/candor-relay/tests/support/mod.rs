@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use candor_protocol::PROTOCOL_VERSION;
 use candor_protocol::api::{Session, SignIn, SignUp, UserInfo};
-use candor_protocol::frames::{ClientFrame, RelayFrame};
+use candor_protocol::frames::{ClientFrame, RelayFrame, StreamPosition};
+use candor_protocol::{EpochId, PROTOCOL_VERSION};
 use candor_relay::{RelayConfig, RelayState, Storage, serve};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -163,6 +163,8 @@ impl Relay {
 
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The relay's epoch, from its welcome.
+    pub epoch: Option<EpochId>,
 }
 
 impl Client {
@@ -175,7 +177,10 @@ impl Client {
             })
             .await;
         match client.next().await {
-            RelayFrame::Welcome { .. } => Ok(client),
+            RelayFrame::Welcome { epoch, .. } => {
+                client.epoch = Some(epoch);
+                Ok(client)
+            }
             other => Err(format!("expected welcome, got {other:?}")),
         }
     }
@@ -205,7 +210,16 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(request)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Self { ws })
+        Ok(Self { ws, epoch: None })
+    }
+
+    /// `cursor` as a position in this connection's epoch (None for 0: from
+    /// the start).
+    pub fn at(&self, cursor: u64) -> Option<StreamPosition> {
+        (cursor > 0).then(|| StreamPosition {
+            epoch: self.epoch.expect("welcomed"),
+            cursor,
+        })
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {

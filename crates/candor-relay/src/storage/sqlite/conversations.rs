@@ -124,6 +124,8 @@ pub(super) fn create_direct(
     add.execute(params![id.to_string(), sender.to_string(), at, "accepted"])?;
     let state = if request { "request" } else { "accepted" };
     add.execute(params![id.to_string(), user.to_string(), at, state])?;
+    members::open_span(tx, id, sender)?;
+    members::open_span(tx, id, user)?;
     Ok(Roster {
         group: false,
         members: vec![(sender, false), (user, request)],
@@ -179,6 +181,7 @@ pub(super) fn create_group(
             "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
             params![id.to_string(), m.to_string(), ms(at)],
         )?;
+        members::open_span(tx, id, *m)?;
     }
     announcement(tx, id, &all)
 }
@@ -207,11 +210,15 @@ pub(super) fn add_member(
             "a group has at most {MAX_GROUP_MEMBERS} members"
         )));
     }
-    tx.execute(
+    let added = tx.execute(
         "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
         params![conversation.to_string(), user.to_string(), ms(at)],
     )?;
+    if added == 1 {
+        // Theirs from the next seq on, whenever a queued send was written.
+        members::open_span(tx, conversation, user)?;
+    }
     announcement(tx, conversation, &members::ids(tx, conversation)?)
 }
 
@@ -233,7 +240,12 @@ pub(super) fn leave(
     if removed == 0 {
         return Err(StorageError::NotMember);
     }
-    announcement(tx, conversation, &members::ids(tx, conversation)?)
+    // They keep what was stored while they were in; their other devices hear
+    // that they left, with the members who remain.
+    members::close_span(tx, conversation, user)?;
+    let mut tell = members::ids(tx, conversation)?;
+    tell.push(user);
+    announcement(tx, conversation, &tell)
 }
 
 /// See `Storage::accept`.
@@ -304,13 +316,16 @@ mod tests {
         let (trio, group) = trip_group(&s);
         let [alice, bob, cleo] = trio;
         let left = s.leave(cleo, group).expect("leave");
-        let mut pair = vec![alice, bob];
-        pair.sort();
-        assert_eq!(told(&left), pair, "Cleo is gone, the others hear of it");
-        assert_eq!(left.view_of(alice).expect("Alice").members.len(), 2);
-        let back = s.add_member(bob, group, cleo, Utc::now()).expect("add");
         let mut all = trio.to_vec();
         all.sort();
+        assert_eq!(told(&left), all, "the others and Cleo's devices hear of it");
+        assert_eq!(left.view_of(alice).expect("Alice").members.len(), 2);
+        let cleos = left.view_of(cleo).expect("Cleo");
+        assert!(
+            !cleos.members.iter().any(|m| m.id == cleo),
+            "Cleo's view says she is out"
+        );
+        let back = s.add_member(bob, group, cleo, Utc::now()).expect("add");
         assert_eq!(told(&back), all);
     }
 

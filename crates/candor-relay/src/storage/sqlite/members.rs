@@ -7,7 +7,7 @@ use candor_protocol::{ConversationId, UserId};
 
 use super::rows::uuid_col;
 use super::sequences::last_seq;
-use crate::storage::{Receipt, StorageError};
+use crate::storage::{Receipt, ReceiptRecorded, StorageError};
 
 /// A conversation's kind and members (with whether each is in 'request' state),
 /// read in one statement.
@@ -73,13 +73,45 @@ pub(super) fn ids_if_member(
     ids(conn, conversation)
 }
 
-/// The conversations `user` belongs to.
+/// `user` starts reading `conversation` after its current last seq: what is
+/// stored from now on is theirs, whenever it was sent.
+pub(super) fn open_span(
+    tx: &Connection,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<(), StorageError> {
+    let after = last_seq(tx, conversation)?;
+    tx.prepare_cached(
+        "INSERT INTO member_spans (conversation_id, user_id, after_seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO UPDATE SET through_seq = NULL",
+    )?
+    .execute(params![conversation.to_string(), user.to_string(), after])?;
+    Ok(())
+}
+
+/// `user` has left `conversation`: they keep what was stored up to now.
+pub(super) fn close_span(
+    tx: &Connection,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<(), StorageError> {
+    let through = last_seq(tx, conversation)?;
+    tx.prepare_cached(
+        "UPDATE member_spans SET through_seq = ?3
+         WHERE conversation_id = ?1 AND user_id = ?2 AND through_seq IS NULL",
+    )?
+    .execute(params![conversation.to_string(), user.to_string(), through])?;
+    Ok(())
+}
+
+/// The conversations `user` belongs to or has read part of (a group they
+/// left): every conversation a catch-up may hold messages of.
 pub(super) fn conversations_of(
     conn: &Connection,
     user: UserId,
 ) -> Result<Vec<ConversationId>, StorageError> {
     let ids = conn
-        .prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?
+        .prepare_cached("SELECT DISTINCT conversation_id FROM member_spans WHERE user_id = ?1")?
         .query_map([user.to_string()], |r| uuid_col(r, 0).map(ConversationId))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ids)
@@ -101,6 +133,7 @@ pub(super) fn receipt(
 /// A member's receipt as others may see it: while the conversation is a
 /// request for them, their reads are not shared.
 fn receipt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Receipt> {
+    // 'own': the member's own receipt, shown to them in full.
     let state: String = r.get(4)?;
     Ok(Receipt {
         conversation: ConversationId(uuid_col(r, 0)?),
@@ -117,7 +150,7 @@ pub(super) fn record_receipt(
     conversation: ConversationId,
     delivered: Option<i64>,
     read: Option<i64>,
-) -> Result<(Receipt, Vec<UserId>), StorageError> {
+) -> Result<ReceiptRecorded, StorageError> {
     if !is_member(tx, user, conversation)? {
         return Err(StorageError::NotMember);
     }
@@ -131,7 +164,6 @@ pub(super) fn record_receipt(
          WHERE conversation_id = ?1 AND user_id = ?2 AND (delivered_seq < ?3 OR read_seq < ?4)",
         params![conversation.to_string(), user.to_string(), delivered, read],
     )?;
-    let receipt = receipt(tx, conversation, user)?;
     let others = if changed == 0 {
         Vec::new()
     } else {
@@ -140,18 +172,136 @@ pub(super) fn record_receipt(
             .filter(|m| *m != user)
             .collect()
     };
-    Ok((receipt, others))
+    Ok(ReceiptRecorded {
+        shared: receipt(tx, conversation, user)?,
+        own: own_receipt(tx, conversation, user)?,
+        moved: changed > 0,
+        others,
+    })
 }
 
-/// The receipts of the other members of `user`'s conversations.
+/// The receipts of the members of `user`'s conversations: the others' as
+/// they may be seen, and `user`'s own in full (the read position the
+/// account's devices share).
 pub(super) fn receipts_for(conn: &Connection, user: UserId) -> Result<Vec<Receipt>, StorageError> {
     let rows = conn
         .prepare_cached(
-            "SELECT o.conversation_id, o.user_id, o.delivered_seq, o.read_seq, o.state
+            "SELECT o.conversation_id, o.user_id, o.delivered_seq, o.read_seq,
+                    CASE WHEN o.user_id = ?1 THEN 'own' ELSE o.state END
              FROM members me JOIN members o ON o.conversation_id = me.conversation_id
-             WHERE me.user_id = ?1 AND o.user_id != ?1 AND (o.delivered_seq > 0 OR o.read_seq > 0)",
+             WHERE me.user_id = ?1 AND (o.delivered_seq > 0 OR o.read_seq > 0)",
         )?
         .query_map([user.to_string()], receipt_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// `user`'s own receipt in `conversation`, in full: what their devices share.
+pub(super) fn own_receipt(
+    conn: &Connection,
+    conversation: ConversationId,
+    user: UserId,
+) -> rusqlite::Result<Receipt> {
+    conn.prepare_cached(
+        "SELECT conversation_id, user_id, delivered_seq, read_seq, 'own' FROM members
+         WHERE conversation_id = ?1 AND user_id = ?2",
+    )?
+    .query_row([conversation.to_string(), user.to_string()], receipt_row)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Who reads what is ruled by seqs (member spans), not by clocks.
+
+    use candor_protocol::frames::Recipient;
+    use candor_protocol::{MessageId, MessageText, UserId};
+    use chrono::{Duration, Utc};
+
+    use super::super::test_support::{send, store, trip_group, users};
+    use crate::storage::{NewMessage, SqliteStorage, Storage};
+
+    fn texts(s: &SqliteStorage, user: UserId) -> Vec<String> {
+        s.stream_after(user, 0, 100)
+            .expect("stream")
+            .into_iter()
+            .map(|(_, m)| m.text.as_str().to_owned())
+            .collect()
+    }
+
+    fn send_at(s: &SqliteStorage, from: UserId, to: Recipient, text: &str, minutes_ago: i64) {
+        let message = NewMessage {
+            sender: from,
+            client_id: MessageId::new(),
+            to,
+            text: MessageText::new(text).expect("text"),
+            card: None,
+            at: Utc::now() - Duration::minutes(minutes_ago),
+        };
+        s.store_messages(vec![message])
+            .expect("batch")
+            .pop()
+            .expect("one")
+            .expect("stored");
+    }
+
+    /// Defect 4 of the delivery issue: a message read from the socket before
+    /// a member was added (or stamped by a clock stepped back), but stored
+    /// after, is the new member's; one stored before is not. Catch-up filtered
+    /// on `sent_at >= joined_at` and lost the first.
+    #[test]
+    fn a_member_reads_what_is_stored_after_joining_whatever_the_clock_said() {
+        let (_dir, s) = store();
+        let ([alice, bob, _], group) = trip_group(&s);
+        let [dana] = users(&s, &["dana"])[..] else {
+            unreachable!()
+        };
+        let to = || Recipient::Conversation { id: group };
+        send_at(&s, alice, to(), "before dana", 0);
+        s.add_member(bob, group, dana, Utc::now()).expect("add");
+        send_at(&s, alice, to(), "queued while dana was added", 10);
+        send_at(&s, alice, to(), "from a clock an hour behind", 60);
+        assert_eq!(
+            texts(&s, dana),
+            ["queued while dana was added", "from a clock an hour behind"]
+        );
+    }
+
+    /// Defect 4 again: two people start the same direct chat at once; the
+    /// message read first but stored second is still in both catch-ups.
+    #[test]
+    fn both_first_messages_of_a_direct_chat_reach_both() {
+        let (_dir, s) = store();
+        let [alice, bob] = users(&s, &["alice", "bob"])[..] else {
+            unreachable!()
+        };
+        send_at(
+            &s,
+            alice,
+            Recipient::Direct { user: bob },
+            "stored first",
+            0,
+        );
+        send_at(&s, bob, Recipient::Direct { user: alice }, "read first", 1);
+        for user in [alice, bob] {
+            assert_eq!(texts(&s, user), ["stored first", "read first"]);
+        }
+    }
+
+    /// Defect 5: leaving keeps what was stored while one was in, for devices
+    /// that have not synced it; being added back opens a new span.
+    #[test]
+    fn leaving_and_coming_back_keeps_both_spans_and_skips_the_gap() {
+        let (_dir, s) = store();
+        let ([alice, bob, cleo], group) = trip_group(&s);
+        let to = || Recipient::Conversation { id: group };
+        send(&s, alice, to()).expect("one");
+        s.leave(cleo, group).expect("leave");
+        send_at(&s, alice, to(), "while cleo was out", 0);
+        assert_eq!(texts(&s, cleo), ["hi"], "she keeps what she was there for");
+        s.add_member(bob, group, cleo, Utc::now()).expect("back");
+        send_at(&s, alice, to(), "after she came back", 0);
+        assert_eq!(texts(&s, cleo), ["hi", "after she came back"]);
+        let convs = s.conversations_of(cleo).expect("conversations");
+        assert_eq!(convs.len(), 1);
+    }
 }

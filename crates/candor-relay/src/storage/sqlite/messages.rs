@@ -55,7 +55,8 @@ pub(super) fn stream_end(conn: &Connection) -> Result<u64, StorageError> {
     Ok(end.max(0) as u64)
 }
 
-/// Messages for `user` after `cursor`, oldest first, at most `limit`.
+/// Messages for `user` after `cursor`, oldest first, at most `limit`: those
+/// whose seq lies in one of `user`'s member spans (see schema 5).
 pub(super) fn stream_after(
     conn: &Connection,
     user: UserId,
@@ -64,9 +65,10 @@ pub(super) fn stream_after(
 ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
     let rows = conn
         .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM members mb
-             JOIN messages m ON m.conversation_id = mb.conversation_id AND m.cursor > ?2
-             WHERE mb.user_id = ?1 AND m.sent_at >= mb.joined_at
+            "SELECT {MESSAGE_COLUMNS} FROM member_spans s
+             JOIN messages m ON m.conversation_id = s.conversation_id AND m.cursor > ?2
+             WHERE s.user_id = ?1 AND m.seq > s.after_seq
+               AND (s.through_seq IS NULL OR m.seq <= s.through_seq)
              ORDER BY m.cursor LIMIT ?3"
         ))?
         .query_map(

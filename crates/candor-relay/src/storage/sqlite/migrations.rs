@@ -16,6 +16,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v2.sql")),
     M::up(include_str!("schema_v3.sql")),
     M::up(include_str!("schema_v4.sql")),
+    M::up(include_str!("schema_v5.sql")),
 ];
 
 #[cfg(test)]
@@ -177,5 +178,37 @@ mod tests {
             .expect("last seq")
         };
         assert_eq!((last("c1"), last("c2")), (2, 0));
+    }
+
+    /// Migration 5 gives each member a span from what they could read before:
+    /// the seqs sent from the moment they joined; and starts the epoch and
+    /// identity tables empty.
+    #[test]
+    fn migration_5_opens_each_members_span_where_their_reading_began() {
+        let mut conn = at_version(4);
+        conn.execute_batch(
+            "INSERT INTO users (id, handle, display_name, password_hash, created_at)
+                 VALUES ('u1', 'maya', 'Maya', 'h', 1), ('u2', 'leo', 'Leo', 'h', 1);
+             INSERT INTO conversations (id, kind, title, created_at) VALUES ('g1', 'group', 'Trip', 1);
+             INSERT INTO members (conversation_id, user_id, joined_at, state)
+                 VALUES ('g1', 'u1', 1, 'accepted'), ('g1', 'u2', 10, 'accepted');
+             INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, sent_at)
+                 VALUES ('s1', 'g1', 1, 'u1', 'k1', 'before leo', 5),
+                        ('s2', 'g1', 2, 'u1', 'k2', 'after leo', 12);",
+        )
+        .expect("rows fit schema 4");
+        migrations().to_version(&mut conn, 5).expect("to 5");
+        let spans: Vec<(String, i64, Option<i64>)> = conn
+            .prepare("SELECT user_id, after_seq, through_seq FROM member_spans ORDER BY user_id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("spans");
+        assert_eq!(spans, [("u1".into(), 0, None), ("u2".into(), 1, None)]);
+        let epochs: i64 = conn
+            .query_row("SELECT count(*) FROM epochs", [], |r| r.get(0))
+            .expect("epochs");
+        assert_eq!(epochs, 0);
     }
 }

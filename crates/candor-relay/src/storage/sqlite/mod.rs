@@ -21,13 +21,16 @@ use rusqlite::{Connection, Transaction};
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, DeliveredMessage, UserId};
+use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, UserId};
 
-use super::{Accepted, Announcement, NewMessage, Receipt, Storage, StorageError, Stored};
+use super::{
+    Accepted, Announcement, NewMessage, Receipt, ReceiptRecorded, Storage, StorageError, Stored,
+};
 
 mod checkpointer;
 mod conversations;
 mod dir_lock;
+mod epochs;
 mod members;
 mod messages;
 mod migrations;
@@ -50,6 +53,8 @@ pub struct SqliteStorage {
     db: Mutex<Db>,
     /// Copies the log into the database file, off the writer's path.
     checkpointer: Checkpointer,
+    /// This relay, and this run of it.
+    identity: (RelayId, EpochId),
     /// This process's hold on the data directory; declared last, so that it
     /// is let go only after the database is closed.
     _dir_lock: DirLock,
@@ -101,8 +106,10 @@ impl SqliteStorage {
         migrations::migrations()
             .to_latest(&mut conn)
             .map_err(|e| open_err(e.to_string()))?;
+        let identity = epochs::begin(&conn, Utc::now())?;
         let checkpointer = Checkpointer::start(&path).map_err(|e| open_err(e.to_string()))?;
         Ok(Self {
+            identity,
             db: Mutex::new(Db {
                 conn,
                 permits: Permits::default(),
@@ -315,7 +322,7 @@ impl Storage for SqliteStorage {
         conversation: ConversationId,
         delivered: Option<i64>,
         read: Option<i64>,
-    ) -> Result<(Receipt, Vec<UserId>), StorageError> {
+    ) -> Result<ReceiptRecorded, StorageError> {
         self.write(Change::Rows, |tx, _, _| {
             members::record_receipt(tx, user, conversation, delivered, read)
         })
@@ -333,8 +340,12 @@ impl Storage for SqliteStorage {
         self.read(|c| members::ids_if_member(c, user, conversation))
     }
 
-    fn stream_end(&self) -> Result<u64, StorageError> {
-        self.read(messages::stream_end)
+    fn identity(&self) -> (RelayId, EpochId) {
+        self.identity
+    }
+
+    fn epoch_kept_through(&self, epoch: EpochId) -> Result<Option<u64>, StorageError> {
+        self.read(|c| epochs::kept_through(c, epoch))
     }
 
     fn stream_after(

@@ -136,16 +136,18 @@ mod tests {
         send(&s, alice, Recipient::Direct { user: bob }).expect("send");
         // A reply accepts the request, so that Bob's reads are passed on.
         send(&s, bob, Recipient::Direct { user: alice }).expect("reply");
-        let (receipt, others) = s
+        let recorded = s
             .record_receipt(bob, chat, Some(99), Some(2))
             .expect("receipt");
+        let receipt = recorded.shared;
         assert_eq!((receipt.delivered_seq, receipt.read_seq), (3, 2));
-        assert_eq!(others, [alice]);
-        let (_, others) = s
+        assert_eq!(recorded.others, [alice]);
+        assert_eq!(recorded.own, receipt);
+        let again = s
             .record_receipt(bob, chat, Some(99), Some(2))
             .expect("receipt");
         assert!(
-            others.is_empty(),
+            again.others.is_empty() && !again.moved,
             "a receipt that did not move is not passed on"
         );
     }
