@@ -89,8 +89,14 @@ impl World {
 
     /// Starts the stopped relay again on the same address with the same data.
     pub async fn start_relay_again(&mut self) -> Result<()> {
+        self.start_relay_with_clock(0).await
+    }
+
+    /// Like `start_relay_again`, with the relay's clock `seconds` off the
+    /// system's (a clock that jumped).
+    pub async fn start_relay_with_clock(&mut self, seconds: i64) -> Result<()> {
         let (addr, data) = self.stopped.take().context("no relay was stopped")?;
-        self.relay = Some(Relay::start(data, addr).await?);
+        self.relay = Some(Relay::start_with_clock(data, addr, seconds).await?);
         Ok(())
     }
 

@@ -6,6 +6,8 @@
 //! - `test`: set up a fresh machine and run every check, ending with a summary line.
 //! - `demo`: a relay and two windows, Alice and Bob, signed in and in one chat.
 //! - `bench store|relay|ui|app`: benchmarks (release build), against a floor where one exists.
+//! - `soak --minutes N`: the delivery fault-injection harness on fresh random
+//!   seeds until time is up; fails on the first violation.
 //! - `bundle`: the release packages (.deb, .rpm; the relay's .deb).
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
@@ -29,6 +31,7 @@ commands:
   bench relay                          relay benchmark vs a bare forwarder (release build)
   bench ui                             a 100,000-message chat in the release app (Xvfb)
   bench app                            start-up time and memory vs a blank Tauri app (Xvfb)
+  soak [--minutes N]                   fault injection on fresh random seeds (default 10 min)
   bundle [--appimage]                  release build, .deb and .rpm of the app, .deb of the relay
   bindings                             regenerate ui/src/lib/bindings.ts
   setup                                install system packages, tauri-driver, npm packages";
@@ -49,6 +52,7 @@ fn real_main() -> Result<()> {
         "run" => run(rest),
         "test" => test::run_all(),
         "bench" => bench::run(rest),
+        "soak" => soak(rest),
         "bundle" => bundle::run(rest),
         "bindings" => bindings(),
         "demo" => demo::run(),
@@ -85,6 +89,35 @@ fn run(args: &[String]) -> Result<()> {
     cmd::Cmd::new(app.to_string_lossy().as_ref())
         .args(&app_args)
         .run()
+}
+
+/// Runs the nemesis (tests/src/nemesis) on fresh random seeds for `--minutes`,
+/// printing each seed and its verdict; exits non-zero on the first violation.
+fn soak(args: &[String]) -> Result<()> {
+    let minutes = match args {
+        [] => 10,
+        [flag, n] if flag == "--minutes" => n
+            .parse::<u64>()
+            .map_err(|_| anyhow::anyhow!("--minutes takes a whole number, not {n:?}"))?,
+        _ => bail!("usage: cargo xtask soak [--minutes N]"),
+    };
+    setup::all(setup::Need::Run)?;
+    cmd::cargo(&["build", "--package", "candor-relay"]).run()?;
+    let relay = cmd::root().join("target/debug/candor-relay");
+    cmd::cargo(&[
+        "test",
+        "--package",
+        "candor-e2e",
+        "--test",
+        "nemesis",
+        "soak",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ])
+    .env("CANDOR_RELAY_BINARY", &relay)
+    .env("CANDOR_SOAK_MINUTES", minutes.to_string())
+    .run()
 }
 
 fn bindings() -> Result<()> {

@@ -230,7 +230,7 @@ impl UndoSendWindow {
 }
 
 /// Opaque position for paging a conversation upward.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 pub struct MessageCursor(#[ts(type = "number")] pub(crate) i64);
 
 /// Messages newest first, and where to continue for older ones.

@@ -18,6 +18,10 @@ pub struct RelayConfig {
     /// is dead: a half-open link, a client gone without a word. It is closed,
     /// and what it held (a hub slot, buffers) is let go.
     pub silent_after: Duration,
+    /// Added to the system clock for every time the relay records (message
+    /// times, sign-ups, sessions). Zero in service; the fault-injection tests
+    /// step it to show that no delivery decision rests on the wall clock.
+    pub clock_offset: chrono::Duration,
 }
 
 /// The default of [`RelayConfig::sign_ups_per_hour`]: a household or an office
@@ -32,6 +36,7 @@ impl RelayConfig {
             sign_ups_per_hour: DEFAULT_SIGN_UPS_PER_HOUR,
             ping_every: Duration::from_secs(20),
             silent_after: Duration::from_secs(60),
+            clock_offset: chrono::Duration::zero(),
         }
     }
 }

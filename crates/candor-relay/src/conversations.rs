@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use chrono::Utc;
 
 use candor_protocol::api::{AccountSettings, AddMember, NewGroup};
 use candor_protocol::frames::ConversationInfo;
@@ -20,11 +19,9 @@ pub async fn create_group(
     Json(body): Json<NewGroup>,
 ) -> Result<(StatusCode, Json<ConversationInfo>), RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
-    let storage = state.storage();
-    let announcement = blocking(move || {
-        Ok(storage.create_group(me.id, &body.title, &body.members, Utc::now())?)
-    })
-    .await?;
+    let (storage, now) = (state.storage(), state.now());
+    let announcement =
+        blocking(move || Ok(storage.create_group(me.id, &body.title, &body.members, now)?)).await?;
     state.inner.hub.announce(&announcement);
     let info = announcement
         .view_of(me.id)
@@ -40,9 +37,8 @@ pub async fn add_member(
     Json(body): Json<AddMember>,
 ) -> Result<StatusCode, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
-    let storage = state.storage();
-    let announcement =
-        blocking(move || Ok(storage.add_member(me.id, id, body.user, Utc::now())?)).await?;
+    let (storage, now) = (state.storage(), state.now());
+    let announcement = blocking(move || Ok(storage.add_member(me.id, id, body.user, now)?)).await?;
     state.inner.hub.announce(&announcement);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -65,8 +61,8 @@ pub async fn accept(
     Path(id): Path<ConversationId>,
 ) -> Result<StatusCode, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
-    let storage = state.storage();
-    let accepted = blocking(move || Ok(storage.accept(me.id, id, Utc::now())?)).await?;
+    let (storage, now) = (state.storage(), state.now());
+    let accepted = blocking(move || Ok(storage.accept(me.id, id, now)?)).await?;
     state.inner.hub.announce(&accepted.announcement);
     // Reads withheld while it was a request can be seen now.
     state
@@ -105,8 +101,8 @@ pub async fn block(
     Path(user): Path<UserId>,
 ) -> Result<StatusCode, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
-    let storage = state.storage();
-    blocking(move || Ok(storage.block(me.id, user, Utc::now())?)).await?;
+    let (storage, now) = (state.storage(), state.now());
+    blocking(move || Ok(storage.block(me.id, user, now)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

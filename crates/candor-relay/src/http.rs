@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use chrono::Utc;
 
 use candor_protocol::api::{ProfileUpdate, Session, SignIn, SignUp, UserInfo};
 
@@ -35,11 +34,11 @@ pub async fn sign_up(
     let display_name = auth::check_display_name(&body.display_name)?;
     auth::check_password(&body.password)?;
     state.inner.sign_ups.check(&addr.ip().to_string())?;
-    let storage = state.storage();
+    let (storage, now) = (state.storage(), state.now());
     let user = blocking(move || {
         let hash = auth::hash_password(&body.password)?;
         storage
-            .create_user(&handle, &display_name, &hash, Utc::now())
+            .create_user(&handle, &display_name, &hash, now)
             .map_err(|e| match e {
                 StorageError::HandleTaken => RelayError::HandleTaken(handle.clone()),
                 e => e.into(),
@@ -72,7 +71,7 @@ pub async fn sign_in(
     let address = addr.ip().to_string();
     state.inner.limiter.check(&handle, &address)?;
     let device = body.device_name.trim().chars().take(64).collect::<String>();
-    let storage = state.storage();
+    let (storage, now) = (state.storage(), state.now());
     let h = handle.clone();
     let session = blocking(move || {
         let found = storage.credentials(&h)?;
@@ -81,7 +80,7 @@ pub async fn sign_in(
         match found {
             Some((user, _)) if ok => {
                 let token = auth::new_token();
-                storage.create_session(user.id, &auth::token_hash(&token), &device, Utc::now())?;
+                storage.create_session(user.id, &auth::token_hash(&token), &device, now)?;
                 Ok(Some(Session { token, user }))
             }
             _ => Ok(None),
@@ -103,9 +102,9 @@ pub async fn sign_out(
 ) -> Result<StatusCode, RelayError> {
     let token = auth::bearer(&headers).ok_or(RelayError::Unauthorized)?;
     let hash = auth::token_hash(token);
-    let storage = state.storage();
+    let (storage, now) = (state.storage(), state.now());
     let h = hash.clone();
-    let revoked = blocking(move || Ok(storage.revoke_session(&h, Utc::now())?)).await?;
+    let revoked = blocking(move || Ok(storage.revoke_session(&h, now)?)).await?;
     if !revoked {
         return Err(RelayError::Unauthorized);
     }

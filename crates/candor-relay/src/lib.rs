@@ -92,6 +92,11 @@ impl RelayState {
     fn storage(&self) -> Arc<dyn Storage> {
         self.inner.storage.clone()
     }
+
+    /// The relay's wall-clock time (see [`RelayConfig::clock_offset`]).
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.inner.config.clock_offset
+    }
 }
 
 /// Every route of the relay.

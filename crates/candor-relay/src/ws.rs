@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use chrono::Utc;
 use futures_util::stream::{FuturesOrdered, SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 
@@ -310,7 +309,7 @@ impl Connection {
                     to,
                     text,
                     card,
-                    at: Utc::now(),
+                    at: self.state.now(),
                 };
                 self.send_message(new)
             }

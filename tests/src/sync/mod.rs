@@ -48,11 +48,26 @@ impl Relay {
         Self::start_binary(&relay_binary()?, data, addr).await
     }
 
+    /// Like `start`, with the relay's clock `seconds` off the system's.
+    pub async fn start_with_clock(data: PathBuf, addr: SocketAddr, seconds: i64) -> Result<Self> {
+        let offset = format!("--clock-offset-seconds={seconds}");
+        Self::start_with_args(&relay_binary()?, data, addr, &[offset.as_str()]).await
+    }
+
     /// Like `start`, from another relay binary (an installed one).
     pub async fn start_binary(
         binary: &std::path::Path,
         data: PathBuf,
         addr: SocketAddr,
+    ) -> Result<Self> {
+        Self::start_with_args(binary, data, addr, &[]).await
+    }
+
+    async fn start_with_args(
+        binary: &std::path::Path,
+        data: PathBuf,
+        addr: SocketAddr,
+        args: &[&str],
     ) -> Result<Self> {
         let addr = if addr.port() == 0 {
             std::net::TcpListener::bind(addr)?.local_addr()?
@@ -64,6 +79,7 @@ impl Relay {
             .arg(addr.to_string())
             .arg("--data")
             .arg(&data)
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

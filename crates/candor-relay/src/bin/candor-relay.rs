@@ -27,6 +27,11 @@ struct Args {
         env = "CANDOR_RELAY_SIGN_UPS_PER_HOUR"
     )]
     sign_ups_per_hour: usize,
+    /// Seconds added to the system clock for the times the relay records
+    /// (negative: behind). For fault-injection tests of a clock that jumps;
+    /// no delivery decision rests on it.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, hide = true)]
+    clock_offset_seconds: i64,
 }
 
 #[tokio::main]
@@ -40,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = RelayConfig::new(&args.data);
     config.allowed_origins = args.allowed_origins;
     config.sign_ups_per_hour = args.sign_ups_per_hour;
+    config.clock_offset = chrono::Duration::seconds(args.clock_offset_seconds);
     let state = RelayState::open(config)
         .with_context(|| format!("opening the relay's data in {}", args.data.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
