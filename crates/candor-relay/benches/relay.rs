@@ -30,6 +30,9 @@ use candor_protocol::frames::{
 };
 use candor_protocol::{DeliveredMessage, MessageId, MessageText, PROTOCOL_VERSION};
 use candor_relay::{RelayConfig, RelayState, serve};
+
+#[path = "relay/catch_up.rs"]
+mod catch_up;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -136,6 +139,7 @@ async fn bench() {
             if ratio >= 0.5 { "PASS" } else { "MISS" }
         );
     }
+    catch_up::run().await;
     let budget = fsync.1 + Duration::from_millis(5);
     let p99 = Duration::from_micros(moderate.2);
     println!(
@@ -318,10 +322,43 @@ fn record(stats: &Shared, epoch: Instant, text: &str) {
     }
 }
 
-async fn connect_relay(
-    addr: SocketAddr,
-    token: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A connection that said hello and caught up to the end of the stream.
+async fn connect_relay(addr: SocketAddr, token: &str) -> Socket {
+    let (mut ws, epoch) = hello(addr, token).await;
+    // From the end of the stream: the bench measures live traffic.
+    let catch_up = serde_json::to_string(&ClientFrame::CatchUp {
+        after: Some(StreamPosition {
+            epoch,
+            cursor: u64::MAX / 2,
+        }),
+        acked_in: Vec::new(),
+    })
+    .expect("json");
+    ws.send(Message::Text(catch_up.into()))
+        .await
+        .expect("catch up");
+    while let Some(Ok(m)) = ws.next().await {
+        if let Message::Text(t) = m
+            && matches!(
+                serde_json::from_str::<RelayFrame>(&t),
+                Ok(RelayFrame::CaughtUp { .. })
+            )
+        {
+            break;
+        }
+    }
+    ws
+}
+
+/// A connection that said hello, and has not asked to catch up.
+async fn connect_raw(addr: SocketAddr, token: &str) -> Socket {
+    hello(addr, token).await.0
+}
+
+async fn hello(addr: SocketAddr, token: &str) -> (Socket, candor_protocol::EpochId) {
     let mut req = format!("ws://{addr}/v1/ws")
         .into_client_request()
         .expect("request");
@@ -348,29 +385,7 @@ async fn connect_relay(
             other => panic!("no welcome: {other:?}"),
         }
     };
-    // From the end of the stream: the bench measures live traffic.
-    let catch_up = serde_json::to_string(&ClientFrame::CatchUp {
-        after: Some(StreamPosition {
-            epoch,
-            cursor: u64::MAX / 2,
-        }),
-        acked_in: Vec::new(),
-    })
-    .expect("json");
-    ws.send(Message::Text(catch_up.into()))
-        .await
-        .expect("catch up");
-    while let Some(Ok(m)) = ws.next().await {
-        if let Message::Text(t) = m
-            && matches!(
-                serde_json::from_str::<RelayFrame>(&t),
-                Ok(RelayFrame::CaughtUp { .. })
-            )
-        {
-            break;
-        }
-    }
-    ws
+    (ws, epoch)
 }
 
 /// Every client sends its share (WINDOW in flight); returns when every delivery

@@ -13,7 +13,7 @@ use candor_protocol::{ConversationId, UserId};
 use tokio::sync::mpsc;
 
 /// Frames queued for one connection before it is considered too slow.
-const QUEUE: usize = 4096;
+pub(crate) const QUEUE: usize = 4096;
 
 #[derive(Clone, Debug)]
 pub enum Live {

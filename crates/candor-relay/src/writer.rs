@@ -57,21 +57,23 @@ impl Writer {
         Self { queue }
     }
 
-    /// Stores `message`, sent on the hub connection `origin`, durably and returns
-    /// once it is safe (or refused).
-    pub async fn store(
+    /// Queues `message`, sent on the hub connection `origin`, for the writer
+    /// (waiting while the queue is full) and returns the future of its
+    /// answer: the stored message once it is durable, or the refusal. A connection queues its sends one
+    /// after another with this, so they are stored in the order they came,
+    /// however their answers are then awaited.
+    pub async fn submit(
         &self,
         message: NewMessage,
         origin: Option<u64>,
-    ) -> Result<Stored, RelayError> {
+    ) -> impl Future<Output = Result<Stored, RelayError>> + Send + 'static {
+        let stopped = || RelayError::Internal("the message writer stopped".into());
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((message, origin, reply))
-            .await
-            .map_err(|_| RelayError::Internal("the message writer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| RelayError::Internal("the message writer stopped".into()))?
+        let queued = self.queue.send((message, origin, reply)).await;
+        async move {
+            queued.map_err(|_| stopped())?;
+            answer.await.map_err(|_| stopped())?
+        }
     }
 }
 

@@ -69,6 +69,14 @@ pub async fn upgrade(
         .on_upgrade(move |socket| Connection::run(state, user, session, socket)))
 }
 
+/// A page of a catch-up, being read from storage.
+type PendingPage = Pin<
+    Box<
+        dyn Future<Output = Result<Vec<(u64, candor_protocol::DeliveredMessage)>, RelayError>>
+            + Send,
+    >,
+>;
+
 /// A send handed to the writer, answered in the order the sends came in.
 type PendingSend = Pin<
     Box<
@@ -86,8 +94,15 @@ struct Connection {
     state: RelayState,
     user: UserInfo,
     sink: SplitSink<WebSocket, Message>,
-    /// The last stream position sent, once the client asked to catch up.
+    /// The last stream position sent, once the client has caught up.
     delivered: Option<u64>,
+    /// The last stream position sent while catching up: the next page
+    /// starts after it.
+    catching: Option<u64>,
+    /// Live frames that came while catching up, passed on (without repeats)
+    /// once it is done: a message stored after the last page was read is
+    /// only here.
+    held: Vec<Live>,
     /// Sends waiting for the writer. Several can wait at once, so that a client
     /// that pipelines sends shares fsyncs too; acks still go out in order.
     pending: FuturesOrdered<PendingSend>,
@@ -116,6 +131,8 @@ impl Connection {
             user,
             sink,
             delivered: None,
+            catching: None,
+            held: Vec::new(),
             pending: FuturesOrdered::new(),
             announced: HashSet::new(),
             last_typing: HashMap::new(),
@@ -147,7 +164,18 @@ impl Connection {
         // When anything last came from the client: a frame, a pong.
         let mut heard = Instant::now();
         let mut open = still_valid;
+        // The catch-up page being read, kept across turns of the loop so that
+        // frames from the client (acks to answer, receipts) are served while
+        // a long backlog goes out, and a page once asked for is not asked
+        // for again.
+        let mut page: Option<PendingPage> = None;
         while open {
+            if let (Some(after), None) = (conn.catching, &page) {
+                let storage = state.storage();
+                page = Some(Box::pin(blocking(move || {
+                    Ok(storage.stream_after(user_id, after, CATCH_UP_BATCH)?)
+                })));
+            }
             let flow = tokio::select! {
                 _ = shutdown.changed() => Flow::Close,
                 // Back-pressure: a client with many sends waiting is not read from
@@ -171,6 +199,10 @@ impl Connection {
                 },
                 Some((client_id, started, result)) = conn.pending.next(), if !conn.pending.is_empty() => {
                     conn.answer_send(client_id, started, result).await
+                }
+                read = async { page.as_mut().expect("a page is asked for").await }, if page.is_some() => {
+                    page = None;
+                    conn.catch_up_page(read).await
                 }
             };
             open = matches!(flow, Flow::Continue);
@@ -311,7 +343,7 @@ impl Connection {
                     card,
                     at: self.state.now(),
                 };
-                self.send_message(new)
+                self.send_message(new).await
             }
             ClientFrame::CatchUp { after, acked_in } => self.catch_up(after, acked_in).await,
             ClientFrame::Delivered {
@@ -388,15 +420,15 @@ impl Connection {
         Flow::Continue
     }
 
-    /// Hands a send to the writer; the answer goes out when it is durable.
-    fn send_message(&mut self, new: NewMessage) -> Flow {
-        let writer = self.state.inner.writer.clone();
+    /// Hands a send to the writer, in the order the client sent it (a
+    /// client may pipeline several to one chat); the answer goes out when it
+    /// is durable.
+    async fn send_message(&mut self, new: NewMessage) -> Flow {
         let client_id = new.client_id;
-        let origin = self.hub_id;
         let started = Instant::now();
-        self.pending.push_back(Box::pin(async move {
-            (client_id, started, writer.store(new, origin).await)
-        }));
+        let answer = self.state.inner.writer.submit(new, self.hub_id).await;
+        self.pending
+            .push_back(Box::pin(async move { (client_id, started, answer.await) }));
         Flow::Continue
     }
 
@@ -432,9 +464,9 @@ impl Connection {
     }
 
     /// Says how much of each epoch in `acked_in` this relay holds, sends the
-    /// account's conversations, then every message after `after` (or after
-    /// where this history and the client's part, if the relay lost some of
-    /// it), then `caught_up`; from then on live messages flow, without repeats.
+    /// account's conversations, and starts the pages of every message after
+    /// `after` (or after where this history and the client's part, if the
+    /// relay lost some of it): see `catch_up_page`.
     async fn catch_up(&mut self, after: Option<StreamPosition>, acked_in: Vec<EpochId>) -> Flow {
         if acked_in.len() > MAX_EPOCHS_ASKED {
             let msg = format!("a catch-up asks about {MAX_EPOCHS_ASKED} epochs at most");
@@ -461,7 +493,7 @@ impl Connection {
         };
         // The client's position, if this history still holds it; else the
         // last point both share (all of it, for an epoch this history lacks).
-        let mut cursor = match after {
+        let cursor = match after {
             None => 0,
             Some(p) => kept
                 .first()
@@ -488,26 +520,38 @@ impl Connection {
                 return Flow::Close;
             }
         }
-        loop {
-            let storage = self.state.storage();
-            let batch =
-                match blocking(move || Ok(storage.stream_after(user, cursor, CATCH_UP_BATCH)?))
-                    .await
-                {
-                    Ok(b) => b,
-                    Err(e) => return self.fail_catch_up(e).await,
-                };
-            let done = batch.len() < CATCH_UP_BATCH as usize;
-            for (c, message) in batch {
-                cursor = c;
-                if !self.send(&RelayFrame::Message { cursor: c, message }).await {
-                    return Flow::Close;
-                }
-            }
-            if done {
-                break;
+        // The pages follow one by one from `run`, which reads the client's
+        // frames between them.
+        self.catching = Some(cursor);
+        Flow::Continue
+    }
+
+    /// One page of the catch-up came from storage: sends it, and after the
+    /// last page the receipts and `caught_up`; from then on live messages
+    /// flow, without repeats.
+    async fn catch_up_page(
+        &mut self,
+        page: Result<Vec<(u64, candor_protocol::DeliveredMessage)>, RelayError>,
+    ) -> Flow {
+        let Some(mut cursor) = self.catching else {
+            return Flow::Continue;
+        };
+        let batch = match page {
+            Ok(b) => b,
+            Err(e) => return self.fail_catch_up(e).await,
+        };
+        let done = batch.len() < CATCH_UP_BATCH as usize;
+        for (c, message) in batch {
+            cursor = c;
+            if !self.send(&RelayFrame::Message { cursor: c, message }).await {
+                return Flow::Close;
             }
         }
+        self.catching = Some(cursor);
+        if !done {
+            return Flow::Continue;
+        }
+        let user = self.user.id;
         let storage = self.state.storage();
         let receipts = match blocking(move || Ok(storage.receipts_for(user)?)).await {
             Ok(r) => r,
@@ -518,12 +562,17 @@ impl Connection {
                 return Flow::Close;
             }
         }
+        self.catching = None;
         self.delivered = Some(cursor);
-        if self.send(&RelayFrame::CaughtUp { cursor }).await {
-            Flow::Continue
-        } else {
-            Flow::Close
+        if !self.send(&RelayFrame::CaughtUp { cursor }).await {
+            return Flow::Close;
         }
+        for held in std::mem::take(&mut self.held) {
+            if let Flow::Close = self.live(held).await {
+                return Flow::Close;
+            }
+        }
+        Flow::Continue
     }
 
     /// Any storage error while catching up ends the connection: a client that
@@ -555,6 +604,16 @@ impl Connection {
     }
 
     async fn live(&mut self, live: Live) -> Flow {
+        if self.catching.is_some() {
+            // As many as the hub would have queued for a connection that is
+            // not reading: more, and this one is too far behind.
+            if self.held.len() >= crate::hub::QUEUE {
+                tracing::warn!(user = %self.user.id, "too much live traffic during catch-up; closing");
+                return Flow::Close;
+            }
+            self.held.push(live);
+            return Flow::Continue;
+        }
         let Some(delivered) = self.delivered else {
             // Not subscribed yet: catch-up will include it.
             return Flow::Continue;

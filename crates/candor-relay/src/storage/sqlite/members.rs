@@ -305,3 +305,71 @@ mod tests {
         assert_eq!(convs.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod paging {
+    //! Catch-up pages by windows of the stream (see `messages::stream_after`):
+    //! the same messages in the same order as one big sorted query would give.
+
+    use candor_protocol::frames::Recipient;
+    use candor_protocol::{MessageId, MessageText, UserId};
+    use chrono::Utc;
+
+    use super::super::test_support::{store, users};
+    use crate::storage::{NewMessage, Storage};
+
+    fn message(from: UserId, to: UserId, text: String) -> NewMessage {
+        NewMessage {
+            sender: from,
+            client_id: MessageId::new(),
+            to: Recipient::Direct { user: to },
+            text: MessageText::new(text).expect("text"),
+            card: None,
+            at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn pages_of_a_quiet_chat_in_a_busy_stream_come_whole_and_in_order() {
+        let (_dir, s) = store();
+        let [alice, bob, cleo, dana] = users(&s, &["alice", "bob", "cleo", "dana"])[..] else {
+            unreachable!()
+        };
+        // Bob and Cleo talk a lot; Dana writes to Alice now and then.
+        let mut batch = Vec::new();
+        for i in 0..3000 {
+            batch.push(message(bob, cleo, format!("busy {i}")));
+            if i % 700 == 0 {
+                batch.push(message(dana, alice, format!("quiet {i}")));
+            }
+        }
+        s.store_messages(batch).expect("store");
+        let mut texts = Vec::new();
+        let mut cursor = 0;
+        loop {
+            let page = s.stream_after(alice, cursor, 2).expect("page");
+            if page.is_empty() {
+                break;
+            }
+            assert!(page.len() <= 2);
+            for (c, m) in page {
+                assert!(c > cursor, "in stream order");
+                cursor = c;
+                texts.push(m.text.as_str().to_owned());
+            }
+        }
+        assert_eq!(
+            texts,
+            [
+                "quiet 0",
+                "quiet 700",
+                "quiet 1400",
+                "quiet 2100",
+                "quiet 2800"
+            ]
+        );
+        let busy = s.stream_after(cleo, 0, 500).expect("busy page");
+        assert_eq!(busy.len(), 500, "a full page of a busy chat");
+        assert_eq!(busy[499].1.text.as_str(), "busy 499");
+    }
+}

@@ -57,26 +57,46 @@ pub(super) fn stream_end(conn: &Connection) -> Result<u64, StorageError> {
 
 /// Messages for `user` after `cursor`, oldest first, at most `limit`: those
 /// whose seq lies in one of `user`'s member spans (see schema 5).
+///
+/// A page costs about what it returns, however long the backlog. Asking for
+/// "the next `limit` of all my chats in stream order" in one query would
+/// read and sort every remaining message of every chat, for every page: a
+/// catch-up quadratic in its length. Instead each query looks at a window of
+/// the stream, range-scanning each chat's part of it by `messages_stream`
+/// (conversation, cursor); a window that holds too few of the user's
+/// messages (chats that are quiet, in a busy relay) is followed by one four
+/// times as wide.
 pub(super) fn stream_after(
     conn: &Connection,
     user: UserId,
     cursor: u64,
     limit: u32,
 ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM member_spans s
-             JOIN messages m ON m.conversation_id = s.conversation_id AND m.cursor > ?2
-             WHERE s.user_id = ?1 AND m.seq > s.after_seq
-               AND (s.through_seq IS NULL OR m.seq <= s.through_seq)
-             ORDER BY m.cursor LIMIT ?3"
-        ))?
-        .query_map(
-            params![user.to_string(), cursor as i64, limit],
-            message_from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let end = stream_end(conn)?;
+    let mut page = Vec::new();
+    let (mut from, mut width) = (cursor, u64::from(limit) * 2);
+    while page.len() < limit as usize && from < end {
+        let to = from.saturating_add(width).min(end);
+        let want = limit as usize - page.len();
+        let rows = conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM member_spans s
+                 JOIN messages m ON m.conversation_id = s.conversation_id
+                                AND m.cursor > ?2 AND m.cursor <= ?3
+                 WHERE s.user_id = ?1 AND m.seq > s.after_seq
+                   AND (s.through_seq IS NULL OR m.seq <= s.through_seq)
+                 ORDER BY m.cursor LIMIT ?4"
+            ))?
+            .query_map(
+                params![user.to_string(), from as i64, to as i64, want as i64],
+                message_from_row,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        page.extend(rows);
+        from = to;
+        width = width.saturating_mul(4);
+    }
+    Ok(page)
 }
 
 /// Stores one message within the caller's transaction (see `store_messages`).

@@ -1,13 +1,15 @@
 //! The embedded backend: one SQLite file in the data directory, WAL with
 //! `synchronous=FULL`, one writer at a time.
 //!
-//! Everything the backend holds sits in one [`Db`] behind one lock: the
+//! Every change goes through one [`Db`] behind one lock: the writing
 //! connection and the writer's two memories of it ([`Permits`] and
 //! [`Sequences`]), so no call can see one without the others and there is no
-//! lock order to keep. Every change goes through [`SqliteStorage::write`],
-//! which runs it in a transaction, forgets what a change to members, blocks or
-//! settings may have made untrue, forgets everything when a transaction fails,
-//! and tells the checkpointer. Reads go through [`SqliteStorage::read`].
+//! lock order to keep. [`SqliteStorage::write`] runs a change in a
+//! transaction, forgets what a change to members, blocks or settings may have
+//! made untrue, forgets everything when a transaction fails, and tells the
+//! checkpointer. Reads go through [`SqliteStorage::read`], on a connection of
+//! their own: in WAL mode a reader never waits for the writer, so a catch-up
+//! reading pages of a long backlog holds up nobody's acks.
 //!
 //! One module per table or concern, each a set of functions over a
 //! `Connection`; none of them imports this one, and `messages` (the hot path)
@@ -51,6 +53,8 @@ use sequences::Sequences;
 #[derive(Debug)]
 pub struct SqliteStorage {
     db: Mutex<Db>,
+    /// The connection reads use (committed data only).
+    reader: Mutex<Connection>,
     /// Copies the log into the database file, off the writer's path.
     checkpointer: Checkpointer,
     /// This relay, and this run of it.
@@ -107,9 +111,15 @@ impl SqliteStorage {
             .to_latest(&mut conn)
             .map_err(|e| open_err(e.to_string()))?;
         let identity = epochs::begin(&conn, Utc::now())?;
+        let reader = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        reader.pragma_update(None, "query_only", true)?;
+        reader.pragma_update(None, "cache_size", -65536)?;
+        reader.set_prepared_statement_cache_capacity(64);
         let checkpointer = Checkpointer::start(&path).map_err(|e| open_err(e.to_string()))?;
         Ok(Self {
             identity,
+            reader: Mutex::new(reader),
             db: Mutex::new(Db {
                 conn,
                 permits: Permits::default(),
@@ -124,12 +134,12 @@ impl SqliteStorage {
         self.db.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs a read on the connection.
+    /// Runs a read on the reading connection.
     fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
-        f(&self.lock().conn)
+        f(&self.reader.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The one way to change the database: `f` runs in a transaction that is
