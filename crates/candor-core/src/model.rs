@@ -352,4 +352,8 @@ pub struct ApplyOutcome {
     pub displaced: usize,
     /// Messages here that the relay stored again at another seq, moved there.
     pub moved: usize,
+    /// Holes next to the messages stored: (conversation, a seq held, the
+    /// next seq held above it) with seqs missing between. The sync engine
+    /// asks the relay for them.
+    pub gaps: Vec<(ConversationId, i64, i64)>,
 }

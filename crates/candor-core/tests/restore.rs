@@ -175,3 +175,34 @@ fn the_accounts_read_position_is_shared_and_reported_only_once_the_relay_holds_i
         .expect("the relay's answer");
     assert!(w.store.unreported_reads().expect("reads").is_empty());
 }
+
+/// The client notices holes in a chat's seqs beside what it stores, for the
+/// sync engine to fetch: not before the first seq held (the account may have
+/// joined later), and a hole longer than one fetch is found again at the
+/// edge of what the first fetch filled.
+#[test]
+fn holes_beside_stored_messages_are_reported_until_filled() {
+    let mut w = World::new();
+    let maya = w.maya.clone();
+    let at_seq = |w: &mut World, seq: i64| {
+        let mut m = w.incoming(w.chat, &maya, &format!("seq {seq}"));
+        m.seq = seq;
+        m
+    };
+    let first = at_seq(&mut w, 3);
+    let outcome = w.store.apply_received(&[first]).expect("apply");
+    assert!(
+        outcome.gaps.is_empty(),
+        "seqs 1-2 may be from before I joined"
+    );
+    let late = at_seq(&mut w, 1000);
+    let outcome = w.store.apply_received(&[late]).expect("apply");
+    assert_eq!(outcome.gaps, [(w.chat, 3, 1000)]);
+    // A fetch fills 4..=503; the rest of the hole shows at its top edge.
+    let filled: Vec<_> = (4..=503).map(|s| at_seq(&mut w, s)).collect();
+    let outcome = w.store.apply_received(&filled).expect("fill");
+    assert_eq!(outcome.gaps, [(w.chat, 503, 1000)]);
+    let rest: Vec<_> = (504..1000).map(|s| at_seq(&mut w, s)).collect();
+    let outcome = w.store.apply_received(&rest).expect("fill the rest");
+    assert!(outcome.gaps.is_empty(), "{:?}", outcome.gaps);
+}

@@ -79,7 +79,18 @@ pub enum ClientFrame {
     Typing {
         conversation_id: ConversationId,
     },
+    /// This device holds seqs `after_seq` and `before_seq` of the conversation
+    /// and none between: send what lies between that this account may read
+    /// (at most [`MAX_FETCH`] seqs are asked at once).
+    Fetch {
+        conversation_id: ConversationId,
+        after_seq: i64,
+        before_seq: i64,
+    },
 }
+
+/// Seqs one Fetch may span, at most.
+pub const MAX_FETCH: i64 = 500;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -125,6 +136,16 @@ pub enum RelayFrame {
         user_id: crate::UserId,
         delivered_seq: i64,
         read_seq: i64,
+    },
+    /// A message a Fetch asked for. Not a place in the stream: the device's
+    /// catch-up position does not move for it.
+    Found { message: DeliveredMessage },
+    /// The answer to a Fetch, after the messages found in its range (none,
+    /// if the account may not read them: it was not a member then).
+    Fetched {
+        conversation_id: ConversationId,
+        after_seq: i64,
+        before_seq: i64,
     },
     /// Another member is typing (live only).
     Typing {

@@ -18,8 +18,8 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 
 use candor_protocol::api::{ApiError, ErrorCode, UserInfo};
 use candor_protocol::frames::{
-    ClientFrame, EpochKept, MAX_CARD_BYTES, MAX_EPOCHS_ASKED, MAX_FRAME_BYTES, RelayFrame,
-    StreamPosition,
+    ClientFrame, EpochKept, MAX_CARD_BYTES, MAX_EPOCHS_ASKED, MAX_FETCH, MAX_FRAME_BYTES,
+    RelayFrame, StreamPosition,
 };
 use candor_protocol::{ConversationId, EpochId, MessageId, PROTOCOL_VERSION};
 
@@ -355,6 +355,11 @@ impl Connection {
                 seq,
             } => self.receipt(conversation_id, None, Some(seq)).await,
             ClientFrame::Typing { conversation_id } => self.typing(conversation_id).await,
+            ClientFrame::Fetch {
+                conversation_id,
+                after_seq,
+                before_seq,
+            } => self.fetch(conversation_id, after_seq, before_seq).await,
         }
     }
 
@@ -389,6 +394,48 @@ impl Connection {
             }
         }
         Flow::Continue
+    }
+
+    /// Sends what a device missing seqs of a conversation asks for: only
+    /// messages this account may read (an outsider gets none, and learns
+    /// nothing), then `fetched`.
+    async fn fetch(&mut self, conversation: ConversationId, after: i64, before: i64) -> Flow {
+        if after < 0 || before <= after || before - after > MAX_FETCH + 1 {
+            let msg = format!("a fetch spans 1 to {MAX_FETCH} seqs, after 0 or later");
+            self.error(ErrorCode::Invalid, &msg, None).await;
+            return Flow::Continue;
+        }
+        let user = self.user.id;
+        let storage = self.state.storage();
+        let found =
+            blocking(move || Ok(storage.messages_between(user, conversation, after, before)?))
+                .await;
+        let messages = match found {
+            Ok(m) => m,
+            Err(e) => {
+                let api = e.to_api();
+                self.error(api.code, &api.message, None).await;
+                return Flow::Continue;
+            }
+        };
+        if !messages.is_empty() && !self.announce(conversation).await {
+            return Flow::Close;
+        }
+        for (_, message) in messages {
+            if !self.send(&RelayFrame::Found { message }).await {
+                return Flow::Close;
+            }
+        }
+        let done = RelayFrame::Fetched {
+            conversation_id: conversation,
+            after_seq: after,
+            before_seq: before,
+        };
+        if self.send(&done).await {
+            Flow::Continue
+        } else {
+            Flow::Close
+        }
     }
 
     /// Passes a typing indicator to the other members, live only: nothing is stored.

@@ -629,3 +629,71 @@ async fn a_connection_that_goes_silent_is_closed() {
     drop(a);
     relay.stop().await;
 }
+
+/// A device that finds a hole in a chat's seqs asks for it: it gets the
+/// messages in the hole, as Found (no stream position), then Fetched. Someone
+/// who is not in the chat gets nothing, not even a sign that it exists; a
+/// range out of bounds is refused with a clear error.
+#[tokio::test]
+async fn a_fetch_fills_a_hole_for_members_only() {
+    let relay = Relay::start().await;
+    let (_, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    let (_, mut mallory) = relay.user("mallory", "Mallory").await;
+    let mut chat = None;
+    for i in 1..=5 {
+        a.send(&send(direct(bob.user.id), &format!("m{i}")).1).await;
+        if let RelayFrame::Ack {
+            conversation_id, ..
+        } = a.next().await
+        {
+            chat = Some(conversation_id);
+        }
+    }
+    let chat = chat.expect("the chat");
+    let fetch = ClientFrame::Fetch {
+        conversation_id: chat,
+        after_seq: 1,
+        before_seq: 5,
+    };
+    b.send(&fetch).await;
+    let mut found = Vec::new();
+    loop {
+        match b.next().await {
+            RelayFrame::Found { message } => {
+                found.push((message.seq, message.text.as_str().to_owned()))
+            }
+            RelayFrame::Fetched {
+                after_seq,
+                before_seq,
+                ..
+            } => {
+                assert_eq!((after_seq, before_seq), (1, 5));
+                break;
+            }
+            RelayFrame::Conversation(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        found,
+        [(2, "m2".into()), (3, "m3".into()), (4, "m4".into())]
+    );
+
+    mallory.send(&fetch).await;
+    match mallory.next().await {
+        RelayFrame::Fetched { .. } => {}
+        other => panic!("an outsider gets an empty answer, not {other:?}"),
+    }
+    let too_wide = ClientFrame::Fetch {
+        conversation_id: chat,
+        after_seq: 0,
+        before_seq: 10_000,
+    };
+    b.send(&too_wide).await;
+    let RelayFrame::Error { error, .. } = b.next().await else {
+        panic!("a fetch of 10,000 seqs is refused")
+    };
+    assert_eq!(error.code, ErrorCode::Invalid);
+    relay.stop().await;
+}

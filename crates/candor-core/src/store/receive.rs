@@ -38,14 +38,18 @@ impl Store {
     }
 
     /// Like [`Store::apply_received`], for messages at `cursor`s of the relay's
-    /// stream in `epoch`: our own among them remember where the relay holds
-    /// them, so that they are offered again if it loses them.
+    /// stream in `epoch` (None: found by a fetch, at no known place): our own
+    /// among them remember where the relay holds them, so that they are
+    /// offered again if it loses them.
     pub fn apply_delivered(
         &mut self,
         epoch: EpochId,
-        batch: &[(u64, DeliveredMessage)],
+        batch: &[(Option<u64>, DeliveredMessage)],
     ) -> Result<ApplyOutcome, CoreError> {
-        let placed: Vec<_> = batch.iter().map(|(c, m)| (Some((epoch, *c)), m)).collect();
+        let placed: Vec<_> = batch
+            .iter()
+            .map(|(c, m)| (c.map(|c| (epoch, c)), m))
+            .collect();
         self.apply_placed(&placed)
     }
 
@@ -159,12 +163,51 @@ impl Store {
                 outcome.stored.push(local_id);
             }
         }
+        outcome.gaps = gaps_beside(&tx, batch.iter().map(|(_, m)| (m.conversation_id, m.seq)))?;
         for conversation in touched {
             summary::refresh(&tx, conversation, me)?;
         }
         tx.commit()?;
         Ok(outcome)
     }
+}
+
+/// The holes just below and just above each of `placed` (conversation, seq):
+/// a seq held below it but not the one right before, or above it but not the
+/// one right after. Seqs before the first one held are no hole: this account
+/// may have joined later. Each lookup is one step on the (conversation, seq)
+/// index.
+fn gaps_beside(
+    tx: &Connection,
+    placed: impl Iterator<Item = (ConversationId, i64)>,
+) -> Result<Vec<(ConversationId, i64, i64)>, CoreError> {
+    let mut below =
+        tx.prepare_cached("SELECT max(seq) FROM messages WHERE conversation_id = ?1 AND seq < ?2")?;
+    let mut above =
+        tx.prepare_cached("SELECT min(seq) FROM messages WHERE conversation_id = ?1 AND seq > ?2")?;
+    let mut gaps = BTreeSet::new();
+    for (conversation, seq) in placed {
+        let id = conversation.to_string();
+        let lower: Option<i64> = below.query_row(params![id, seq], |r| r.get(0))?;
+        if let Some(lower) = lower.filter(|l| *l < seq - 1) {
+            gaps.insert((conversation, lower, seq));
+        }
+        let upper: Option<i64> = above.query_row(params![id, seq], |r| r.get(0))?;
+        if let Some(upper) = upper.filter(|u| *u > seq + 1) {
+            gaps.insert((conversation, seq, upper));
+        }
+    }
+    // A message placed inside a hole splits it: keep only holes still open.
+    let mut open = Vec::new();
+    let mut held = tx.prepare_cached(
+        "SELECT 1 FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND seq < ?3",
+    )?;
+    for (conversation, low, high) in gaps {
+        if !held.exists(params![conversation.to_string(), low, high])? {
+            open.push((conversation, low, high));
+        }
+    }
+    Ok(open)
 }
 
 /// Frees `seq` in `conversation` for the message the relay put there: a

@@ -23,7 +23,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use candor_protocol::api::ErrorCode;
 use candor_protocol::frames::{
-    ClientFrame, ConversationKind, MAX_EPOCHS_ASKED, MAX_FRAME_BYTES, RelayFrame, StreamPosition,
+    ClientFrame, ConversationKind, MAX_EPOCHS_ASKED, MAX_FETCH, MAX_FRAME_BYTES, RelayFrame,
+    StreamPosition,
 };
 use candor_protocol::{ConversationId, DeliveredMessage, EpochId, MessageId, PROTOCOL_VERSION};
 
@@ -201,6 +202,7 @@ impl Engine {
             return end;
         }
         let mut in_flight: HashMap<ConversationId, MessageId> = HashMap::new();
+        let mut asked: HashSet<(ConversationId, i64, i64)> = HashSet::new();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The first ping one period in, not at once: the hello just showed the link works.
@@ -248,10 +250,25 @@ impl Engine {
                             None => break,
                         }
                     }
-                    let delivered = match self.frames(frames, &mut in_flight).await {
+                    let (delivered, gaps) = match self.frames(frames, &mut in_flight).await {
                         Ok(d) => d,
                         Err(end) => return end,
                     };
+                    // Seqs missing between messages held: ask for them, once
+                    // a session (a hole the account may not read stays one).
+                    for (conversation, low, high) in gaps {
+                        if !asked.insert((conversation, low, high)) {
+                            continue;
+                        }
+                        let frame = ClientFrame::Fetch {
+                            conversation_id: conversation,
+                            after_seq: low,
+                            before_seq: high.min(low + MAX_FETCH + 1),
+                        };
+                        if let Err(e) = send(&mut socket, &frame).await {
+                            return End::Lost(e);
+                        }
+                    }
                     // Tell the senders their messages arrived here.
                     for (conversation, seq) in delivered {
                         let frame = ClientFrame::Delivered { conversation_id: conversation, seq };
@@ -314,35 +331,48 @@ impl Engine {
         &self,
         frames: Vec<RelayFrame>,
         in_flight: &mut HashMap<ConversationId, MessageId>,
-    ) -> Result<HashMap<ConversationId, i64>, End> {
+    ) -> Result<(HashMap<ConversationId, i64>, Vec<Gap>), End> {
         let mut delivered = HashMap::new();
-        let mut messages: Vec<(u64, DeliveredMessage)> = Vec::new();
+        let mut gaps = Vec::new();
+        // A message at its place in the stream, or found by a Fetch (None).
+        let mut messages: Vec<(Option<u64>, DeliveredMessage)> = Vec::new();
         for frame in frames {
             match frame {
                 RelayFrame::Message { cursor, message } => {
                     let seq = delivered.entry(message.conversation_id).or_insert(0);
                     *seq = (*seq).max(message.seq);
-                    messages.push((cursor, message));
+                    messages.push((Some(cursor), message));
+                }
+                RelayFrame::Found { message } => {
+                    let seq = delivered.entry(message.conversation_id).or_insert(0);
+                    *seq = (*seq).max(message.seq);
+                    messages.push((None, message));
                 }
                 other => {
-                    self.apply_messages(std::mem::take(&mut messages)).await?;
+                    gaps.extend(self.apply_messages(std::mem::take(&mut messages)).await?);
                     self.other_frame(other, in_flight).await?;
                 }
             }
         }
-        self.apply_messages(messages).await?;
-        Ok(delivered)
+        gaps.extend(self.apply_messages(messages).await?);
+        Ok((delivered, gaps))
     }
 
-    async fn apply_messages(&self, batch: Vec<(u64, DeliveredMessage)>) -> Result<(), End> {
-        let Some(last) = batch.last().map(|(c, _)| *c) else {
-            return Ok(());
-        };
+    /// Applies messages in one transaction; moves the stream position to the
+    /// last of them that had one. Returns the holes found beside them.
+    async fn apply_messages(
+        &self,
+        batch: Vec<(Option<u64>, DeliveredMessage)>,
+    ) -> Result<Vec<Gap>, End> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let last = batch.iter().filter_map(|(c, _)| *c).max();
         let conversations: BTreeSet<ConversationId> =
             batch.iter().map(|(_, m)| m.conversation_id).collect();
         let epoch = self.session_epoch()?;
         // The notice is read in the same turn at the store: the rows as stored.
-        let notice = with_store(&self.store, move |s| {
+        let found = with_store(&self.store, move |s| {
             let outcome = s.apply_delivered(epoch, &batch)?;
             if outcome.displaced > 0 || outcome.moved > 0 {
                 tracing::warn!(
@@ -351,25 +381,26 @@ impl Engine {
                     "the relay's order differs from ours: it lost messages and stored them again"
                 );
             }
-            s.set_sync_position(StreamPosition {
-                epoch,
-                cursor: last,
-            })?;
-            if outcome.stored.is_empty() {
-                return Ok(None);
+            if let Some(cursor) = last {
+                s.set_sync_position(StreamPosition { epoch, cursor })?;
             }
-            Ok(Some(Notice::MessagesAdded {
+            if outcome.stored.is_empty() {
+                return Ok((None, outcome.gaps));
+            }
+            let notice = Notice::MessagesAdded {
                 messages: s.visible_messages(&outcome.stored)?,
                 chats: s.inbox_items(conversations)?,
                 unread: s.unread_summary()?,
-            }))
+            };
+            Ok((Some(notice), outcome.gaps))
         })
         .await
         .map_err(store_lost)?;
+        let (notice, gaps) = found;
         if let Some(notice) = notice {
             self.emit(notice);
         }
-        Ok(())
+        Ok(gaps)
     }
 
     async fn other_frame(
@@ -537,12 +568,22 @@ impl Engine {
                     return Err(End::SignedOut);
                 }
             }
+            RelayFrame::Fetched {
+                conversation_id,
+                after_seq,
+                before_seq,
+            } => {
+                tracing::debug!(%conversation_id, after_seq, before_seq, "fetched a hole");
+            }
             RelayFrame::Welcome { .. } => {}
-            RelayFrame::Message { .. } => {}
+            RelayFrame::Message { .. } | RelayFrame::Found { .. } => {}
         }
         Ok(())
     }
 }
+
+/// A hole in a conversation's seqs: (conversation, held, next held above).
+type Gap = (ConversationId, i64, i64);
 
 /// What a receipt changed here.
 enum ReceiptEffect {

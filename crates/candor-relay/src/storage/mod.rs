@@ -201,6 +201,17 @@ pub trait Storage: Send + Sync + 'static {
         conversation: ConversationId,
     ) -> Result<Vec<UserId>, StorageError>;
 
+    /// The messages of `conversation` with seqs strictly between `after` and
+    /// `before` that `user` may read (inside one of their member spans), in
+    /// seq order, with their cursors: what a device missing them asks for.
+    fn messages_between(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        after: i64,
+        before: i64,
+    ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError>;
+
     /// This relay and the epoch this process runs in (a new one per open).
     fn identity(&self) -> (RelayId, EpochId);
 

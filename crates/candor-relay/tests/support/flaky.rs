@@ -150,6 +150,16 @@ impl Storage for FlakyStorage {
     ) -> Result<Vec<UserId>, StorageError> {
         self.inner.members_if_member(user, conversation)
     }
+    fn messages_between(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        after: i64,
+        before: i64,
+    ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
+        self.inner
+            .messages_between(user, conversation, after, before)
+    }
     fn identity(&self) -> (RelayId, EpochId) {
         self.inner.identity()
     }

@@ -99,6 +99,30 @@ pub(super) fn stream_after(
     Ok(page)
 }
 
+/// See `Storage::messages_between`.
+pub(super) fn between(
+    conn: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+    after: i64,
+    before: i64,
+) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m
+             JOIN member_spans s ON s.conversation_id = m.conversation_id AND s.user_id = ?2
+             WHERE m.conversation_id = ?1 AND m.seq > ?3 AND m.seq < ?4
+               AND m.seq > s.after_seq AND (s.through_seq IS NULL OR m.seq <= s.through_seq)
+             ORDER BY m.seq"
+        ))?
+        .query_map(
+            params![conversation.to_string(), user.to_string(), after, before],
+            message_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// Stores one message within the caller's transaction (see `store_messages`).
 ///
 /// A repeated client id of the same sender gets the earlier message back, with

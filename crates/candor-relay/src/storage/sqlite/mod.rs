@@ -350,6 +350,16 @@ impl Storage for SqliteStorage {
         self.read(|c| members::ids_if_member(c, user, conversation))
     }
 
+    fn messages_between(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        after: i64,
+        before: i64,
+    ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
+        self.read(|c| messages::between(c, user, conversation, after, before))
+    }
+
     fn identity(&self) -> (RelayId, EpochId) {
         self.identity
     }
