@@ -193,3 +193,54 @@ async fn a_chat_read_on_one_device_is_read_on_the_other() -> Result<()> {
     }
     Ok(())
 }
+
+/// Defect 5: Bob leaves a group on his laptop while his phone is offline.
+/// The phone, back online, still gets what was said while he was in (it had
+/// not synced it), is told he left, and gets nothing said after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leavers_other_device_keeps_the_history_and_learns_he_left() -> Result<()> {
+    let w = World::with_relay().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut laptop = w.device("bob", "Bob").await?;
+    let mut phone = laptop.another_device(w.path(), "phone").await?;
+    let cleo = w.device("cleo", "Cleo").await?;
+    let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
+    let group = relay
+        .create_group(
+            &alice.token,
+            "trip",
+            vec![laptop.person().id, cleo.person().id],
+        )
+        .await?
+        .id;
+    alice.go_online()?;
+    laptop.go_online()?;
+    eventually(WAIT, "alice and the laptop know the group", || {
+        alice.with(|s| s.inbox_item(group)).is_ok() && laptop.with(|s| s.inbox_item(group)).is_ok()
+    })
+    .await?;
+    for text in ["before 1", "before 2"] {
+        alice.write(group, text)?;
+    }
+    alice.outbox_changed().await;
+    eventually(WAIT, "sent", || outbox_empty(&alice)).await?;
+
+    relay.leave_group(&laptop.token, group).await?;
+    laptop.with(|s| s.set_left(group))?;
+    alice.write(group, "after bob left")?;
+    alice.outbox_changed().await;
+    eventually(WAIT, "sent", || outbox_empty(&alice)).await?;
+
+    phone.go_online()?;
+    eventually(WAIT, "the phone has the history and knows bob left", || {
+        texts(&phone, group) == ["before 1", "before 2"]
+            && phone.with(|s| s.inbox_item(group)).is_ok_and(|c| c.left)
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(texts(&phone, group), ["before 1", "before 2"]);
+    for d in [&mut alice, &mut laptop, &mut phone] {
+        d.go_offline().await;
+    }
+    Ok(())
+}

@@ -322,6 +322,36 @@ async fn a_protocol_version_mismatch_gets_an_error_then_a_close() {
         panic!("error frame")
     };
     assert_eq!(error.code, ErrorCode::VersionMismatch);
+    assert!(
+        error.message.contains("the relay needs an update"),
+        "{}",
+        error.message
+    );
+    assert!(c.closed().await);
+    relay.stop().await;
+}
+
+/// A protocol 1 client (before epochs) is told plainly to update, not left
+/// to fail in silence: its raw hello, as it sent it.
+#[tokio::test]
+async fn a_protocol_1_client_is_told_to_update_candor() {
+    let relay = Relay::start().await;
+    relay.sign_up("alice", "Alice").await;
+    let session = relay.sign_in("alice").await;
+    let mut c = Client::open(&relay, Some(&session.token), None)
+        .await
+        .expect("open");
+    c.send_text(r#"{"type":"hello","protocol_version":1}"#)
+        .await;
+    let RelayFrame::Error { error, .. } = c.next().await else {
+        panic!("error frame")
+    };
+    assert_eq!(error.code, ErrorCode::VersionMismatch);
+    assert!(
+        error.message.contains("please update Candor"),
+        "{}",
+        error.message
+    );
     assert!(c.closed().await);
     relay.stop().await;
 }
