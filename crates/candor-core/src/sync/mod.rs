@@ -9,6 +9,7 @@
 //! timer. Everything it writes goes through [`Store`]; a hide is not among the
 //! things it reads, so a hide can never become a frame.
 
+mod apply;
 mod plan;
 mod session;
 

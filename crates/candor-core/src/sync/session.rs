@@ -6,7 +6,7 @@
 //! acknowledged in: the relay's History answer sends back to the outbox what
 //! a relay restored from an older copy has lost (see `Store::reoffer_lost`).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,17 +21,15 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use candor_protocol::api::ErrorCode;
 use candor_protocol::frames::{
-    ClientFrame, ConversationKind, MAX_EPOCHS_ASKED, MAX_FETCH, MAX_FRAME_BYTES, RelayFrame,
-    StreamPosition,
+    ClientFrame, MAX_EPOCHS_ASKED, MAX_FETCH, MAX_FRAME_BYTES, RelayFrame,
 };
-use candor_protocol::{ConversationId, DeliveredMessage, EpochId, MessageId, PROTOCOL_VERSION};
+use candor_protocol::{ConversationId, EpochId, MessageId, PROTOCOL_VERSION};
 
 use super::{Backoff, Command, Heartbeat, next_sends, with_store};
 use crate::account::RelayClient;
 use crate::notice::{Connection, Notice};
-use crate::{CoreError, NewConversation, Store};
+use crate::{CoreError, Store};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -56,7 +54,7 @@ pub(super) struct Engine {
 }
 
 /// Why a connection ended.
-enum End {
+pub(super) enum End {
     Shutdown,
     Lost(String),
     SignedOut,
@@ -125,11 +123,11 @@ impl Engine {
         Ok(())
     }
 
-    fn emit(&self, notice: Notice) {
+    pub(super) fn emit(&self, notice: Notice) {
         let _ = self.events.send(notice);
     }
 
-    fn connection(&self, state: Connection, reason: Option<String>) {
+    pub(super) fn connection(&self, state: Connection, reason: Option<String>) {
         self.emit(Notice::Connection { state, reason });
     }
 
@@ -324,288 +322,17 @@ impl Engine {
         }
         Ok(())
     }
-
-    /// Applies a run of frames: messages in one transaction, in stream order.
-    /// Returns, per conversation, the highest seq now stored (for receipts).
-    async fn frames(
-        &self,
-        frames: Vec<RelayFrame>,
-        in_flight: &mut HashMap<ConversationId, MessageId>,
-    ) -> Result<(HashMap<ConversationId, i64>, Vec<Gap>), End> {
-        let mut delivered = HashMap::new();
-        let mut gaps = Vec::new();
-        // A message at its place in the stream, or found by a Fetch (None).
-        let mut messages: Vec<(Option<u64>, DeliveredMessage)> = Vec::new();
-        for frame in frames {
-            match frame {
-                RelayFrame::Message { cursor, message } => {
-                    let seq = delivered.entry(message.conversation_id).or_insert(0);
-                    *seq = (*seq).max(message.seq);
-                    messages.push((Some(cursor), message));
-                }
-                RelayFrame::Found { message } => {
-                    let seq = delivered.entry(message.conversation_id).or_insert(0);
-                    *seq = (*seq).max(message.seq);
-                    messages.push((None, message));
-                }
-                other => {
-                    gaps.extend(self.apply_messages(std::mem::take(&mut messages)).await?);
-                    self.other_frame(other, in_flight).await?;
-                }
-            }
-        }
-        gaps.extend(self.apply_messages(messages).await?);
-        Ok((delivered, gaps))
-    }
-
-    /// Applies messages in one transaction; moves the stream position to the
-    /// last of them that had one. Returns the holes found beside them.
-    async fn apply_messages(
-        &self,
-        batch: Vec<(Option<u64>, DeliveredMessage)>,
-    ) -> Result<Vec<Gap>, End> {
-        if batch.is_empty() {
-            return Ok(Vec::new());
-        }
-        let last = batch.iter().filter_map(|(c, _)| *c).max();
-        let conversations: BTreeSet<ConversationId> =
-            batch.iter().map(|(_, m)| m.conversation_id).collect();
-        let epoch = self.session_epoch()?;
-        // The notice is read in the same turn at the store: the rows as stored.
-        let found = with_store(&self.store, move |s| {
-            let outcome = s.apply_delivered(epoch, &batch)?;
-            if outcome.displaced > 0 || outcome.moved > 0 {
-                tracing::warn!(
-                    displaced = outcome.displaced,
-                    moved = outcome.moved,
-                    "the relay's order differs from ours: it lost messages and stored them again"
-                );
-            }
-            if let Some(cursor) = last {
-                s.set_sync_position(StreamPosition { epoch, cursor })?;
-            }
-            if outcome.stored.is_empty() {
-                return Ok((None, outcome.gaps));
-            }
-            let notice = Notice::MessagesAdded {
-                messages: s.visible_messages(&outcome.stored)?,
-                chats: s.inbox_items(conversations)?,
-                unread: s.unread_summary()?,
-            };
-            Ok((Some(notice), outcome.gaps))
-        })
-        .await
-        .map_err(store_lost)?;
-        let (notice, gaps) = found;
-        if let Some(notice) = notice {
-            self.emit(notice);
-        }
-        Ok(gaps)
-    }
-
-    async fn other_frame(
-        &self,
-        frame: RelayFrame,
-        in_flight: &mut HashMap<ConversationId, MessageId>,
-    ) -> Result<(), End> {
-        match frame {
-            RelayFrame::Conversation(info) => {
-                // The relay names every chat at each connect: only a row that
-                // changed is news.
-                let changed = with_store(&self.store, move |s| {
-                    let me = s.profile()?.map(|p| p.user_id);
-                    let (id, request) = (info.id, info.request);
-                    // A group this account left (on another device): its
-                    // history stays, and it is marked left here too.
-                    let left = info.kind == ConversationKind::Group
-                        && !info.members.iter().any(|m| Some(m.id) == me);
-                    let before = s.inbox_items([id])?.pop();
-                    s.add_conversation(&NewConversation::from_relay(info, me))?;
-                    s.set_request(id, request)?;
-                    if left {
-                        s.set_left(id)?;
-                    }
-                    let after = s.inbox_item(id)?;
-                    Ok((before.as_ref() != Some(&after)).then_some(after))
-                })
-                .await
-                .map_err(store_lost)?;
-                if let Some(chat) = changed {
-                    self.emit(Notice::ChatChanged { chat });
-                }
-            }
-            RelayFrame::Receipt {
-                conversation_id,
-                user_id,
-                delivered_seq,
-                read_seq,
-            } => {
-                let moved = with_store(&self.store, move |s| {
-                    let me = s.profile()?.map(|p| p.user_id);
-                    if me == Some(user_id) {
-                        // The account's own read position, shared by its devices.
-                        if !s.apply_own_read(conversation_id, read_seq)? {
-                            return Ok(ReceiptEffect::None);
-                        }
-                        return Ok(ReceiptEffect::Read {
-                            chat: s.inbox_item(conversation_id)?,
-                            unread: s.unread_summary()?,
-                        });
-                    }
-                    let moved = s.apply_receipt(conversation_id, delivered_seq, read_seq)?;
-                    Ok(ReceiptEffect::Statuses(s.visible_messages(&moved)?))
-                })
-                .await
-                .map_err(store_lost)?;
-                match moved {
-                    ReceiptEffect::None => {}
-                    ReceiptEffect::Statuses(messages) if messages.is_empty() => {}
-                    ReceiptEffect::Statuses(messages) => {
-                        self.emit(Notice::ReceiptMoved { messages })
-                    }
-                    ReceiptEffect::Read { chat, unread } => {
-                        self.emit(Notice::ReadElsewhere { chat, unread })
-                    }
-                }
-            }
-            RelayFrame::Typing {
-                conversation_id,
-                user_id,
-            } => self.emit(Notice::Typing {
-                conversation: conversation_id,
-                user: user_id,
-            }),
-            RelayFrame::History { kept } => {
-                // Ours that the relay lost go back to the outbox; the pump
-                // after this run of frames offers them again.
-                let requeued = with_store(&self.store, move |s| {
-                    let ids = s.reoffer_lost(&kept)?;
-                    let mut shown = Vec::with_capacity(ids.len());
-                    for id in ids {
-                        shown.extend(shown_with_chat(s, id)?);
-                    }
-                    Ok(shown)
-                })
-                .await
-                .map_err(store_lost)?;
-                if !requeued.is_empty() {
-                    tracing::warn!(
-                        count = requeued.len(),
-                        "the relay lost messages of ours; offering them again"
-                    );
-                }
-                for (message, chat) in requeued {
-                    self.emit(Notice::MessageChanged { message, chat });
-                }
-            }
-            RelayFrame::CaughtUp { cursor } => {
-                let at = StreamPosition {
-                    epoch: self.session_epoch()?,
-                    cursor,
-                };
-                with_store(&self.store, move |s| s.reset_sync_position(at))
-                    .await
-                    .map_err(store_lost)?;
-                self.connection(Connection::Online, None);
-            }
-            RelayFrame::Ack {
-                client_id,
-                server_id,
-                conversation_id,
-                seq,
-                sent_at,
-                cursor,
-            } => {
-                in_flight.remove(&conversation_id);
-                let at = StreamPosition {
-                    epoch: self.session_epoch()?,
-                    cursor,
-                };
-                let changed = with_store(&self.store, move |s| {
-                    let id = s.acknowledge(client_id, server_id, seq, sent_at, at)?;
-                    shown_with_chat(s, id)
-                })
-                .await
-                .map_err(store_lost)?;
-                if let Some((message, chat)) = changed {
-                    self.emit(Notice::MessageChanged { message, chat });
-                }
-            }
-            RelayFrame::Error {
-                error,
-                client_id: Some(id),
-            } => {
-                in_flight.retain(|_, m| *m != id);
-                let permanent = !matches!(error.code, ErrorCode::Internal | ErrorCode::RateLimited);
-                if permanent {
-                    let changed = with_store(&self.store, move |s| {
-                        let id = s.mark_failed(id)?;
-                        shown_with_chat(s, id)
-                    })
-                    .await
-                    .map_err(store_lost)?;
-                    if let Some((message, chat)) = changed {
-                        self.emit(Notice::SendFailed {
-                            message,
-                            chat,
-                            reason: error.message,
-                        });
-                    }
-                } else {
-                    let reason = error.message.clone();
-                    let after = chrono::Duration::seconds(5);
-                    with_store(&self.store, move |s| s.retry_later(id, after, &reason))
-                        .await
-                        .map_err(store_lost)?;
-                }
-            }
-            RelayFrame::Error {
-                error,
-                client_id: None,
-            } => {
-                tracing::warn!(code = ?error.code, message = %error.message, "relay error");
-                if error.code == ErrorCode::Unauthorized {
-                    return Err(End::SignedOut);
-                }
-            }
-            RelayFrame::Fetched {
-                conversation_id,
-                after_seq,
-                before_seq,
-            } => {
-                tracing::debug!(%conversation_id, after_seq, before_seq, "fetched a hole");
-            }
-            RelayFrame::Welcome { .. } => {}
-            RelayFrame::Message { .. } | RelayFrame::Found { .. } => {}
-        }
-        Ok(())
-    }
-}
-
-/// A hole in a conversation's seqs: (conversation, held, next held above).
-type Gap = (ConversationId, i64, i64);
-
-/// What a receipt changed here.
-enum ReceiptEffect {
-    None,
-    /// Our messages whose status moved.
-    Statuses(Vec<crate::Message>),
-    /// The account read the chat on another device.
-    Read {
-        chat: crate::InboxItem,
-        unread: crate::UnreadSummary,
-    },
 }
 
 impl Engine {
     /// The epoch of the relay this connection talks to.
-    fn session_epoch(&self) -> Result<EpochId, End> {
+    pub(super) fn session_epoch(&self) -> Result<EpochId, End> {
         self.epoch
             .ok_or_else(|| End::Lost("a frame came before the relay's welcome".into()))
     }
 }
 
-fn store_lost(e: CoreError) -> End {
+pub(super) fn store_lost(e: CoreError) -> End {
     End::Lost(format!("the local store failed: {e}"))
 }
 
@@ -645,17 +372,4 @@ async fn next_frame(
             Err(e) => return Some(Err(e.to_string())),
         }
     }
-}
-
-/// A message as this device shows it, with its chat's inbox row; nothing if it
-/// is hidden or gone (hidden, or erased, while it was on its way).
-fn shown_with_chat(
-    s: &Store,
-    id: MessageId,
-) -> Result<Option<(crate::Message, crate::InboxItem)>, CoreError> {
-    let Some(message) = s.visible_messages(&[id])?.pop() else {
-        return Ok(None);
-    };
-    let chat = s.inbox_item(message.conversation_id)?;
-    Ok(Some((message, chat)))
 }
