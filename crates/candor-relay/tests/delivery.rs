@@ -306,54 +306,50 @@ async fn an_oversized_frame_is_refused_and_the_connection_closed() {
     relay.stop().await;
 }
 
-#[tokio::test]
-async fn a_protocol_version_mismatch_gets_an_error_then_a_close() {
+/// Says `hello` (raw JSON, as a client of any version sends it) and returns
+/// the relay's refusal, once the connection has closed.
+async fn refused_hello(hello: &str) -> candor_protocol::api::ApiError {
     let relay = Relay::start().await;
     relay.sign_up("alice", "Alice").await;
     let session = relay.sign_in("alice").await;
     let mut c = Client::open(&relay, Some(&session.token), None)
         .await
         .expect("open");
-    c.send(&ClientFrame::Hello {
-        protocol_version: PROTOCOL_VERSION + 1,
-    })
-    .await;
+    c.send_text(hello).await;
     let RelayFrame::Error { error, .. } = c.next().await else {
         panic!("error frame")
     };
+    assert!(c.closed().await);
+    relay.stop().await;
+    error
+}
+
+#[tokio::test]
+async fn a_protocol_version_mismatch_gets_an_error_then_a_close() {
+    let newer = format!(
+        r#"{{"type":"hello","protocol_version":{}}}"#,
+        PROTOCOL_VERSION + 1
+    );
+    let error = refused_hello(&newer).await;
     assert_eq!(error.code, ErrorCode::VersionMismatch);
     assert!(
         error.message.contains("the relay needs an update"),
         "{}",
         error.message
     );
-    assert!(c.closed().await);
-    relay.stop().await;
 }
 
 /// A protocol 1 client (before epochs) is told plainly to update, not left
-/// to fail in silence: its raw hello, as it sent it.
+/// to fail in silence.
 #[tokio::test]
 async fn a_protocol_1_client_is_told_to_update_candor() {
-    let relay = Relay::start().await;
-    relay.sign_up("alice", "Alice").await;
-    let session = relay.sign_in("alice").await;
-    let mut c = Client::open(&relay, Some(&session.token), None)
-        .await
-        .expect("open");
-    c.send_text(r#"{"type":"hello","protocol_version":1}"#)
-        .await;
-    let RelayFrame::Error { error, .. } = c.next().await else {
-        panic!("error frame")
-    };
+    let error = refused_hello(r#"{"type":"hello","protocol_version":1}"#).await;
     assert_eq!(error.code, ErrorCode::VersionMismatch);
     assert!(
         error.message.contains("please update Candor"),
         "{}",
         error.message
     );
-    assert!(c.closed().await);
-    relay.stop().await;
 }
 
 #[tokio::test]

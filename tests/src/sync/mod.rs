@@ -146,41 +146,41 @@ impl Device {
         handle: &str,
         name: &str,
     ) -> Result<Self> {
-        let relay = RelayClient::new(relay_url)?;
-        relay.sign_up(handle, name, "password123").await?;
-        let session = relay.sign_in(handle, "password123", "test device").await?;
-        let db_path = dir.join(format!("{handle}.db"));
-        let mut store = Store::open(&db_path)?;
-        store.set_profile(&Profile {
-            user_id: session.user.id,
-            handle: session.user.handle.clone(),
-            display_name: session.user.display_name.clone(),
-            relay_url: relay_url.into(),
-        })?;
-        Ok(Self {
-            user: session.user,
-            token: session.token,
-            store: Arc::new(Mutex::new(store)),
-            db_path,
-            engine: None,
-            relay_url: relay_url.into(),
-        })
+        RelayClient::new(relay_url)?
+            .sign_up(handle, name, "password123")
+            .await?;
+        Self::sign_in(
+            relay_url,
+            dir.join(format!("{handle}.db")),
+            handle,
+            "test device",
+        )
+        .await
     }
 
     /// The same account signed in on another device, with a store of its own
     /// named `device` in `dir`.
     pub async fn another_device(&self, dir: &std::path::Path, device: &str) -> Result<Self> {
-        let relay = RelayClient::new(&self.relay_url)?;
-        let session = relay
-            .sign_in(&self.user.handle, "password123", device)
-            .await?;
         let db_path = dir.join(format!("{}-{device}.db", self.user.handle));
+        Self::sign_in(&self.relay_url, db_path, &self.user.handle, device).await
+    }
+
+    /// Signs `handle` in as `device` and opens its store at `db_path`.
+    async fn sign_in(
+        relay_url: &str,
+        db_path: PathBuf,
+        handle: &str,
+        device: &str,
+    ) -> Result<Self> {
+        let session = RelayClient::new(relay_url)?
+            .sign_in(handle, "password123", device)
+            .await?;
         let mut store = Store::open(&db_path)?;
         store.set_profile(&Profile {
             user_id: session.user.id,
             handle: session.user.handle.clone(),
             display_name: session.user.display_name.clone(),
-            relay_url: self.relay_url.clone(),
+            relay_url: relay_url.into(),
         })?;
         Ok(Self {
             user: session.user,
@@ -188,7 +188,7 @@ impl Device {
             store: Arc::new(Mutex::new(store)),
             db_path,
             engine: None,
-            relay_url: self.relay_url.clone(),
+            relay_url: relay_url.into(),
         })
     }
 
