@@ -101,7 +101,7 @@ impl CommandError {
         let code = match e {
             AccountError::BadUrl(..) => ErrorCode::InvalidInput,
             AccountError::Unreachable { .. } => ErrorCode::RelayUnreachable,
-            AccountError::Refused(_) => ErrorCode::RelayRefused,
+            AccountError::Refused(_) | AccountError::Redirected { .. } => ErrorCode::RelayRefused,
             AccountError::Protocol(_) => ErrorCode::Internal,
         };
         Self {

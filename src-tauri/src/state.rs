@@ -30,7 +30,8 @@ impl AppState {
     pub fn open(app_data: &Path, profile: ProfileName) -> Self {
         let dir = ProfileDir::in_app_data(app_data, &profile);
         let data_dir = dir.path().to_owned();
-        let client = std::fs::create_dir_all(&data_dir)
+        let client = dir
+            .create()
             .map_err(|e| {
                 CommandError::storage(format!(
                     "cannot create the data directory {}: {e}",

@@ -365,7 +365,7 @@ impl App {
         self.type_into("input[name=relay]", relay_url).await?;
         self.type_into("input[name=handle]", handle).await?;
         self.type_into("input[name=display-name]", name).await?;
-        self.type_into("input[name=password]", "password123")
+        self.type_into("input[name=password]", "orchid-lantern-57")
             .await?;
         self.submit_sign_in().await?;
         self.find("[data-testid=inbox-empty]").await?;

@@ -23,7 +23,7 @@ use crate::App;
 use crate::sync::{Device, Relay};
 
 /// The password every account in a world has.
-pub const PASSWORD: &str = "password123";
+pub const PASSWORD: &str = "orchid-lantern-57";
 
 /// Where a profile prepared without a relay says its relay is: nothing listens
 /// on the discard port.
@@ -122,7 +122,7 @@ impl World {
     /// Opens the store of profile `name` (made if it is not there yet).
     pub fn store(&self, name: &str) -> Result<Store> {
         let dir = self.profile_dir(name);
-        std::fs::create_dir_all(dir.path())?;
+        dir.create()?;
         Ok(Store::open(&dir.database())?)
     }
 
@@ -155,7 +155,7 @@ impl World {
         clock: Arc<dyn Clock>,
     ) -> Result<Store> {
         let dir = self.profile_dir(name);
-        std::fs::create_dir_all(dir.path())?;
+        dir.create()?;
         let mut store = Store::open_with_clock(&dir.database(), clock)?;
         store.set_profile(&profile_of(me, NO_RELAY))?;
         std::fs::write(dir.token_file(), "a-token-from-an-earlier-sign-in")?;

@@ -152,7 +152,8 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
     app.type_into("input[name=handle]", "alice").await?;
     app.type_into("input[name=display-name]", "Alice Park")
         .await?;
-    app.type_into("input[name=password]", "password123").await?;
+    app.type_into("input[name=password]", "orchid-lantern-57")
+        .await?;
     app.submit_sign_in().await?;
     app.find("[data-testid=inbox-empty]").await?;
 

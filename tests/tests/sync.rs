@@ -479,7 +479,9 @@ async fn a_hide_sends_no_frame_and_the_others_keep_the_message() -> Result<()> {
     assert_eq!(texts(&bob, chat), ["I regret this"]);
     let dir = tempfile::tempdir()?;
     let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
-    let session = relay.sign_in("bob", "password123", "second device").await?;
+    let session = relay
+        .sign_in("bob", "orchid-lantern-57", "second device")
+        .await?;
     let mut store = candor_core::Store::open(&dir.path().join("bob2.db"))?;
     store.set_profile(&candor_core::Profile {
         user_id: session.user.id,
@@ -632,7 +634,7 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
     let mut bob = w.device("bob", "Bob").await?;
     bob.go_online()?;
     let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
-    relay.sign_up("alice", "Alice", "password123").await?;
+    relay.sign_up("alice", "Alice", "orchid-lantern-57").await?;
     let client = Client::open(&w.path().join("alice-client.db"))?;
     let mut notices = client.subscribe();
     client
@@ -643,7 +645,9 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
         Err(CoreError::SignInTo("start a chat"))
     ));
 
-    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    let session = relay
+        .sign_in("alice", "orchid-lantern-57", "laptop")
+        .await?;
     let profile = client.adopt_account(&relay, &session.user).await?;
     assert_eq!(profile.handle, "alice");
     client.start_session(relay.clone(), session.token).await;
@@ -671,7 +675,9 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
         client.leave_group(chat).await,
         Err(CoreError::SignInTo("leave a group"))
     ));
-    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    let session = relay
+        .sign_in("alice", "orchid-lantern-57", "laptop")
+        .await?;
     client.adopt_account(&relay, &session.user).await?;
     client.start_session(relay.clone(), session.token).await;
     let composed = client
@@ -683,8 +689,12 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
     })
     .await?;
 
-    relay.sign_up("mallory", "Mallory", "password123").await?;
-    let other = relay.sign_in("mallory", "password123", "laptop").await?;
+    relay
+        .sign_up("mallory", "Mallory", "orchid-lantern-57")
+        .await?;
+    let other = relay
+        .sign_in("mallory", "orchid-lantern-57", "laptop")
+        .await?;
     assert!(matches!(
         client.adopt_account(&relay, &other.user).await,
         Err(CoreError::ProfileOfAnother { .. })
@@ -705,12 +715,14 @@ async fn send_now_at_quit_waits_for_the_relay_and_no_longer() -> Result<()> {
     let mut w = World::with_relay().await?;
     let bob = w.device("bob", "Bob").await?;
     let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
-    relay.sign_up("alice", "Alice", "password123").await?;
+    relay.sign_up("alice", "Alice", "orchid-lantern-57").await?;
     let client = Client::open(&w.path().join("alice-client.db"))?;
     client
         .with_store(|s| s.set_undo_send_window(UndoSendWindow::ThirtySeconds))
         .await?;
-    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    let session = relay
+        .sign_in("alice", "orchid-lantern-57", "laptop")
+        .await?;
     client.adopt_account(&relay, &session.user).await?;
     client.start_session(relay.clone(), session.token).await;
     let chat = client.start_chat("bob").await?;
@@ -762,9 +774,11 @@ async fn a_client_keeps_a_change_to_people_only_once_the_relay_agrees() -> Resul
     let carol = w.device("carol", "Carol").await?;
     bob.go_online()?;
     let relay = candor_core::account::RelayClient::new(&w.relay().url())?;
-    let alice = relay.sign_up("alice", "Alice", "password123").await?;
+    let alice = relay.sign_up("alice", "Alice", "orchid-lantern-57").await?;
     let client = Client::open(&w.path().join("alice-client.db"))?;
-    let session = relay.sign_in("alice", "password123", "laptop").await?;
+    let session = relay
+        .sign_in("alice", "orchid-lantern-57", "laptop")
+        .await?;
     client.adopt_account(&relay, &session.user).await?;
     client.start_session(relay.clone(), session.token).await;
     let row = |id: ConversationId| client.with_store(move |s| s.inbox_item(id));

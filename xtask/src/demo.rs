@@ -58,10 +58,10 @@ async fn seed(url: &str, home: &Path) -> Result<()> {
     let relay = RelayClient::new(url)?;
     let mut people = Vec::new();
     for (handle, name) in [("alice", "Alice Park"), ("bob", "Bob Stone")] {
-        relay.sign_up(handle, name, "demo-password").await?;
-        let session = relay.sign_in(handle, "demo-password", "demo").await?;
+        relay.sign_up(handle, name, "demo-orchid-lantern").await?;
+        let session = relay.sign_in(handle, "demo-orchid-lantern", "demo").await?;
         let dir = ProfileDir::in_data_home(home, &ProfileName::new(handle)?);
-        std::fs::create_dir_all(dir.path())?;
+        dir.create()?;
         let mut store = Store::open(&dir.database())?;
         store.set_profile(&Profile {
             user_id: session.user.id,

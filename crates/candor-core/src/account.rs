@@ -1,11 +1,14 @@
-//! Talking to a relay's HTTP API: sign up, sign in, sign out, find people. The
-//! relay's refusals come back as [`AccountError::Refused`] with its own message.
+//! Talking to a relay's HTTP API: sign up, sign in, sign out, find people, the
+//! account's devices and password. The relay's refusals come back as
+//! [`AccountError::Refused`] with its own message. Redirects are never
+//! followed (see [`AccountError::Redirected`]).
 
 use candor_protocol::api::{
-    AccountSettings, ApiError, NewGroup, ProfileUpdate, Session, SignIn, SignUp, UserInfo,
+    AccountSettings, ApiError, DeviceSession, NewGroup, PasswordChange, ProfileUpdate, Session,
+    SignIn, SignUp, UserInfo,
 };
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, UserId};
+use candor_protocol::{ConversationId, SessionId, UserId};
 use std::sync::{Arc, OnceLock};
 use url::Url;
 
@@ -19,6 +22,12 @@ pub enum AccountError {
     Refused(ApiError),
     #[error("the relay answered something Candor does not understand: {0}")]
     Protocol(String),
+    /// Candor never follows a redirect: one could carry a password or a token
+    /// to another host.
+    #[error(
+        "the relay at {url} points Candor to {to}; Candor does not follow redirects, so nothing was sent there. If the relay has moved, use its new address"
+    )]
+    Redirected { url: String, to: String },
 }
 
 /// A relay's base address (`http://host:port`) and an HTTP client for it.
@@ -54,6 +63,9 @@ impl RelayClient {
         }
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(15))
+            // A 307 or 308 would send the body (a password) again, to wherever
+            // the answer says: see `check`.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| AccountError::Protocol(e.to_string()))?;
         Ok(self.client.get_or_init(|| client))
@@ -252,6 +264,56 @@ impl RelayClient {
         .await
     }
 
+    /// The account's signed-in devices, most recently seen first.
+    pub async fn sessions(&self, token: &str) -> Result<Vec<DeviceSession>, AccountError> {
+        self.answer(
+            self.http()?
+                .get(self.url("/v1/sessions"))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// Signs one of the account's devices out.
+    pub async fn sign_out_session(&self, token: &str, id: SessionId) -> Result<(), AccountError> {
+        let url = self.url(&format!("/v1/sessions/{id}"));
+        let resp = self
+            .send(self.http()?.delete(url).bearer_auth(token))
+            .await?;
+        Self::check(resp).await.map(|_| ())
+    }
+
+    /// Signs out every device of the account but this one.
+    pub async fn sign_out_others(&self, token: &str) -> Result<(), AccountError> {
+        let url = self.url("/v1/sessions/others");
+        let resp = self
+            .send(self.http()?.delete(url).bearer_auth(token))
+            .await?;
+        Self::check(resp).await.map(|_| ())
+    }
+
+    /// Changes the account's password; the relay signs the other devices out.
+    pub async fn change_password(
+        &self,
+        token: &str,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<(), AccountError> {
+        let body = PasswordChange {
+            current_password: current_password.into(),
+            new_password: new_password.into(),
+        };
+        let resp = self
+            .send(
+                self.http()?
+                    .put(self.url("/v1/accounts/me/password"))
+                    .bearer_auth(token)
+                    .json(&body),
+            )
+            .await?;
+        Self::check(resp).await.map(|_| ())
+    }
+
     async fn answer<T: serde::de::DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
@@ -277,6 +339,17 @@ impl RelayClient {
             return Ok(resp);
         }
         let status = resp.status();
+        if status.is_redirection() {
+            let to = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("another address");
+            return Err(AccountError::Redirected {
+                url: resp.url().origin().ascii_serialization(),
+                to: to.chars().take(200).collect(),
+            });
+        }
         match resp.json::<ApiError>().await {
             Ok(err) => Err(AccountError::Refused(err)),
             Err(_) => Err(AccountError::Protocol(format!("HTTP {status}"))),

@@ -5,7 +5,7 @@
 use ts_rs::{Config, TS};
 
 use crate::model::*;
-use candor_protocol::{ConversationId, MessageId, ServerMessageId, UserId, VideoCard};
+use candor_protocol::{ConversationId, MessageId, ServerMessageId, SessionId, UserId, VideoCard};
 
 /// `export type …` declarations for the core's IPC types, in a stable order.
 pub fn declarations() -> Vec<String> {
@@ -15,6 +15,7 @@ pub fn declarations() -> Vec<String> {
         decl::<ConversationId>(&cfg),
         decl::<MessageId>(&cfg),
         decl::<ServerMessageId>(&cfg),
+        decl::<SessionId>(&cfg),
         decl::<Profile>(&cfg),
         decl::<Person>(&cfg),
         decl::<ConversationKind>(&cfg),

@@ -31,6 +31,12 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error("cannot make the Candor database {path} private to its owner: {source}")]
+    Permissions {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("could not upgrade the Candor database {path}: {source}")]
     Migration {
         path: PathBuf,

@@ -16,6 +16,7 @@
 //!   tracking parameters, removed before it is sent.
 
 pub mod account;
+pub mod alert;
 mod client;
 mod clock;
 mod error;

@@ -93,6 +93,19 @@ impl ProfileDir {
         &self.0
     }
 
+    /// Creates the directory, and those above it, for its owner only (0700 on
+    /// Unix): other users of the machine may not list or read a profile.
+    pub fn create(&self) -> std::io::Result<()> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(&self.0)
+    }
+
     /// The SQLite database (`Store::open`).
     pub fn database(&self) -> PathBuf {
         self.0.join("candor.db")
@@ -120,6 +133,31 @@ impl ProfileDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_profile_directory_and_its_database_are_its_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = ProfileDir::in_data_home(tmp.path(), &ProfileName::new("p").expect("name"));
+        dir.create().expect("create");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(dir.path()), 0o700);
+        // An older Candor's world-readable database is narrowed when opened.
+        std::fs::write(dir.database(), b"").expect("old db");
+        std::fs::set_permissions(dir.database(), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+        let store = crate::Store::open(&dir.database()).expect("open");
+        // Write something, so that the journal files exist too.
+        store
+            .connection()
+            .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .expect("write");
+        for file in dir.database_files() {
+            assert!(file.exists(), "{}", file.display());
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::UserId;
+use chrono::{DateTime, Utc};
+
+use crate::{SessionId, UserId};
 
 /// `POST /v1/accounts`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +43,29 @@ pub struct UserInfo {
 pub struct Session {
     pub token: String,
     pub user: UserInfo,
+}
+
+/// `GET /v1/sessions`: one of the account's signed-in devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSession {
+    pub id: SessionId,
+    pub device_name: String,
+    pub signed_in_at: DateTime<Utc>,
+    /// When the relay last heard from it, to the hour: a session unheard from
+    /// for [`SESSION_IDLE_DAYS`] is signed out.
+    pub last_seen_at: DateTime<Utc>,
+    /// The session that asked.
+    pub current: bool,
+}
+
+/// A session the relay has not heard from in this many days is signed out.
+pub const SESSION_IDLE_DAYS: i64 = 90;
+
+/// `PUT /v1/accounts/me/password`: signs out the account's other devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
 }
 
 /// Every refusal the relay gives, over HTTP or as an error frame.

@@ -66,6 +66,12 @@ uuid_id!(
 );
 
 uuid_id!(
+    /// One signed-in device of an account: names a session in the account's
+    /// list without its token.
+    SessionId
+);
+
+uuid_id!(
     /// One relay, made once with its data directory.
     RelayId
 );

@@ -12,7 +12,7 @@ pub mod frames;
 mod ids;
 mod message;
 
-pub use ids::{ConversationId, EpochId, MessageId, RelayId, ServerMessageId, UserId};
+pub use ids::{ConversationId, EpochId, MessageId, RelayId, ServerMessageId, SessionId, UserId};
 pub use message::{DeliveredMessage, MessageText, TextError, VideoCard};
 
 /// Version of the wire protocol. A client and a relay talk only when they agree on it.

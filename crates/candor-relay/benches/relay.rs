@@ -196,7 +196,7 @@ async fn accounts(addr: SocketAddr, n: usize) -> Vec<Session> {
             .json(&SignUp {
                 handle: handle.clone(),
                 display_name: handle.clone(),
-                password: "password123".into(),
+                password: "orchid-lantern-57".into(),
             })
             .send()
             .await
@@ -205,7 +205,7 @@ async fn accounts(addr: SocketAddr, n: usize) -> Vec<Session> {
             .post(format!("http://{addr}/v1/sessions"))
             .json(&SignIn {
                 handle,
-                password: "password123".into(),
+                password: "orchid-lantern-57".into(),
                 device_name: "bench".into(),
             })
             .send()

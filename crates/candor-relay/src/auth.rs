@@ -46,11 +46,30 @@ pub fn check_display_name(name: &str) -> Result<String, RelayError> {
     Ok(name.to_owned())
 }
 
-pub fn check_password(password: &str) -> Result<(), RelayError> {
+/// The rule for a new password: 8 characters or more, not only spaces, and
+/// not easy to guess by zxcvbn's estimate (its lists of common passwords, names
+/// and words, keyboard walks, repeats, dates), counting the account's own
+/// handle and name as known words. Scores 0 and 1 ("too guessable", "very
+/// guessable": under about a million guesses) are refused.
+pub fn check_password(password: &str, known: &[&str]) -> Result<(), RelayError> {
     if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
         return Err(RelayError::Invalid(format!(
             "a password needs at least {MIN_PASSWORD_CHARS} characters"
         )));
+    }
+    if password.trim().is_empty() {
+        return Err(RelayError::Invalid(
+            "a password cannot be only spaces".into(),
+        ));
+    }
+    let estimate = zxcvbn::zxcvbn(password, known);
+    if estimate.score() < zxcvbn::Score::Two {
+        let mut why = String::from("that password is too easy to guess");
+        if let Some(warning) = estimate.feedback().and_then(|f| f.warning()) {
+            why.push_str(&format!(" ({})", warning.to_string().trim_end_matches('.')));
+        }
+        why.push_str(": try a few uncommon words together");
+        return Err(RelayError::Invalid(why));
     }
     Ok(())
 }

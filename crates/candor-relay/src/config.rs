@@ -22,6 +22,14 @@ pub struct RelayConfig {
     /// times, sign-ups, sessions). Zero in service; the fault-injection tests
     /// step it to show that no delivery decision rests on the wall clock.
     pub clock_offset: chrono::Duration,
+    /// The bearer token that `GET /metrics` on the main address asks for.
+    /// Without one, the main address does not serve metrics at all: they say
+    /// how busy the relay is, which is nobody else's business. (A separate
+    /// metrics address, see `serve_metrics`, asks for no token.)
+    pub metrics_token: Option<String>,
+    /// A session the relay has not heard from for this long is signed out
+    /// ([`candor_protocol::api::SESSION_IDLE_DAYS`] by default).
+    pub session_idle: chrono::Duration,
 }
 
 /// The default of [`RelayConfig::sign_ups_per_hour`]: a household or an office
@@ -37,6 +45,8 @@ impl RelayConfig {
             ping_every: Duration::from_secs(20),
             silent_after: Duration::from_secs(60),
             clock_offset: chrono::Duration::zero(),
+            metrics_token: None,
+            session_idle: chrono::Duration::days(candor_protocol::api::SESSION_IDLE_DAYS),
         }
     }
 }

@@ -16,6 +16,8 @@ pub enum RelayError {
     Unauthorized,
     #[error("wrong handle or password")]
     WrongCredentials,
+    #[error("the current password is not right")]
+    WrongPassword,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -35,6 +37,7 @@ impl RelayError {
         match self {
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::Unauthorized | Self::WrongCredentials => ErrorCode::Unauthorized,
+            Self::WrongPassword => ErrorCode::Forbidden,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::HandleTaken(_) => ErrorCode::Conflict,

@@ -32,7 +32,7 @@ pub async fn sign_up(
 ) -> Result<(StatusCode, Json<UserInfo>), RelayError> {
     let handle = auth::normalize_handle(&body.handle)?;
     let display_name = auth::check_display_name(&body.display_name)?;
-    auth::check_password(&body.password)?;
+    auth::check_password(&body.password, &[&handle, &display_name])?;
     state.inner.sign_ups.check(&addr.ip().to_string())?;
     let (storage, now) = (state.storage(), state.now());
     let user = blocking(move || {
@@ -128,16 +128,17 @@ pub async fn lookup_user(
         .ok_or_else(|| RelayError::NotFound(format!("nobody is called @{handle}")))
 }
 
-/// The account behind the request's bearer token, and the token's hash.
+/// The account behind the request's bearer token, and the token's hash. A
+/// session in use is renewed (see [`crate::sessions::renew`]).
 pub async fn authenticate(
     state: &RelayState,
     headers: &HeaderMap,
 ) -> Result<(UserInfo, Vec<u8>), RelayError> {
     let token = auth::bearer(headers).ok_or(RelayError::Unauthorized)?;
     let hash = auth::token_hash(token);
-    let storage = state.storage();
+    let state2 = state.clone();
     let h = hash.clone();
-    let user = blocking(move || Ok(storage.session_user(&h)?))
+    let user = blocking(move || crate::sessions::renew(&state2, &h))
         .await?
         .ok_or(RelayError::Unauthorized)?;
     Ok((user, hash))

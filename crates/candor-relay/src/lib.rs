@@ -15,6 +15,7 @@ mod error;
 mod http;
 mod hub;
 mod metrics;
+mod sessions;
 pub mod storage;
 mod writer;
 mod ws;
@@ -103,11 +104,14 @@ impl RelayState {
 pub fn router(state: RelayState) -> Router {
     Router::new()
         .route("/healthz", get(http::healthz))
-        .route("/metrics", get(metrics::render))
+        .route("/metrics", get(metrics::render_with_token))
         .route("/v1/accounts", post(http::sign_up))
         .route("/v1/accounts/me", patch(http::update_profile))
-        .route("/v1/sessions", post(http::sign_in))
+        .route("/v1/sessions", post(http::sign_in).get(sessions::list))
         .route("/v1/sessions/current", delete(http::sign_out))
+        .route("/v1/sessions/others", delete(sessions::sign_out_others))
+        .route("/v1/sessions/{id}", delete(sessions::sign_out_one))
+        .route("/v1/accounts/me/password", put(sessions::change_password))
         .route("/v1/users/{handle}", get(http::lookup_user))
         .route("/v1/groups", post(conversations::create_group))
         .route("/v1/groups/{id}/members", post(conversations::add_member))
@@ -123,6 +127,21 @@ pub fn router(state: RelayState) -> Router {
         )
         .route("/v1/ws", get(ws::upgrade))
         .with_state(state)
+}
+
+/// Serves `GET /metrics` alone, with no token, on `listener` (an address only
+/// the operator's monitoring can reach), until `shutdown` completes.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: RelayState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = Router::new()
+        .route("/metrics", get(metrics::render))
+        .with_state(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves the relay on `listener` until `shutdown` completes, then closes open

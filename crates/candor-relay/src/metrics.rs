@@ -1,18 +1,21 @@
 //! `GET /metrics` in Prometheus text format: open connections, messages stored,
 //! and how long a send takes from frame to durable acknowledgement.
+//!
+//! Served on an address of the operator's own (`serve_metrics`), or on the main
+//! address to a bearer of the metrics token; never to anyone who asks.
 
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::RelayState;
+use crate::{RelayError, RelayState};
 
 #[derive(Debug)]
 pub struct Metrics {
@@ -59,6 +62,25 @@ impl Metrics {
     }
 }
 
+/// `GET /metrics` on the main address: only with the configured token.
+pub async fn render_with_token(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+) -> Result<Response, RelayError> {
+    let Some(expected) = &state.inner.config.metrics_token else {
+        return Err(RelayError::NotFound(
+            "metrics are served on the metrics address only".into(),
+        ));
+    };
+    // Digests compared, so that the time taken says nothing about the token.
+    let given = crate::auth::bearer(&headers).map(crate::auth::token_hash);
+    if given.as_deref() != Some(crate::auth::token_hash(expected).as_slice()) {
+        return Err(RelayError::Unauthorized);
+    }
+    Ok(render(State(state)).await.into_response())
+}
+
+/// `GET /metrics` on the metrics address, which is the operator's own.
 pub async fn render(State(state): State<RelayState>) -> impl IntoResponse {
     let mut body = String::new();
     if let Err(e) = encode(&mut body, &state.inner.metrics.registry) {

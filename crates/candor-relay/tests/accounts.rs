@@ -33,22 +33,46 @@ async fn post(relay: &Relay, path: &str, body: &impl serde::Serialize) -> (u16, 
 async fn sign_up_checks_handle_password_and_uniqueness() {
     let relay = Relay::start().await;
     assert_eq!(
-        post(&relay, "/v1/accounts", &signup("maya", "password123"))
+        post(&relay, "/v1/accounts", &signup("maya", "orchid-lantern-57"))
             .await
             .0,
         201
     );
-    let (status, err) = post(&relay, "/v1/accounts", &signup("MAYA", "password123")).await;
+    let (status, err) = post(&relay, "/v1/accounts", &signup("MAYA", "orchid-lantern-57")).await;
     assert_eq!(status, 409);
     assert_eq!(err.expect("error body").code, ErrorCode::Conflict);
     for (handle, password) in [
-        ("no", "password123"),
-        ("bad handle", "password123"),
+        ("no", "orchid-lantern-57"),
+        ("bad handle", "orchid-lantern-57"),
         ("okname", "short"),
+        // What an attacker tries first: common passwords, keyboard walks,
+        // the handle itself, and spaces.
+        ("okname", "password123"),
+        ("okname", "qwertyuiop"),
+        ("okname", "iloveyou1"),
+        ("okname", "okname2024"),
+        ("okname", "        "),
+        ("okname", "\t\t\t\t\t\t\t\t\t"),
     ] {
         let (status, err) = post(&relay, "/v1/accounts", &signup(handle, password)).await;
         assert_eq!(status, 400, "{handle}/{password}");
-        assert_eq!(err.expect("error body").code, ErrorCode::Invalid);
+        let err = err.expect("error body");
+        assert_eq!(err.code, ErrorCode::Invalid, "{handle}/{password}");
+        if handle == "okname" && password.len() >= 8 {
+            assert!(
+                err.message.contains("password"),
+                "{password}: {}",
+                err.message
+            );
+        }
+    }
+    // A passphrase of uncommon words passes, and so does a long random one.
+    for (handle, password) in [
+        ("okname", "velvet tangerine orbit"),
+        ("other", "T7#qL9!xw2"),
+    ] {
+        let (status, _) = post(&relay, "/v1/accounts", &signup(handle, password)).await;
+        assert_eq!(status, 201, "{password}");
     }
     // Malformed JSON is refused without a crash.
     let resp = reqwest::Client::new()
@@ -97,12 +121,17 @@ async fn sign_ups_from_one_address_are_limited() {
         let (status, err) = post(
             &relay,
             "/v1/accounts",
-            &signup(&format!("user{i}"), "password123"),
+            &signup(&format!("user{i}"), "orchid-lantern-57"),
         )
         .await;
         assert_eq!(status, 201, "{err:?}");
     }
-    let (status, err) = post(&relay, "/v1/accounts", &signup("onemore", "password123")).await;
+    let (status, err) = post(
+        &relay,
+        "/v1/accounts",
+        &signup("onemore", "orchid-lantern-57"),
+    )
+    .await;
     assert_eq!(status, 429);
     let err = err.expect("body");
     assert_eq!(err.code, ErrorCode::RateLimited);
@@ -204,7 +233,58 @@ async fn metrics_count_connections_messages_and_send_latency() {
         body.contains("candor_relay_send_latency_seconds_count 1"),
         "{body}"
     );
+    // Not to anyone who asks: no token, or a wrong one, is refused.
+    for token in [None, Some("guess")] {
+        let mut req = reqwest::Client::new().get(relay.http("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        assert_eq!(resp.status(), 401, "{token:?}");
+        let text = resp.text().await.expect("body");
+        assert!(!text.contains("candor_relay"), "{text}");
+    }
     relay.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_private_by_default_or_on_their_own_address() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // No token configured: the main address does not serve them at all.
+    let state =
+        candor_relay::RelayState::open(candor_relay::RelayConfig::new(dir.path())).expect("relay");
+    let main = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let private = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let (main_addr, private_addr) = (
+        main.local_addr().expect("addr"),
+        private.local_addr().expect("addr"),
+    );
+    tokio::spawn(candor_relay::serve(
+        main,
+        state.clone(),
+        std::future::pending(),
+    ));
+    tokio::spawn(candor_relay::serve_metrics(
+        private,
+        state,
+        std::future::pending(),
+    ));
+    let get = |url: String| async move {
+        let resp = reqwest::get(url).await.expect("request");
+        (resp.status().as_u16(), resp.text().await.expect("body"))
+    };
+    let (status, _) = get(format!("http://{main_addr}/metrics")).await;
+    assert_eq!(status, 404);
+    let (status, body) = get(format!("http://{private_addr}/metrics")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("candor_relay_connections 0"), "{body}");
+    // The metrics address serves metrics and nothing else.
+    let (status, _) = get(format!("http://{private_addr}/healthz")).await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

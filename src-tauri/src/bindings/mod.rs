@@ -13,6 +13,7 @@ use ts_rs::{Config, TS};
 
 use crate::commands::app::AppInfo;
 use crate::commands::chat_settings::MuteFor;
+use crate::commands::devices::SignedInDevice;
 use crate::commands::settings::{SettingsView, WhoMayWrite};
 use crate::desktop::quit::QuitChoice;
 use crate::token_vault::TokenPlace;
@@ -31,6 +32,7 @@ pub fn render() -> Result<String, String> {
     decls.push(candor_core::bindings::decl::<AppInfo>(&cfg));
     decls.push(candor_core::bindings::decl::<WhoMayWrite>(&cfg));
     decls.push(candor_core::bindings::decl::<SettingsView>(&cfg));
+    decls.push(candor_core::bindings::decl::<SignedInDevice>(&cfg));
     decls.push(candor_core::bindings::decl::<MuteFor>(&cfg));
     decls.push(candor_core::bindings::decl::<QuitChoice>(&cfg));
     let contract = command_types(&decls)?;

@@ -7,6 +7,7 @@ pub mod app;
 pub mod chat;
 pub mod chat_settings;
 pub mod delete;
+pub mod devices;
 pub mod inbox;
 pub mod search;
 pub mod settings;

@@ -39,8 +39,8 @@ pub fn show_unread<R: Runtime>(app: &AppHandle<R>, unread: &UnreadSummary) {
 }
 
 /// Shows a notification for each chat in `chats` (rows as the notice carried
-/// them) whose newest message is someone else's, unless the window is focused,
-/// the chat is muted, or notifications are off.
+/// them) that `candor_core::alert` says may have one, unless the window is
+/// focused or notifications are off.
 pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, chats: &[InboxItem]) {
     let focused = app
         .get_webview_window("main")
@@ -59,23 +59,14 @@ pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, chats: &[InboxI
     {
         return;
     }
-    let now = chrono::Utc::now();
-    for item in chats {
-        let muted = item.muted_until.is_some_and(|until| until > now);
-        let Some(preview) = item
-            .preview
-            .as_ref()
-            .filter(|_| !muted && !item.preview_is_own)
-        else {
-            continue;
-        };
+    for alert in candor_core::alert::alerts(chats, chrono::Utc::now()) {
         let shown = app
             .notification()
             .builder()
-            .id(notification_id(item.id))
-            .title(&item.title)
-            .body(preview)
-            .extra(CHAT_KEY, item.id.to_string())
+            .id(notification_id(alert.chat))
+            .title(&alert.title)
+            .body(&alert.body)
+            .extra(CHAT_KEY, alert.chat.to_string())
             .show();
         if let Err(e) = shown {
             tracing::warn!(error = %e, "could not show a notification");

@@ -147,7 +147,7 @@ impl Device {
         name: &str,
     ) -> Result<Self> {
         RelayClient::new(relay_url)?
-            .sign_up(handle, name, "password123")
+            .sign_up(handle, name, "orchid-lantern-57")
             .await?;
         Self::sign_in(
             relay_url,
@@ -173,7 +173,7 @@ impl Device {
         device: &str,
     ) -> Result<Self> {
         let session = RelayClient::new(relay_url)?
-            .sign_in(handle, "password123", device)
+            .sign_in(handle, "orchid-lantern-57", device)
             .await?;
         let mut store = Store::open(&db_path)?;
         store.set_profile(&Profile {

@@ -13,6 +13,7 @@ import type {
   MuteFor,
   OpenVideosIn,
   QuitChoice,
+  SessionId,
   UndoSendWindow,
   UserId,
   VideoCard,
@@ -94,6 +95,13 @@ export const api = {
   setDisplayName: (displayName: string) => call('setDisplayName', { displayName }),
   setWhoMayWrite: (who: WhoMayWrite) => call('setWhoMayWrite', { who }),
   setNotifications: (on: boolean) => call('setNotifications', { on }),
+  /** The account's signed-in devices, most recently seen first (asks the relay). */
+  signedInDevices: () => call('signedInDevices'),
+  signOutDevice: (id: SessionId) => call('signOutDevice', { id }),
+  signOutOtherDevices: () => call('signOutOtherDevices'),
+  /** Signs the account's other devices out too. */
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call('changePassword', { currentPassword, newPassword }),
   pinChat: (conversation: ConversationId, pinned: boolean) => call('pinChat', { conversation, pinned }),
   muteChat: (conversation: ConversationId, muteFor: MuteFor | null) =>
     call('muteChat', { conversation, muteFor }),

@@ -8,6 +8,8 @@ export type MessageId = string;
 
 export type ServerMessageId = string;
 
+export type SessionId = string;
+
 export type Profile = { userId: UserId, handle: string, displayName: string, relayUrl: string, };
 
 export type Person = { id: UserId, handle: string, displayName: string, };
@@ -166,6 +168,12 @@ export type WhoMayWrite = "everyone" | "contacts";
 
 export type SettingsView = { notifications: boolean, undoSend: UndoSendWindow, openVideosIn: OpenVideosIn, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
 
+export type SignedInDevice = { id: SessionId, name: string, signedInAt: string, lastSeenAt: string, 
+/**
+ * The device this window runs on.
+ */
+thisDevice: boolean, };
+
 export type MuteFor = "hour" | "eightHours" | "week" | "always";
 
 export type QuitChoice = "sendNow" | "keepForNextStart" | "discard";
@@ -195,6 +203,10 @@ export const COMMAND = {
   setDisplayName: "set_display_name",
   setWhoMayWrite: "set_who_may_write",
   setNotifications: "set_notifications",
+  signedInDevices: "signed_in_devices",
+  signOutDevice: "sign_out_device",
+  signOutOtherDevices: "sign_out_other_devices",
+  changePassword: "change_password",
   pinChat: "pin_chat",
   muteChat: "mute_chat",
   blockPerson: "block_person",
@@ -248,6 +260,10 @@ export type Commands = {
   setDisplayName: { args: { displayName: string }; result: void };
   setWhoMayWrite: { args: { who: WhoMayWrite }; result: WhoMayWrite };
   setNotifications: { args: { on: boolean }; result: void };
+  signedInDevices: { args: Record<string, never>; result: Array<SignedInDevice> };
+  signOutDevice: { args: { id: SessionId }; result: void };
+  signOutOtherDevices: { args: Record<string, never>; result: void };
+  changePassword: { args: { currentPassword: string; newPassword: string }; result: void };
   pinChat: { args: { conversation: ConversationId; pinned: boolean }; result: void };
   muteChat: { args: { conversation: ConversationId; muteFor: MuteFor | null }; result: void };
   blockPerson: { args: { user: UserId; blocked: boolean }; result: void };

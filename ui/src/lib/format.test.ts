@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badge, dateFormat, initials, relativeTime, sentence } from './format';
+import { badge, dateFormat, initials, lastSeen, relativeTime, sentence } from './format';
 
 describe('initials', () => {
   it('takes the first letter of the first two words', () => {
@@ -61,5 +61,18 @@ describe('dateFormat', () => {
     expect(dateFormat('en-GB', { weekday: 'long' })).not.toBe(a);
     const d = new Date(2026, 10, 30, 14, 5);
     expect(a.format(d)).toBe(d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }));
+  });
+});
+
+describe('lastSeen', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  it('claims nothing finer than the hour', () => {
+    expect(lastSeen('2026-11-30T11:59:30Z', now)).toBe('Active in the last hour');
+    expect(lastSeen('2026-11-30T11:05:00Z', now)).toBe('Active in the last hour');
+    expect(lastSeen('2026-11-30T10:59:00Z', now)).toBe('Last seen 1 hour ago');
+    expect(lastSeen('2026-11-30T01:00:00Z', now)).toBe('Last seen 11 hours ago');
+  });
+  it('gives the date after a day', () => {
+    expect(lastSeen('2026-09-02T08:00:00Z', now, 'en-US')).toBe('Last seen Sep 2, 2026');
   });
 });

@@ -52,6 +52,21 @@ export function relativeTime(iso: string, now: Date = new Date(), locale?: strin
   return dateFormat(locale, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' }).format(then);
 }
 
+/**
+ * When a signed-in device was last heard from. The relay notes it at most
+ * hourly, so nothing finer than the hour is claimed.
+ */
+export function lastSeen(iso: string, now: Date = new Date(), locale?: string): string {
+  const diff = now.getTime() - new Date(iso).getTime();
+  if (Number.isNaN(diff)) return '';
+  if (diff < HOUR) return 'Active in the last hour';
+  if (diff < DAY) {
+    const hours = Math.floor(diff / HOUR);
+    return `Last seen ${hours} hour${hours === 1 ? '' : 's'} ago`;
+  }
+  return `Last seen ${dateFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(iso))}`;
+}
+
 /** Clock time of a message bubble, e.g. "14:05". */
 export function clockTime(iso: string, locale?: string): string {
   return dateFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));

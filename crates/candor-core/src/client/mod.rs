@@ -25,6 +25,7 @@ use tokio::sync::broadcast;
 use candor_protocol::api::UserInfo;
 use candor_protocol::{ConversationId, MessageId, VideoCard};
 
+mod devices;
 mod people;
 
 use crate::account::RelayClient;

@@ -163,6 +163,10 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
+    owner_only(path).map_err(|e| StoreError::Permissions {
+        path: path.to_owned(),
+        source: e,
+    })?;
     let mut conn = Connection::open_with_flags(path, flags).map_err(unreadable)?;
 
     // Read the header before writing anything: a foreign or damaged file fails here,
@@ -190,6 +194,46 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
             source,
         })?;
     Ok(conn)
+}
+
+/// Creates the database file readable and writable by its owner only, and
+/// narrows one an older Candor made world-readable, with its journal files.
+/// SQLite gives the journal files it creates the database's own mode, so
+/// messages never sit in a file another user of the machine can read.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if path.as_os_str().to_string_lossy().starts_with("file:") {
+            return Ok(());
+        }
+        if !path.exists() {
+            // If this fails (no such directory, no right to write there),
+            // SQLite fails the same way next and its error names the file.
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path);
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = Path::new(&file);
+            // Not a file (a directory in its place, say): SQLite says what is wrong.
+            match std::fs::metadata(file) {
+                Ok(m) if m.is_file() && m.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {

@@ -232,15 +232,46 @@ impl Store {
 
     /// Read positions the relay has not been told yet (a chat read while
     /// offline, or whose report was lost with the connection), oldest chat first.
+    ///
+    /// Not those of a Request, nor of a direct chat with someone blocked: a
+    /// receipt there would tell a stranger, or the person blocked, that this
+    /// account is here and reading. A Request's position is reported once it
+    /// is accepted.
     pub fn unreported_reads(&self) -> Result<Vec<(ConversationId, i64)>, CoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, read_seq FROM conversations WHERE read_seq > read_reported_seq
-             ORDER BY created_at, id",
+            "SELECT c.id, c.read_seq FROM conversations c
+             LEFT JOIN users p ON p.id = c.peer_id
+             WHERE c.read_seq > c.read_reported_seq
+               AND c.request = 0 AND coalesce(p.blocked, 0) = 0
+             ORDER BY c.created_at, c.id",
         )?;
         let rows = stmt
             .query_map([], |r| Ok((sql::id(r, 0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// Of `chats`, those whose senders may be told a message arrived here:
+    /// not Requests, and not direct chats with someone blocked (see
+    /// [`Store::unreported_reads`]).
+    pub fn may_acknowledge(
+        &self,
+        chats: impl IntoIterator<Item = ConversationId>,
+    ) -> Result<Vec<ConversationId>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.request = 0 AND coalesce(p.blocked, 0) = 0 FROM conversations c
+             LEFT JOIN users p ON p.id = c.peer_id WHERE c.id = ?1",
+        )?;
+        let mut allowed = Vec::new();
+        for chat in chats {
+            let ok: Option<bool> = stmt
+                .query_row([chat.to_string()], |r| r.get(0))
+                .optional()?;
+            if ok == Some(true) {
+                allowed.push(chat);
+            }
+        }
+        Ok(allowed)
     }
 
     /// The relay holds `read_seq` as this account's read position in

@@ -267,8 +267,17 @@ impl Engine {
                             return End::Lost(e);
                         }
                     }
-                    // Tell the senders their messages arrived here.
-                    for (conversation, seq) in delivered {
+                    // Tell the senders their messages arrived here: not a
+                    // stranger whose chat is still a Request, nor someone blocked.
+                    let chats: Vec<ConversationId> = delivered.keys().copied().collect();
+                    let allowed = match with_store(&self.store, move |s| s.may_acknowledge(chats)).await {
+                        Ok(allowed) => allowed,
+                        Err(e) => return store_lost(e),
+                    };
+                    for (conversation, seq) in delivered
+                        .into_iter()
+                        .filter(|(c, _)| allowed.contains(c))
+                    {
                         let frame = ClientFrame::Delivered { conversation_id: conversation, seq };
                         if let Err(e) = send(&mut socket, &frame).await {
                             return End::Lost(e);

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use candor_relay::{RelayConfig, RelayState, serve};
+use candor_relay::{RelayConfig, RelayState, serve, serve_metrics};
 use clap::Parser;
 
 /// The Candor relay: accounts, conversations and durable message delivery.
@@ -32,6 +32,15 @@ struct Args {
     /// no delivery decision rests on it.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true, hide = true)]
     clock_offset_seconds: i64,
+    /// Serve `GET /metrics`, with no token, on this address too (keep it
+    /// private: a loopback or internal address).
+    #[arg(long, env = "CANDOR_RELAY_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Serve `GET /metrics` on the main address to requests bearing this
+    /// token (`Authorization: Bearer …`). Without it or --metrics-listen,
+    /// metrics are not served.
+    #[arg(long, env = "CANDOR_RELAY_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[tokio::main]
@@ -46,12 +55,25 @@ async fn main() -> anyhow::Result<()> {
     config.allowed_origins = args.allowed_origins;
     config.sign_ups_per_hour = args.sign_ups_per_hour;
     config.clock_offset = chrono::Duration::seconds(args.clock_offset_seconds);
+    config.metrics_token = args.metrics_token.filter(|t| !t.is_empty());
     let state = RelayState::open(config)
         .with_context(|| format!("opening the relay's data in {}", args.data.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, data = %args.data.display(), "relay listening");
+    if let Some(at) = args.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(at)
+            .await
+            .with_context(|| format!("listening for metrics on {at}"))?;
+        tracing::info!(address = %metrics.local_addr()?, "metrics listening");
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = serve_metrics(metrics, state, std::future::pending()).await {
+                tracing::error!(error = %e, "the metrics address stopped");
+            }
+        });
+    }
     serve(listener, state, shutdown_signal()).await?;
     tracing::info!("relay stopped");
     Ok(())

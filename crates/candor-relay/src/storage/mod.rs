@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::{ConversationInfo, Recipient};
 use candor_protocol::{
-    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, RelayId, UserId, VideoCard,
+    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, RelayId, SessionId, UserId,
+    VideoCard,
 };
 
 pub use sqlite::SqliteStorage;
@@ -88,6 +89,25 @@ pub struct Stored {
     pub members: Vec<UserId>,
 }
 
+/// A live session, found by its token's hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveSession {
+    pub user: UserInfo,
+    pub id: SessionId,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// One of an account's live sessions, as its list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: SessionId,
+    pub device_name: String,
+    pub signed_in_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// Which of them asked is known by this; it never leaves the relay.
+    pub token_hash: Vec<u8>,
+}
+
 pub trait Storage: Send + Sync + 'static {
     /// Creates an account. The handle must already be normalized.
     fn create_user(
@@ -111,11 +131,54 @@ pub trait Storage: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<(), StorageError>;
 
-    /// The account of a live (not revoked) session.
-    fn session_user(&self, token_hash: &[u8]) -> Result<Option<UserInfo>, StorageError>;
+    /// The session of `token_hash` if it is live: not revoked, and heard
+    /// from since `active_since`.
+    fn session(
+        &self,
+        token_hash: &[u8],
+        active_since: DateTime<Utc>,
+    ) -> Result<Option<LiveSession>, StorageError>;
+
+    /// Records that a session was heard from at `at`.
+    fn touch_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError>;
+
+    /// `user`'s live sessions (heard from since `active_since`), the most
+    /// recently seen first.
+    fn sessions_of(
+        &self,
+        user: UserId,
+        active_since: DateTime<Utc>,
+    ) -> Result<Vec<SessionRow>, StorageError>;
 
     /// Revokes a session; false if it was not live.
     fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError>;
+
+    /// Revokes `user`'s session `id`; its token hash, or None if `user` has
+    /// no live session of that id.
+    fn revoke_session_by_id(
+        &self,
+        user: UserId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// Revokes every live session of `user` but `keep`; their token hashes.
+    fn revoke_other_sessions(
+        &self,
+        user: UserId,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError>;
+
+    /// Sets `user`'s password hash and revokes every session but `keep`, in
+    /// one transaction; the revoked sessions' token hashes.
+    fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError>;
 
     /// Stores a batch of messages durably in one transaction (one fsync: group
     /// commit), each with its conversation's next seq, in the batch's order. Each

@@ -4,7 +4,7 @@
 //! A malformed frame gets an error frame and the connection stays up; a frame over
 //! [`MAX_FRAME_BYTES`] or a version mismatch gets an error frame and a close.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -26,6 +26,7 @@ use crate::storage::NewMessage;
 use crate::{RelayError, RelayState};
 
 mod catch_up;
+mod typing;
 
 use catch_up::CATCH_UP_BATCH;
 
@@ -37,8 +38,6 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_WITHIN: Duration = Duration::from_secs(15);
 /// Sends one connection may have waiting for the writer.
 const MAX_PENDING_SENDS: usize = 64;
-/// Typing indicators passed on per conversation, at most one per this long.
-const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 /// Live frames written to the socket before it is flushed, at most.
 const FLUSH_EVERY: usize = 64;
 /// The socket's read buffer. tungstenite zeroes the unused part of it before
@@ -108,8 +107,8 @@ struct Connection {
     /// Conversations this connection has described to the client: a message of
     /// any other is preceded by its Conversation frame.
     announced: HashSet<ConversationId>,
-    /// When each conversation's typing indicator was last passed on.
-    last_typing: HashMap<ConversationId, Instant>,
+    /// When each chat's typing indicator was last passed on.
+    typing: typing::Throttle,
     /// Frames queued on the socket but not yet flushed.
     unflushed: usize,
     /// This connection's id in the hub, once registered: its own sends are not
@@ -134,7 +133,7 @@ impl Connection {
             held: Vec::new(),
             pending: FuturesOrdered::new(),
             announced: HashSet::new(),
-            last_typing: HashMap::new(),
+            typing: typing::Throttle::default(),
             unflushed: 0,
             hub_id: None,
         };
@@ -148,10 +147,16 @@ impl Connection {
         state.inner.metrics.connections.inc();
         // Signed out between the upgrade and now? Registering came too late for
         // the sign-out to close this socket, so look again.
-        let storage = state.storage();
-        let still_valid = blocking(move || Ok(storage.session_user(&session)?.is_some()))
+        let (state2, hash) = (state.clone(), session.clone());
+        let still_valid = blocking(move || crate::sessions::renew(&state2, &hash))
             .await
-            .unwrap_or(false);
+            .is_ok_and(|user| user.is_some());
+        // A session in use stays signed in: renewed while the socket is open
+        // (a device may keep one socket for weeks).
+        let renew_every = crate::sessions::renew_after(state.inner.config.session_idle)
+            .to_std()
+            .unwrap_or(Duration::from_secs(3600));
+        let mut renewed = Instant::now();
         let mut shutdown = state.inner.shutdown.clone();
         let (ping_every, silent_after) = (
             state.inner.config.ping_every,
@@ -187,6 +192,14 @@ impl Connection {
                     if heard.elapsed() >= silent_after {
                         tracing::info!(user = %user_id, "closing a connection that went silent");
                         Flow::Close
+                    } else if renewed.elapsed() >= renew_every {
+                        renewed = Instant::now();
+                        let (state2, hash) = (state.clone(), session.clone());
+                        match blocking(move || crate::sessions::renew(&state2, &hash)).await {
+                            Ok(Some(_)) => conn.ping().await,
+                            // Signed out, or idle too long: the socket goes too.
+                            _ => Flow::Close,
+                        }
                     } else {
                         conn.ping().await
                     }
@@ -395,21 +408,19 @@ impl Connection {
         Flow::Continue
     }
 
-    /// Passes a typing indicator to the other members, live only: nothing is stored.
+    /// Passes a typing indicator to the other members, live only: nothing is
+    /// stored. Only a chat the sender is in is remembered by the throttle, so
+    /// made-up ids cannot grow this connection's memory.
     async fn typing(&mut self, conversation: candor_protocol::ConversationId) -> Flow {
         let now = Instant::now();
-        if self
-            .last_typing
-            .get(&conversation)
-            .is_some_and(|t| now.duration_since(*t) < TYPING_INTERVAL)
-        {
+        if !self.typing.may_pass(conversation, now) {
             return Flow::Continue;
         }
-        self.last_typing.insert(conversation, now);
         let user = self.user.id;
         let storage = self.state.storage();
         match blocking(move || Ok(storage.members_if_member(user, conversation)?)).await {
             Ok(members) => {
+                self.typing.passed(conversation, now);
                 let others: Vec<_> = members.into_iter().filter(|m| *m != user).collect();
                 self.state
                     .inner

@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, UserId};
-use candor_relay::storage::{Accepted, Announcement, NewMessage, Receipt, ReceiptRecorded, Stored};
+use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, SessionId, UserId};
+use candor_relay::storage::{
+    Accepted, Announcement, LiveSession, NewMessage, Receipt, ReceiptRecorded, SessionRow, Stored,
+};
 use candor_relay::{SqliteStorage, Storage, StorageError};
 use chrono::{DateTime, Utc};
 
@@ -60,11 +62,50 @@ impl Storage for FlakyStorage {
     ) -> Result<(), StorageError> {
         self.inner.create_session(user, token_hash, device_name, at)
     }
-    fn session_user(&self, token_hash: &[u8]) -> Result<Option<UserInfo>, StorageError> {
-        self.inner.session_user(token_hash)
+    fn session(
+        &self,
+        token_hash: &[u8],
+        active_since: DateTime<Utc>,
+    ) -> Result<Option<LiveSession>, StorageError> {
+        self.inner.session(token_hash, active_since)
+    }
+    fn touch_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.inner.touch_session(token_hash, at)
+    }
+    fn sessions_of(
+        &self,
+        user: UserId,
+        active_since: DateTime<Utc>,
+    ) -> Result<Vec<SessionRow>, StorageError> {
+        self.inner.sessions_of(user, active_since)
     }
     fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError> {
         self.inner.revoke_session(token_hash, at)
+    }
+    fn revoke_session_by_id(
+        &self,
+        user: UserId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.revoke_session_by_id(user, id, at)
+    }
+    fn revoke_other_sessions(
+        &self,
+        user: UserId,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.inner.revoke_other_sessions(user, keep, at)
+    }
+    fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.inner.change_password(user, password_hash, keep, at)
     }
     fn store_messages(
         &self,

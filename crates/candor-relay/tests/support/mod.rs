@@ -21,6 +21,16 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+/// The metrics token of every test relay.
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
+
+/// A relay's settings as the tests start it.
+pub fn config(data: &std::path::Path) -> RelayConfig {
+    let mut config = RelayConfig::new(data);
+    config.metrics_token = Some(METRICS_TOKEN.into());
+    config
+}
+
 pub struct Relay {
     pub addr: SocketAddr,
     pub data: PathBuf,
@@ -40,7 +50,7 @@ impl Relay {
 
     /// Starts a relay over an existing data directory (to test restarts).
     pub async fn start_in(data: PathBuf, addr: Option<SocketAddr>) -> Self {
-        let state = RelayState::open(RelayConfig::new(&data)).expect("open relay");
+        let state = RelayState::open(config(&data)).expect("open relay");
         Self::serve(state, data, addr).await
     }
 
@@ -48,7 +58,7 @@ impl Relay {
     pub async fn start_configured(configure: impl FnOnce(&mut RelayConfig)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().to_path_buf();
-        let mut config = RelayConfig::new(&data);
+        let mut config = config(&data);
         configure(&mut config);
         let state = RelayState::open(config).expect("open relay");
         let mut relay = Self::serve(state, data, None).await;
@@ -61,7 +71,7 @@ impl Relay {
     pub async fn start_with(storage: impl FnOnce(&std::path::Path) -> Arc<dyn Storage>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().to_path_buf();
-        let state = RelayState::new(RelayConfig::new(&data), storage(&data));
+        let state = RelayState::new(config(&data), storage(&data));
         let mut relay = Self::serve(state, data, None).await;
         relay._dir = Some(dir);
         relay
@@ -87,13 +97,27 @@ impl Relay {
         }
     }
 
+    /// A relay already serving at `addr` (a process of its own), to talk to.
+    pub fn at(addr: SocketAddr) -> Self {
+        Self {
+            addr,
+            data: PathBuf::new(),
+            stop: None,
+            task: None,
+            _dir: None,
+        }
+    }
+
     pub fn http(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    /// The body of a GET of `path` (healthz, metrics).
+    /// The body of a GET of `path` (healthz, metrics, with the metrics token).
     pub async fn get_text(&self, path: &str) -> String {
-        reqwest::get(self.http(path))
+        reqwest::Client::new()
+            .get(self.http(path))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
             .await
             .expect("get")
             .text()
@@ -126,7 +150,7 @@ impl Relay {
             .json(&SignUp {
                 handle: handle.into(),
                 display_name: name.into(),
-                password: "password123".into(),
+                password: "orchid-lantern-57".into(),
             })
             .send()
             .await
@@ -140,7 +164,7 @@ impl Relay {
             .post(self.http("/v1/sessions"))
             .json(&SignIn {
                 handle: handle.into(),
-                password: "password123".into(),
+                password: "orchid-lantern-57".into(),
                 device_name: "test".into(),
             })
             .send()

@@ -17,6 +17,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v3.sql")),
     M::up(include_str!("schema_v4.sql")),
     M::up(include_str!("schema_v5.sql")),
+    M::up(include_str!("schema_v6.sql")),
 ];
 
 #[cfg(test)]
@@ -210,5 +211,38 @@ mod tests {
             .query_row("SELECT count(*) FROM epochs", [], |r| r.get(0))
             .expect("epochs");
         assert_eq!(epochs, 0);
+    }
+
+    /// Migration 6 gives each session a distinct public id and a last-seen
+    /// time (when it was made).
+    #[test]
+    fn migration_6_names_each_session_and_starts_its_last_seen() {
+        let mut conn = at_version(5);
+        conn.execute_batch(
+            "INSERT INTO users (id, handle, display_name, password_hash, created_at)
+                 VALUES ('u1', 'maya', 'Maya', 'h', 1);
+             INSERT INTO sessions (token_hash, user_id, device_name, created_at, revoked_at)
+                 VALUES (x'01', 'u1', 'laptop', 100, NULL), (x'02', 'u1', 'phone', 200, NULL),
+                        (x'03', 'u1', 'old', 50, 60);",
+        )
+        .expect("rows fit schema 5");
+        migrations().to_version(&mut conn, 6).expect("to 6");
+        let rows: Vec<(String, i64)> = conn
+            .prepare("SELECT id, last_seen_at FROM sessions ORDER BY created_at")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("sessions");
+        let seen: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(seen, [50, 100, 200]);
+        let ids: std::collections::HashSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(ids.len(), 3, "distinct ids: {rows:?}");
+        for (id, _) in &rows {
+            assert!(
+                uuid::Uuid::parse_str(id).is_ok(),
+                "{id} reads as a session id"
+            );
+        }
     }
 }

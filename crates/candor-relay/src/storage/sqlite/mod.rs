@@ -23,10 +23,11 @@ use rusqlite::{Connection, Transaction};
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, UserId};
+use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, SessionId, UserId};
 
 use super::{
-    Accepted, Announcement, NewMessage, Receipt, ReceiptRecorded, Storage, StorageError, Stored,
+    Accepted, Announcement, LiveSession, NewMessage, Receipt, ReceiptRecorded, SessionRow, Storage,
+    StorageError, Stored,
 };
 
 mod checkpointer;
@@ -37,6 +38,7 @@ mod members;
 mod messages;
 mod migrations;
 mod permits;
+mod private;
 mod relations;
 mod rows;
 mod sequences;
@@ -91,9 +93,10 @@ impl SqliteStorage {
             path: data_dir.display().to_string(),
             reason,
         };
-        std::fs::create_dir_all(data_dir).map_err(|e| open_err(e.to_string()))?;
+        private::create_dir(data_dir).map_err(|e| open_err(e.to_string()))?;
         let dir_lock = DirLock::take(data_dir)?;
         let path = data_dir.join("relay.db");
+        private::database(&path).map_err(|e| open_err(e.to_string()))?;
         let mut conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
@@ -211,13 +214,64 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn session_user(&self, token_hash: &[u8]) -> Result<Option<UserInfo>, StorageError> {
-        self.read(|c| sessions::user(c, token_hash))
+    fn session(
+        &self,
+        token_hash: &[u8],
+        active_since: DateTime<Utc>,
+    ) -> Result<Option<LiveSession>, StorageError> {
+        self.read(|c| sessions::live(c, token_hash, active_since))
+    }
+
+    fn touch_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.write(Change::Rows, |tx, _, _| sessions::touch(tx, token_hash, at))
+    }
+
+    fn sessions_of(
+        &self,
+        user: UserId,
+        active_since: DateTime<Utc>,
+    ) -> Result<Vec<SessionRow>, StorageError> {
+        self.read(|c| sessions::of_user(c, user, active_since))
     }
 
     fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError> {
         self.write(Change::Rows, |tx, _, _| {
             sessions::revoke(tx, token_hash, at)
+        })
+    }
+
+    fn revoke_session_by_id(
+        &self,
+        user: UserId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        self.write(Change::Rows, |tx, _, _| {
+            sessions::revoke_by_id(tx, user, id, at)
+        })
+    }
+
+    fn revoke_other_sessions(
+        &self,
+        user: UserId,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.write(Change::Rows, |tx, _, _| {
+            sessions::revoke_others(tx, user, keep, at)
+        })
+    }
+
+    fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.write(Change::Rows, |tx, _, _| {
+            users::set_password_hash(tx, user, password_hash)?;
+            sessions::revoke_others(tx, user, keep, at)
         })
     }
 

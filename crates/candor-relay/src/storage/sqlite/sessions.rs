@@ -1,14 +1,20 @@
 //! Signed-in devices: each session is kept by the hash of its bearer token,
-//! never the token itself.
+//! never the token itself, and named in the account's list by a public id.
+//! A session is live until it is revoked or goes unheard from for longer than
+//! the caller's idle limit (`active_since`).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use candor_protocol::UserId;
-use candor_protocol::api::UserInfo;
+use candor_protocol::{SessionId, UserId};
 
-use super::rows::{ms, user_from_row};
-use crate::storage::StorageError;
+use super::rows::{ms, user_from_row, uuid_col};
+use crate::storage::{LiveSession, SessionRow, StorageError};
+
+fn time(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let at: i64 = r.get(idx)?;
+    Ok(DateTime::from_timestamp_millis(at).unwrap_or_default())
+}
 
 pub(super) fn create(
     tx: &Connection,
@@ -18,21 +24,77 @@ pub(super) fn create(
     at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     tx.execute(
-        "INSERT INTO sessions (token_hash, user_id, device_name, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, user.to_string(), device_name, ms(at)],
+        "INSERT INTO sessions (token_hash, user_id, device_name, created_at, id, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+        params![
+            token_hash,
+            user.to_string(),
+            device_name,
+            ms(at),
+            SessionId::new().to_string()
+        ],
     )?;
     Ok(())
 }
 
-/// The account of a live session.
-pub(super) fn user(conn: &Connection, token_hash: &[u8]) -> Result<Option<UserInfo>, StorageError> {
+/// The live session of `token_hash`, with its account.
+pub(super) fn live(
+    conn: &Connection,
+    token_hash: &[u8],
+    active_since: DateTime<Utc>,
+) -> Result<Option<LiveSession>, StorageError> {
     Ok(conn
         .prepare_cached(
-            "SELECT u.id, u.handle, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.revoked_at IS NULL",
+            "SELECT u.id, u.handle, u.display_name, s.id, s.last_seen_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.last_seen_at >= ?2",
         )?
-        .query_row([token_hash], user_from_row)
+        .query_row(params![token_hash, ms(active_since)], |r| {
+            Ok(LiveSession {
+                user: user_from_row(r)?,
+                id: SessionId(uuid_col(r, 3)?),
+                last_seen_at: time(r, 4)?,
+            })
+        })
         .optional()?)
+}
+
+/// Records that the session was heard from at `at`.
+pub(super) fn touch(
+    tx: &Connection,
+    token_hash: &[u8],
+    at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    tx.execute(
+        "UPDATE sessions SET last_seen_at = max(last_seen_at, ?2) WHERE token_hash = ?1",
+        params![token_hash, ms(at)],
+    )?;
+    Ok(())
+}
+
+/// `user`'s live sessions, the most recently seen first.
+pub(super) fn of_user(
+    conn: &Connection,
+    user: UserId,
+    active_since: DateTime<Utc>,
+) -> Result<Vec<SessionRow>, StorageError> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, device_name, created_at, last_seen_at, token_hash FROM sessions
+             WHERE user_id = ?1 AND revoked_at IS NULL AND last_seen_at >= ?2
+             ORDER BY last_seen_at DESC, created_at DESC",
+        )?
+        .query_map(params![user.to_string(), ms(active_since)], |r| {
+            Ok(SessionRow {
+                id: SessionId(uuid_col(r, 0)?),
+                device_name: r.get(1)?,
+                signed_in_at: time(r, 2)?,
+                last_seen_at: time(r, 3)?,
+                token_hash: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 /// Revokes a session; false if it was not live.
@@ -46,4 +108,40 @@ pub(super) fn revoke(
         params![token_hash, ms(at)],
     )?;
     Ok(n == 1)
+}
+
+/// Revokes `user`'s session `id`, returning its token hash; None if `user`
+/// has no live session of that id (another account's is not theirs to end).
+pub(super) fn revoke_by_id(
+    tx: &Connection,
+    user: UserId,
+    id: SessionId,
+    at: DateTime<Utc>,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE sessions SET revoked_at = ?3
+             WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL RETURNING token_hash",
+        )?
+        .query_row(params![id.to_string(), user.to_string(), ms(at)], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Revokes every live session of `user` but `keep`, returning their hashes.
+pub(super) fn revoke_others(
+    tx: &Connection,
+    user: UserId,
+    keep: &[u8],
+    at: DateTime<Utc>,
+) -> Result<Vec<Vec<u8>>, StorageError> {
+    let hashes = tx
+        .prepare_cached(
+            "UPDATE sessions SET revoked_at = ?3
+             WHERE user_id = ?1 AND token_hash != ?2 AND revoked_at IS NULL RETURNING token_hash",
+        )?
+        .query_map(params![user.to_string(), keep, ms(at)], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(hashes)
 }

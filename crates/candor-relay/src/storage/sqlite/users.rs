@@ -85,6 +85,21 @@ pub(super) fn set_display_name(
         .ok_or(StorageError::UnknownUser)
 }
 
+pub(super) fn set_password_hash(
+    tx: &Connection,
+    user: UserId,
+    password_hash: &str,
+) -> Result<(), StorageError> {
+    let n = tx.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![user.to_string(), password_hash],
+    )?;
+    if n == 0 {
+        return Err(StorageError::UnknownUser);
+    }
+    Ok(())
+}
+
 pub(super) fn settings(conn: &Connection, user: UserId) -> Result<AccountSettings, StorageError> {
     let who: String = conn.query_row(
         "SELECT who_can_message FROM users WHERE id = ?1",

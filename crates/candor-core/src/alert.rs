@@ -1,0 +1,164 @@
+//! Which new messages become a desktop notification, and what it may say.
+//!
+//! A notification is seen by whoever stands at the screen, and on Linux its
+//! text is read by the notification server as markup. So: none for a chat
+//! that is a Request (a stranger's first message), for someone blocked, for a
+//! muted chat or for this account's own message; and the message text is
+//! escaped where it would be read as markup, and it and the sender-chosen
+//! title are cut to a length a notification can show.
+
+use chrono::{DateTime, Utc};
+
+use crate::InboxItem;
+use candor_protocol::ConversationId;
+
+/// The most characters of a message a notification shows.
+pub const MAX_BODY_CHARS: usize = 160;
+/// The most characters of a chat's title a notification shows.
+pub const MAX_TITLE_CHARS: usize = 64;
+
+/// One notification: about `chat`, ready to show as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub chat: ConversationId,
+    pub title: String,
+    pub body: String,
+}
+
+/// The notifications for `chats` (rows as a notice carried them), at `now`.
+pub fn alerts(chats: &[InboxItem], now: DateTime<Utc>) -> Vec<Alert> {
+    chats
+        .iter()
+        .filter(|c| !c.request && !c.peer_blocked && !c.preview_is_own)
+        .filter(|c| c.muted_until.is_none_or(|until| until <= now))
+        .filter_map(|c| {
+            let preview = c.preview.as_deref()?;
+            Some(Alert {
+                chat: c.id,
+                // The title (the spec's "summary") is plain text everywhere.
+                title: shown(&c.title, MAX_TITLE_CHARS, false),
+                body: shown(preview, MAX_BODY_CHARS, MARKUP),
+            })
+        })
+        .collect()
+}
+
+/// Whether this platform's notification server reads markup in a
+/// notification's body (the freedesktop.org servers of Linux and the BSDs do).
+const MARKUP: bool = cfg!(all(unix, not(target_os = "macos")));
+
+/// `text` cut to `max` characters (with an ellipsis), control characters but
+/// line breaks made spaces, and escaped if `markup`.
+fn shown(text: &str, max: usize, markup: bool) -> String {
+    let mut cut: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
+    if text.chars().count() > max {
+        cut.pop();
+        cut.push('…');
+    }
+    if !markup {
+        return cut;
+    }
+    let mut escaped = String::with_capacity(cut.len());
+    for c in cut.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ConversationKind;
+
+    fn chat(title: &str, preview: &str) -> InboxItem {
+        InboxItem {
+            id: ConversationId::new(),
+            kind: ConversationKind::Direct,
+            title: title.into(),
+            pinned: false,
+            muted_until: None,
+            last_activity_at: Utc::now(),
+            preview: Some(preview.into()),
+            preview_is_own: false,
+            unread_count: 1,
+            peer_id: None,
+            peer_blocked: false,
+            left: false,
+            draft: None,
+            request: false,
+        }
+    }
+
+    #[test]
+    fn requests_blocked_muted_and_own_messages_do_not_notify() {
+        let now = Utc::now();
+        let plain = chat("Maya", "lunch?");
+        let request = InboxItem {
+            request: true,
+            ..chat("Stranger", "hey")
+        };
+        let blocked = InboxItem {
+            peer_blocked: true,
+            ..chat("Ex", "pls answer")
+        };
+        let muted = InboxItem {
+            muted_until: Some(now + chrono::Duration::hours(1)),
+            ..chat("Team", "standup")
+        };
+        let mute_over = InboxItem {
+            muted_until: Some(now - chrono::Duration::seconds(1)),
+            ..chat("Team 2", "retro")
+        };
+        let own = InboxItem {
+            preview_is_own: true,
+            ..chat("Leo", "sent from my phone")
+        };
+        let shown = alerts(
+            &[
+                plain.clone(),
+                request,
+                blocked,
+                muted,
+                mute_over.clone(),
+                own,
+            ],
+            now,
+        );
+        let chats: Vec<_> = shown.iter().map(|a| a.chat).collect();
+        assert_eq!(chats, [plain.id, mute_over.id]);
+    }
+
+    #[test]
+    fn sender_chosen_text_is_escaped_and_cut() {
+        let a = &alerts(
+            &[chat("<b>Boss</b> & co", "<a href='x'>click</a>\u{7}")],
+            Utc::now(),
+        )[0];
+        assert_eq!(a.title, "<b>Boss</b> & co", "a title is plain text");
+        if MARKUP {
+            assert_eq!(a.body, "&lt;a href=&#39;x&#39;&gt;click&lt;/a&gt; ");
+        } else {
+            assert_eq!(a.body, "<a href='x'>click</a> ");
+        }
+        assert_eq!(
+            shown("<i>", 10, true),
+            "&lt;i&gt;",
+            "escaped where markup is read"
+        );
+        let long = "x".repeat(500);
+        let cut = shown(&long, MAX_BODY_CHARS, false);
+        assert_eq!(cut.chars().count(), MAX_BODY_CHARS);
+        assert!(cut.ends_with('…'));
+    }
+}

@@ -1,0 +1,219 @@
+//! What an attacker with an account tries against the relay process, and what
+//! must still hold after: the relay answers `/healthz`, and two other people
+//! still reach each other within a second. The relay runs as its own process,
+//! so that its memory can be read from outside.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use candor_protocol::frames::{ClientFrame, Recipient, RelayFrame};
+use candor_protocol::{ConversationId, MessageId, MessageText, PROTOCOL_VERSION};
+use futures_util::{SinkExt, StreamExt};
+use support::{Client, Relay};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+const RELAY: &str = env!("CARGO_BIN_EXE_candor-relay");
+
+/// The relay binary on a loopback port; killed when dropped.
+struct Process {
+    child: Child,
+    relay: Relay,
+    _dir: tempfile::TempDir,
+}
+
+impl Process {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut child = Command::new(RELAY)
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path())
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the relay");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        let addr: SocketAddr = loop {
+            line.clear();
+            assert!(
+                out.read_line(&mut line).expect("read") > 0,
+                "the relay ended without listening"
+            );
+            if line.contains("relay listening") {
+                let at = line.split("address=").nth(1).expect("the address");
+                break at
+                    .split_whitespace()
+                    .next()
+                    .expect("address")
+                    .parse()
+                    .expect("a socket address");
+            }
+        };
+        // Keep draining its log, so that it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in out.lines() {});
+        Self {
+            child,
+            relay: Relay::at(addr),
+            _dir: dir,
+        }
+    }
+
+    /// The relay's resident memory, in bytes.
+    fn resident(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the relay's status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmRSS");
+        kib * 1024
+    }
+
+    /// What must hold after any attack: the relay is healthy, and a message
+    /// between two people who are not the attacker arrives within a second.
+    async fn still_serves(
+        &self,
+        alice: &mut Client,
+        bob_id: candor_protocol::UserId,
+        bob: &mut Client,
+    ) {
+        assert_eq!(self.relay.get_text("/healthz").await, "ok");
+        let started = Instant::now();
+        alice
+            .send(&ClientFrame::Send {
+                client_id: MessageId::new(),
+                to: Recipient::Direct { user: bob_id },
+                text: MessageText::new("still here?").expect("text"),
+                card: None,
+            })
+            .await;
+        loop {
+            match bob.try_next(Duration::from_secs(1)).await {
+                Some(RelayFrame::Message { message, .. }) => {
+                    assert_eq!(message.text.as_str(), "still here?");
+                    break;
+                }
+                Some(_) => continue,
+                None => panic!("Bob got nothing within 1 s of Alice's send"),
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Catches `client` up from the start, so that live messages flow to it.
+async fn caught_up(client: &mut Client) {
+    client
+        .send(&ClientFrame::CatchUp {
+            after: None,
+            acked_in: Vec::new(),
+        })
+        .await;
+    while !matches!(client.next().await, RelayFrame::CaughtUp { .. }) {}
+}
+
+/// A raw socket of `token`'s account that said hello.
+async fn raw_socket(
+    relay: &Relay,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut request = relay.ws_url().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let hello = ClientFrame::Hello {
+        protocol_version: PROTOCOL_VERSION,
+    };
+    ws.send(Message::Text(
+        serde_json::to_string(&hello).expect("json").into(),
+    ))
+    .await
+    .expect("hello");
+    ws
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_frames_for_made_up_chats_do_not_grow_the_relay() {
+    let process = Process::start();
+    let relay = &process.relay;
+    let (_, mut alice) = relay.user("alice", "Alice").await;
+    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
+    caught_up(&mut bob).await;
+    relay.sign_up("mallory", "Mallory").await;
+    let mallory = relay.sign_in("mallory").await;
+    process
+        .still_serves(&mut alice, bob_session.user.id, &mut bob)
+        .await;
+    let before = process.resident();
+
+    let (mut to_relay, mut from_relay) = raw_socket(relay, &mallory.token).await.split();
+    // Mallory reads what the relay answers (a refusal per frame), so the
+    // relay is never held up writing to her.
+    let drained = tokio::spawn(async move {
+        let mut refused = 0u64;
+        while let Some(Ok(m)) = from_relay.next().await {
+            if let Message::Text(t) = m
+                && t.contains("\"error\"")
+            {
+                refused += 1;
+            }
+        }
+        refused
+    });
+    const FRAMES: usize = 100_000;
+    for i in 0..FRAMES {
+        let frame = ClientFrame::Typing {
+            conversation_id: ConversationId::new(),
+        };
+        let text = serde_json::to_string(&frame).expect("json");
+        to_relay
+            .feed(Message::Text(text.into()))
+            .await
+            .expect("feed");
+        if i % 256 == 255 {
+            to_relay.flush().await.expect("flush");
+        }
+    }
+    to_relay.close().await.expect("close");
+    let refused = tokio::time::timeout(Duration::from_secs(120), drained)
+        .await
+        .expect("the relay answered every frame within 2 minutes")
+        .expect("join");
+    assert_eq!(refused, FRAMES as u64, "each made-up chat is refused");
+
+    let grown = process.resident().saturating_sub(before);
+    assert!(
+        grown < 50 * 1024 * 1024,
+        "the relay grew by {} MiB",
+        grown / (1024 * 1024)
+    );
+    process
+        .still_serves(&mut alice, bob_session.user.id, &mut bob)
+        .await;
+}
