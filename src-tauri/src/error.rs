@@ -20,6 +20,8 @@ pub enum ErrorCode {
     RelayRefused,
     /// The relay could not be reached.
     RelayUnreachable,
+    /// The relay's certificate was refused; nothing was sent to it.
+    RelayUntrusted,
     Internal,
 }
 
@@ -101,6 +103,7 @@ impl CommandError {
         let code = match e {
             AccountError::BadUrl(..) => ErrorCode::InvalidInput,
             AccountError::Unreachable { .. } => ErrorCode::RelayUnreachable,
+            AccountError::Untrusted { .. } => ErrorCode::RelayUntrusted,
             AccountError::Refused(_) | AccountError::Redirected { .. } => ErrorCode::RelayRefused,
             AccountError::Protocol(_) => ErrorCode::Internal,
         };

@@ -14,6 +14,7 @@ pub mod oembed;
 mod process;
 mod screen;
 pub mod sync;
+pub mod tls;
 mod world;
 
 use std::path::{Path, PathBuf};

@@ -21,7 +21,7 @@ async fn a_strangers_first_message_waits_in_requests_until_accepted() -> Result<
     app.wait_for_text(
         "[data-testid=account-footer]",
         &format!(
-            "@ana on {} · session token in a file only you can read (no keychain found)",
+            "@ana on {} · not encrypted · session token in a file only you can read (no keychain found)",
             w.relay().url()
         ),
     )
@@ -183,9 +183,12 @@ async fn sign_up_in_the_app_then_chat_with_bob() -> Result<()> {
         || bob.has_message_reading(chat, "Hi Bob <script>alert(1)</script>"),
     )
     .await?;
-    // Bob's device has stored it, so it goes from Sent to Delivered.
-    app.wait_for_text("[data-testid=message-status]", "Delivered")
+    // Bob's device has stored it, but for Bob it is a Request from a
+    // stranger: his device tells her nothing, so it stays Sent.
+    app.wait_for_text("[data-testid=message-status]", "Sent")
         .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.texts("[data-testid=message-status]").await?, ["Sent"]);
 
     // Bob replies; Alice's window shows it, as text, and her inbox preview updates.
     bob.open_chat_with(Person {
@@ -491,7 +494,8 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
     app.screenshot("queued-offline").await?;
 
     w.start_relay_again().await?;
-    app.wait_for_text("[data-testid=message-status]", "Delivered")
+    // Sent; not Delivered, since for Bob this chat is still a Request.
+    app.wait_for_text("[data-testid=message-status]", "Sent")
         .await?;
 
     // Carol's chat is open; Bob replies in his.

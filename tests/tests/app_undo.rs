@@ -134,7 +134,9 @@ async fn undo_send_takes_a_message_back_before_it_leaves() -> Result<()> {
         bob_texts(&bob, chat) == ["this one goes"]
     })
     .await?;
-    app.wait_for_texts("[data-testid=message-status]", &["Delivered"])
+    // Sent, not Delivered: for Bob the chat is a Request, which tells its
+    // sender nothing.
+    app.wait_for_texts("[data-testid=message-status]", &["Sent"])
         .await?;
 
     // The undone message left no trace: no frame, not at Bob's, not in the

@@ -22,6 +22,9 @@ pub enum AccountError {
     Refused(ApiError),
     #[error("the relay answered something Candor does not understand: {0}")]
     Protocol(String),
+    /// The relay's certificate was refused: nothing was sent to it.
+    #[error("Candor did not connect to {url}: {reason}. Nothing was sent")]
+    Untrusted { url: String, reason: String },
     /// Candor never follows a redirect: one could carry a password or a token
     /// to another host.
     #[error(
@@ -41,13 +44,30 @@ pub struct RelayClient {
 }
 
 impl RelayClient {
+    /// The relay at `base`. An address without a scheme means https. Plain
+    /// http is refused unless the relay is on this computer or the local
+    /// network (a loopback or private address, `localhost`, a `.local` or
+    /// `.home.arpa` name): elsewhere the password, the token and every message
+    /// would cross the internet readable.
     pub fn new(base: &str) -> Result<Self, AccountError> {
-        let base =
-            Url::parse(base).map_err(|e| AccountError::BadUrl(base.into(), e.to_string()))?;
+        let typed = base.trim();
+        let with_scheme = if typed.contains("://") {
+            typed.to_owned()
+        } else {
+            format!("https://{typed}")
+        };
+        let base = Url::parse(&with_scheme)
+            .map_err(|e| AccountError::BadUrl(typed.into(), e.to_string()))?;
         if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
             return Err(AccountError::BadUrl(
-                base.to_string(),
-                "it must start with http:// or https:// and name a host".into(),
+                typed.into(),
+                "it must be https:// (or http:// on your own network) and name a host".into(),
+            ));
+        }
+        if base.scheme() == "http" && !on_local_network(&base) {
+            return Err(AccountError::BadUrl(
+                typed.into(),
+                "plain http:// is only for a relay on this computer or your local network; use https://".into(),
             ));
         }
         Ok(Self {
@@ -56,12 +76,19 @@ impl RelayClient {
         })
     }
 
+    /// Whether the relay is reached over TLS.
+    pub fn encrypted(&self) -> bool {
+        self.base.scheme() == "https"
+    }
+
     /// The HTTP client, made the first time it is needed.
     fn http(&self) -> Result<&reqwest::Client, AccountError> {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
+        let tls = crate::tls::client_config().map_err(|e| AccountError::Protocol(e.to_string()))?;
         let client = reqwest::Client::builder()
+            .tls_backend_preconfigured((*tls).clone())
             .timeout(std::time::Duration::from_secs(15))
             // A 307 or 308 would send the body (a password) again, to wherever
             // the answer says: see `check`.
@@ -328,9 +355,18 @@ impl RelayClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, AccountError> {
-        request.send().await.map_err(|e| AccountError::Unreachable {
-            url: self.base.to_string(),
-            reason: unreachable_reason(&e),
+        request.send().await.map_err(|e| {
+            let url = self.base().to_owned();
+            match crate::tls::certificate_problem(&e) {
+                Some(reason) => AccountError::Untrusted {
+                    url,
+                    reason: reason.into(),
+                },
+                None => AccountError::Unreachable {
+                    url,
+                    reason: unreachable_reason(&e),
+                },
+            }
         })
     }
 
@@ -354,6 +390,24 @@ impl RelayClient {
             Ok(err) => Err(AccountError::Refused(err)),
             Err(_) => Err(AccountError::Protocol(format!("HTTP {status}"))),
         }
+    }
+}
+
+/// Whether `url` names this computer or the local network.
+fn on_local_network(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost"
+                || d.ends_with(".localhost")
+                || d.ends_with(".local")
+                || d.ends_with(".home.arpa")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.is_unique_local() || ip.is_unicast_link_local()
+        }
+        None => false,
     }
 }
 
@@ -383,10 +437,49 @@ mod tests {
     fn relay_urls_are_checked_and_mapped_to_websockets() {
         let c = RelayClient::new("http://127.0.0.1:7878").expect("valid");
         assert_eq!(c.websocket_url().as_str(), "ws://127.0.0.1:7878/v1/ws");
+        assert!(!c.encrypted());
         let c = RelayClient::new("https://relay.example").expect("valid");
         assert_eq!(c.websocket_url().as_str(), "wss://relay.example/v1/ws");
-        for bad in ["", "relay.example", "ftp://relay.example", "http://"] {
+        assert!(c.encrypted());
+        for bad in ["", "ftp://relay.example", "http://", "https://"] {
             assert!(RelayClient::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_address_without_a_scheme_means_https() {
+        let c = RelayClient::new(" relay.example:8443 ").expect("valid");
+        assert_eq!(c.base(), "https://relay.example:8443");
+        assert_eq!(c.websocket_url().as_str(), "wss://relay.example:8443/v1/ws");
+    }
+
+    #[test]
+    fn plain_http_is_only_for_this_computer_and_the_local_network() {
+        for local in [
+            "http://127.0.0.1:7878",
+            "http://localhost:7878",
+            "http://[::1]:7878",
+            "http://192.168.1.20:7878",
+            "http://10.0.0.5",
+            "http://172.16.3.4",
+            "http://[fd12::1]",
+            "http://nas.local:7878",
+            "http://relay.home.arpa",
+        ] {
+            assert!(RelayClient::new(local).is_ok(), "{local}");
+        }
+        for public in [
+            "http://relay.example",
+            "http://203.0.113.9:7878",
+            "http://[2001:db8::1]",
+            "http://172.32.0.1",
+        ] {
+            match RelayClient::new(public) {
+                Err(e @ AccountError::BadUrl(..)) => {
+                    assert!(e.to_string().contains("use https://"), "{e}")
+                }
+                other => panic!("{public}: expected BadUrl, got {other:?}"),
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod notice;
 pub mod profile_dir;
 mod store;
 pub mod sync;
+pub mod tls;
 
 pub use client::Client;
 pub use clock::{Clock, ManualClock, SystemClock};

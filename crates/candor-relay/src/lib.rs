@@ -17,6 +17,7 @@ mod hub;
 mod metrics;
 mod sessions;
 pub mod storage;
+pub mod tls;
 mod writer;
 mod ws;
 
@@ -151,8 +152,6 @@ pub async fn serve(
     state: RelayState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let stop = state.inner.shutdown_tx.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     // Frames are small and a person waits on each: send them at once rather than
     // let Nagle's algorithm hold one behind a delayed ACK for up to 40 ms.
     let listener = listener.tap_io(|tcp| {
@@ -160,6 +159,32 @@ pub async fn serve(
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
     });
+    serve_on(listener, state, shutdown).await
+}
+
+/// Like [`serve`], over TLS with `certificates` (see [`tls`]).
+pub async fn serve_tls(
+    listener: TcpListener,
+    certificates: Arc<tls::Certificates>,
+    state: RelayState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // TCP_NODELAY is set as each connection is accepted, before its handshake.
+    let listener = tls::TlsListener::new(listener, certificates)?.tap_io(|_| {});
+    serve_on(listener, state, shutdown).await
+}
+
+async fn serve_on<L, F>(
+    listener: axum::serve::TapIo<L, F>,
+    state: RelayState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    F: FnMut(&mut L::Io) + Send + 'static,
+{
+    let stop = state.inner.shutdown_tx.clone();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

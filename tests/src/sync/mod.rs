@@ -26,6 +26,8 @@ pub struct Relay {
     pub addr: SocketAddr,
     pub data: PathBuf,
     child: Child,
+    /// Serving TLS: its address is `https://localhost:port`.
+    tls: bool,
 }
 
 /// The relay binary under test (`cargo xtask test` builds it first).
@@ -52,6 +54,35 @@ impl Relay {
     pub async fn start_with_clock(data: PathBuf, addr: SocketAddr, seconds: i64) -> Result<Self> {
         let offset = format!("--clock-offset-seconds={seconds}");
         Self::start_with_args(&relay_binary()?, data, addr, &[offset.as_str()]).await
+    }
+
+    /// Like `start`, serving TLS with the certificate and key in `cert`, `key`
+    /// (PEM), for the name `localhost`.
+    pub async fn start_tls(
+        data: PathBuf,
+        addr: SocketAddr,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Result<Self> {
+        let (cert, key) = (
+            format!("--tls-cert={}", cert.display()),
+            format!("--tls-key={}", key.display()),
+        );
+        let mut relay =
+            Self::start_with_args(&relay_binary()?, data, addr, &[cert.as_str(), key.as_str()])
+                .await?;
+        relay.tls = true;
+        Ok(relay)
+    }
+
+    /// Asks the relay to read its certificate again (SIGHUP).
+    pub fn reload_certificate(&self) -> Result<()> {
+        if let Some(pid) = self.child.id() {
+            std::process::Command::new("kill")
+                .args(["-HUP", &pid.to_string()])
+                .status()?;
+        }
+        Ok(())
     }
 
     /// Like `start`, from another relay binary (an installed one).
@@ -85,7 +116,12 @@ impl Relay {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()?;
-        let mut relay = Self { addr, data, child };
+        let mut relay = Self {
+            addr,
+            data,
+            child,
+            tls: false,
+        };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         while tokio::net::TcpStream::connect(addr).await.is_err() {
             if let Some(status) = relay.child.try_wait()? {
@@ -100,7 +136,11 @@ impl Relay {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
     }
 
     /// SIGTERM: the relay closes its connections and exits.

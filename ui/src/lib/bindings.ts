@@ -140,7 +140,7 @@ export type Notice = { "kind": "connection", state: Connection,
  */
 reason: string | null, } | { "kind": "messagesAdded", messages: Array<Message>, chats: Array<InboxItem>, unread: UnreadSummary, } | { "kind": "messageChanged", message: Message, chat: InboxItem, } | { "kind": "sendFailed", message: Message, chat: InboxItem, reason: string, } | { "kind": "receiptMoved", messages: Array<Message>, } | { "kind": "readElsewhere", chat: InboxItem, unread: UnreadSummary, } | { "kind": "chatChanged", chat: InboxItem, } | { "kind": "typing", conversation: ConversationId, user: UserId, };
 
-export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "tooLate" | "relayRefused" | "relayUnreachable" | "internal";
+export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "tooLate" | "relayRefused" | "relayUnreachable" | "relayUntrusted" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayNameProblem, groupHandles, groupProblem, handleProblem, passwordProblem, relayUrlProblem } from './validate';
+import { displayNameProblem, groupHandles, groupProblem, handleProblem, passwordProblem, relayUrlProblem, unencrypted } from './validate';
 
 describe('sign-up validation', () => {
   it('accepts handles the relay accepts', () => {
@@ -19,8 +19,15 @@ describe('sign-up validation', () => {
     expect(displayNameProblem('  ')).not.toBeNull();
     expect(displayNameProblem('Maya')).toBeNull();
     expect(relayUrlProblem('http://127.0.0.1:7878')).toBeNull();
-    expect(relayUrlProblem('relay.example')).not.toBeNull();
-    expect(relayUrlProblem('ftp://relay.example')).toMatch(/http/);
+    expect(relayUrlProblem('relay.example')).toBeNull();
+    expect(relayUrlProblem('ftp://relay.example')).toMatch(/https/);
+    expect(relayUrlProblem('https://')).not.toBeNull();
+  });
+  it('knows a relay reached without TLS', () => {
+    expect(unencrypted('http://127.0.0.1:7878')).toBe(true);
+    expect(unencrypted(' HTTP://nas.local')).toBe(true);
+    expect(unencrypted('https://relay.example')).toBe(false);
+    expect(unencrypted('relay.example')).toBe(false);
   });
 });
 

@@ -24,13 +24,21 @@ export function displayNameProblem(name: string): string | null {
 }
 
 export function relayUrlProblem(url: string): string | null {
+  const typed = url.trim();
   try {
-    const u = new URL(url.trim());
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'A relay address starts with http:// or https://.';
+    // Without a scheme, an address means https, as the app takes it.
+    const u = new URL(typed.includes('://') ? typed : `https://${typed}`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'A relay address starts with https:// (or http:// on your own network).';
+    if (u.hostname === '') return 'That is not an address, e.g. relay.example.org.';
     return null;
   } catch {
-    return 'That is not an address, e.g. http://127.0.0.1:7878.';
+    return 'That is not an address, e.g. relay.example.org.';
   }
+}
+
+/** Whether the relay at `url` is reached without TLS: the app marks it "not encrypted". */
+export function unencrypted(url: string): boolean {
+  return url.trim().toLowerCase().startsWith('http://');
 }
 
 /** The most people a group holds besides you. */

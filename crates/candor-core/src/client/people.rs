@@ -58,7 +58,12 @@ impl Client {
         let (relay, token) = self.relay_session("accept requests").await?;
         relay.accept(&token, conversation).await?;
         self.with_store(move |s| s.set_request(conversation, false))
-            .await
+            .await?;
+        // The read position kept back while it was a Request goes out now.
+        if let Some(session) = self.session.lock().await.as_ref() {
+            session.engine.read_changed().await;
+        }
+        Ok(())
     }
 
     /// Blocks (or unblocks) `user`: the relay refuses their messages to this

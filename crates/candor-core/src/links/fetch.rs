@@ -188,7 +188,9 @@ pub struct CardFetcher {
 impl CardFetcher {
     pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
         let redirects = policy.clone();
+        let tls = crate::tls::client_config().map_err(|e| FetchError::Network(e.to_string()))?;
         let client = reqwest::Client::builder()
+            .tls_backend_preconfigured((*tls).clone())
             .connect_timeout(policy.connect_timeout)
             .read_timeout(policy.read_timeout)
             .timeout(policy.connect_timeout + policy.read_timeout * 2)

@@ -146,8 +146,23 @@ impl Engine {
             .max_frame_size(Some(MAX_FRAME_BYTES));
         // Nagle off: a send is one small frame, and it should not wait for the ACK
         // of the one before it.
-        let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
-        let (mut socket, _) = match tokio::time::timeout(ANSWER_WITHIN, connecting).await {
+        let tls = crate::tls::client_config().map_err(|e| End::Lost(e.to_string()))?;
+        let connecting = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(config),
+            true,
+            Some(tokio_tungstenite::Connector::Rustls(tls)),
+        );
+        let answer = tokio::time::timeout(ANSWER_WITHIN, connecting).await;
+        if let Ok(Err(e)) = &answer
+            && let Some(why) = crate::tls::certificate_problem(e)
+        {
+            return Err(End::Lost(format!(
+                "Candor did not connect to {}: {why}. Nothing was sent",
+                self.relay.base()
+            )));
+        }
+        let (mut socket, _) = match answer {
             Err(_) => return Err(End::Lost("the relay did not answer within 15 s".into())),
             Ok(Err(tungstenite::Error::Http(resp))) if resp.status() == 401 => {
                 return Err(End::SignedOut);
@@ -248,6 +263,12 @@ impl Engine {
                             None => break,
                         }
                     }
+                    // A chat described again may have stopped being a
+                    // Request (accepted on another device, or by replying):
+                    // its read position, kept back, goes out.
+                    let described = frames
+                        .iter()
+                        .any(|f| matches!(f, RelayFrame::Conversation(_)));
                     let (delivered, gaps) = match self.frames(frames, &mut in_flight).await {
                         Ok(d) => d,
                         Err(end) => return end,
@@ -282,6 +303,9 @@ impl Engine {
                         if let Err(e) = send(&mut socket, &frame).await {
                             return End::Lost(e);
                         }
+                    }
+                    if described && let Err(end) = self.report_reads(&mut socket).await {
+                        return end;
                     }
                     if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
                         return End::Lost(e);

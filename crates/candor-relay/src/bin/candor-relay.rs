@@ -2,9 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
-use candor_relay::{RelayConfig, RelayState, serve, serve_metrics};
+use candor_relay::tls::Certificates;
+use candor_relay::{RelayConfig, RelayState, serve, serve_metrics, serve_tls};
 use clap::Parser;
 
 /// The Candor relay: accounts, conversations and durable message delivery.
@@ -41,6 +43,13 @@ struct Args {
     /// metrics are not served.
     #[arg(long, env = "CANDOR_RELAY_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Serve TLS with this certificate chain (PEM); needs --tls-key. Read
+    /// again on SIGHUP.
+    #[arg(long, env = "CANDOR_RELAY_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "CANDOR_RELAY_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -74,9 +83,47 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
-    serve(listener, state, shutdown_signal()).await?;
+    match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let certificates =
+                Arc::new(Certificates::load(&cert, &key).context("loading the TLS certificate")?);
+            reload_on_hangup(certificates.clone());
+            tracing::info!(cert = %cert.display(), "serving TLS");
+            serve_tls(listener, certificates, state, shutdown_signal()).await?;
+        }
+        _ => {
+            if !listener.local_addr()?.ip().is_loopback() {
+                tracing::warn!(
+                    "serving plain HTTP on a non-loopback address: passwords and messages cross the network in clear; use --tls-cert and --tls-key, or a TLS proxy in front"
+                );
+            }
+            serve(listener, state, shutdown_signal()).await?;
+        }
+    }
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// Reads the certificate again on each SIGHUP (a renewed one takes effect for
+/// new connections); a failed read keeps the one in use.
+fn reload_on_hangup(certificates: Arc<Certificates>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match certificates.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS certificate not reloaded; the old one stays")
+                }
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = certificates;
 }
 
 /// Ctrl-C or SIGTERM.
