@@ -156,6 +156,7 @@ impl SignInLimiter {
                     let oldest = q.front().copied().unwrap_or(now);
                     let wait = WINDOW.saturating_sub(now.duration_since(oldest));
                     return Err(RelayError::RateLimited {
+                        what: "sign-in attempts",
                         minutes: wait.as_secs().div_ceil(60).max(1),
                     });
                 }
@@ -178,59 +179,6 @@ impl SignInLimiter {
         if let Some(q) = map.get_mut(&format!("a:{address}")) {
             q.pop_back();
         }
-    }
-}
-
-/// New accounts per address in a sliding hour: a script cannot fill the
-/// directory from one machine. Every attempt that reaches password hashing
-/// counts, taken handle or not, so the limit also bounds the hashing work one
-/// address can ask for.
-#[derive(Debug)]
-pub struct SignUpLimiter {
-    per_hour: usize,
-    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-const SIGN_UP_WINDOW: Duration = Duration::from_secs(60 * 60);
-
-impl SignUpLimiter {
-    /// At most `per_hour` sign-ups per address; 0 means no limit.
-    pub fn new(per_hour: usize) -> Self {
-        Self {
-            per_hour,
-            attempts: Mutex::default(),
-        }
-    }
-
-    /// Refuses when `address` has used up its sign-ups; otherwise counts this one.
-    pub fn check(&self, address: &str) -> Result<(), RelayError> {
-        if self.per_hour == 0 {
-            return Ok(());
-        }
-        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let q = map.entry(address.to_owned()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > SIGN_UP_WINDOW)
-        {
-            q.pop_front();
-        }
-        if q.len() >= self.per_hour {
-            let oldest = q.front().copied().unwrap_or(now);
-            let wait = SIGN_UP_WINDOW.saturating_sub(now.duration_since(oldest));
-            return Err(RelayError::RateLimited {
-                minutes: wait.as_secs().div_ceil(60).max(1),
-            });
-        }
-        q.push_back(now);
-        if map.len() > 10_000 {
-            map.retain(|_, q| {
-                q.back()
-                    .is_some_and(|t| now.duration_since(*t) <= SIGN_UP_WINDOW)
-            });
-        }
-        Ok(())
     }
 }
 
@@ -266,23 +214,6 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&a).expect("base64").len(), 32);
         assert_eq!(token_hash(&a).len(), 32);
         assert_ne!(token_hash(&a), a.as_bytes());
-    }
-
-    #[test]
-    fn sign_up_is_limited_per_address_unless_the_limit_is_zero() {
-        let limiter = SignUpLimiter::new(3);
-        for _ in 0..3 {
-            limiter.check("1.2.3.4").expect("allowed");
-        }
-        let Err(RelayError::RateLimited { minutes }) = limiter.check("1.2.3.4") else {
-            panic!("the fourth sign-up from one address is refused");
-        };
-        assert!((1..=60).contains(&minutes));
-        limiter.check("5.6.7.8").expect("another address has room");
-        let open = SignUpLimiter::new(0);
-        for _ in 0..100 {
-            open.check("1.2.3.4").expect("no limit");
-        }
     }
 
     #[test]

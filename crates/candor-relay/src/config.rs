@@ -30,6 +30,17 @@ pub struct RelayConfig {
     /// A session the relay has not heard from for this long is signed out
     /// ([`candor_protocol::api::SESSION_IDLE_DAYS`] by default).
     pub session_idle: chrono::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see
+    /// `client_addr`); from anyone else the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Directory lookups (`GET /v1/users/{handle}`) per account in ten
+    /// minutes; 0 means no limit. A person starts a few chats; a crawler asks
+    /// for thousands of handles.
+    pub lookups_per_ten_minutes: usize,
+    /// Open WebSockets per account (a person has a few devices).
+    pub sockets_per_account: usize,
+    /// Open WebSockets per client address (a household or an office shares one).
+    pub sockets_per_address: usize,
 }
 
 /// The default of [`RelayConfig::sign_ups_per_hour`]: a household or an office
@@ -47,6 +58,10 @@ impl RelayConfig {
             clock_offset: chrono::Duration::zero(),
             metrics_token: None,
             session_idle: chrono::Duration::days(candor_protocol::api::SESSION_IDLE_DAYS),
+            trusted_proxies: Vec::new(),
+            lookups_per_ten_minutes: 100,
+            sockets_per_account: 16,
+            sockets_per_address: 64,
         }
     }
 }

@@ -24,8 +24,10 @@ pub enum RelayError {
     NotFound(String),
     #[error("the handle @{0} is taken")]
     HandleTaken(String),
-    #[error("too many sign-in attempts; try again in {minutes} minutes")]
-    RateLimited { minutes: u64 },
+    #[error("too many {what}; try again in {minutes} minutes")]
+    RateLimited { what: &'static str, minutes: u64 },
+    #[error("{0}")]
+    TooManyConnections(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("the relay failed: {0}")]
@@ -41,7 +43,7 @@ impl RelayError {
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::HandleTaken(_) => ErrorCode::Conflict,
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::RateLimited { .. } | Self::TooManyConnections(_) => ErrorCode::RateLimited,
             Self::Storage(
                 StorageError::NotMember | StorageError::Blocked | StorageError::NotAccepting,
             ) => ErrorCode::Forbidden,

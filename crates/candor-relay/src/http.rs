@@ -28,12 +28,16 @@ pub async fn healthz() -> &'static str {
 pub async fn sign_up(
     State(state): State<RelayState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(body): Json<SignUp>,
 ) -> Result<(StatusCode, Json<UserInfo>), RelayError> {
     let handle = auth::normalize_handle(&body.handle)?;
     let display_name = auth::check_display_name(&body.display_name)?;
     auth::check_password(&body.password, &[&handle, &display_name])?;
-    state.inner.sign_ups.check(&addr.ip().to_string())?;
+    state
+        .inner
+        .sign_ups
+        .check(&state.client_key(addr, &headers))?;
     let (storage, now) = (state.storage(), state.now());
     let user = blocking(move || {
         let hash = auth::hash_password(&body.password)?;
@@ -65,10 +69,11 @@ pub async fn update_profile(
 pub async fn sign_in(
     State(state): State<RelayState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(body): Json<SignIn>,
 ) -> Result<Json<Session>, RelayError> {
     let handle = auth::normalize_handle(&body.handle).map_err(|_| RelayError::WrongCredentials)?;
-    let address = addr.ip().to_string();
+    let address = state.client_key(addr, &headers);
     state.inner.limiter.check(&handle, &address)?;
     let device = body.device_name.trim().chars().take(64).collect::<String>();
     let (storage, now) = (state.storage(), state.now());
@@ -117,7 +122,8 @@ pub async fn lookup_user(
     headers: HeaderMap,
     Path(handle): Path<String>,
 ) -> Result<Json<UserInfo>, RelayError> {
-    authenticate(&state, &headers).await?;
+    let (me, _) = authenticate(&state, &headers).await?;
+    state.inner.lookups.check(&me.id.to_string())?;
     let handle = auth::normalize_handle(&handle)
         .map_err(|_| RelayError::NotFound(format!("nobody is called @{handle}")))?;
     let storage = state.storage();

@@ -9,11 +9,13 @@
 //! today, and a PostgreSQL one can follow without touching the handlers.
 
 mod auth;
+mod client_addr;
 mod config;
 mod conversations;
 mod error;
 mod http;
 mod hub;
+mod limits;
 mod metrics;
 mod sessions;
 pub mod storage;
@@ -46,7 +48,12 @@ struct Inner {
     storage: Arc<dyn Storage>,
     hub: Arc<hub::Hub>,
     limiter: auth::SignInLimiter,
-    sign_ups: auth::SignUpLimiter,
+    sign_ups: limits::WindowLimiter,
+    /// Directory lookups per account: the directory cannot be harvested.
+    lookups: limits::WindowLimiter,
+    /// Open WebSockets per account and per client address.
+    sockets_per_account: limits::ConnectionSlots,
+    sockets_per_address: limits::ConnectionSlots,
     metrics: Arc<metrics::Metrics>,
     writer: writer::Writer,
     /// Flips to true when the relay shuts down; open WebSockets close on it.
@@ -69,7 +76,18 @@ impl RelayState {
         let hub = Arc::new(hub::Hub::default());
         let metrics = Arc::new(metrics::Metrics::default());
         let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone());
-        let sign_ups = auth::SignUpLimiter::new(config.sign_ups_per_hour);
+        let sign_ups = limits::WindowLimiter::new(
+            "sign-ups",
+            config.sign_ups_per_hour,
+            std::time::Duration::from_secs(3600),
+        );
+        let lookups = limits::WindowLimiter::new(
+            "directory lookups",
+            config.lookups_per_ten_minutes,
+            std::time::Duration::from_secs(600),
+        );
+        let sockets_per_account = limits::ConnectionSlots::new(config.sockets_per_account);
+        let sockets_per_address = limits::ConnectionSlots::new(config.sockets_per_address);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -77,6 +95,9 @@ impl RelayState {
                 hub,
                 limiter: auth::SignInLimiter::default(),
                 sign_ups,
+                lookups,
+                sockets_per_account,
+                sockets_per_address,
                 metrics,
                 writer,
                 shutdown,
@@ -93,6 +114,17 @@ impl RelayState {
 
     fn storage(&self) -> Arc<dyn Storage> {
         self.inner.storage.clone()
+    }
+
+    /// The key the limits count this request's client under (see
+    /// [`client_addr`]).
+    fn client_key(&self, peer: SocketAddr, headers: &axum::http::HeaderMap) -> String {
+        let trusted = &self.inner.config.trusted_proxies;
+        if peer.ip().is_loopback() && !trusted.contains(&peer.ip()) {
+            client_addr::warn_untrusted_proxy(peer.ip(), headers);
+        }
+        let ip = client_addr::client_ip(peer.ip(), headers, trusted);
+        client_addr::limit_key(ip)
     }
 
     /// The relay's wall-clock time (see [`RelayConfig::clock_offset`]).

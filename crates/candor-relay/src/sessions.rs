@@ -104,7 +104,7 @@ pub async fn change_password(
 ) -> Result<StatusCode, RelayError> {
     let (me, current) = authenticate(&state, &headers).await?;
     auth::check_password(&body.new_password, &[&me.handle, &me.display_name])?;
-    let address = addr.ip().to_string();
+    let address = state.client_key(addr, &headers);
     state.inner.limiter.check(&me.handle, &address)?;
     let (storage, now) = (state.storage(), state.now());
     let handle = me.handle.clone();

@@ -327,3 +327,62 @@ async fn the_display_name_can_change_but_not_to_nothing() {
     assert_eq!(rename("Someone", None).await.expect("rename").status(), 401);
     relay.stop().await;
 }
+
+/// Failed sign-ins from one client address: 20 in 15 minutes, then 429.
+/// Each tries another handle, so that only the address limit counts.
+async fn fail_sign_ins(relay: &Relay, forwarded_for: &str, attempts: usize) -> Vec<u16> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut statuses = Vec::new();
+    for _ in 0..attempts {
+        let i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let resp = reqwest::Client::new()
+            .post(relay.http("/v1/sessions"))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&SignIn {
+                handle: format!("nobody{i}"),
+                password: "not the password".into(),
+                device_name: "laptop".into(),
+            })
+            .send()
+            .await
+            .expect("request");
+        statuses.push(resp.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_sign_in_limit() {
+    let relay =
+        Relay::start_configured(|c| c.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")])
+            .await;
+    let statuses = fail_sign_ins(&relay, "203.0.113.7", 21).await;
+    assert!(statuses[..20].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(statuses[20], 429, "the 21st from that client is held");
+    // Another client behind the same proxy is not locked out by the first.
+    assert_eq!(fail_sign_ins(&relay, "198.51.100.4", 1).await, [401]);
+    // The same IPv6 /64 is the same client.
+    let v6 = fail_sign_ins(&relay, "2001:db8:7:7::1", 20).await;
+    assert!(v6.iter().all(|s| *s == 401), "{v6:?}");
+    assert_eq!(
+        fail_sign_ins(&relay, "2001:db8:7:7:ffff::2", 1).await,
+        [429]
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn x_forwarded_for_from_anyone_else_is_ignored() {
+    let relay = Relay::start().await;
+    // Each attempt claims another address; they all count against the peer.
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        statuses.extend(fail_sign_ins(&relay, &format!("203.0.113.{i}"), 1).await);
+    }
+    assert!(statuses[..20].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(
+        statuses[20], 429,
+        "a made-up header does not escape the limit"
+    );
+    relay.stop().await;
+}

@@ -217,3 +217,89 @@ async fn typing_frames_for_made_up_chats_do_not_grow_the_relay() {
         .still_serves(&mut alice, bob_session.user.id, &mut bob)
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_sockets_from_one_account_stop_at_the_cap() {
+    let process = Process::start();
+    let relay = &process.relay;
+    let (_, mut alice) = relay.user("alice", "Alice").await;
+    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
+    caught_up(&mut bob).await;
+    relay.sign_up("mallory", "Mallory").await;
+    let mallory = relay.sign_in("mallory").await;
+
+    let (mut open, mut refused) = (Vec::new(), 0);
+    for _ in 0..1_000 {
+        let mut request = relay.ws_url().into_client_request().expect("request");
+        request.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {}", mallory.token)).expect("header"),
+        );
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => open.push(ws),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                assert_eq!(resp.status(), 429);
+                refused += 1;
+            }
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(open.len(), 16, "the account's cap");
+    assert_eq!(refused, 1_000 - 16);
+    process
+        .still_serves(&mut alice, bob_session.user.id, &mut bob)
+        .await;
+    // Closing one gives its slot back.
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut request = relay.ws_url().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {}", mallory.token)).expect("header"),
+    );
+    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_crawl_is_stopped() {
+    let process = Process::start();
+    let relay = &process.relay;
+    let (_, mut alice) = relay.user("alice", "Alice").await;
+    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
+    caught_up(&mut bob).await;
+    relay.sign_up("mallory", "Mallory").await;
+    let mallory = relay.sign_in("mallory").await;
+
+    let http = reqwest::Client::new();
+    let mut answered = 0;
+    let mut refused = 0;
+    for i in 0..1_000 {
+        let status = http
+            .get(relay.http(&format!("/v1/users/guess{i:04}")))
+            .bearer_auth(&mallory.token)
+            .send()
+            .await
+            .expect("lookup")
+            .status()
+            .as_u16();
+        match status {
+            404 => answered += 1,
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(answered, 100, "the account's lookups in ten minutes");
+    assert_eq!(refused, 900);
+    // Another account is not held back by Mallory's crawl.
+    let status = http
+        .get(relay.http("/v1/users/bob"))
+        .bearer_auth(&relay.sign_in("alice").await.token)
+        .send()
+        .await
+        .expect("lookup")
+        .status();
+    assert_eq!(status, 200);
+    process
+        .still_serves(&mut alice, bob_session.user.id, &mut bob)
+        .await;
+}

@@ -31,7 +31,7 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 /// The most redirects one fetch follows.
 pub const MAX_REDIRECTS: usize = 3;
 /// The thumbnail's longest side, in pixels.
-const THUMBNAIL_SIDE: u32 = 160;
+const THUMBNAIL_SIDE: u32 = super::MAX_THUMBNAIL_SIDE;
 
 /// Why a card's details could not be fetched. The card is then sent plain.
 #[derive(Debug, thiserror::Error)]

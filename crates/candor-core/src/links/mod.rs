@@ -211,6 +211,8 @@ pub fn plain_card(link: &VideoLink) -> candor_protocol::VideoCard {
 
 /// The most a thumbnail may weigh, decoded.
 pub const MAX_THUMBNAIL_BYTES: usize = 32 * 1024;
+/// A thumbnail's longest side, in pixels, at most.
+pub const MAX_THUMBNAIL_SIDE: u32 = 160;
 /// The most characters a card's title or author may have.
 pub const MAX_CARD_TEXT_CHARS: usize = 300;
 
@@ -256,6 +258,46 @@ pub fn check_card(card: &candor_protocol::VideoCard) -> Result<(), CardError> {
         return Err(CardError::BadThumbnail);
     }
     Ok(())
+}
+
+/// What a recipient keeps of a card that came with a message: nothing if its
+/// link is not a canonical video link of the platform it names or its texts
+/// are too long (the message's text stays); and its thumbnail only if it
+/// decodes as a JPEG of at most [`MAX_THUMBNAIL_SIDE`] pixels a side and
+/// [`MAX_THUMBNAIL_BYTES`] bytes. The sender's app makes cards like that;
+/// anyone else's may send anything, and the page would hand the bytes to
+/// the web view's image decoders (which sniff the format and size nothing).
+pub fn received_card(mut card: candor_protocol::VideoCard) -> Option<candor_protocol::VideoCard> {
+    if card
+        .thumbnail_jpeg
+        .as_deref()
+        .is_some_and(|b64| !is_small_jpeg(b64))
+    {
+        card.thumbnail_jpeg = None;
+    }
+    check_card(&card).ok().map(|()| card)
+}
+
+/// Whether `b64` is a JPEG that decodes within the thumbnail's limits.
+fn is_small_jpeg(b64: &str) -> bool {
+    use base64::Engine;
+    use image::{ImageFormat, ImageReader, Limits};
+    if !is_small_base64(b64) {
+        return false;
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+        return false;
+    };
+    if image::guess_format(&bytes).ok() != Some(ImageFormat::Jpeg) {
+        return false;
+    }
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(&bytes), ImageFormat::Jpeg);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_THUMBNAIL_SIDE);
+    limits.max_image_height = Some(MAX_THUMBNAIL_SIDE);
+    limits.max_alloc = Some(4 * 1024 * 1024);
+    reader.limits(limits);
+    reader.decode().is_ok()
 }
 
 /// Standard base64 (with padding) of at most [`MAX_THUMBNAIL_BYTES`] bytes.

@@ -121,8 +121,12 @@ impl Store {
                     outcome.stored.push(id);
                     continue;
                 }
+                // Checked here, on the way in: what the page shows of a card
+                // is what this device let through (`links::received_card`).
                 let card = m
                     .card
+                    .clone()
+                    .and_then(crate::links::received_card)
                     .as_ref()
                     .map(serde_json::to_string)
                     .transpose()

@@ -43,6 +43,21 @@ struct Args {
     /// metrics are not served.
     #[arg(long, env = "CANDOR_RELAY_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Open WebSockets allowed per account.
+    #[arg(long, default_value_t = 16, env = "CANDOR_RELAY_SOCKETS_PER_ACCOUNT")]
+    sockets_per_account: usize,
+    /// Open WebSockets allowed per client address (0: no limit).
+    #[arg(long, default_value_t = 64, env = "CANDOR_RELAY_SOCKETS_PER_ADDRESS")]
+    sockets_per_address: usize,
+    /// A reverse proxy in front of the relay (repeatable, or comma-separated
+    /// in the variable): requests from it are counted under the client it
+    /// names in X-Forwarded-For. From anyone else the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CANDOR_RELAY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key. Read
     /// again on SIGHUP.
     #[arg(long, env = "CANDOR_RELAY_TLS_CERT", requires = "tls_key")]
@@ -65,6 +80,9 @@ async fn main() -> anyhow::Result<()> {
     config.sign_ups_per_hour = args.sign_ups_per_hour;
     config.clock_offset = chrono::Duration::seconds(args.clock_offset_seconds);
     config.metrics_token = args.metrics_token.filter(|t| !t.is_empty());
+    config.trusted_proxies = args.trusted_proxies;
+    config.sockets_per_account = args.sockets_per_account.max(1);
+    config.sockets_per_address = args.sockets_per_address;
     let state = RelayState::open(config)
         .with_context(|| format!("opening the relay's data in {}", args.data.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -46,6 +46,7 @@ const READ_BUFFER_BYTES: usize = 16 * 1024;
 
 pub async fn upgrade(
     State(state): State<RelayState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, RelayError> {
@@ -60,11 +61,35 @@ pub async fn upgrade(
         }
     }
     let (user, session) = authenticate(&state, &headers).await?;
+    // Held for as long as the connection: a script cannot open sockets (and
+    // their queues) without end, from one account or from one address.
+    let account_slot = state
+        .inner
+        .sockets_per_account
+        .take(&user.id.to_string())
+        .ok_or_else(|| {
+            RelayError::TooManyConnections(format!(
+                "this account has {} connections open already; close one first",
+                state.inner.config.sockets_per_account
+            ))
+        })?;
+    let address_slot = state
+        .inner
+        .sockets_per_address
+        .take(&state.client_key(peer, &headers))
+        .ok_or_else(|| {
+            RelayError::TooManyConnections(
+                "too many connections from this address; close some first".into(),
+            )
+        })?;
     Ok(ws
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| Connection::run(state, user, session, socket)))
+        .on_upgrade(move |socket| async move {
+            Connection::run(state, user, session, socket).await;
+            drop((account_slot, address_slot));
+        }))
 }
 
 /// A page of a catch-up, being read from storage.
