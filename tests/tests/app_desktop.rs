@@ -135,6 +135,34 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(notifier.ctl(&["count", "displayed"])?.trim(), "0");
+    // In the background, a stranger's Request still does not notify.
+    let elsewhere = FocusElsewhere::start(&app.display.name())?;
+    say("a second try")?;
+    bob.outbox_changed().await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        notifier.ctl(&["count", "displayed"])?.trim(),
+        "0",
+        "a Request notified"
+    );
+    drop(elsewhere);
+    // It had arrived: Alice finds it in Requests, and accepts.
+    app.find("[data-testid=requests-tab]")
+        .await?
+        .click()
+        .await?;
+    app.wait_for_text("[data-testid=inbox-preview]", "a second try")
+        .await?;
+    app.find("[data-testid=inbox-row]").await?.click().await?;
+    app.find("[data-testid=accept-request]")
+        .await?
+        .click()
+        .await?;
+    app.wait_for_text("[data-testid=requests-tab]", "Requests")
+        .await?;
+    app.find("[data-testid=chats-tab]").await?.click().await?;
+    app.wait_for_text("[data-testid=inbox-title]", "Bob Stone")
+        .await?;
     // Another window takes the focus: now a new message notifies.
     let _elsewhere = FocusElsewhere::start(&app.display.name())?;
     say("are you free <b>tonight</b>?")?;
@@ -154,14 +182,17 @@ async fn a_message_in_the_background_notifies_and_the_click_opens_its_chat() -> 
     app.find("[data-testid=message]").await?;
     app.screenshot("opened-from-notification").await?;
 
-    // What it said: the sender's name and the message, as plain text.
+    // What it said: the sender's name and the message, as text.
     notifier.ctl(&["close-all"])?;
     let history = notifier.ctl(&["history"])?;
     assert!(history.contains("Bob Stone"), "{history}");
+    // The body reached the server escaped: it shows the tags as text, not
+    // bold (dunst renders its bodies as Pango markup).
     assert!(
-        history.contains("are you free <b>tonight</b>?"),
+        history.contains("are you free &lt;b&gt;tonight&lt;/b&gt;?"),
         "{history}"
     );
+    assert!(!history.contains("<b>tonight</b>"), "{history}");
 
     // Muted: news shows in the window, with no notification, even in the
     // background.

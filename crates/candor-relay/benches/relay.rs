@@ -33,6 +33,8 @@ use candor_relay::{RelayConfig, RelayState, serve};
 
 #[path = "relay/catch_up.rs"]
 mod catch_up;
+#[path = "relay/tls.rs"]
+mod tls;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -105,8 +107,22 @@ async fn bench() {
     let state = RelayState::open(config).expect("relay");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let relay_addr = listener.local_addr().expect("addr");
-    tokio::spawn(serve(listener, state, std::future::pending()));
+    tokio::spawn(serve(listener, state.clone(), std::future::pending()));
+    // The same relay on a second address, serving TLS.
+    let tls = tls::Tls::new(dir.path());
+    let tls_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let tls_target = Target {
+        addr: tls_listener.local_addr().expect("addr"),
+        tls: Some(tls.client.clone()),
+    };
+    tokio::spawn(candor_relay::serve_tls(
+        tls_listener,
+        tls.certificates.clone(),
+        state,
+        std::future::pending(),
+    ));
     let sessions = accounts(relay_addr, clients).await;
+    let plain_target = Target::from(relay_addr);
 
     let floor_addr = start_floor().await;
     println!(
@@ -114,24 +130,35 @@ async fn bench() {
         "run", "delivered/s", "p50", "p99", "max"
     );
     let mut rows = Vec::new();
+    let mut tls_pairs = None;
     for shape in [Shape::Pairs, Shape::Groups] {
         let plan = plan(relay_addr, &sessions, shape).await;
-        let (mut relays, mut floors) = (Vec::new(), Vec::new());
+        let (mut relays, mut floors, mut tlss) = (Vec::new(), Vec::new(), Vec::new());
         for round in 1..=rounds {
-            let relay = run_relay(relay_addr, &sessions, &plan, messages).await;
+            let relay = run_relay(&plain_target, &sessions, &plan, messages).await;
             print_row(&format!("relay  {shape:?} #{round}"), &relay);
             let floor = run_floor(floor_addr, &plan, messages).await;
             print_row(&format!("floor  {shape:?} #{round}"), &floor);
+            if let Shape::Pairs = shape {
+                let over_tls = run_relay(&tls_target, &sessions, &plan, messages).await;
+                print_row(&format!("relay  {shape:?} TLS #{round}"), &over_tls);
+                tlss.push(over_tls);
+            }
             relays.push(relay);
             floors.push(floor);
         }
         let (relay, floor) = (median(relays), median(floors));
         print_row(&format!("relay  {shape:?} median"), &relay);
         print_row(&format!("floor  {shape:?} median"), &floor);
+        if !tlss.is_empty() {
+            let over_tls = median(tlss);
+            print_row(&format!("relay  {shape:?} TLS median"), &over_tls);
+            tls_pairs = Some((over_tls, floor));
+        }
         rows.push((shape, relay, floor));
     }
     // Latency at moderate load: one client pair at a time, one message in flight.
-    let moderate = run_moderate(relay_addr, &sessions).await;
+    let moderate = run_moderate(&plain_target, &sessions).await;
     print_row("relay  moderate (1 pair)", &moderate);
     println!();
     for (shape, relay, floor) in &rows {
@@ -139,6 +166,13 @@ async fn bench() {
         println!(
             "{} durable throughput {shape:?}: {ratio:.2}x the floor (target >= 0.5)",
             if ratio >= 0.5 { "PASS" } else { "MISS" }
+        );
+    }
+    if let Some((over_tls, floor)) = tls_pairs {
+        let ratio = over_tls.0 / floor.0;
+        println!(
+            "{} durable throughput Pairs over TLS: {ratio:.2}x the plaintext floor (target >= 0.4)",
+            if ratio >= 0.4 { "PASS" } else { "MISS" }
         );
     }
     catch_up::run().await;
@@ -327,9 +361,23 @@ fn record(stats: &Shared, epoch: Instant, text: &str) {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Where the bench's clients connect: the relay's plain address, or its TLS
+/// one with the configuration that trusts the bench's certificate.
+#[derive(Clone)]
+struct Target {
+    addr: SocketAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl From<SocketAddr> for Target {
+    fn from(addr: SocketAddr) -> Self {
+        Self { addr, tls: None }
+    }
+}
+
 /// A connection that said hello and caught up to the end of the stream.
-async fn connect_relay(addr: SocketAddr, token: &str) -> Socket {
-    let (mut ws, epoch) = hello(addr, token).await;
+async fn connect_relay(target: impl Into<Target>, token: &str) -> Socket {
+    let (mut ws, epoch) = hello(target.into(), token).await;
     // From the end of the stream: the bench measures live traffic.
     let catch_up = serde_json::to_string(&ClientFrame::CatchUp {
         after: Some(StreamPosition {
@@ -357,20 +405,27 @@ async fn connect_relay(addr: SocketAddr, token: &str) -> Socket {
 
 /// A connection that said hello, and has not asked to catch up.
 async fn connect_raw(addr: SocketAddr, token: &str) -> Socket {
-    hello(addr, token).await.0
+    hello(addr.into(), token).await.0
 }
 
-async fn hello(addr: SocketAddr, token: &str) -> (Socket, candor_protocol::EpochId) {
-    let mut req = format!("ws://{addr}/v1/ws")
-        .into_client_request()
-        .expect("request");
+async fn hello(target: Target, token: &str) -> (Socket, candor_protocol::EpochId) {
+    let url = match &target.tls {
+        Some(_) => format!("wss://localhost:{}/v1/ws", target.addr.port()),
+        None => format!("ws://{}/v1/ws", target.addr),
+    };
+    let mut req = url.into_client_request().expect("request");
     req.headers_mut().insert(
         "authorization",
         HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), true)
-        .await
-        .expect("connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+        req,
+        Some(ws_config()),
+        true,
+        target.tls.map(tokio_tungstenite::Connector::Rustls),
+    )
+    .await
+    .expect("connect");
     let hello = serde_json::to_string(&ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
     })
@@ -393,7 +448,7 @@ async fn hello(addr: SocketAddr, token: &str) -> (Socket, candor_protocol::Epoch
 /// Every client sends its share (WINDOW in flight); returns when every delivery
 /// has arrived.
 async fn run_relay(
-    addr: SocketAddr,
+    target: &Target,
     sessions: &[Session],
     plan: &Plan,
     messages: usize,
@@ -401,7 +456,7 @@ async fn run_relay(
     let stats: Shared = Arc::default();
     let mut sockets = Vec::new();
     for s in sessions {
-        sockets.push(connect_relay(addr, &s.token).await);
+        sockets.push(connect_relay(target.clone(), &s.token).await);
     }
     let senders = plan.to.iter().filter(|t| t.is_some()).count();
     let per_client = messages / senders;
@@ -477,10 +532,10 @@ async fn wait_for(stats: &Shared, at_least: u64, limit: Duration) {
 }
 
 /// One pair, one message in flight: the latency a person sees on a quiet relay.
-async fn run_moderate(addr: SocketAddr, sessions: &[Session]) -> (f64, u64, u64, u64) {
+async fn run_moderate(target: &Target, sessions: &[Session]) -> (f64, u64, u64, u64) {
     let stats: Shared = Arc::default();
-    let mut a = connect_relay(addr, &sessions[0].token).await;
-    let mut b = connect_relay(addr, &sessions[1].token).await;
+    let mut a = connect_relay(target.clone(), &sessions[0].token).await;
+    let mut b = connect_relay(target.clone(), &sessions[1].token).await;
     let epoch = Instant::now();
     let start = Instant::now();
     for _ in 0..500 {
