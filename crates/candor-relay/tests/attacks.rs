@@ -303,3 +303,84 @@ async fn a_directory_crawl_is_stopped() {
         .still_serves(&mut alice, bob_session.user.id, &mut bob)
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_let_go() {
+    let process = Process::start();
+    let relay = &process.relay;
+    let (_, mut alice) = relay.user("alice", "Alice").await;
+    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
+    caught_up(&mut bob).await;
+    relay.sign_up("mallory", "Mallory").await;
+    let mallory = relay.sign_in("mallory").await;
+    relay.sign_up("flood", "Flood").await;
+    let flood = relay.sign_in("flood").await;
+    let before = process.resident();
+
+    // Mallory catches up, then never reads again.
+    let mut sink = raw_socket(relay, &mallory.token).await;
+    let catch_up = ClientFrame::CatchUp {
+        after: None,
+        acked_in: Vec::new(),
+    };
+    sink.send(Message::Text(
+        serde_json::to_string(&catch_up).expect("json").into(),
+    ))
+    .await
+    .expect("catch up");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // 10,000 messages to her, from an account whose acks are read.
+    let (mut to_relay, mut from_relay) = raw_socket(relay, &flood.token).await.split();
+    const MESSAGES: usize = 10_000;
+    let acked = tokio::spawn(async move {
+        let mut acks = 0;
+        while acks < MESSAGES {
+            match from_relay.next().await {
+                Some(Ok(Message::Text(t))) if t.contains("\"ack\"") => acks += 1,
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+        acks
+    });
+    let to = candor_protocol::frames::Recipient::Direct {
+        user: relay.sign_in("mallory").await.user.id,
+    };
+    for i in 0..MESSAGES {
+        let frame = ClientFrame::Send {
+            client_id: MessageId::new(),
+            to: to.clone(),
+            text: MessageText::new(format!("flood {i}")).expect("text"),
+            card: None,
+        };
+        to_relay
+            .feed(Message::Text(
+                serde_json::to_string(&frame).expect("json").into(),
+            ))
+            .await
+            .expect("feed");
+        if i % 64 == 63 {
+            to_relay.flush().await.expect("flush");
+        }
+    }
+    to_relay.flush().await.expect("flush");
+    let acks = tokio::time::timeout(Duration::from_secs(120), acked)
+        .await
+        .expect("every send acknowledged within 2 minutes")
+        .expect("join");
+    assert_eq!(acks, MESSAGES, "every message was stored");
+
+    // Mallory's socket was dropped (too far behind) rather than buffered for
+    // ever; what she missed waits for her catch-up.
+    let grown = process.resident().saturating_sub(before);
+    assert!(
+        grown < 50 * 1024 * 1024,
+        "the relay grew by {} MiB",
+        grown / (1024 * 1024)
+    );
+    process
+        .still_serves(&mut alice, bob_session.user.id, &mut bob)
+        .await;
+    drop(sink);
+}
