@@ -104,6 +104,7 @@ async fn bench() {
     // that count per address.
     config.sign_ups_per_hour = 0;
     config.sockets_per_address = 0;
+    config.tcp_per_address = 0;
     let state = RelayState::open(config).expect("relay");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let relay_addr = listener.local_addr().expect("addr");

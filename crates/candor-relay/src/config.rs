@@ -41,6 +41,9 @@ pub struct RelayConfig {
     pub sockets_per_account: usize,
     /// Open WebSockets per client address (a household or an office shares one).
     pub sockets_per_address: usize,
+    /// TCP connections one address may hold open at once, counted before a
+    /// byte is read (trusted proxies are not counted); 0 means no limit.
+    pub tcp_per_address: usize,
 }
 
 /// The default of [`RelayConfig::sign_ups_per_hour`]: a household or an office
@@ -62,6 +65,7 @@ impl RelayConfig {
             lookups_per_ten_minutes: 100,
             sockets_per_account: 16,
             sockets_per_address: 64,
+            tcp_per_address: 256,
         }
     }
 }

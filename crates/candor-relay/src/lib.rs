@@ -17,6 +17,7 @@ mod http;
 mod hub;
 mod limits;
 mod metrics;
+mod serving;
 mod sessions;
 pub mod storage;
 pub mod tls;
@@ -215,12 +216,6 @@ where
     L: axum::serve::Listener<Addr = SocketAddr>,
     F: FnMut(&mut L::Io) + Send + 'static,
 {
-    let stop = state.inner.shutdown_tx.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop.send(true);
-        })
-        .await
+    let app = router(state.clone());
+    serving::run(listener, app, state, shutdown).await
 }

@@ -384,3 +384,60 @@ async fn a_client_that_never_reads_is_let_go() {
         .await;
     drop(sink);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_slowloris_connections_do_not_stop_the_relay() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let process = Process::start();
+    let relay = &process.relay;
+    let (_, mut alice) = relay.user("alice", "Alice").await;
+    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
+    caught_up(&mut bob).await;
+
+    // From another loopback address (one host), each connection sends half a
+    // request's headers and then nothing.
+    let mut held = Vec::new();
+    for _ in 0..2_000 {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind("127.0.0.2:0".parse().expect("addr"))
+            .expect("bind");
+        let Ok(mut stream) = socket.connect(relay.addr).await else {
+            continue;
+        };
+        if stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: relay\r\nX-Slow: ")
+            .await
+            .is_ok()
+        {
+            held.push(stream);
+        }
+    }
+    // Meanwhile everyone else is served.
+    process
+        .still_serves(&mut alice, bob_session.user.id, &mut bob)
+        .await;
+
+    // And the slow ones are let go once their headers are overdue.
+    let started = Instant::now();
+    let mut ended = 0;
+    for stream in held.iter_mut().take(50) {
+        let mut byte = [0u8; 1];
+        let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut byte)).await;
+        if matches!(read, Ok(Ok(0) | Err(_))) {
+            ended += 1;
+        }
+    }
+    assert_eq!(
+        ended, 50,
+        "every connection sampled was closed by the relay"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "closed within the header time limit, not left open: {:?}",
+        started.elapsed()
+    );
+    process
+        .still_serves(&mut alice, bob_session.user.id, &mut bob)
+        .await;
+}
