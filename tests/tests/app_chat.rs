@@ -517,6 +517,13 @@ async fn offline_messages_wait_queued_and_replies_mark_the_inbox_unread() -> Res
         .await?
         .id;
     let chat = direct_conversation_id(alice_id, bob.user.id);
+    // "Sent" says the relay has it; Bob's device gets it a moment later.
+    eventually(
+        Duration::from_secs(15),
+        "bob has the queued message",
+        || bob.has_message_reading(chat, "written on the train"),
+    )
+    .await?;
     bob.write(chat, "welcome back")?;
     bob.outbox_changed().await;
     app.wait_for_text("[data-testid=inbox-preview]", "welcome back")

@@ -396,7 +396,22 @@ async fn acknowledged_messages_survive_a_relay_restart() {
 }
 
 /// Copies the relay's data directory (stopped) to `to`, as a backup.
+///
+/// Waits first for the relay to let go of the directory (its lock file comes
+/// free when the store closes): a WebSocket task still ending can hold the
+/// store open a moment after `stop`, and SQLite folds and deletes its
+/// journal files when it closes, which a copy made meanwhile would miss.
 fn back_up(from: &std::path::Path, to: &std::path::Path) {
+    let lock = std::fs::File::open(from.join("relay.lock")).expect("the relay's lock file");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while lock.try_lock().is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stopped relay kept its directory for 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(lock);
     for entry in std::fs::read_dir(from).expect("read data dir") {
         let path = entry.expect("entry").path();
         if path.extension().is_none_or(|e| e != "lock") {
