@@ -123,6 +123,36 @@ impl Drop for Process {
     }
 }
 
+/// The relay process; Alice and Bob, whose messages must keep flowing
+/// whatever is tried (Bob caught up, so live messages reach him); and the
+/// session of Mallory, who tries it.
+struct Scene {
+    process: Process,
+    alice: Client,
+    bob: Client,
+    bob_id: candor_protocol::UserId,
+    mallory: candor_protocol::api::Session,
+}
+
+impl Scene {
+    async fn start() -> Self {
+        let process = Process::start();
+        let relay = &process.relay;
+        let (_, alice) = relay.user("alice", "Alice").await;
+        let (bob_session, mut bob) = relay.user("bob", "Bob").await;
+        caught_up(&mut bob).await;
+        relay.sign_up("mallory", "Mallory").await;
+        let mallory = relay.sign_in("mallory").await;
+        Self {
+            process,
+            alice,
+            bob,
+            bob_id: bob_session.user.id,
+            mallory,
+        }
+    }
+}
+
 /// Catches `client` up from the start, so that live messages flow to it.
 async fn caught_up(client: &mut Client) {
     client
@@ -134,19 +164,33 @@ async fn caught_up(client: &mut Client) {
     while !matches!(client.next().await, RelayFrame::CaughtUp { .. }) {}
 }
 
-/// A raw socket of `token`'s account that said hello.
-async fn raw_socket(
+/// Opens a WebSocket as `token`'s account (the upgrade alone: no hello).
+async fn open_socket(
     relay: &Relay,
     token: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+) -> Result<
+    (
+        tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    tokio_tungstenite::tungstenite::Error,
+> {
     let mut request = relay.ws_url().into_client_request().expect("request");
     request.headers_mut().insert(
         "authorization",
         HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
+    tokio_tungstenite::connect_async(request).await
+}
+
+/// A raw socket of `token`'s account that said hello.
+async fn raw_socket(
+    relay: &Relay,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let (mut ws, _) = open_socket(relay, token).await.expect("connect");
     let hello = ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
     };
@@ -160,16 +204,15 @@ async fn raw_socket(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_frames_for_made_up_chats_do_not_grow_the_relay() {
-    let process = Process::start();
+    let Scene {
+        process,
+        mut alice,
+        mut bob,
+        bob_id,
+        mallory,
+    } = Scene::start().await;
     let relay = &process.relay;
-    let (_, mut alice) = relay.user("alice", "Alice").await;
-    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
-    caught_up(&mut bob).await;
-    relay.sign_up("mallory", "Mallory").await;
-    let mallory = relay.sign_in("mallory").await;
-    process
-        .still_serves(&mut alice, bob_session.user.id, &mut bob)
-        .await;
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
     let before = process.resident();
 
     let (mut to_relay, mut from_relay) = raw_socket(relay, &mallory.token).await.split();
@@ -213,29 +256,23 @@ async fn typing_frames_for_made_up_chats_do_not_grow_the_relay() {
         "the relay grew by {} MiB",
         grown / (1024 * 1024)
     );
-    process
-        .still_serves(&mut alice, bob_session.user.id, &mut bob)
-        .await;
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_sockets_from_one_account_stop_at_the_cap() {
-    let process = Process::start();
+    let Scene {
+        process,
+        mut alice,
+        mut bob,
+        bob_id,
+        mallory,
+    } = Scene::start().await;
     let relay = &process.relay;
-    let (_, mut alice) = relay.user("alice", "Alice").await;
-    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
-    caught_up(&mut bob).await;
-    relay.sign_up("mallory", "Mallory").await;
-    let mallory = relay.sign_in("mallory").await;
 
     let (mut open, mut refused) = (Vec::new(), 0);
     for _ in 0..1_000 {
-        let mut request = relay.ws_url().into_client_request().expect("request");
-        request.headers_mut().insert(
-            "authorization",
-            HeaderValue::from_str(&format!("Bearer {}", mallory.token)).expect("header"),
-        );
-        match tokio_tungstenite::connect_async(request).await {
+        match open_socket(relay, &mallory.token).await {
             Ok((ws, _)) => open.push(ws),
             Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
                 assert_eq!(resp.status(), 429);
@@ -246,29 +283,23 @@ async fn a_thousand_sockets_from_one_account_stop_at_the_cap() {
     }
     assert_eq!(open.len(), 16, "the account's cap");
     assert_eq!(refused, 1_000 - 16);
-    process
-        .still_serves(&mut alice, bob_session.user.id, &mut bob)
-        .await;
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
     // Closing one gives its slot back.
     drop(open.pop());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut request = relay.ws_url().into_client_request().expect("request");
-    request.headers_mut().insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer {}", mallory.token)).expect("header"),
-    );
-    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+    assert!(open_socket(relay, &mallory.token).await.is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_directory_crawl_is_stopped() {
-    let process = Process::start();
+    let Scene {
+        process,
+        mut alice,
+        mut bob,
+        bob_id,
+        mallory,
+    } = Scene::start().await;
     let relay = &process.relay;
-    let (_, mut alice) = relay.user("alice", "Alice").await;
-    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
-    caught_up(&mut bob).await;
-    relay.sign_up("mallory", "Mallory").await;
-    let mallory = relay.sign_in("mallory").await;
 
     let http = reqwest::Client::new();
     let mut answered = 0;
@@ -299,20 +330,19 @@ async fn a_directory_crawl_is_stopped() {
         .expect("lookup")
         .status();
     assert_eq!(status, 200);
-    process
-        .still_serves(&mut alice, bob_session.user.id, &mut bob)
-        .await;
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_let_go() {
-    let process = Process::start();
+    let Scene {
+        process,
+        mut alice,
+        mut bob,
+        bob_id,
+        mallory,
+    } = Scene::start().await;
     let relay = &process.relay;
-    let (_, mut alice) = relay.user("alice", "Alice").await;
-    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
-    caught_up(&mut bob).await;
-    relay.sign_up("mallory", "Mallory").await;
-    let mallory = relay.sign_in("mallory").await;
     relay.sign_up("flood", "Flood").await;
     let flood = relay.sign_in("flood").await;
     let before = process.resident();
@@ -379,20 +409,21 @@ async fn a_client_that_never_reads_is_let_go() {
         "the relay grew by {} MiB",
         grown / (1024 * 1024)
     );
-    process
-        .still_serves(&mut alice, bob_session.user.id, &mut bob)
-        .await;
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
     drop(sink);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_slowloris_connections_do_not_stop_the_relay() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let process = Process::start();
+    let Scene {
+        process,
+        mut alice,
+        mut bob,
+        bob_id,
+        ..
+    } = Scene::start().await;
     let relay = &process.relay;
-    let (_, mut alice) = relay.user("alice", "Alice").await;
-    let (bob_session, mut bob) = relay.user("bob", "Bob").await;
-    caught_up(&mut bob).await;
 
     // From another loopback address (one host), each connection sends half a
     // request's headers and then nothing.
@@ -414,9 +445,7 @@ async fn two_thousand_slowloris_connections_do_not_stop_the_relay() {
         }
     }
     // Meanwhile everyone else is served.
-    process
-        .still_serves(&mut alice, bob_session.user.id, &mut bob)
-        .await;
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
 
     // And the slow ones are let go once their headers are overdue.
     let started = Instant::now();
@@ -437,7 +466,5 @@ async fn two_thousand_slowloris_connections_do_not_stop_the_relay() {
         "closed within the header time limit, not left open: {:?}",
         started.elapsed()
     );
-    process
-        .still_serves(&mut alice, bob_session.user.id, &mut bob)
-        .await;
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
 }
