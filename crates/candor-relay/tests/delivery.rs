@@ -544,6 +544,13 @@ async fn a_long_catch_up_keeps_serving_the_clients_frames() {
         .await;
     let (mut got, mut acked_at) = (Vec::new(), None);
     loop {
+        if acked_at.is_none() {
+            // Bob reads slowly until his ack comes, so the catch-up lasts
+            // long enough (2,000 ms at least) for the send to be stored
+            // however slow the disk: a relay that read nothing while
+            // catching up would still answer only after `caught_up`.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         match b.next().await {
             RelayFrame::Message { message, .. } => got.push(message.text.as_str().to_owned()),
             RelayFrame::Ack { client_id, .. } if client_id == mine => acked_at = Some(got.len()),
