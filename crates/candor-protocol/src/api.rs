@@ -114,6 +114,12 @@ pub struct AddMember {
     pub user: UserId,
 }
 
+/// `POST /v1/groups/{id}/admins`: an admin makes a member an admin too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MakeAdmin {
+    pub user: UserId,
+}
+
 /// Who may start a conversation with you.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

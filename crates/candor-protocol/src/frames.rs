@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{ApiError, UserInfo};
 use crate::{
     ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, RelayId, ServerMessageId,
-    VideoCard,
+    UserId, VideoCard,
 };
 
 /// Largest frame, in bytes, that either side accepts: 4,000 characters of text of
@@ -188,6 +188,11 @@ pub struct ConversationInfo {
     /// someone who is not a contact, waiting to be accepted.
     #[serde(default)]
     pub request: bool,
+    /// A group's admins (its creator first among them): only they remove
+    /// members, make admins, and add back someone who left. Empty for a
+    /// direct chat.
+    #[serde(default)]
+    pub admins: Vec<UserId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 
-use candor_protocol::api::{AccountSettings, AddMember, NewGroup};
+use candor_protocol::api::{AccountSettings, AddMember, MakeAdmin, NewGroup};
 use candor_protocol::frames::ConversationInfo;
 use candor_protocol::{ConversationId, UserId};
 
@@ -39,6 +39,33 @@ pub async fn add_member(
     let (me, _) = authenticate(&state, &headers).await?;
     let (storage, now) = (state.storage(), state.now());
     let announcement = blocking(move || Ok(storage.add_member(me.id, id, body.user, now)?)).await?;
+    state.inner.hub.announce(&announcement);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An admin takes someone out of a group.
+pub async fn remove_member(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path((id, user)): Path<(ConversationId, UserId)>,
+) -> Result<StatusCode, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    let announcement = blocking(move || Ok(storage.remove_member(me.id, id, user)?)).await?;
+    state.inner.hub.announce(&announcement);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An admin makes another member an admin.
+pub async fn make_admin(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    Path(id): Path<ConversationId>,
+    Json(body): Json<MakeAdmin>,
+) -> Result<StatusCode, RelayError> {
+    let (me, _) = authenticate(&state, &headers).await?;
+    let storage = state.storage();
+    let announcement = blocking(move || Ok(storage.make_admin(me.id, id, body.user)?)).await?;
     state.inner.hub.announce(&announcement);
     Ok(StatusCode::NO_CONTENT)
 }

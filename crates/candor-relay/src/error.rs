@@ -48,6 +48,7 @@ impl RelayError {
                 StorageError::NotMember | StorageError::Blocked | StorageError::NotAccepting,
             ) => ErrorCode::Forbidden,
             Self::Storage(StorageError::InvalidGroup(_)) => ErrorCode::Invalid,
+            Self::Storage(StorageError::NotAdmin(_)) => ErrorCode::Forbidden,
             Self::Storage(StorageError::UnknownUser) => ErrorCode::NotFound,
             Self::Storage(StorageError::HandleTaken) => ErrorCode::Conflict,
             Self::Storage(_) | Self::Internal(_) => ErrorCode::Internal,

@@ -150,6 +150,11 @@ pub fn router(state: RelayState) -> Router {
         .route("/v1/groups", post(conversations::create_group))
         .route("/v1/groups/{id}/members", post(conversations::add_member))
         .route("/v1/groups/{id}/members/me", delete(conversations::leave))
+        .route(
+            "/v1/groups/{id}/members/{user}",
+            delete(conversations::remove_member),
+        )
+        .route("/v1/groups/{id}/admins", post(conversations::make_admin))
         .route("/v1/conversations/{id}/accept", post(conversations::accept))
         .route(
             "/v1/settings",

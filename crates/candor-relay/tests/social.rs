@@ -76,7 +76,8 @@ async fn a_group_of_three_delivers_to_every_member_in_one_order() {
         })
         .await;
         assert_eq!(info.id, group.id);
-        assert!(!info.request, "a group is never a request");
+        assert!(info.request, "an invitation from a stranger is a request");
+        assert_eq!(info.admins, [alice.user.id], "the creator is the admin");
     }
     let to = Recipient::Conversation { id: group.id };
     a.send(&send(to.clone(), "from alice")).await;
@@ -417,6 +418,16 @@ async fn authorization_matrix() {
             None,
         ),
         (
+            reqwest::Method::DELETE,
+            format!("/v1/groups/{gid}/members/{}", bob.user.id),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/groups/{gid}/admins"),
+            Some(serde_json::json!({"user": bob.user.id})),
+        ),
+        (
             reqwest::Method::POST,
             format!("/v1/conversations/{gid}/accept"),
             None,
@@ -483,6 +494,16 @@ async fn authorization_matrix() {
             reqwest::Method::POST,
             format!("/v1/conversations/{gid}/accept"),
             None,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/v1/groups/{gid}/members/{}", bob.user.id),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/groups/{gid}/admins"),
+            Some(serde_json::json!({"user": mallory.user.id})),
         ),
     ];
     for (method, path, body) in &not_member {
@@ -634,5 +655,88 @@ async fn groups_respect_blocks_and_members_read_only_what_came_while_they_were_i
         ["before"],
         "Carol keeps what was said while she was in, and only that"
     );
+    relay.stop().await;
+}
+
+/// Defect 3 of the internet-ready relay issue, over HTTP: only the group's
+/// admins remove members and make admins (a member who is not one gets 403
+/// and a sentence saying so); the removed member's socket hears that they
+/// are out; and only an admin adds them back.
+#[tokio::test]
+async fn only_admins_remove_members_make_admins_and_add_back_who_left() {
+    let relay = Relay::start().await;
+    let (alice, _) = relay.user("alice", "Alice").await;
+    let (bob, _) = relay.user("bob", "Bob").await;
+    let (carol, mut c) = relay.user("carol", "Carol").await;
+    subscribe(&mut c).await;
+    let group: ConversationInfo = http()
+        .post(relay.http("/v1/groups"))
+        .bearer_auth(&alice.token)
+        .json(&NewGroup {
+            title: "Trip".into(),
+            members: vec![bob.user.id, carol.user.id],
+        })
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("info");
+    let remove = |token: &str, user: UserId| {
+        http()
+            .delete(relay.http(&format!("/v1/groups/{}/members/{user}", group.id)))
+            .bearer_auth(token)
+            .send()
+    };
+    let add = |token: &str, user: UserId| {
+        http()
+            .post(relay.http(&format!("/v1/groups/{}/members", group.id)))
+            .bearer_auth(token)
+            .json(&AddMember { user })
+            .send()
+    };
+    let make_admin = |token: &str, user: UserId| {
+        http()
+            .post(relay.http(&format!("/v1/groups/{}/admins", group.id)))
+            .bearer_auth(token)
+            .json(&candor_protocol::api::MakeAdmin { user })
+            .send()
+    };
+
+    let refused = remove(&bob.token, carol.user.id).await.expect("remove");
+    assert_eq!(refused.status().as_u16(), 403);
+    let error: candor_protocol::api::ApiError = refused.json().await.expect("error body");
+    assert_eq!(error.message, "only the group's admins can remove members");
+    let refused = make_admin(&bob.token, bob.user.id)
+        .await
+        .expect("make admin");
+    assert_eq!(refused.status().as_u16(), 403);
+
+    let removed = remove(&alice.token, carol.user.id).await.expect("remove");
+    assert_eq!(removed.status().as_u16(), 204);
+    // Carol's devices heard of the group, then hear she is out of it.
+    let told = until(&mut c, |f| match f {
+        RelayFrame::Conversation(info)
+            if info.id == group.id && !info.members.iter().any(|m| m.id == carol.user.id) =>
+        {
+            Some(info)
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(told.members.len(), 2);
+    let refused = add(&bob.token, carol.user.id).await.expect("add back");
+    assert_eq!(
+        refused.status().as_u16(),
+        403,
+        "a member cannot bring her back"
+    );
+
+    let made = make_admin(&alice.token, bob.user.id)
+        .await
+        .expect("make admin");
+    assert_eq!(made.status().as_u16(), 204);
+    let back = add(&bob.token, carol.user.id).await.expect("add back");
+    assert_eq!(back.status().as_u16(), 204, "an admin can");
     relay.stop().await;
 }

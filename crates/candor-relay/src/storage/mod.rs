@@ -30,6 +30,9 @@ pub enum StorageError {
     NotAccepting,
     #[error("{0}")]
     InvalidGroup(String),
+    /// Something only a group's admins may do.
+    #[error("{0}")]
+    NotAdmin(String),
     #[error("cannot open the relay's data directory {path}: {reason}")]
     Open { path: String, reason: String },
     #[error(
@@ -54,6 +57,7 @@ impl StorageError {
                 | Self::Blocked
                 | Self::NotAccepting
                 | Self::InvalidGroup(_)
+                | Self::NotAdmin(_)
                 | Self::Corrupt(_)
         )
     }
@@ -218,6 +222,23 @@ pub trait Storage: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<Announcement, StorageError>;
 
+    /// `actor`, an admin, takes `user` out of a group (or `user` leaves, if
+    /// it is them), announced to the members who remain and to `user`.
+    fn remove_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError>;
+
+    /// `actor`, an admin, makes `user`, a member, an admin too.
+    fn make_admin(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError>;
+
     /// `user` leaves a group, announced to the members who remain.
     fn leave(
         &self,
@@ -257,8 +278,10 @@ pub trait Storage: Send + Sync + 'static {
     /// be seen, and `user`'s own in full.
     fn receipts_for(&self, user: UserId) -> Result<Vec<Receipt>, StorageError>;
 
-    /// The members of a conversation `user` belongs to (NotMember otherwise).
-    fn members_if_member(
+    /// Who may see what `user`, a member, does in `conversation` (typing):
+    /// the other members, but no one with a block between them and `user`
+    /// (NotMember if `user` is not in it).
+    fn audience_of(
         &self,
         user: UserId,
         conversation: ConversationId,

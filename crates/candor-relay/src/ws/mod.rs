@@ -443,10 +443,9 @@ impl Connection {
         }
         let user = self.user.id;
         let storage = self.state.storage();
-        match blocking(move || Ok(storage.members_if_member(user, conversation)?)).await {
-            Ok(members) => {
+        match blocking(move || Ok(storage.audience_of(user, conversation)?)).await {
+            Ok(others) => {
                 self.typing.passed(conversation, now);
-                let others: Vec<_> = members.into_iter().filter(|m| *m != user).collect();
                 self.state
                     .inner
                     .hub

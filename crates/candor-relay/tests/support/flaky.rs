@@ -141,6 +141,22 @@ impl Storage for FlakyStorage {
     ) -> Result<Announcement, StorageError> {
         self.inner.add_member(actor, conversation, user, at)
     }
+    fn remove_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError> {
+        self.inner.remove_member(actor, conversation, user)
+    }
+    fn make_admin(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError> {
+        self.inner.make_admin(actor, conversation, user)
+    }
     fn leave(
         &self,
         user: UserId,
@@ -184,12 +200,12 @@ impl Storage for FlakyStorage {
     fn receipts_for(&self, user: UserId) -> Result<Vec<Receipt>, StorageError> {
         self.inner.receipts_for(user)
     }
-    fn members_if_member(
+    fn audience_of(
         &self,
         user: UserId,
         conversation: ConversationId,
     ) -> Result<Vec<UserId>, StorageError> {
-        self.inner.members_if_member(user, conversation)
+        self.inner.audience_of(user, conversation)
     }
     fn messages_between(
         &self,

@@ -31,13 +31,24 @@ pub(super) fn view(
     else {
         return Ok(None);
     };
+    let mut admins = Vec::new();
     let members = conn
         .prepare_cached(
-            "SELECT u.id, u.handle, u.display_name FROM members m JOIN users u ON u.id = m.user_id
+            "SELECT u.id, u.handle, u.display_name, m.admin
+             FROM members m JOIN users u ON u.id = m.user_id
              WHERE m.conversation_id = ?1 ORDER BY u.handle",
         )?
-        .query_map([id.to_string()], user_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+        .query_map([id.to_string()], |r| {
+            Ok((user_from_row(r)?, r.get::<_, bool>(3)?))
+        })?
+        .map(|row| {
+            let (user, admin) = row?;
+            if admin {
+                admins.push(user.id);
+            }
+            Ok(user)
+        })
+        .collect::<Result<Vec<_>, rusqlite::Error>>()?;
     let request = conn
         .prepare_cached(
             "SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2 AND state = 'request'",
@@ -53,6 +64,7 @@ pub(super) fn view(
         title,
         members,
         request,
+        admins,
     }))
 }
 
@@ -177,13 +189,81 @@ pub(super) fn create_group(
         params![id.to_string(), title, ms(at)],
     )?;
     for m in &all {
-        tx.execute(
-            "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
-            params![id.to_string(), m.to_string(), ms(at)],
-        )?;
-        members::open_span(tx, id, *m)?;
+        let admin = *m == creator;
+        insert_member(tx, id, *m, creator, admin, ms(at))?;
     }
     announcement(tx, id, &all)
+}
+
+/// Puts `user` in group `id`, invited by `inviter`: a request for them unless
+/// the inviter is already their contact, so that a stranger (or a
+/// sock-puppet) cannot put anyone straight into their inbox, with
+/// notifications, beside someone they avoid.
+fn insert_member(
+    tx: &Connection,
+    id: ConversationId,
+    user: UserId,
+    inviter: UserId,
+    admin: bool,
+    at: i64,
+) -> Result<(), StorageError> {
+    let request = user != inviter && !is_contact(tx, user, inviter)?;
+    tx.prepare_cached(
+        "INSERT INTO members (conversation_id, user_id, joined_at, state, admin)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        id.to_string(),
+        user.to_string(),
+        at,
+        if request { "request" } else { "accepted" },
+        admin
+    ])?;
+    // Theirs from the next seq on, whenever a queued send was written.
+    members::open_span(tx, id, user)
+}
+
+/// Whether `user` is an admin of group `conversation` (NotMember if not in it).
+fn is_admin(
+    tx: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<bool, StorageError> {
+    tx.prepare_cached("SELECT admin FROM members WHERE conversation_id = ?1 AND user_id = ?2")?
+        .query_row([conversation.to_string(), user.to_string()], |r| {
+            r.get::<_, bool>(0)
+        })
+        .optional()?
+        .ok_or(StorageError::NotMember)
+}
+
+/// Refuses unless `actor` is an admin of group `conversation`.
+fn check_admin(
+    tx: &Connection,
+    actor: UserId,
+    conversation: ConversationId,
+    to: &str,
+) -> Result<(), StorageError> {
+    if !is_group(tx, conversation)? {
+        return Err(StorageError::InvalidGroup("only groups have admins".into()));
+    }
+    if is_admin(tx, actor, conversation)? {
+        Ok(())
+    } else {
+        Err(StorageError::NotAdmin(format!(
+            "only the group's admins can {to}"
+        )))
+    }
+}
+
+/// Whether `user` was ever in `conversation` (a member span, open or closed).
+fn was_member(
+    tx: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> rusqlite::Result<bool> {
+    tx.prepare_cached("SELECT 1 FROM member_spans WHERE conversation_id = ?1 AND user_id = ?2")?
+        .exists([conversation.to_string(), user.to_string()])
 }
 
 /// See `Storage::add_member`.
@@ -205,19 +285,56 @@ pub(super) fn add_member(
     // Unknown, blocked or not accepting: one check.
     check_direct(tx, actor, user)?;
     let before = members::ids(tx, conversation)?;
-    if !before.contains(&user) && before.len() >= MAX_GROUP_MEMBERS {
+    if before.contains(&user) {
+        return announcement(tx, conversation, &before);
+    }
+    // Someone who left (or was removed) chose, or was made, to be out: only
+    // an admin brings them back, not any member who wants them there.
+    if was_member(tx, user, conversation)? && !is_admin(tx, actor, conversation)? {
+        return Err(StorageError::NotAdmin(
+            "only the group's admins can add back someone who left".into(),
+        ));
+    }
+    if before.len() >= MAX_GROUP_MEMBERS {
         return Err(StorageError::InvalidGroup(format!(
             "a group has at most {MAX_GROUP_MEMBERS} members"
         )));
     }
-    let added = tx.execute(
-        "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT DO NOTHING",
-        params![conversation.to_string(), user.to_string(), ms(at)],
+    insert_member(tx, conversation, user, actor, false, ms(at))?;
+    announcement(tx, conversation, &members::ids(tx, conversation)?)
+}
+
+/// See `Storage::remove_member`.
+pub(super) fn remove_member(
+    tx: &Connection,
+    actor: UserId,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<Announcement, StorageError> {
+    if actor == user {
+        return leave(tx, user, conversation);
+    }
+    check_admin(tx, actor, conversation, "remove members")?;
+    if !members::is_member(tx, user, conversation)? {
+        return Err(StorageError::NotMember);
+    }
+    out(tx, user, conversation)
+}
+
+/// See `Storage::make_admin`.
+pub(super) fn make_admin(
+    tx: &Connection,
+    actor: UserId,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<Announcement, StorageError> {
+    check_admin(tx, actor, conversation, "make admins")?;
+    let made = tx.execute(
+        "UPDATE members SET admin = 1 WHERE conversation_id = ?1 AND user_id = ?2",
+        [conversation.to_string(), user.to_string()],
     )?;
-    if added == 1 {
-        // Theirs from the next seq on, whenever a queued send was written.
-        members::open_span(tx, conversation, user)?;
+    if made == 0 {
+        return Err(StorageError::NotMember);
     }
     announcement(tx, conversation, &members::ids(tx, conversation)?)
 }
@@ -233,16 +350,34 @@ pub(super) fn leave(
             "only a group can be left".into(),
         ));
     }
-    let removed = tx.execute(
+    if !members::is_member(tx, user, conversation)? {
+        return Err(StorageError::NotMember);
+    }
+    out(tx, user, conversation)
+}
+
+/// Takes `user` out of a group (they left or were removed). They keep what
+/// was stored while they were in; their other devices hear that they are
+/// out, with the members who remain. A group is never left without an
+/// admin: if the last one goes, the longest-standing member becomes one.
+fn out(
+    tx: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<Announcement, StorageError> {
+    tx.execute(
         "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
         [conversation.to_string(), user.to_string()],
     )?;
-    if removed == 0 {
-        return Err(StorageError::NotMember);
-    }
-    // They keep what was stored while they were in; their other devices hear
-    // that they left, with the members who remain.
     members::close_span(tx, conversation, user)?;
+    tx.execute(
+        "UPDATE members SET admin = 1
+         WHERE conversation_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM members WHERE conversation_id = ?1 AND admin = 1)
+           AND user_id = (SELECT user_id FROM members WHERE conversation_id = ?1
+                          ORDER BY joined_at, user_id LIMIT 1)",
+        [conversation.to_string()],
+    )?;
     let mut tell = members::ids(tx, conversation)?;
     tell.push(user);
     announcement(tx, conversation, &tell)
@@ -271,7 +406,7 @@ pub(super) fn accept(
     }
     Ok(Accepted {
         receipt: members::receipt(tx, conversation, user)?,
-        others,
+        others: members::audience(tx, user, conversation)?,
         announcement: announcement(tx, conversation, &[user])?,
     })
 }
@@ -281,13 +416,14 @@ mod tests {
     //! Each change announces the conversation to exactly the members who must
     //! hear of it, each with their own view.
 
+    use candor_protocol::UserId;
     use candor_protocol::frames::Recipient;
     use chrono::Utc;
 
     use super::super::test_support::{alice_wrote_to_bob, send, store, trip_group, users};
-    use crate::storage::Storage;
+    use crate::storage::{Storage, StorageError};
 
-    fn told(a: &crate::storage::Announcement) -> Vec<candor_protocol::UserId> {
+    fn told(a: &crate::storage::Announcement) -> Vec<UserId> {
         let mut ids: Vec<_> = a.0.iter().map(|(m, _)| *m).collect();
         ids.sort();
         ids
@@ -314,7 +450,7 @@ mod tests {
     fn group_changes_are_announced_to_the_members_after_the_change() {
         let (_dir, s) = store();
         let (trio, group) = trip_group(&s);
-        let [alice, bob, cleo] = trio;
+        let [alice, _, cleo] = trio;
         let left = s.leave(cleo, group).expect("leave");
         let mut all = trio.to_vec();
         all.sort();
@@ -325,8 +461,138 @@ mod tests {
             !cleos.members.iter().any(|m| m.id == cleo),
             "Cleo's view says she is out"
         );
-        let back = s.add_member(bob, group, cleo, Utc::now()).expect("add");
+        let back = s.add_member(alice, group, cleo, Utc::now()).expect("add");
         assert_eq!(told(&back), all);
+    }
+
+    fn request_for(a: &crate::storage::Announcement, member: UserId) -> bool {
+        a.view_of(member).expect("told").request
+    }
+
+    /// Defect 3 of the internet-ready relay issue: a stranger (or a
+    /// sock-puppet) put anyone straight into a group, in their inbox, with
+    /// notifications. Now an invitation from someone who is not your
+    /// contact is a request, as a first direct message is.
+    #[test]
+    fn a_group_invitation_from_a_stranger_is_a_request() {
+        let (_dir, s) = store();
+        let [alice, bob, cleo, dana] = users(&s, &["alice", "bob", "cleo", "dana"])[..] else {
+            unreachable!()
+        };
+        // Bob knows Alice (he wrote to her); Cleo does not.
+        send(&s, bob, Recipient::Direct { user: alice }).expect("bob writes");
+        let made = s
+            .create_group(alice, "trip", &[bob, cleo], Utc::now())
+            .expect("group");
+        assert!(!request_for(&made, alice));
+        assert!(!request_for(&made, bob), "Alice is Bob's contact");
+        assert!(request_for(&made, cleo), "Alice is a stranger to Cleo");
+        let group = made.view_of(alice).expect("Alice").id;
+        // Bob, a member, adds Dana, who has never heard of him.
+        let added = s.add_member(bob, group, dana, Utc::now()).expect("add");
+        assert!(request_for(&added, dana));
+        assert!(!request_for(&added, bob));
+        s.accept(cleo, group, Utc::now()).expect("Cleo accepts");
+        let view = s.conversation_for(group, cleo).expect("view");
+        assert!(!view.request);
+    }
+
+    /// The creator is the group's admin; only admins remove members and make
+    /// admins; someone who left (or was removed) is added back only by an
+    /// admin; and the last admin to go hands over to the longest-standing
+    /// member.
+    #[test]
+    fn admins_remove_members_and_only_they_bring_back_who_left() {
+        let (_dir, s) = store();
+        let ([alice, bob, cleo], group) = trip_group(&s);
+        let view = s.conversation_for(group, bob).expect("view");
+        assert_eq!(view.admins, [alice], "the creator is the admin");
+
+        let refused = |e: StorageError| matches!(e, StorageError::NotAdmin(_));
+        assert!(refused(
+            s.remove_member(bob, group, cleo)
+                .expect_err("Bob is no admin")
+        ));
+        assert!(refused(
+            s.make_admin(bob, group, bob)
+                .expect_err("nor can he make himself one")
+        ));
+
+        let removed = s
+            .remove_member(alice, group, cleo)
+            .expect("Alice removes Cleo");
+        let mut all = vec![alice, bob, cleo];
+        all.sort();
+        assert_eq!(told(&removed), all, "Cleo's devices hear she is out");
+        assert!(
+            !removed
+                .view_of(alice)
+                .expect("Alice")
+                .members
+                .iter()
+                .any(|m| m.id == cleo)
+        );
+        assert!(matches!(
+            s.store_messages(vec![crate::storage::NewMessage {
+                sender: cleo,
+                client_id: candor_protocol::MessageId::new(),
+                to: Recipient::Conversation { id: group },
+                text: candor_protocol::MessageText::new("still here?").expect("text"),
+                card: None,
+                at: Utc::now(),
+            }])
+            .expect("batch")
+            .pop()
+            .expect("one"),
+            Err(StorageError::NotMember)
+        ));
+        assert!(refused(
+            s.add_member(bob, group, cleo, Utc::now())
+                .expect_err("a member cannot bring back who was removed")
+        ),);
+        s.add_member(alice, group, cleo, Utc::now())
+            .expect("the admin can");
+
+        s.make_admin(alice, group, bob)
+            .expect("Alice makes Bob an admin");
+        s.leave(alice, group).expect("Alice leaves");
+        let view = s.conversation_for(group, bob).expect("view");
+        assert_eq!(view.admins, [bob]);
+        s.leave(bob, group).expect("Bob, the last admin, leaves");
+        let view = s.conversation_for(group, cleo).expect("view");
+        assert_eq!(view.admins, [cleo], "never a group without an admin");
+    }
+
+    /// A block between two members of a group: neither sees the other's
+    /// receipts (when they are there) nor typing.
+    #[test]
+    fn a_block_withholds_receipts_and_typing_inside_a_group() {
+        let (_dir, s) = store();
+        let ([alice, bob, cleo], group) = trip_group(&s);
+        s.accept(bob, group, Utc::now()).expect("accept");
+        s.accept(cleo, group, Utc::now()).expect("accept");
+        send(&s, alice, Recipient::Conversation { id: group }).expect("hi");
+        s.block(bob, cleo, Utc::now()).expect("Bob blocks Cleo");
+        let recorded = s
+            .record_receipt(bob, group, Some(1), Some(1))
+            .expect("Bob reads");
+        assert_eq!(recorded.others, [alice], "not Cleo");
+        assert_eq!(s.audience_of(cleo, group).expect("typing"), [alice]);
+        assert_eq!(s.audience_of(bob, group).expect("typing"), [alice]);
+        let cleo_sees: Vec<UserId> = s
+            .receipts_for(cleo)
+            .expect("receipts")
+            .into_iter()
+            .map(|r| r.user)
+            .collect();
+        assert!(!cleo_sees.contains(&bob), "{cleo_sees:?}");
+        assert!(
+            s.receipts_for(alice)
+                .expect("receipts")
+                .iter()
+                .any(|r| r.user == bob),
+            "Alice still sees Bob's"
+        );
     }
 
     #[test]

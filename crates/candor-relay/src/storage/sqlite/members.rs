@@ -61,8 +61,32 @@ pub(super) fn ids(conn: &Connection, id: ConversationId) -> Result<Vec<UserId>, 
     Ok(ids)
 }
 
-/// The members of a conversation `user` belongs to (NotMember otherwise).
-pub(super) fn ids_if_member(
+/// The other members of `conversation` who may see what `user` does there
+/// (receipts, typing): everyone but `user` and those with a block between
+/// them, either way. Someone you blocked in a group learns nothing of when
+/// you are there, and someone who blocked you hears nothing from you.
+pub(super) fn audience(
+    conn: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<Vec<UserId>, StorageError> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT m.user_id FROM members m
+             WHERE m.conversation_id = ?1 AND m.user_id != ?2
+               AND NOT EXISTS (SELECT 1 FROM blocks b
+                               WHERE (b.user_id = m.user_id AND b.blocked_id = ?2)
+                                  OR (b.user_id = ?2 AND b.blocked_id = m.user_id))",
+        )?
+        .query_map([conversation.to_string(), user.to_string()], |r| {
+            uuid_col(r, 0).map(UserId)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
+}
+
+/// [`audience`], for a member only (NotMember otherwise).
+pub(super) fn audience_if_member(
     conn: &Connection,
     user: UserId,
     conversation: ConversationId,
@@ -70,7 +94,7 @@ pub(super) fn ids_if_member(
     if !is_member(conn, user, conversation)? {
         return Err(StorageError::NotMember);
     }
-    ids(conn, conversation)
+    audience(conn, user, conversation)
 }
 
 /// `user` starts reading `conversation` after its current last seq: what is
@@ -167,10 +191,7 @@ pub(super) fn record_receipt(
     let others = if changed == 0 {
         Vec::new()
     } else {
-        ids(tx, conversation)?
-            .into_iter()
-            .filter(|m| *m != user)
-            .collect()
+        audience(tx, user, conversation)?
     };
     Ok(ReceiptRecorded {
         shared: receipt(tx, conversation, user)?,
@@ -189,7 +210,10 @@ pub(super) fn receipts_for(conn: &Connection, user: UserId) -> Result<Vec<Receip
             "SELECT o.conversation_id, o.user_id, o.delivered_seq, o.read_seq,
                     CASE WHEN o.user_id = ?1 THEN 'own' ELSE o.state END
              FROM members me JOIN members o ON o.conversation_id = me.conversation_id
-             WHERE me.user_id = ?1 AND (o.delivered_seq > 0 OR o.read_seq > 0)",
+             WHERE me.user_id = ?1 AND (o.delivered_seq > 0 OR o.read_seq > 0)
+               AND NOT EXISTS (SELECT 1 FROM blocks b
+                               WHERE (b.user_id = o.user_id AND b.blocked_id = ?1)
+                                  OR (b.user_id = ?1 AND b.blocked_id = o.user_id))",
         )?
         .query_map([user.to_string()], receipt_row)?
         .collect::<Result<Vec<_>, _>>()?;
@@ -292,13 +316,13 @@ mod tests {
     #[test]
     fn leaving_and_coming_back_keeps_both_spans_and_skips_the_gap() {
         let (_dir, s) = store();
-        let ([alice, bob, cleo], group) = trip_group(&s);
+        let ([alice, _, cleo], group) = trip_group(&s);
         let to = || Recipient::Conversation { id: group };
         send(&s, alice, to()).expect("one");
         s.leave(cleo, group).expect("leave");
         send_at(&s, alice, to(), "while cleo was out", 0);
         assert_eq!(texts(&s, cleo), ["hi"], "she keeps what she was there for");
-        s.add_member(bob, group, cleo, Utc::now()).expect("back");
+        s.add_member(alice, group, cleo, Utc::now()).expect("back");
         send_at(&s, alice, to(), "after she came back", 0);
         assert_eq!(texts(&s, cleo), ["hi", "after she came back"]);
         let convs = s.conversations_of(cleo).expect("conversations");

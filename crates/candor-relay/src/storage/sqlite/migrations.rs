@@ -18,6 +18,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v4.sql")),
     M::up(include_str!("schema_v5.sql")),
     M::up(include_str!("schema_v6.sql")),
+    M::up(include_str!("schema_v7.sql")),
 ];
 
 #[cfg(test)]
@@ -244,5 +245,30 @@ mod tests {
                 "{id} reads as a session id"
             );
         }
+    }
+    /// Migration 7 makes a group's founding members its admins (the relay
+    /// did not record who created it), and nobody else: not someone added
+    /// later, and nobody in a direct chat.
+    #[test]
+    fn migration_7_makes_a_groups_founders_its_admins() {
+        let mut conn = at_version(6);
+        conn.execute_batch(
+            "INSERT INTO users (id, handle, display_name, password_hash, created_at)
+                 VALUES ('u1', 'maya', 'Maya', 'h', 1), ('u2', 'leo', 'Leo', 'h', 1),
+                        ('u3', 'ines', 'Ines', 'h', 1);
+             INSERT INTO conversations (id, kind, title, created_at)
+                 VALUES ('g1', 'group', 'Trip', 5), ('d1', 'direct', NULL, 5);
+             INSERT INTO members (conversation_id, user_id, joined_at, state)
+                 VALUES ('g1', 'u1', 5, 'accepted'), ('g1', 'u2', 5, 'accepted'),
+                        ('g1', 'u3', 9, 'accepted'),
+                        ('d1', 'u1', 5, 'accepted'), ('d1', 'u3', 5, 'request');",
+        )
+        .expect("rows fit schema 6");
+        migrations().to_version(&mut conn, 7).expect("to 7");
+        let admins = names(
+            &conn,
+            "SELECT conversation_id || ':' || user_id FROM members WHERE admin = 1 ORDER BY 1",
+        );
+        assert_eq!(admins, ["g1:u1", "g1:u2"]);
     }
 }

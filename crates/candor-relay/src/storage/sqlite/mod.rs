@@ -331,6 +331,28 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn remove_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError> {
+        self.write(Change::Permits, |tx, _, _| {
+            conversations::remove_member(tx, actor, conversation, user)
+        })
+    }
+
+    fn make_admin(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError> {
+        self.write(Change::Permits, |tx, _, _| {
+            conversations::make_admin(tx, actor, conversation, user)
+        })
+    }
+
     fn leave(
         &self,
         user: UserId,
@@ -396,12 +418,12 @@ impl Storage for SqliteStorage {
         self.read(|c| members::receipts_for(c, user))
     }
 
-    fn members_if_member(
+    fn audience_of(
         &self,
         user: UserId,
         conversation: ConversationId,
     ) -> Result<Vec<UserId>, StorageError> {
-        self.read(|c| members::ids_if_member(c, user, conversation))
+        self.read(|c| members::audience_if_member(c, user, conversation))
     }
 
     fn messages_between(
