@@ -15,9 +15,14 @@ pub fn forward(app: AppHandle, mut notices: broadcast::Receiver<Notice>) {
             match notices.recv().await {
                 Ok(notice) => {
                     SYNC.emit(&app, &notice);
-                    if let Notice::MessagesAdded { chats, unread, .. } = &notice {
+                    if let Notice::MessagesAdded {
+                        chats,
+                        unread,
+                        messages,
+                    } = &notice
+                    {
                         crate::desktop::show_unread(&app, unread);
-                        crate::desktop::notify_new_messages(&app, chats).await;
+                        crate::desktop::notify_new_messages(&app, chats, messages).await;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(missed)) => {

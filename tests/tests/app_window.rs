@@ -149,6 +149,7 @@ async fn inbox_and_chat_show_the_stores_visible_messages() -> Result<()> {
             id: group,
             title: "Weekend trip".into(),
             members: vec![maya.clone(), sam.clone()],
+            admins: vec![maya.id],
         })?;
         store.apply_received(&[
             delivered(group, 1, &sam, "<img src=x onerror=alert(1)> see you", 30),

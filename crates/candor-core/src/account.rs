@@ -237,6 +237,45 @@ impl RelayClient {
         Self::check(resp).await.map(|_| ())
     }
 
+    /// Adds `user` to a group (a request for them unless we are their
+    /// contact). Each group change answers with the group as we now see it.
+    pub async fn add_member(
+        &self,
+        token: &str,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<ConversationInfo, AccountError> {
+        let url = self.url(&format!("/v1/groups/{conversation}/members"));
+        let body = candor_protocol::api::AddMember { user };
+        self.answer(self.http()?.post(url).bearer_auth(token).json(&body))
+            .await
+    }
+
+    /// An admin takes `user` out of a group.
+    pub async fn remove_member(
+        &self,
+        token: &str,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<ConversationInfo, AccountError> {
+        let url = self.url(&format!("/v1/groups/{conversation}/members/{user}"));
+        self.answer(self.http()?.delete(url).bearer_auth(token))
+            .await
+    }
+
+    /// An admin makes `user`, a member, an admin too.
+    pub async fn make_admin(
+        &self,
+        token: &str,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<ConversationInfo, AccountError> {
+        let url = self.url(&format!("/v1/groups/{conversation}/admins"));
+        let body = candor_protocol::api::MakeAdmin { user };
+        self.answer(self.http()?.post(url).bearer_auth(token).json(&body))
+            .await
+    }
+
     /// Leaves a group: the relay stops delivering it to this account.
     pub async fn leave_group(
         &self,

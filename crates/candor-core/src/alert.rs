@@ -2,14 +2,15 @@
 //!
 //! A notification is seen by whoever stands at the screen, and on Linux its
 //! text is read by the notification server as markup. So: none for a chat
-//! that is a Request (a stranger's first message), for someone blocked, for a
-//! muted chat or for this account's own message; and the message text is
+//! that is a Request (a stranger's first message), for someone blocked (in a
+//! direct chat, or a group member), for a muted chat or for this account's
+//! own message; and the message text is
 //! escaped where it would be read as markup, and it and the sender-chosen
 //! title are cut to a length a notification can show.
 
 use chrono::{DateTime, Utc};
 
-use crate::InboxItem;
+use crate::{InboxItem, Message};
 use candor_protocol::ConversationId;
 
 /// The most characters of a message a notification shows.
@@ -25,11 +26,20 @@ pub struct Alert {
     pub body: String,
 }
 
-/// The notifications for `chats` (rows as a notice carried them), at `now`.
-pub fn alerts(chats: &[InboxItem], now: DateTime<Utc>) -> Vec<Alert> {
+/// The notifications for `chats` (rows as a notice carried them) after the
+/// messages `added` arrived, at `now`. A chat notifies only if one of them is
+/// someone else's and not from a person this account blocked: a blocked
+/// group member's message changes no preview, and must not bring back the
+/// notification of the one before it.
+pub fn alerts(chats: &[InboxItem], added: &[Message], now: DateTime<Utc>) -> Vec<Alert> {
     chats
         .iter()
         .filter(|c| !c.request && !c.peer_blocked && !c.preview_is_own)
+        .filter(|c| {
+            added
+                .iter()
+                .any(|m| m.conversation_id == c.id && !m.is_own && !m.sender_blocked)
+        })
         .filter(|c| c.muted_until.is_none_or(|until| until <= now))
         .filter_map(|c| {
             let preview = c.preview.as_deref()?;
@@ -79,7 +89,33 @@ fn shown(text: &str, max: usize, markup: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ConversationKind;
+    use crate::{ConversationKind, DeliveryStatus, MessageCursor};
+    use candor_protocol::{MessageId, UserId};
+
+    /// A message someone else wrote in `chat`.
+    fn arrived(chat: &InboxItem) -> Message {
+        Message {
+            id: MessageId::new(),
+            conversation_id: chat.id,
+            server_id: None,
+            seq: Some(1),
+            sender_id: UserId::new(),
+            sender_name: None,
+            is_own: false,
+            text: chat.preview.clone().unwrap_or_default(),
+            card: None,
+            created_at: Utc::now(),
+            status: DeliveryStatus::Delivered,
+            hidden_at: None,
+            cursor: MessageCursor(1),
+            send_at: None,
+            sender_blocked: false,
+        }
+    }
+
+    fn all_arrived(chats: &[InboxItem]) -> Vec<Message> {
+        chats.iter().map(arrived).collect()
+    }
 
     fn chat(title: &str, preview: &str) -> InboxItem {
         InboxItem {
@@ -124,27 +160,44 @@ mod tests {
             preview_is_own: true,
             ..chat("Leo", "sent from my phone")
         };
-        let shown = alerts(
-            &[
-                plain.clone(),
-                request,
-                blocked,
-                muted,
-                mute_over.clone(),
-                own,
-            ],
-            now,
-        );
+        let chats = [
+            plain.clone(),
+            request,
+            blocked,
+            muted,
+            mute_over.clone(),
+            own,
+        ];
+        let shown = alerts(&chats, &all_arrived(&chats), now);
         let chats: Vec<_> = shown.iter().map(|a| a.chat).collect();
         assert_eq!(chats, [plain.id, mute_over.id]);
     }
 
+    /// A group member this account blocked writes: the group's row (whose
+    /// preview is still the message before) must not notify again.
+    #[test]
+    fn a_blocked_group_members_message_does_not_notify() {
+        let group = InboxItem {
+            kind: ConversationKind::Group,
+            ..chat("Trip", "the message before, already notified")
+        };
+        let from_blocked = Message {
+            sender_blocked: true,
+            text: String::new(),
+            ..arrived(&group)
+        };
+        assert!(alerts(std::slice::from_ref(&group), &[from_blocked], Utc::now()).is_empty());
+        assert!(alerts(std::slice::from_ref(&group), &[], Utc::now()).is_empty());
+        assert_eq!(
+            alerts(std::slice::from_ref(&group), &[arrived(&group)], Utc::now()).len(),
+            1
+        );
+    }
+
     #[test]
     fn sender_chosen_text_is_escaped_and_cut() {
-        let a = &alerts(
-            &[chat("<b>Boss</b> & co", "<a href='x'>click</a>\u{7}")],
-            Utc::now(),
-        )[0];
+        let boss = chat("<b>Boss</b> & co", "<a href='x'>click</a>\u{7}");
+        let a = &alerts(std::slice::from_ref(&boss), &[arrived(&boss)], Utc::now())[0];
         assert_eq!(a.title, "<b>Boss</b> & co", "a title is plain text");
         if MARKUP {
             assert_eq!(a.body, "&lt;a href=&#39;x&#39;&gt;click&lt;/a&gt; ");

@@ -18,6 +18,8 @@ pub fn declarations() -> Vec<String> {
         decl::<SessionId>(&cfg),
         decl::<Profile>(&cfg),
         decl::<Person>(&cfg),
+        decl::<crate::GroupMember>(&cfg),
+        decl::<crate::GroupMembers>(&cfg),
         decl::<ConversationKind>(&cfg),
         decl::<DeliveryStatus>(&cfg),
         decl::<VideoCard>(&cfg),

@@ -32,9 +32,10 @@ pub use client::Client;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
 pub use model::{
-    ApplyOutcome, ConversationKind, DeliveryStatus, Draft, HiddenConversation, InboxCursor,
-    InboxItem, InboxPage, Message, MessageCursor, MessagePage, NewConversation, NewerMessages,
-    OpenVideosIn, Person, Profile, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
+    ApplyOutcome, ConversationKind, DeliveryStatus, Draft, GroupMember, GroupMembers,
+    HiddenConversation, InboxCursor, InboxItem, InboxPage, Message, MessageCursor, MessagePage,
+    NewConversation, NewerMessages, OpenVideosIn, Person, Profile, SearchHit, SearchResults,
+    UndoSendWindow, UnreadSummary,
 };
 pub use store::{
     Composed, MAX_DRAFT_CHARS, MAX_SHARE_CHATS, OutboxEntry, PendingSend, SCHEMA_VERSION, Store,

@@ -29,6 +29,32 @@ pub struct Person {
     pub display_name: String,
 }
 
+/// A member of a group, as its members list shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct GroupMember {
+    pub person: Person,
+    /// Removes members, makes admins, adds back who left.
+    pub admin: bool,
+    /// This account.
+    pub is_me: bool,
+    /// Someone this account blocked: their messages here are collapsed.
+    pub blocked: bool,
+}
+
+/// A group's members as this device knows them (the relay's last word).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct GroupMembers {
+    pub members: Vec<GroupMember>,
+    /// This account is one of the admins: the list offers Remove and Make admin.
+    pub i_am_admin: bool,
+    /// This account left (or was removed): the list is as it was then.
+    pub left: bool,
+}
+
 impl From<candor_protocol::api::UserInfo> for Person {
     fn from(u: candor_protocol::api::UserInfo) -> Self {
         Self {
@@ -67,6 +93,8 @@ pub enum NewConversation {
         id: ConversationId,
         title: String,
         members: Vec<Person>,
+        /// The members who are its admins.
+        admins: Vec<UserId>,
     },
 }
 
@@ -93,6 +121,7 @@ impl NewConversation {
                 id: info.id,
                 title: info.title.unwrap_or_default(),
                 members: people,
+                admins: info.admins,
             },
         }
     }
@@ -167,6 +196,9 @@ pub struct Message {
     pub status: DeliveryStatus,
     /// Set when this device hid the message ("Delete for me").
     pub hidden_at: Option<DateTime<Utc>>,
+    /// From someone this account blocked (in a group they are both in):
+    /// shown as a collapsed line, with no text or card given to the page.
+    pub sender_blocked: bool,
     /// Where it sits in the chat, for paging from it either way. A queued
     /// message's place changes once the relay gives it a seq.
     pub cursor: MessageCursor,

@@ -235,6 +235,7 @@ fn hidden_messages_and_chats_stay_hidden_after_a_restart() {
             id: group,
             title: "Trip".into(),
             members: vec![w.me.clone(), w.maya.clone()],
+            admins: Vec::new(),
         })
         .expect("group");
     w.store.hide_conversation(group).expect("hide group");

@@ -305,6 +305,7 @@ fn a_group_described_by_the_relay_is_recorded_and_updated() {
             id,
             title: title.into(),
             members,
+            admins: Vec::new(),
         };
     w.store
         .add_conversation(&group(

@@ -275,6 +275,7 @@ fn a_group_left_stays_readable_until_the_relay_adds_us_back() {
         id: group,
         title: "Trip".into(),
         members: vec![w.maya.clone(), sam],
+        admins: Vec::new(),
     };
     w.store.add_conversation(&trip).expect("group");
     let m = w.incoming(group, &w.maya.clone(), "who's driving?");

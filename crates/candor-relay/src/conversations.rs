@@ -35,12 +35,25 @@ pub async fn add_member(
     headers: HeaderMap,
     Path(id): Path<ConversationId>,
     Json(body): Json<AddMember>,
-) -> Result<StatusCode, RelayError> {
+) -> Result<Json<ConversationInfo>, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let (storage, now) = (state.storage(), state.now());
     let announcement = blocking(move || Ok(storage.add_member(me.id, id, body.user, now)?)).await?;
     state.inner.hub.announce(&announcement);
-    Ok(StatusCode::NO_CONTENT)
+    actors_view(&announcement, me.id)
+}
+
+/// The group as the member who changed it now sees it: the answer to a
+/// change, so their device shows it without waiting for the announcement.
+fn actors_view(
+    announcement: &crate::storage::Announcement,
+    actor: UserId,
+) -> Result<Json<ConversationInfo>, RelayError> {
+    announcement
+        .view_of(actor)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| RelayError::Internal("a group change not told to who made it".into()))
 }
 
 /// An admin takes someone out of a group.
@@ -48,12 +61,12 @@ pub async fn remove_member(
     State(state): State<RelayState>,
     headers: HeaderMap,
     Path((id, user)): Path<(ConversationId, UserId)>,
-) -> Result<StatusCode, RelayError> {
+) -> Result<Json<ConversationInfo>, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let storage = state.storage();
     let announcement = blocking(move || Ok(storage.remove_member(me.id, id, user)?)).await?;
     state.inner.hub.announce(&announcement);
-    Ok(StatusCode::NO_CONTENT)
+    actors_view(&announcement, me.id)
 }
 
 /// An admin makes another member an admin.
@@ -62,12 +75,12 @@ pub async fn make_admin(
     headers: HeaderMap,
     Path(id): Path<ConversationId>,
     Json(body): Json<MakeAdmin>,
-) -> Result<StatusCode, RelayError> {
+) -> Result<Json<ConversationInfo>, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
     let storage = state.storage();
     let announcement = blocking(move || Ok(storage.make_admin(me.id, id, body.user)?)).await?;
     state.inner.hub.announce(&announcement);
-    Ok(StatusCode::NO_CONTENT)
+    actors_view(&announcement, me.id)
 }
 
 pub async fn leave(

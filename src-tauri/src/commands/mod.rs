@@ -8,6 +8,7 @@ pub mod chat;
 pub mod chat_settings;
 pub mod delete;
 pub mod devices;
+pub mod group;
 pub mod inbox;
 pub mod search;
 pub mod settings;

@@ -2,7 +2,7 @@
 //! unread count on the tray icon and a notification per chat.
 
 use candor_core::protocol::ConversationId;
-use candor_core::{InboxItem, UnreadSummary};
+use candor_core::{InboxItem, Message, UnreadSummary};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -41,7 +41,11 @@ pub fn show_unread<R: Runtime>(app: &AppHandle<R>, unread: &UnreadSummary) {
 /// Shows a notification for each chat in `chats` (rows as the notice carried
 /// them) that `candor_core::alert` says may have one, unless the window is
 /// focused or notifications are off.
-pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, chats: &[InboxItem]) {
+pub async fn notify_new_messages<R: Runtime>(
+    app: &AppHandle<R>,
+    chats: &[InboxItem],
+    added: &[Message],
+) {
     let focused = app
         .get_webview_window("main")
         .and_then(|w| w.is_focused().ok())
@@ -59,7 +63,7 @@ pub async fn notify_new_messages<R: Runtime>(app: &AppHandle<R>, chats: &[InboxI
     {
         return;
     }
-    for alert in candor_core::alert::alerts(chats, chrono::Utc::now()) {
+    for alert in candor_core::alert::alerts(chats, added, chrono::Utc::now()) {
         let shown = app
             .notification()
             .builder()

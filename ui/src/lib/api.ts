@@ -108,6 +108,13 @@ export const api = {
   blockPerson: (user: UserId, blocked: boolean) => call('blockPerson', { user, blocked }),
   declineRequest: (conversation: ConversationId) => call('declineRequest', { conversation }),
   leaveGroup: (conversation: ConversationId) => call('leaveGroup', { conversation }),
+  groupMembers: (conversation: ConversationId) => call('groupMembers', { conversation }),
+  addGroupMember: (conversation: ConversationId, handle: string) =>
+    call('addGroupMember', { conversation, handle }),
+  removeGroupMember: (conversation: ConversationId, user: UserId) =>
+    call('removeGroupMember', { conversation, user }),
+  makeGroupAdmin: (conversation: ConversationId, user: UserId) =>
+    call('makeGroupAdmin', { conversation, user }),
   findChats: (query: string) => call('findChats', { query }),
   hideMessages: (messages: MessageId[]) => call('hideMessages', { messages }),
   unhideMessages: (messages: MessageId[]) => call('unhideMessages', { messages }),

@@ -14,6 +14,30 @@ export type Profile = { userId: UserId, handle: string, displayName: string, rel
 
 export type Person = { id: UserId, handle: string, displayName: string, };
 
+export type GroupMember = { person: Person, 
+/**
+ * Removes members, makes admins, adds back who left.
+ */
+admin: boolean, 
+/**
+ * This account.
+ */
+isMe: boolean, 
+/**
+ * Someone this account blocked: their messages here are collapsed.
+ */
+blocked: boolean, };
+
+export type GroupMembers = { members: Array<GroupMember>, 
+/**
+ * This account is one of the admins: the list offers Remove and Make admin.
+ */
+iAmAdmin: boolean, 
+/**
+ * This account left (or was removed): the list is as it was then.
+ */
+left: boolean, };
+
 export type ConversationKind = "direct" | "group";
 
 export type DeliveryStatus = "queued" | "sent" | "delivered" | "read" | "failed" | "received";
@@ -63,6 +87,11 @@ seq: number | null, senderId: UserId, senderName: string | null, isOwn: boolean,
  * Set when this device hid the message ("Delete for me").
  */
 hiddenAt: string | null, 
+/**
+ * From someone this account blocked (in a group they are both in):
+ * shown as a collapsed line, with no text or card given to the page.
+ */
+senderBlocked: boolean, 
 /**
  * Where it sits in the chat, for paging from it either way. A queued
  * message's place changes once the relay gives it a seq.
@@ -214,6 +243,10 @@ export const COMMAND = {
   findChats: "find_chats",
   startGroup: "start_group",
   leaveGroup: "leave_group",
+  groupMembers: "group_members",
+  addGroupMember: "add_group_member",
+  removeGroupMember: "remove_group_member",
+  makeGroupAdmin: "make_group_admin",
   hideMessages: "hide_messages",
   unhideMessages: "unhide_messages",
   hiddenMessages: "hidden_messages",
@@ -271,6 +304,10 @@ export type Commands = {
   findChats: { args: { query: string }; result: Array<InboxItem> };
   startGroup: { args: { title: string; handles: Array<string> }; result: ConversationId };
   leaveGroup: { args: { conversation: ConversationId }; result: void };
+  groupMembers: { args: { conversation: ConversationId }; result: GroupMembers };
+  addGroupMember: { args: { conversation: ConversationId; handle: string }; result: void };
+  removeGroupMember: { args: { conversation: ConversationId; user: UserId }; result: void };
+  makeGroupAdmin: { args: { conversation: ConversationId; user: UserId }; result: void };
   hideMessages: { args: { messages: Array<MessageId> }; result: void };
   unhideMessages: { args: { messages: Array<MessageId> }; result: void };
   hiddenMessages: { args: { conversation: ConversationId }; result: Array<Message> };

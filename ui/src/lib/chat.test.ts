@@ -20,6 +20,7 @@ function msg(over: Partial<Message> = {}): Message {
     hiddenAt: null,
     cursor,
     sendAt: null,
+    senderBlocked: false,
   };
 }
 

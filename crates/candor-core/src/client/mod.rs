@@ -68,6 +68,11 @@ impl Client {
         self.notices.subscribe()
     }
 
+    /// Tells whoever listens (nobody may, which is fine).
+    pub(crate) fn emit(&self, notice: Notice) {
+        let _ = self.notices.send(notice);
+    }
+
     /// The store, for a synchronous read where waiting is not possible (the
     /// window closing). Everything else goes through [`Client::with_store`].
     pub fn store(&self) -> &Arc<Mutex<Store>> {

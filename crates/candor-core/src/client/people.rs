@@ -5,10 +5,12 @@
 //! a block or a name the relay does not hold.
 
 use candor_protocol::api::AccountSettings;
+use candor_protocol::frames::ConversationInfo;
 use candor_protocol::{ConversationId, UserId};
 
 use super::Client;
-use crate::{CoreError, NewConversation, Person};
+use crate::notice::Notice;
+use crate::{CoreError, GroupMembers, NewConversation, Person};
 
 impl Client {
     /// Opens the direct chat with the person called `handle` on the relay.
@@ -79,6 +81,69 @@ impl Client {
         let (relay, token) = self.relay_session("leave a group").await?;
         relay.leave_group(&token, conversation).await?;
         self.with_store(move |s| s.set_left(conversation)).await
+    }
+
+    /// The members of a group, as the relay last described it.
+    pub async fn group_members(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<GroupMembers, CoreError> {
+        self.with_store(move |s| s.group_members(conversation))
+            .await
+    }
+
+    /// Adds the person called `handle` to a group. The relay answers with the
+    /// group as it now is, recorded here at once (it also tells every
+    /// member's devices).
+    pub async fn add_member(
+        &self,
+        conversation: ConversationId,
+        handle: &str,
+    ) -> Result<(), CoreError> {
+        let (relay, token) = self.relay_session("add people to a group").await?;
+        let user = relay
+            .lookup(&token, handle.trim())
+            .await
+            .map_err(|e| CoreError::about_member(handle, e))?;
+        let info = relay.add_member(&token, conversation, user.id).await?;
+        self.record_group(info).await
+    }
+
+    /// Takes `user` out of a group (for its admins; the relay refuses others
+    /// with a sentence saying so).
+    pub async fn remove_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<(), CoreError> {
+        let (relay, token) = self.relay_session("remove people from a group").await?;
+        let info = relay.remove_member(&token, conversation, user).await?;
+        self.record_group(info).await
+    }
+
+    /// Makes `user` an admin of a group (for its admins).
+    pub async fn make_admin(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<(), CoreError> {
+        let (relay, token) = self.relay_session("make someone an admin").await?;
+        let info = relay.make_admin(&token, conversation, user).await?;
+        self.record_group(info).await
+    }
+
+    /// Records a group as the relay just described it, and tells the window.
+    async fn record_group(&self, info: ConversationInfo) -> Result<(), CoreError> {
+        let id = info.id;
+        let chat = self
+            .with_store(move |s| {
+                let me = s.profile()?.map(|p| p.user_id);
+                s.add_conversation(&NewConversation::from_relay(info, me))?;
+                s.inbox_item(id)
+            })
+            .await?;
+        self.emit(Notice::ChatChanged { chat });
+        Ok(())
     }
 
     /// Renames the account on the relay, then in this profile.

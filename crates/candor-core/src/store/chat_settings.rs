@@ -58,13 +58,24 @@ impl Store {
 
     /// Records that `user` is blocked (or not) by this account.
     pub fn set_blocked(&mut self, user: UserId, blocked: bool) -> Result<(), CoreError> {
-        let changed = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
             "UPDATE users SET blocked = ?2 WHERE id = ?1",
             params![user.to_string(), blocked],
         )?;
         if changed == 0 {
             return Err(CoreError::UnknownUser(user));
         }
+        // Their messages in the groups shared with them leave (or come back
+        // to) each chat's preview and unread count.
+        let shared: Vec<ConversationId> = tx
+            .prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?
+            .query_map([user.to_string()], |r| sql::id(r, 0))?
+            .collect::<Result<_, _>>()?;
+        for conversation in shared {
+            super::summary::refresh(&tx, conversation, self.me)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

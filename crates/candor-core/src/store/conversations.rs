@@ -1,21 +1,23 @@
 //! Conversations and the people in them, and reading a conversation page by page.
 
-use candor_protocol::{ConversationId, MessageId};
+use candor_protocol::{ConversationId, MessageId, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, sql};
 use crate::{
-    ConversationKind, CoreError, DeliveryStatus, Message, MessageCursor, MessagePage,
-    NewConversation, NewerMessages, Person,
+    ConversationKind, CoreError, DeliveryStatus, GroupMember, GroupMembers, Message, MessageCursor,
+    MessagePage, NewConversation, NewerMessages, Person,
 };
 
 /// Columns of [`message_from_row`], in order, for queries over `messages m`.
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, m.seq, m.sender_id,
     u.display_name, m.body, m.card_json, m.created_at, m.status, m.hidden_at, m.position,
-    (SELECT o.not_before FROM outbox o WHERE o.message_id = m.id)";
+    (SELECT o.not_before FROM outbox o WHERE o.message_id = m.id),
+    coalesce(u.blocked AND (SELECT g.kind = 'group' FROM conversations g
+                            WHERE g.id = m.conversation_id), 0)";
 
 /// How many columns [`MESSAGE_COLUMNS`] has: a query's own columns follow.
-pub(crate) const MESSAGE_COLUMN_COUNT: usize = 13;
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 14;
 
 pub(crate) fn message_from_row(
     r: &rusqlite::Row<'_>,
@@ -23,6 +25,9 @@ pub(crate) fn message_from_row(
 ) -> rusqlite::Result<Message> {
     let sender: String = r.get(4)?;
     let status: String = r.get(9)?;
+    let is_own = me == Some(sender.as_str());
+    // What someone blocked wrote is never handed to the page.
+    let sender_blocked = !is_own && r.get::<_, bool>(13)?;
     Ok(Message {
         id: sql::id(r, 0)?,
         conversation_id: sql::id(r, 1)?,
@@ -30,9 +35,17 @@ pub(crate) fn message_from_row(
         seq: r.get(3)?,
         sender_id: sql::id(r, 4)?,
         sender_name: r.get(5)?,
-        is_own: me == Some(sender.as_str()),
-        text: r.get(6)?,
-        card: sql::json(r, 7)?,
+        is_own,
+        text: if sender_blocked {
+            String::new()
+        } else {
+            r.get(6)?
+        },
+        card: if sender_blocked {
+            None
+        } else {
+            sql::json(r, 7)?
+        },
         created_at: sql::time(r, 8)?,
         status: DeliveryStatus::from_sql(&status).ok_or_else(|| {
             rusqlite::Error::FromSqlConversionFailure(
@@ -44,6 +57,7 @@ pub(crate) fn message_from_row(
         hidden_at: sql::opt_time(r, 10)?,
         cursor: MessageCursor(r.get(11)?),
         send_at: sql::opt_time(r, 12)?,
+        sender_blocked,
     })
 }
 
@@ -73,19 +87,36 @@ impl Store {
     pub fn add_conversation(&mut self, conversation: &NewConversation) -> Result<(), CoreError> {
         let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
-        let (id, kind, title, peer, members): (_, _, Option<&str>, Option<&Person>, Vec<&Person>) =
-            match conversation {
-                NewConversation::Direct { id, peer } => {
-                    (*id, ConversationKind::Direct, None, Some(peer), vec![peer])
-                }
-                NewConversation::Group { id, title, members } => (
-                    *id,
-                    ConversationKind::Group,
-                    Some(title.as_str()),
-                    None,
-                    members.iter().collect(),
-                ),
-            };
+        let (id, kind, title, peer, members, admins): (
+            _,
+            _,
+            Option<&str>,
+            Option<&Person>,
+            Vec<&Person>,
+            &[UserId],
+        ) = match conversation {
+            NewConversation::Direct { id, peer } => (
+                *id,
+                ConversationKind::Direct,
+                None,
+                Some(peer),
+                vec![peer],
+                &[],
+            ),
+            NewConversation::Group {
+                id,
+                title,
+                members,
+                admins,
+            } => (
+                *id,
+                ConversationKind::Group,
+                Some(title.as_str()),
+                None,
+                members.iter().collect(),
+                admins,
+            ),
+        };
         for person in &members {
             upsert_person(&tx, person)?;
         }
@@ -115,13 +146,56 @@ impl Store {
         }
         for person in &members {
             tx.execute(
-                "INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT DO NOTHING",
-                (id.to_string(), person.id.to_string(), now),
+                "INSERT INTO members (conversation_id, user_id, joined_at, admin)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET admin = excluded.admin",
+                (
+                    id.to_string(),
+                    person.id.to_string(),
+                    now,
+                    admins.contains(&person.id),
+                ),
             )?;
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The members of group `conversation`: admins first, then by name.
+    pub fn group_members(&self, conversation: ConversationId) -> Result<GroupMembers, CoreError> {
+        ensure_conversation(&self.conn, conversation)?;
+        let me = self.me.map(|u| u.to_string()).unwrap_or_default();
+        let members = self
+            .conn
+            .prepare_cached(
+                "SELECT u.id, u.handle, u.display_name, m.admin, u.id = ?2, u.blocked
+                 FROM members m JOIN users u ON u.id = m.user_id
+                 WHERE m.conversation_id = ?1
+                 ORDER BY m.admin DESC, u.id = ?2 DESC, lower(u.display_name), u.handle",
+            )?
+            .query_map(params![conversation.to_string(), me], |r| {
+                Ok(GroupMember {
+                    person: Person {
+                        id: sql::id(r, 0)?,
+                        handle: r.get(1)?,
+                        display_name: r.get(2)?,
+                    },
+                    admin: r.get(3)?,
+                    is_me: r.get(4)?,
+                    blocked: r.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let left: bool = self.conn.query_row(
+            "SELECT left_at IS NOT NULL FROM conversations WHERE id = ?1",
+            [conversation.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(GroupMembers {
+            i_am_admin: !left && members.iter().any(|m| m.is_me && m.admin),
+            members,
+            left,
+        })
     }
 
     /// Visible messages of a conversation, newest first, older than `before`.

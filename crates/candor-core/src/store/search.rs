@@ -52,6 +52,7 @@ impl Store {
              LEFT JOIN users u ON u.id = m.sender_id
              LEFT JOIN users p ON p.id = c.peer_id
              WHERE m.hidden_at IS NULL AND (?3 IS NULL OR m.conversation_id = ?3)
+               AND NOT (coalesce(u.blocked, 0) AND c.kind = 'group')
              ORDER BY m.created_at DESC, m.position DESC
              LIMIT ?4"
         ))?;

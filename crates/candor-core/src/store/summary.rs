@@ -2,6 +2,10 @@
 //! message, activity time, unread count) so that the inbox of 10,000 chats is one
 //! index walk. Every write that can change what is visible ends by calling
 //! [`refresh`] for the conversations it touched, inside its transaction.
+//!
+//! What someone this account blocked writes in a group they are both in is
+//! stored (the chat's order stays whole) but is neither the chat's preview
+//! nor its activity nor unread: it does not bring the chat up or notify.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -16,13 +20,20 @@ pub(crate) fn refresh(
     me: Option<UserId>,
 ) -> rusqlite::Result<()> {
     let conv = conversation.to_string();
+    let group: bool = conn
+        .prepare_cached("SELECT kind = 'group' FROM conversations WHERE id = ?1")?
+        .query_row([&conv], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
     let newest: Option<(String, i64)> = conn
         .prepare_cached(
-            "SELECT id, created_at FROM messages INDEXED BY messages_visible
-             WHERE conversation_id = ?1 AND hidden_at IS NULL
-             ORDER BY position DESC LIMIT 1",
+            "SELECT m.id, m.created_at FROM messages m INDEXED BY messages_visible
+             WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL
+               AND NOT (?2 AND EXISTS (SELECT 1 FROM users b
+                                       WHERE b.id = m.sender_id AND b.blocked = 1))
+             ORDER BY m.position DESC LIMIT 1",
         )?
-        .query_row([&conv], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row((&conv, group), |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let me = me.map(|u| u.to_string()).unwrap_or_default();
     conn.prepare_cached(
@@ -32,7 +43,9 @@ pub(crate) fn refresh(
              unread_count = (
                  SELECT count(*) FROM messages m
                  WHERE m.conversation_id = ?1 AND m.seq > conversations.read_seq
-                   AND m.sender_id != ?4 AND m.hidden_at IS NULL)
+                   AND m.sender_id != ?4 AND m.hidden_at IS NULL
+                   AND NOT (?5 AND EXISTS (SELECT 1 FROM users b
+                                           WHERE b.id = m.sender_id AND b.blocked = 1)))
          WHERE id = ?1",
     )?
     .execute((
@@ -40,6 +53,7 @@ pub(crate) fn refresh(
         newest.as_ref().map(|n| &n.0),
         newest.as_ref().map(|n| n.1),
         &me,
+        group,
     ))?;
     Ok(())
 }

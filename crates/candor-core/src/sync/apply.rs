@@ -111,13 +111,23 @@ impl Engine {
                     let left = info.kind == ConversationKind::Group
                         && !info.members.iter().any(|m| Some(m.id) == me);
                     let before = s.inbox_items([id])?.pop();
+                    let group = info.kind == ConversationKind::Group;
+                    let members_before = if group && before.is_some() {
+                        Some(s.group_members(id)?)
+                    } else {
+                        None
+                    };
                     s.add_conversation(&NewConversation::from_relay(info, me))?;
                     s.set_request(id, request)?;
                     if left {
                         s.set_left(id)?;
                     }
                     let after = s.inbox_item(id)?;
-                    Ok((before.as_ref() != Some(&after)).then_some(after))
+                    // Someone added, removed or made admin changes no inbox
+                    // row, but an open members list must hear of it.
+                    let members_changed =
+                        group && members_before.as_ref() != Some(&s.group_members(id)?);
+                    Ok((before.as_ref() != Some(&after) || members_changed).then_some(after))
                 })
                 .await
                 .map_err(store_lost)?;
