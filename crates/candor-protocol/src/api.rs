@@ -96,6 +96,9 @@ pub enum ErrorCode {
     VersionMismatch,
     /// A frame larger than the relay accepts.
     TooLarge,
+    /// The account has used up one of the relay's quotas (messages a day,
+    /// bytes stored); the message says which.
+    QuotaExceeded,
     /// The relay failed; the request may be retried.
     Internal,
 }

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::storage::Quotas;
+
 #[derive(Clone, Debug)]
 pub struct RelayConfig {
     /// Where the embedded store lives (created on first start).
@@ -44,7 +46,17 @@ pub struct RelayConfig {
     /// TCP connections one address may hold open at once, counted before a
     /// byte is read (trusted proxies are not counted); 0 means no limit.
     pub tcp_per_address: usize,
+    /// What one account may send (see [`Quotas`]).
+    pub quotas: Quotas,
 }
+
+/// The default quotas: far beyond what a person writes (10,000 messages a
+/// day; 1 GiB is 250,000 messages of the longest kind), far below what fills
+/// a disk.
+pub const DEFAULT_QUOTAS: Quotas = Quotas {
+    messages_per_day: 10_000,
+    stored_bytes: 1024 * 1024 * 1024,
+};
 
 /// The default of [`RelayConfig::sign_ups_per_hour`]: a household or an office
 /// behind one address can sign up; a script cannot fill the directory.
@@ -66,6 +78,7 @@ impl RelayConfig {
             sockets_per_account: 16,
             sockets_per_address: 64,
             tcp_per_address: 256,
+            quotas: DEFAULT_QUOTAS,
         }
     }
 }

@@ -49,6 +49,7 @@ impl RelayError {
             ) => ErrorCode::Forbidden,
             Self::Storage(StorageError::InvalidGroup(_)) => ErrorCode::Invalid,
             Self::Storage(StorageError::NotAdmin(_)) => ErrorCode::Forbidden,
+            Self::Storage(StorageError::QuotaExceeded(_)) => ErrorCode::QuotaExceeded,
             Self::Storage(StorageError::UnknownUser) => ErrorCode::NotFound,
             Self::Storage(StorageError::HandleTaken) => ErrorCode::Conflict,
             Self::Storage(_) | Self::Internal(_) => ErrorCode::Internal,
@@ -74,6 +75,8 @@ impl IntoResponse for RelayError {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            // RFC 4918 section 11.5: the account has no room left.
+            ErrorCode::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Internal => {
                 tracing::error!(error = %self, "request failed");

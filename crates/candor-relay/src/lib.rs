@@ -34,7 +34,7 @@ use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::{DEFAULT_SIGN_UPS_PER_HOUR, RelayConfig};
+pub use config::{DEFAULT_QUOTAS, DEFAULT_SIGN_UPS_PER_HOUR, RelayConfig};
 pub use error::RelayError;
 pub use storage::{SqliteStorage, Storage, StorageError};
 
@@ -73,6 +73,7 @@ impl std::fmt::Debug for RelayState {
 impl RelayState {
     /// Must be called within a tokio runtime: it starts the message writer.
     pub fn new(config: RelayConfig, storage: Arc<dyn Storage>) -> Self {
+        storage.set_quotas(config.quotas);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let hub = Arc::new(hub::Hub::default());
         let metrics = Arc::new(metrics::Metrics::default());

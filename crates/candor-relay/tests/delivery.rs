@@ -745,3 +745,46 @@ async fn a_fetch_fills_a_hole_for_members_only() {
     assert_eq!(error.code, ErrorCode::Invalid);
     relay.stop().await;
 }
+
+/// Defect 7 of the internet-ready relay issue: nothing was ever deleted and
+/// nothing bounded what one account stored, so one account could fill the
+/// relay's disk. Past its daily quota a send is refused with a typed error
+/// that names the quota, against that sender alone.
+#[tokio::test]
+async fn a_send_past_the_daily_quota_is_refused_with_a_sentence() {
+    let relay = Relay::start_configured(|c| {
+        c.quotas = candor_relay::storage::Quotas {
+            messages_per_day: 5,
+            stored_bytes: 0,
+        }
+    })
+    .await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    for i in 0..5 {
+        a.send(&send(direct(bob.user.id), &format!("m{i}")).1).await;
+        assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    }
+    let (over, frame) = send(direct(bob.user.id), "one too many");
+    a.send(&frame).await;
+    let RelayFrame::Error { error, client_id } = a.next().await else {
+        panic!("refused")
+    };
+    assert_eq!(client_id, Some(over));
+    assert_eq!(error.code, ErrorCode::QuotaExceeded);
+    assert!(
+        error.message.contains("5 messages today"),
+        "{}",
+        error.message
+    );
+    // Bob's quota is his own.
+    b.send(&send(direct(alice.user.id), "still here").1).await;
+    loop {
+        match b.next().await {
+            RelayFrame::Ack { .. } => break,
+            RelayFrame::Error { error, .. } => panic!("Bob refused: {error:?}"),
+            _ => {}
+        }
+    }
+    relay.stop().await;
+}

@@ -58,6 +58,21 @@ struct Args {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Messages one account may send per day (UTC); 0: no limit.
+    #[arg(
+        long,
+        default_value_t = candor_relay::DEFAULT_QUOTAS.messages_per_day,
+        env = "CANDOR_RELAY_MESSAGES_PER_DAY"
+    )]
+    messages_per_day: u64,
+    /// MiB of messages (text and cards) one account may have stored in all;
+    /// 0: no limit.
+    #[arg(
+        long,
+        default_value_t = candor_relay::DEFAULT_QUOTAS.stored_bytes / (1024 * 1024),
+        env = "CANDOR_RELAY_STORAGE_PER_ACCOUNT_MIB"
+    )]
+    storage_per_account_mib: u64,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key. Read
     /// again on SIGHUP.
     #[arg(long, env = "CANDOR_RELAY_TLS_CERT", requires = "tls_key")]
@@ -83,6 +98,10 @@ async fn main() -> anyhow::Result<()> {
     config.trusted_proxies = args.trusted_proxies;
     config.sockets_per_account = args.sockets_per_account.max(1);
     config.sockets_per_address = args.sockets_per_address;
+    config.quotas = candor_relay::storage::Quotas {
+        messages_per_day: args.messages_per_day,
+        stored_bytes: args.storage_per_account_mib.saturating_mul(1024 * 1024),
+    };
     let state = RelayState::open(config)
         .with_context(|| format!("opening the relay's data in {}", args.data.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -30,6 +30,9 @@ pub enum StorageError {
     NotAccepting,
     #[error("{0}")]
     InvalidGroup(String),
+    /// A send past one of the relay's quotas (the sentence says which).
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// Something only a group's admins may do.
     #[error("{0}")]
     NotAdmin(String),
@@ -58,9 +61,18 @@ impl StorageError {
                 | Self::NotAccepting
                 | Self::InvalidGroup(_)
                 | Self::NotAdmin(_)
+                | Self::QuotaExceeded(_)
                 | Self::Corrupt(_)
         )
     }
+}
+
+/// How much one account may send: messages per UTC day, and bytes of text
+/// and cards stored in all (nothing is ever deleted). 0: no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Quotas {
+    pub messages_per_day: u64,
+    pub stored_bytes: u64,
 }
 
 /// A send, as the relay received it from `sender`.
@@ -203,6 +215,9 @@ pub trait Storage: Send + Sync + 'static {
         conversation: ConversationId,
         viewer: UserId,
     ) -> Result<ConversationInfo, StorageError>;
+
+    /// The quotas sends are held to from now on.
+    fn set_quotas(&self, quotas: Quotas);
 
     /// Creates a group of `creator` and `members`, announced to all of them.
     fn create_group(

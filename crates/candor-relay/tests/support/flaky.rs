@@ -141,6 +141,9 @@ impl Storage for FlakyStorage {
     ) -> Result<Announcement, StorageError> {
         self.inner.add_member(actor, conversation, user, at)
     }
+    fn set_quotas(&self, quotas: candor_relay::storage::Quotas) {
+        self.inner.set_quotas(quotas)
+    }
     fn remove_member(
         &self,
         actor: UserId,

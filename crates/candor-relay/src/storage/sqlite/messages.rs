@@ -223,6 +223,10 @@ fn store_new(
             (id, permits.roster(tx, id)?)
         }
     };
+    // The last check: the sender's quotas (counted now, taken back if the
+    // insert finds a repeat).
+    let bytes = (m.text.as_str().len() + card_json.as_ref().map_or(0, String::len)) as u64;
+    permits.usage.admit(tx, m.sender, bytes, m.at)?;
     // Every check has passed: from here on, only writes.
     let created = roster.is_none();
     let roster = match (roster, &m.to) {
@@ -269,6 +273,7 @@ fn store_new(
             at,
         ])?;
     if inserted == 0 {
+        permits.usage.refund(m.sender, bytes);
         return Ok(None);
     }
     seqs.stored(conversation, seq);

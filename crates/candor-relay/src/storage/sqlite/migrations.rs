@@ -19,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v5.sql")),
     M::up(include_str!("schema_v6.sql")),
     M::up(include_str!("schema_v7.sql")),
+    M::up(include_str!("schema_v8.sql")),
 ];
 
 #[cfg(test)]
@@ -270,5 +271,33 @@ mod tests {
             "SELECT conversation_id || ':' || user_id FROM members WHERE admin = 1 ORDER BY 1",
         );
         assert_eq!(admins, ["g1:u1", "g1:u2"]);
+    }
+    /// Migration 8 counts what each account has stored so far (bytes of
+    /// text and cards, as UTF-8), starts every daily count at nothing, and
+    /// makes a relay that takes anyone, with no invites.
+    #[test]
+    fn migration_8_counts_what_each_account_has_stored() {
+        let mut conn = at_version(7);
+        conn.execute_batch(
+            "INSERT INTO users (id, handle, display_name, password_hash, created_at)
+                 VALUES ('u1', 'maya', 'Maya', 'h', 1), ('u2', 'leo', 'Leo', 'h', 1);
+             INSERT INTO conversations (id, kind, title, created_at) VALUES ('d1', 'direct', NULL, 1);
+             INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
+                 VALUES ('s1', 'd1', 1, 'u1', 'k1', 'héllo', NULL, 5),
+                        ('s2', 'd1', 2, 'u1', 'k2', 'see', '{\"u\":1}', 6);",
+        )
+        .expect("rows fit schema 7");
+        migrations().to_version(&mut conn, 8).expect("to 8");
+        let used = names(
+            &conn,
+            "SELECT handle || ':' || bytes_stored || ':' || messages_today FROM users ORDER BY handle",
+        );
+        // 'héllo' is 6 bytes, 'see' 3, the card 7.
+        assert_eq!(used, ["leo:0:0", "maya:16:0"]);
+        let invite_only = names(
+            &conn,
+            "SELECT CAST(invite_only AS TEXT) FROM relay_settings",
+        );
+        assert_eq!(invite_only, ["0"]);
     }
 }

@@ -45,6 +45,7 @@ mod sequences;
 mod sessions;
 #[cfg(test)]
 mod test_support;
+mod usage;
 mod users;
 
 use checkpointer::Checkpointer;
@@ -291,6 +292,7 @@ impl Storage for SqliteStorage {
                     Err(e) => return Err(e),
                 }
             }
+            permits.usage.flush(tx)?;
             Ok(results)
         })
     }
@@ -305,6 +307,10 @@ impl Storage for SqliteStorage {
         viewer: UserId,
     ) -> Result<ConversationInfo, StorageError> {
         self.read(|c| conversations::view_for_member(c, conversation, viewer))
+    }
+
+    fn set_quotas(&self, quotas: super::Quotas) {
+        self.lock().permits.usage.set_quotas(quotas);
     }
 
     fn create_group(

@@ -19,6 +19,7 @@ use candor_protocol::{ConversationId, UserId};
 
 use super::members::Roster;
 use super::relations::check_direct;
+use super::usage::Usage;
 use crate::storage::StorageError;
 
 /// Entries kept, at most, before starting afresh: bounds memory on a relay
@@ -30,12 +31,15 @@ pub(super) struct Permits {
     rosters: HashMap<ConversationId, Roster>,
     /// (sender, recipient) pairs that passed `check_direct`.
     direct: HashSet<(UserId, UserId)>,
+    /// How much each sender may still send (their quotas).
+    pub(super) usage: Usage,
 }
 
 impl Permits {
     pub(super) fn clear(&mut self) {
         self.rosters.clear();
         self.direct.clear();
+        self.usage.clear();
     }
 
     /// `check_direct`, answered from memory once it has let `sender` through.
@@ -84,7 +88,8 @@ impl Permits {
 
     fn make_room(&mut self) {
         if self.rosters.len() + self.direct.len() >= MAX_ENTRIES {
-            self.clear();
+            self.rosters.clear();
+            self.direct.clear();
         }
     }
 }
