@@ -2,7 +2,7 @@
 //! the real app, through tauri-driver, against the real relay binary. Alice
 //! sees her laptop (this device), her phone and an old tablet she lost; she
 //! signs the tablet out, then changes her password, which signs the phone
-//! out too.
+//! out too. And an invite-only relay: the sign-up form asks for the code.
 
 use std::time::Duration;
 
@@ -125,6 +125,70 @@ async fn settings_lists_the_devices_signs_one_out_and_changes_the_password() -> 
         .await?;
     app.screenshot("password-changed").await?;
 
+    app.quit().await?;
+    w.stop_relay().await?;
+    Ok(())
+}
+
+/// An invite-only relay: the sign-up form asks for the code, names the
+/// refusal of a wrong one in the relay's words, and signs up with the code
+/// the operator made with `candor-relay admin invite`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_only_relay_asks_for_the_code_its_operator_made() -> Result<()> {
+    let mut w = World::with_relay().await?;
+    let admin = |args: &[&str]| -> Result<String> {
+        let out = std::process::Command::new(candor_e2e::sync::relay_binary()?)
+            .arg("admin")
+            .args(args)
+            .arg("--data")
+            .arg(&w.relay().data)
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    admin(&["invite-only", "on"])?;
+    let code = admin(&["invite"])?
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+
+    let app = w.launch("ines").await?;
+    app.type_into("input[name=relay]", &w.relay().url()).await?;
+    app.find("[data-testid=relay-ok]").await?;
+    app.wait_for_text(
+        "[data-testid=invite-hint]",
+        "This relay takes new accounts by invitation: enter the code its operator gave you.",
+    )
+    .await?;
+    app.type_into("input[name=handle]", "ines").await?;
+    app.type_into("input[name=display-name]", "Ines").await?;
+    app.type_into("input[name=password]", "orchid-lantern-57")
+        .await?;
+    app.type_into("input[name=invite]", "not-a-real-code")
+        .await?;
+    app.find("[data-testid=sign-in-submit]")
+        .await?
+        .click()
+        .await?;
+    app.wait_for_text(
+        "[data-testid=sign-in-error]",
+        "That invite code is not one this relay gave out, or it was used already",
+    )
+    .await?;
+    app.screenshot("invite-only-sign-up").await?;
+    app.type_into("input[name=invite]", &code).await?;
+    app.find("[data-testid=sign-in-submit]")
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=inbox-empty]").await?;
+    let listed = admin(&["accounts"])?;
+    assert!(listed.contains("@ines"), "{listed}");
     app.quit().await?;
     w.stop_relay().await?;
     Ok(())

@@ -4,8 +4,8 @@
 //! followed (see [`AccountError::Redirected`]).
 
 use candor_protocol::api::{
-    AccountSettings, ApiError, DeviceSession, NewGroup, PasswordChange, ProfileUpdate, Session,
-    SignIn, SignUp, UserInfo,
+    AccountSettings, ApiError, DeviceSession, NewGroup, PasswordChange, ProfileUpdate, RelayInfo,
+    Session, SignIn, SignUp, UserInfo,
 };
 use candor_protocol::frames::ConversationInfo;
 use candor_protocol::{ConversationId, SessionId, UserId};
@@ -141,16 +141,56 @@ impl RelayClient {
         }
     }
 
+    /// [`RelayClient::health`], then what the sign-up form needs to know of
+    /// the relay. A relay from before `/v1/relay` takes anyone.
+    pub async fn probe(&self) -> Result<RelayInfo, AccountError> {
+        self.health().await?;
+        match self.relay_info().await {
+            Err(AccountError::Refused(e))
+                if e.code == candor_protocol::api::ErrorCode::NotFound =>
+            {
+                Ok(RelayInfo::default())
+            }
+            other => other,
+        }
+    }
+
+    /// What the sign-up form needs to know of the relay (invite-only?).
+    pub async fn relay_info(&self) -> Result<RelayInfo, AccountError> {
+        self.answer(
+            self.http()?
+                .get(self.url("/v1/relay"))
+                .timeout(std::time::Duration::from_secs(4)),
+        )
+        .await
+    }
+
     pub async fn sign_up(
         &self,
         handle: &str,
         display_name: &str,
         password: &str,
     ) -> Result<UserInfo, AccountError> {
+        self.sign_up_invited(handle, display_name, password, None)
+            .await
+    }
+
+    /// Creates an account, with the invite code an invite-only relay asks for.
+    pub async fn sign_up_invited(
+        &self,
+        handle: &str,
+        display_name: &str,
+        password: &str,
+        invite: Option<&str>,
+    ) -> Result<UserInfo, AccountError> {
         let body = SignUp {
             handle: handle.into(),
             display_name: display_name.into(),
             password: password.into(),
+            invite: invite
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(Into::into),
         };
         self.answer(self.http()?.post(self.url("/v1/accounts")).json(&body))
             .await

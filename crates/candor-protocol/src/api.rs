@@ -13,6 +13,17 @@ pub struct SignUp {
     pub handle: String,
     pub display_name: String,
     pub password: String,
+    /// The invite code an invite-only relay asks for (see [`RelayInfo`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+}
+
+/// `GET /v1/relay`: what the sign-up form needs to know of a relay before
+/// anyone has an account on it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayInfo {
+    /// New accounts need an invite code from the relay's operator.
+    pub invite_only: bool,
 }
 
 /// `PATCH /v1/accounts/me`: a new display name (the handle never changes).

@@ -240,6 +240,7 @@ async fn accounts(addr: SocketAddr, n: usize) -> Vec<Session> {
                 handle: handle.clone(),
                 display_name: handle.clone(),
                 password: "orchid-lantern-57".into(),
+                invite: None,
             })
             .send()
             .await

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 
-use candor_protocol::api::{ProfileUpdate, Session, SignIn, SignUp, UserInfo};
+use candor_protocol::api::{ProfileUpdate, RelayInfo, Session, SignIn, SignUp, UserInfo};
 
 use crate::storage::StorageError;
 use crate::{RelayError, RelayState, auth};
@@ -25,6 +25,13 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// What the sign-up form needs to know (no account needed).
+pub async fn relay_info(State(state): State<RelayState>) -> Result<Json<RelayInfo>, RelayError> {
+    let storage = state.storage();
+    let invite_only = blocking(move || Ok(storage.invite_only()?)).await?;
+    Ok(Json(RelayInfo { invite_only }))
+}
+
 pub async fn sign_up(
     State(state): State<RelayState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -39,10 +46,16 @@ pub async fn sign_up(
         .sign_ups
         .check(&state.client_key(addr, &headers))?;
     let (storage, now) = (state.storage(), state.now());
+    let invite = body
+        .invite
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(auth::token_hash);
     let user = blocking(move || {
         let hash = auth::hash_password(&body.password)?;
         storage
-            .create_user(&handle, &display_name, &hash, now)
+            .create_invited_user(&handle, &display_name, &hash, invite.as_deref(), now)
             .map_err(|e| match e {
                 StorageError::HandleTaken => RelayError::HandleTaken(handle.clone()),
                 e => e.into(),
@@ -84,6 +97,12 @@ pub async fn sign_in(
         let ok = auth::verify_password(&body.password, stored);
         match found {
             Some((user, _)) if ok => {
+                // Said only to whoever knows the password.
+                if storage.is_suspended(user.id)? {
+                    return Err(RelayError::Forbidden(
+                        "this account is suspended by the relay's operator".into(),
+                    ));
+                }
                 let token = auth::new_token();
                 storage.create_session(user.id, &auth::token_hash(&token), &device, now)?;
                 Ok(Some(Session { token, user }))

@@ -101,6 +101,11 @@ impl Hub {
         }
     }
 
+    /// Closes every connection of `user` (suspended by the operator).
+    pub fn disconnect_user(&self, user: UserId) {
+        self.lock().remove(&user);
+    }
+
     /// Closes every connection opened with `session` (after sign-out).
     pub fn disconnect_session(&self, session: &[u8]) {
         for list in self.lock().values_mut() {

@@ -8,6 +8,7 @@
 //! Storage sits behind [`Storage`]; the embedded SQLite store is the one backend
 //! today, and a PostgreSQL one can follow without touching the handlers.
 
+pub mod admin;
 mod auth;
 mod client_addr;
 mod config;
@@ -140,6 +141,7 @@ pub fn router(state: RelayState) -> Router {
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(metrics::render_with_token))
+        .route("/v1/relay", get(http::relay_info))
         .route("/v1/accounts", post(http::sign_up))
         .route("/v1/accounts/me", patch(http::update_profile))
         .route("/v1/sessions", post(http::sign_in).get(sessions::list))

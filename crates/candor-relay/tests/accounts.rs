@@ -10,6 +10,7 @@ fn signup(handle: &str, password: &str) -> SignUp {
         handle: handle.into(),
         display_name: "Someone".into(),
         password: password.into(),
+        invite: None,
     }
 }
 

@@ -5,81 +5,18 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use candor_protocol::frames::{ClientFrame, Recipient, RelayFrame};
 use candor_protocol::{ConversationId, MessageId, MessageText, PROTOCOL_VERSION};
 use futures_util::{SinkExt, StreamExt};
+use support::process::Process;
 use support::{Client, Relay};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-const RELAY: &str = env!("CARGO_BIN_EXE_candor-relay");
-
-/// The relay binary on a loopback port; killed when dropped.
-struct Process {
-    child: Child,
-    relay: Relay,
-    _dir: tempfile::TempDir,
-}
-
 impl Process {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut child = Command::new(RELAY)
-            .args(["--listen", "127.0.0.1:0", "--data"])
-            .arg(dir.path())
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the relay");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        let addr: SocketAddr = loop {
-            line.clear();
-            assert!(
-                out.read_line(&mut line).expect("read") > 0,
-                "the relay ended without listening"
-            );
-            if line.contains("relay listening") {
-                let at = line.split("address=").nth(1).expect("the address");
-                break at
-                    .split_whitespace()
-                    .next()
-                    .expect("address")
-                    .parse()
-                    .expect("a socket address");
-            }
-        };
-        // Keep draining its log, so that it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in out.lines() {});
-        Self {
-            child,
-            relay: Relay::at(addr),
-            _dir: dir,
-        }
-    }
-
-    /// The relay's resident memory, in bytes.
-    fn resident(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the relay's status");
-        let kib: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .expect("VmRSS");
-        kib * 1024
-    }
-
     /// What must hold after any attack: the relay is healthy, and a message
     /// between two people who are not the attacker arrives within a second.
     async fn still_serves(
@@ -113,13 +50,6 @@ impl Process {
             "{:?}",
             started.elapsed()
         );
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use ts_rs::{Config, TS};
 
+use crate::commands::account::RelayCheck;
 use crate::commands::app::AppInfo;
 use crate::commands::chat_settings::MuteFor;
 use crate::commands::devices::SignedInDevice;
@@ -30,6 +31,7 @@ pub fn render() -> Result<String, String> {
     decls.push(candor_core::bindings::decl::<CommandError>(&cfg));
     decls.push(candor_core::bindings::decl::<TokenPlace>(&cfg));
     decls.push(candor_core::bindings::decl::<AppInfo>(&cfg));
+    decls.push(candor_core::bindings::decl::<RelayCheck>(&cfg));
     decls.push(candor_core::bindings::decl::<WhoMayWrite>(&cfg));
     decls.push(candor_core::bindings::decl::<SettingsView>(&cfg));
     decls.push(candor_core::bindings::decl::<SignedInDevice>(&cfg));

@@ -3,7 +3,9 @@
 use candor_core::Profile;
 use candor_core::account::RelayClient;
 use candor_core::protocol::api::Session;
+use serde::Serialize;
 use tauri::{AppHandle, State};
+use ts_rs::TS;
 
 use crate::{CommandError, state::AppState};
 
@@ -15,9 +17,12 @@ pub async fn sign_up(
     handle: String,
     display_name: String,
     password: String,
+    invite: Option<String>,
 ) -> Result<Profile, CommandError> {
     let relay = RelayClient::new(relay_url.trim())?;
-    relay.sign_up(&handle, &display_name, &password).await?;
+    relay
+        .sign_up_invited(&handle, &display_name, &password, invite.as_deref())
+        .await?;
     let session = relay.sign_in(&handle, &password, &device_name()).await?;
     finish_sign_in(&state, relay, session).await
 }
@@ -34,10 +39,23 @@ pub async fn sign_in(
     finish_sign_in(&state, relay, session).await
 }
 
-/// Whether a Candor relay answers at `relay_url`.
+/// What the sign-up form learns of the relay it points at.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct RelayCheck {
+    /// New accounts need an invite code from the relay's operator.
+    pub invite_only: bool,
+}
+
+/// Whether a Candor relay answers at `relay_url`, and whether it takes new
+/// accounts by invitation only.
 #[tauri::command]
-pub async fn check_relay(relay_url: String) -> Result<(), CommandError> {
-    Ok(RelayClient::new(relay_url.trim())?.health().await?)
+pub async fn check_relay(relay_url: String) -> Result<RelayCheck, CommandError> {
+    let info = RelayClient::new(relay_url.trim())?.probe().await?;
+    Ok(RelayCheck {
+        invite_only: info.invite_only,
+    })
 }
 
 /// The README's section on running a relay, in the person's browser.

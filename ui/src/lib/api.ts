@@ -66,8 +66,8 @@ export const api = {
   inboxItem: (conversation: ConversationId) => call('inboxItem', { conversation }),
   searchMessages: (query: string, conversation: ConversationId | null = null) =>
     call('searchMessages', { query, conversation }),
-  signUp: (relayUrl: string, handle: string, displayName: string, password: string) =>
-    call('signUp', { relayUrl, handle, displayName, password }),
+  signUp: (relayUrl: string, handle: string, displayName: string, password: string, invite: string | null) =>
+    call('signUp', { relayUrl, handle, displayName, password, invite }),
   signIn: (relayUrl: string, handle: string, password: string) =>
     call('signIn', { relayUrl, handle, password }),
   signOut: () => call('signOut'),

@@ -193,6 +193,12 @@ tokenPlace: TokenPlace | null,
  */
 storeError: CommandError | null, };
 
+export type RelayCheck = { 
+/**
+ * New accounts need an invite code from the relay's operator.
+ */
+inviteOnly: boolean, };
+
 export type WhoMayWrite = "everyone" | "contacts";
 
 export type SettingsView = { notifications: boolean, undoSend: UndoSendWindow, openVideosIn: OpenVideosIn, whoMayWrite: WhoMayWrite | null, relayError: string | null, };
@@ -272,10 +278,10 @@ export const COMMAND = {
 export type Commands = {
   appInfo: { args: Record<string, never>; result: AppInfo };
   uiReady: { args: Record<string, never>; result: void };
-  signUp: { args: { relayUrl: string; handle: string; displayName: string; password: string }; result: Profile };
+  signUp: { args: { relayUrl: string; handle: string; displayName: string; password: string; invite: string | null }; result: Profile };
   signIn: { args: { relayUrl: string; handle: string; password: string }; result: Profile };
   signOut: { args: Record<string, never>; result: void };
-  checkRelay: { args: { relayUrl: string }; result: void };
+  checkRelay: { args: { relayUrl: string }; result: RelayCheck };
   openRelayHelp: { args: Record<string, never>; result: void };
   inboxPage: { args: { after: InboxCursor | null; limit: number }; result: InboxPage };
   requestsPage: { args: { after: InboxCursor | null; limit: number }; result: InboxPage };

@@ -13,11 +13,20 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
+    /// Run an operator's command against the relay running on --data,
+    /// instead of serving.
+    #[command(subcommand)]
+    admin: Option<Admin>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7878", env = "CANDOR_RELAY_LISTEN")]
     listen: SocketAddr,
     /// Directory of the relay's database (created on first start).
-    #[arg(long, default_value = "candor-relay-data", env = "CANDOR_RELAY_DATA")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "candor-relay-data",
+        env = "CANDOR_RELAY_DATA"
+    )]
     data: PathBuf,
     /// A browser origin allowed to connect (repeatable). Native apps send none.
     #[arg(long = "allow-origin")]
@@ -73,6 +82,10 @@ struct Args {
         env = "CANDOR_RELAY_STORAGE_PER_ACCOUNT_MIB"
     )]
     storage_per_account_mib: u64,
+    /// Where the operator's interface (`candor-relay admin`) listens: keep it
+    /// private. Port 0 picks a free one; admin.json in --data names it.
+    #[arg(long, default_value = "127.0.0.1:0", env = "CANDOR_RELAY_ADMIN_LISTEN")]
+    admin_listen: SocketAddr,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key. Read
     /// again on SIGHUP.
     #[arg(long, env = "CANDOR_RELAY_TLS_CERT", requires = "tls_key")]
@@ -90,6 +103,16 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Admin::Admin { command }) = args.admin {
+        match candor_relay::admin::cli::run(&args.data, command).await {
+            Ok(out) => println!("{out}"),
+            Err(e) => {
+                eprintln!("candor-relay admin: {e:#}");
+                std::process::exit(1);
+            }
+        }
+        return Ok(());
+    }
     let mut config = RelayConfig::new(&args.data);
     config.allowed_origins = args.allowed_origins;
     config.sign_ups_per_hour = args.sign_ups_per_hour;
@@ -107,6 +130,24 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
+    // The operator's interface is named in admin.json before the relay says
+    // it listens, so `candor-relay admin` works from then on.
+    let admin = tokio::net::TcpListener::bind(args.admin_listen)
+        .await
+        .with_context(|| format!("listening for the operator on {}", args.admin_listen))?;
+    tracing::info!(address = %admin.local_addr()?, "operator's interface listening (see admin.json)");
+    let (admin_stop, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_task = tokio::spawn(
+        candor_relay::admin::serve(
+            admin,
+            state.clone(),
+            candor_relay::admin::new_token(),
+            async move {
+                let _ = admin_stopped.await;
+            },
+        )
+        .context("naming the operator's interface in admin.json")?,
+    );
     tracing::info!(address = %listener.local_addr()?, data = %args.data.display(), "relay listening");
     if let Some(at) = args.metrics_listen {
         let metrics = tokio::net::TcpListener::bind(at)
@@ -137,8 +178,21 @@ async fn main() -> anyhow::Result<()> {
             serve(listener, state, shutdown_signal()).await?;
         }
     }
+    // The operator's interface goes last, taking its admin.json with it.
+    let _ = admin_stop.send(());
+    let _ = admin_task.await;
     tracing::info!("relay stopped");
     Ok(())
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Admin {
+    /// The operator's commands: accounts and their use, suspensions,
+    /// invite-only sign-up and invite codes.
+    Admin {
+        #[command(subcommand)]
+        command: candor_relay::admin::cli::Command,
+    },
 }
 
 /// Reads the certificate again on each SIGHUP (a renewed one takes effect for

@@ -30,6 +30,9 @@ pub enum StorageError {
     NotAccepting,
     #[error("{0}")]
     InvalidGroup(String),
+    /// Sign-up on an invite-only relay without a valid invite code.
+    #[error("{0}")]
+    InviteNeeded(String),
     /// A send past one of the relay's quotas (the sentence says which).
     #[error("{0}")]
     QuotaExceeded(String),
@@ -62,9 +65,23 @@ impl StorageError {
                 | Self::InvalidGroup(_)
                 | Self::NotAdmin(_)
                 | Self::QuotaExceeded(_)
+                | Self::InviteNeeded(_)
                 | Self::Corrupt(_)
         )
     }
+}
+
+/// One account as its operator sees it: who, since when, whether
+/// suspended, its signed-in devices and what it uses of its quotas.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountUsage {
+    pub handle: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+    pub suspended: bool,
+    pub sessions: u64,
+    pub messages_today: u64,
+    pub bytes_stored: u64,
 }
 
 /// How much one account may send: messages per UTC day, and bytes of text
@@ -132,7 +149,46 @@ pub trait Storage: Send + Sync + 'static {
         display_name: &str,
         password_hash: &str,
         at: DateTime<Utc>,
+    ) -> Result<UserInfo, StorageError> {
+        self.create_invited_user(handle, display_name, password_hash, None, at)
+    }
+
+    /// [`Storage::create_user`] that, on an invite-only relay, spends the
+    /// invite whose code hashes to `invite` (InviteNeeded without one).
+    fn create_invited_user(
+        &self,
+        handle: &str,
+        display_name: &str,
+        password_hash: &str,
+        invite: Option<&[u8]>,
+        at: DateTime<Utc>,
     ) -> Result<UserInfo, StorageError>;
+
+    /// Every account (or the one called `handle`) and what it uses, as of `now`.
+    fn accounts(
+        &self,
+        handle: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccountUsage>, StorageError>;
+
+    /// Suspends the account called `handle` (ending its sessions), or lets
+    /// it back; returns its id.
+    fn set_suspended(
+        &self,
+        handle: &str,
+        suspended: bool,
+        at: DateTime<Utc>,
+    ) -> Result<UserId, StorageError>;
+
+    fn is_suspended(&self, user: UserId) -> Result<bool, StorageError>;
+
+    /// Whether new accounts need an invite code.
+    fn invite_only(&self) -> Result<bool, StorageError>;
+
+    fn set_invite_only(&self, on: bool) -> Result<(), StorageError>;
+
+    /// Records an invite code (by its hash) that signs up one account.
+    fn create_invite(&self, code_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError>;
 
     /// The account and its password hash, for signing in.
     fn credentials(&self, handle: &str) -> Result<Option<(UserInfo, String)>, StorageError>;

@@ -37,15 +37,43 @@ impl FlakyStorage {
 }
 
 impl Storage for FlakyStorage {
-    fn create_user(
+    fn create_invited_user(
         &self,
         handle: &str,
         display_name: &str,
         password_hash: &str,
+        invite: Option<&[u8]>,
         at: DateTime<Utc>,
     ) -> Result<UserInfo, StorageError> {
         self.inner
-            .create_user(handle, display_name, password_hash, at)
+            .create_invited_user(handle, display_name, password_hash, invite, at)
+    }
+    fn accounts(
+        &self,
+        handle: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<candor_relay::storage::AccountUsage>, StorageError> {
+        self.inner.accounts(handle, now)
+    }
+    fn set_suspended(
+        &self,
+        handle: &str,
+        suspended: bool,
+        at: DateTime<Utc>,
+    ) -> Result<UserId, StorageError> {
+        self.inner.set_suspended(handle, suspended, at)
+    }
+    fn is_suspended(&self, user: UserId) -> Result<bool, StorageError> {
+        self.inner.is_suspended(user)
+    }
+    fn invite_only(&self) -> Result<bool, StorageError> {
+        self.inner.invite_only()
+    }
+    fn set_invite_only(&self, on: bool) -> Result<(), StorageError> {
+        self.inner.set_invite_only(on)
+    }
+    fn create_invite(&self, code_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.inner.create_invite(code_hash, at)
     }
     fn credentials(&self, handle: &str) -> Result<Option<(UserInfo, String)>, StorageError> {
         self.inner.credentials(handle)

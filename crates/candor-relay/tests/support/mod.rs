@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod flaky;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -151,6 +152,7 @@ impl Relay {
                 handle: handle.into(),
                 display_name: name.into(),
                 password: "orchid-lantern-57".into(),
+                invite: None,
             })
             .send()
             .await

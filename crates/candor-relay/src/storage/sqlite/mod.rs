@@ -37,6 +37,7 @@ mod epochs;
 mod members;
 mod messages;
 mod migrations;
+mod operator;
 mod permits;
 mod private;
 mod relations;
@@ -183,15 +184,55 @@ impl SqliteStorage {
 }
 
 impl Storage for SqliteStorage {
-    fn create_user(
+    fn create_invited_user(
         &self,
         handle: &str,
         display_name: &str,
         password_hash: &str,
+        invite: Option<&[u8]>,
         at: DateTime<Utc>,
     ) -> Result<UserInfo, StorageError> {
         self.write(Change::Rows, |tx, _, _| {
-            users::create(tx, handle, display_name, password_hash, at)
+            let user = users::create(tx, handle, display_name, password_hash, at)?;
+            operator::admit_sign_up(tx, invite, user.id, at)?;
+            Ok(user)
+        })
+    }
+
+    fn accounts(
+        &self,
+        handle: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<super::AccountUsage>, StorageError> {
+        self.read(|c| operator::accounts(c, handle, now))
+    }
+
+    fn set_suspended(
+        &self,
+        handle: &str,
+        suspended: bool,
+        at: DateTime<Utc>,
+    ) -> Result<UserId, StorageError> {
+        self.write(Change::Rows, |tx, _, _| {
+            operator::set_suspended(tx, handle, suspended, at)
+        })
+    }
+
+    fn is_suspended(&self, user: UserId) -> Result<bool, StorageError> {
+        self.read(|c| operator::is_suspended(c, user))
+    }
+
+    fn invite_only(&self) -> Result<bool, StorageError> {
+        self.read(operator::invite_only)
+    }
+
+    fn set_invite_only(&self, on: bool) -> Result<(), StorageError> {
+        self.write(Change::Rows, |tx, _, _| operator::set_invite_only(tx, on))
+    }
+
+    fn create_invite(&self, code_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.write(Change::Rows, |tx, _, _| {
+            operator::create_invite(tx, code_hash, at)
         })
     }
 
