@@ -105,8 +105,10 @@ async fn bench() {
     config.sign_ups_per_hour = 0;
     config.sockets_per_address = 0;
     config.tcp_per_address = 0;
-    // Quotas checked on every send, as in service, but set beyond what the
-    // bench sends: their cost is measured, not their refusals.
+    // Quotas and frames per second checked on every send, as in service, but
+    // set beyond what the bench sends: their cost is measured, not their
+    // refusals.
+    config.frames_per_second = 10_000_000;
     config.quotas = candor_relay::storage::Quotas {
         messages_per_day: u64::MAX / 2,
         stored_bytes: u64::MAX / 2,
@@ -130,6 +132,25 @@ async fn bench() {
     ));
     let sessions = accounts(relay_addr, clients).await;
     let plain_target = Target::from(relay_addr);
+    // A second relay with the per-send limits off (no quotas, no frames per
+    // second), for what the limits cost.
+    let mut bare = RelayConfig::new(dir.path().join("relay-no-limits"));
+    bare.sign_ups_per_hour = 0;
+    bare.sockets_per_address = 0;
+    bare.tcp_per_address = 0;
+    bare.frames_per_second = 0;
+    bare.quotas = candor_relay::storage::Quotas::default();
+    let bare_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let bare_addr = bare_listener.local_addr().expect("addr");
+    tokio::spawn(serve(
+        bare_listener,
+        RelayState::open(bare).expect("relay"),
+        std::future::pending(),
+    ));
+    let bare_sessions = accounts(bare_addr, clients).await;
+    let bare_plan = plan(bare_addr, &bare_sessions, Shape::Pairs).await;
+    let bare_target = Target::from(bare_addr);
+    let mut bare_runs = Vec::new();
 
     let floor_addr = start_floor().await;
     println!(
@@ -150,6 +171,9 @@ async fn bench() {
                 let over_tls = run_relay(&tls_target, &sessions, &plan, messages).await;
                 print_row(&format!("relay  {shape:?} TLS #{round}"), &over_tls);
                 tlss.push(over_tls);
+                let no_limits = run_relay(&bare_target, &bare_sessions, &bare_plan, messages).await;
+                print_row(&format!("relay  {shape:?} no limits #{round}"), &no_limits);
+                bare_runs.push(no_limits);
             }
             relays.push(relay);
             floors.push(floor);
@@ -173,6 +197,17 @@ async fn bench() {
         println!(
             "{} durable throughput {shape:?}: {ratio:.2}x the floor (target >= 0.5)",
             if ratio >= 0.5 { "PASS" } else { "MISS" }
+        );
+    }
+    if let Some((_, relay, _)) = rows.iter().find(|(s, _, _)| matches!(s, Shape::Pairs)) {
+        let bare = median(bare_runs);
+        let ratio = relay.0 / bare.0;
+        println!(
+            "{} limits (quotas, frames per second) keep {:.0}% of Pairs throughput: {:.0}/s against {:.0}/s without (target >= 90%)",
+            if ratio >= 0.9 { "PASS" } else { "MISS" },
+            ratio * 100.0,
+            relay.0,
+            bare.0
         );
     }
     if let Some((over_tls, floor)) = tls_pairs {

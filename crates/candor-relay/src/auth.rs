@@ -1,10 +1,6 @@
 //! Accounts and sessions: the rules for handles and passwords, Argon2id hashing,
 //! opaque session tokens stored only as hashes, and the sign-in rate limit.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::HeaderMap;
@@ -126,59 +122,47 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Failed sign-ins per handle and per address in a sliding window.
-#[derive(Debug, Default)]
-pub struct SignInLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
+/// Failed sign-ins (and password changes) allowed per handle, and per client
+/// address, in 15 minutes: a guesser gets a few tries at one account, and a
+/// few more across accounts from one address.
+pub const SIGN_IN_PER_HANDLE: crate::limits::Limit = crate::limits::Limit::new(
+    "sign-in attempts",
+    "sign-in:handle",
+    5,
+    std::time::Duration::from_secs(15 * 60),
+);
+pub const SIGN_IN_PER_ADDRESS: crate::limits::Limit = crate::limits::Limit::new(
+    "sign-in attempts",
+    "sign-in:address",
+    20,
+    std::time::Duration::from_secs(15 * 60),
+);
 
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-const MAX_PER_HANDLE: usize = 5;
-const MAX_PER_ADDRESS: usize = 20;
-
-impl SignInLimiter {
-    /// Refuses when either key has used up its attempts in the window; otherwise
-    /// counts this attempt as a failure until [`Self::succeeded`] says otherwise.
-    /// Checking and counting together means parallel guesses cannot all slip
-    /// through while the first is still hashing.
-    pub fn check(&self, handle: &str, address: &str) -> Result<(), RelayError> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        for (key, max) in [
-            (format!("h:{handle}"), MAX_PER_HANDLE),
-            (format!("a:{address}"), MAX_PER_ADDRESS),
-        ] {
-            if let Some(q) = map.get_mut(&key) {
-                while q.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
-                    q.pop_front();
-                }
-                if q.len() >= max {
-                    let oldest = q.front().copied().unwrap_or(now);
-                    let wait = WINDOW.saturating_sub(now.duration_since(oldest));
-                    return Err(RelayError::RateLimited {
-                        what: "sign-in attempts",
-                        minutes: wait.as_secs().div_ceil(60).max(1),
-                    });
-                }
-            }
-        }
-        for key in [format!("h:{handle}"), format!("a:{address}")] {
-            map.entry(key).or_default().push_back(now);
-        }
-        // Forget keys whose window has passed, so the map does not grow forever.
-        if map.len() > 10_000 {
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= WINDOW));
-        }
-        Ok(())
+impl crate::RelayState {
+    /// Counts a sign-in attempt against `handle` and `address` before the
+    /// password is checked (so parallel guesses cannot all slip through while
+    /// the first is hashing); refuses when either has used up its attempts.
+    pub(crate) async fn sign_in_attempt(
+        &self,
+        handle: &str,
+        address: &str,
+    ) -> Result<(), RelayError> {
+        self.count(
+            SIGN_IN_PER_HANDLE.what,
+            vec![
+                SIGN_IN_PER_HANDLE.key(handle),
+                SIGN_IN_PER_ADDRESS.key(address),
+            ],
+        )
+        .await
     }
 
-    /// The attempt counted by [`Self::check`] succeeded: it no longer counts.
-    pub fn succeeded(&self, handle: &str, address: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&format!("h:{handle}"));
-        if let Some(q) = map.get_mut(&format!("a:{address}")) {
-            q.pop_back();
-        }
+    /// The attempt succeeded: the handle's failures are forgotten, and the
+    /// address gets this attempt back.
+    pub(crate) async fn sign_in_succeeded(&self, handle: &str, address: &str) {
+        self.give_back(SIGN_IN_PER_HANDLE.key(handle), true).await;
+        self.give_back(SIGN_IN_PER_ADDRESS.key(address), false)
+            .await;
     }
 }
 
@@ -214,34 +198,5 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&a).expect("base64").len(), 32);
         assert_eq!(token_hash(&a).len(), 32);
         assert_ne!(token_hash(&a), a.as_bytes());
-    }
-
-    #[test]
-    fn sign_in_is_limited_per_handle_then_per_address() {
-        let limiter = SignInLimiter::default();
-        for _ in 0..MAX_PER_HANDLE {
-            limiter.check("maya", "1.2.3.4").expect("allowed");
-        }
-        assert!(matches!(
-            limiter.check("maya", "5.6.7.8"),
-            Err(RelayError::RateLimited { .. })
-        ));
-        // Another handle from the same address still has room, until the address
-        // runs out too.
-        limiter
-            .check("sam", "1.2.3.4")
-            .expect("other handle allowed");
-        for i in 0..MAX_PER_ADDRESS {
-            limiter
-                .check(&format!("user{i}"), "9.9.9.9")
-                .expect("allowed");
-        }
-        assert!(limiter.check("fresh", "9.9.9.9").is_err());
-        // A success gives its attempt back (checked below).
-        let fresh = SignInLimiter::default();
-        for _ in 0..10 {
-            fresh.check("sam", "5.5.5.5").expect("allowed");
-            fresh.succeeded("sam", "5.5.5.5");
-        }
     }
 }

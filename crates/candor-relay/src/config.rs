@@ -48,6 +48,9 @@ pub struct RelayConfig {
     pub tcp_per_address: usize,
     /// What one account may send (see [`Quotas`]).
     pub quotas: Quotas,
+    /// Frames a connection may send per second, with ten seconds' worth at
+    /// once; past it the relay reads its frames more slowly (0: no limit).
+    pub frames_per_second: u32,
 }
 
 /// The default quotas: far beyond what a person writes (10,000 messages a
@@ -79,6 +82,7 @@ impl RelayConfig {
             sockets_per_address: 64,
             tcp_per_address: 256,
             quotas: DEFAULT_QUOTAS,
+            frames_per_second: 200,
         }
     }
 }

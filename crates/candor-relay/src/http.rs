@@ -41,10 +41,13 @@ pub async fn sign_up(
     let handle = auth::normalize_handle(&body.handle)?;
     let display_name = auth::check_display_name(&body.display_name)?;
     auth::check_password(&body.password, &[&handle, &display_name])?;
+    let sign_ups = state.inner.sign_ups;
     state
-        .inner
-        .sign_ups
-        .check(&state.client_key(addr, &headers))?;
+        .count(
+            sign_ups.what,
+            vec![sign_ups.key(&state.client_key(addr, &headers))],
+        )
+        .await?;
     let (storage, now) = (state.storage(), state.now());
     let invite = body
         .invite
@@ -87,7 +90,7 @@ pub async fn sign_in(
 ) -> Result<Json<Session>, RelayError> {
     let handle = auth::normalize_handle(&body.handle).map_err(|_| RelayError::WrongCredentials)?;
     let address = state.client_key(addr, &headers);
-    state.inner.limiter.check(&handle, &address)?;
+    state.sign_in_attempt(&handle, &address).await?;
     let device = body.device_name.trim().chars().take(64).collect::<String>();
     let (storage, now) = (state.storage(), state.now());
     let h = handle.clone();
@@ -113,7 +116,7 @@ pub async fn sign_in(
     .await?;
     match session {
         Some(session) => {
-            state.inner.limiter.succeeded(&handle, &address);
+            state.sign_in_succeeded(&handle, &address).await;
             Ok(Json(session))
         }
         None => Err(RelayError::WrongCredentials),
@@ -142,7 +145,10 @@ pub async fn lookup_user(
     Path(handle): Path<String>,
 ) -> Result<Json<UserInfo>, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
-    state.inner.lookups.check(&me.id.to_string())?;
+    let lookups = state.inner.lookups;
+    state
+        .count(lookups.what, vec![lookups.key(&me.id.to_string())])
+        .await?;
     let handle = auth::normalize_handle(&handle)
         .map_err(|_| RelayError::NotFound(format!("nobody is called @{handle}")))?;
     let storage = state.storage();

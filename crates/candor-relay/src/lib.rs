@@ -49,10 +49,9 @@ struct Inner {
     config: RelayConfig,
     storage: Arc<dyn Storage>,
     hub: Arc<hub::Hub>,
-    limiter: auth::SignInLimiter,
-    sign_ups: limits::WindowLimiter,
+    sign_ups: limits::Limit,
     /// Directory lookups per account: the directory cannot be harvested.
-    lookups: limits::WindowLimiter,
+    lookups: limits::Limit,
     /// Open WebSockets per account and per client address.
     sockets_per_account: limits::ConnectionSlots,
     sockets_per_address: limits::ConnectionSlots,
@@ -79,13 +78,15 @@ impl RelayState {
         let hub = Arc::new(hub::Hub::default());
         let metrics = Arc::new(metrics::Metrics::default());
         let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone());
-        let sign_ups = limits::WindowLimiter::new(
+        let sign_ups = limits::Limit::new(
             "sign-ups",
+            "sign-up:address",
             config.sign_ups_per_hour,
             std::time::Duration::from_secs(3600),
         );
-        let lookups = limits::WindowLimiter::new(
+        let lookups = limits::Limit::new(
             "directory lookups",
+            "lookup:account",
             config.lookups_per_ten_minutes,
             std::time::Duration::from_secs(600),
         );
@@ -96,7 +97,6 @@ impl RelayState {
                 config,
                 storage,
                 hub,
-                limiter: auth::SignInLimiter::default(),
                 sign_ups,
                 lookups,
                 sockets_per_account,

@@ -1,66 +1,80 @@
-//! Limits on what one client or one account can ask of the relay, held in
-//! memory: events in a sliding window (sign-ups per address, directory
-//! lookups per account), and open connections per account and per address.
-//! Every map here forgets keys whose count has fallen to nothing, so a crawl
-//! from many addresses cannot grow it without bound either.
+//! Limits on what one client or one account can ask of the relay. Events in
+//! a window (sign-in attempts, sign-ups per address, directory lookups per
+//! account) are counted in the database, so that a restart hands nobody
+//! fresh attempts (see `storage::sqlite::rates`). Open connections per
+//! account and per address are counted here, in memory: they end with the
+//! process anyway. Every map here forgets keys whose count has fallen to
+//! nothing, so a crawl from many addresses cannot grow it without bound.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::RelayError;
+use crate::http::blocking;
+use crate::storage::RateKey;
+use crate::{RelayError, RelayState};
 
-/// At most `max` events per key in any `window`; 0 means no limit.
-#[derive(Debug)]
-pub struct WindowLimiter {
-    what: &'static str,
+/// At most `max` events per key in any `window` (0: no limit), counted
+/// under `name` in the database.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    /// The events, as the refusal names them ("sign-ups", "lookups").
+    pub what: &'static str,
+    name: &'static str,
     max: usize,
     window: Duration,
-    events: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
-/// Keys kept before those whose window has passed are swept out.
-const SWEEP_AT: usize = 10_000;
-
-impl WindowLimiter {
-    /// `what` names the events in the refusal ("sign-ups", "lookups").
-    pub fn new(what: &'static str, max: usize, window: Duration) -> Self {
+impl Limit {
+    pub const fn new(what: &'static str, name: &'static str, max: usize, window: Duration) -> Self {
         Self {
             what,
+            name,
             max,
             window,
-            events: Mutex::default(),
         }
     }
 
-    /// Refuses when `key` has used up its events; otherwise counts this one.
-    pub fn check(&self, key: &str) -> Result<(), RelayError> {
-        if self.max == 0 {
+    /// This limit's counter for `key`.
+    pub fn key(&self, key: &str) -> RateKey {
+        RateKey {
+            what: self.name,
+            key: key.to_owned(),
+            max: self.max as u64,
+            window: self.window,
+        }
+    }
+}
+
+impl RelayState {
+    /// Counts one event under each of `keys`, all or none; refuses, naming
+    /// `what` and the wait, when one of them has used up its window.
+    pub(crate) async fn count(
+        &self,
+        what: &'static str,
+        keys: Vec<RateKey>,
+    ) -> Result<(), RelayError> {
+        let keys: Vec<RateKey> = keys.into_iter().filter(|k| k.max > 0).collect();
+        if keys.is_empty() {
             return Ok(());
         }
-        let mut map = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let q = map.entry(key.to_owned()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > self.window)
-        {
-            q.pop_front();
-        }
-        if q.len() >= self.max {
-            let oldest = q.front().copied().unwrap_or(now);
-            let wait = self.window.saturating_sub(now.duration_since(oldest));
-            return Err(RelayError::RateLimited {
-                what: self.what,
+        let (storage, now) = (self.storage(), self.now());
+        let wait = blocking(move || Ok(storage.count_events(&keys, now)?)).await?;
+        match wait {
+            None => Ok(()),
+            Some(wait) => Err(RelayError::RateLimited {
+                what,
                 minutes: wait.as_secs().div_ceil(60).max(1),
-            });
+            }),
         }
-        q.push_back(now);
-        if map.len() > SWEEP_AT {
-            let window = self.window;
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
+    }
+
+    /// Takes back an event counted under `key` (or, with `forget`, all).
+    pub(crate) async fn give_back(&self, key: RateKey, forget: bool) {
+        let storage = self.storage();
+        if let Err(e) = blocking(move || Ok(storage.uncount_event(&key, forget)?)).await {
+            tracing::warn!(error = %e, "a rate-limit count could not be given back");
         }
-        Ok(())
     }
 }
 
@@ -116,24 +130,6 @@ impl Drop for Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn events_are_limited_per_key_unless_the_limit_is_zero() {
-        let limiter = WindowLimiter::new("sign-ups", 3, Duration::from_secs(3600));
-        for _ in 0..3 {
-            limiter.check("1.2.3.4").expect("allowed");
-        }
-        let Err(e @ RelayError::RateLimited { minutes, .. }) = limiter.check("1.2.3.4") else {
-            panic!("the fourth from one key is refused");
-        };
-        assert!((1..=60).contains(&minutes));
-        assert!(e.to_string().starts_with("too many sign-ups"), "{e}");
-        limiter.check("5.6.7.8").expect("another key has room");
-        let open = WindowLimiter::new("sign-ups", 0, Duration::from_secs(3600));
-        for _ in 0..100 {
-            open.check("1.2.3.4").expect("no limit");
-        }
-    }
 
     #[test]
     fn connection_slots_come_back_when_dropped() {

@@ -105,7 +105,7 @@ pub async fn change_password(
     let (me, current) = authenticate(&state, &headers).await?;
     auth::check_password(&body.new_password, &[&me.handle, &me.display_name])?;
     let address = state.client_key(addr, &headers);
-    state.inner.limiter.check(&me.handle, &address)?;
+    state.sign_in_attempt(&me.handle, &address).await?;
     let (storage, now) = (state.storage(), state.now());
     let handle = me.handle.clone();
     let revoked = blocking(move || {
@@ -123,7 +123,7 @@ pub async fn change_password(
     let Some(revoked) = revoked else {
         return Err(RelayError::WrongPassword);
     };
-    state.inner.limiter.succeeded(&me.handle, &address);
+    state.sign_in_succeeded(&me.handle, &address).await;
     for hash in &revoked {
         state.inner.hub.disconnect_session(hash);
     }

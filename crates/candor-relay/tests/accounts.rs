@@ -115,6 +115,33 @@ async fn wrong_passwords_are_refused_then_rate_limited() {
     relay.stop().await;
 }
 
+/// Defect 4 of the internet-ready relay issue: the counters lived in process
+/// memory, so a restart handed a guesser fresh attempts. They are in the
+/// database now.
+#[tokio::test]
+async fn a_restart_hands_a_guesser_no_fresh_attempts() {
+    let relay = Relay::start().await;
+    relay.sign_up("maya", "Maya").await;
+    let wrong = SignIn {
+        handle: "maya".into(),
+        password: "not the password".into(),
+        device_name: "laptop".into(),
+    };
+    for _ in 0..5 {
+        assert_eq!(post(&relay, "/v1/sessions", &wrong).await.0, 401);
+    }
+    let data = relay.data.clone();
+    let dir = relay.stop().await;
+    let relay = Relay::start_in(data, None).await;
+    assert_eq!(
+        post(&relay, "/v1/sessions", &wrong).await.0,
+        429,
+        "still held after the restart"
+    );
+    relay.stop().await;
+    drop(dir);
+}
+
 #[tokio::test]
 async fn sign_ups_from_one_address_are_limited() {
     let relay = Relay::start().await;

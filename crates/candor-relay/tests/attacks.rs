@@ -66,7 +66,12 @@ struct Scene {
 
 impl Scene {
     async fn start() -> Self {
-        let process = Process::start();
+        Self::start_with(&[]).await
+    }
+
+    /// The scene on a relay started with `args` added.
+    async fn start_with(args: &[&str]) -> Self {
+        let process = Process::start_with(args);
         let relay = &process.relay;
         let (_, alice) = relay.user("alice", "Alice").await;
         let (bob_session, mut bob) = relay.user("bob", "Bob").await;
@@ -134,13 +139,15 @@ async fn raw_socket(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_frames_for_made_up_chats_do_not_grow_the_relay() {
+    // Frames per second lifted: the bound on typing's memory must hold on its
+    // own (at the default rate, 100,000 frames take eight minutes to read).
     let Scene {
         process,
         mut alice,
         mut bob,
         bob_id,
         mallory,
-    } = Scene::start().await;
+    } = Scene::start_with(&["--frames-per-second", "0"]).await;
     let relay = &process.relay;
     process.still_serves(&mut alice, bob_id, &mut bob).await;
     let before = process.resident();
@@ -265,13 +272,15 @@ async fn a_directory_crawl_is_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_let_go() {
+    // Frames per second lifted for the sender: the bound on a slow reader's
+    // queue must hold on its own, however fast messages come for it.
     let Scene {
         process,
         mut alice,
         mut bob,
         bob_id,
         mallory,
-    } = Scene::start().await;
+    } = Scene::start_with(&["--frames-per-second", "0"]).await;
     let relay = &process.relay;
     relay.sign_up("flood", "Flood").await;
     let flood = relay.sign_in("flood").await;
@@ -397,4 +406,63 @@ async fn two_thousand_slowloris_connections_do_not_stop_the_relay() {
         started.elapsed()
     );
     process.still_serves(&mut alice, bob_id, &mut bob).await;
+}
+
+/// A flood of frames from one connection is read at the connection's rate
+/// (200 a second, ten seconds' worth at once, by default): the relay answers
+/// no more than that, stays healthy, and others' messages flow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_frames_is_read_at_the_connections_rate() {
+    let Scene {
+        process,
+        mut alice,
+        mut bob,
+        bob_id,
+        mallory,
+    } = Scene::start_with(&["--frames-per-second", "100"]).await;
+    let relay = &process.relay;
+    let (mut to_relay, mut from_relay) = raw_socket(relay, &mallory.token).await.split();
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = answered.clone();
+    let drained = tokio::spawn(async move {
+        while let Some(Ok(m)) = from_relay.next().await {
+            if let Message::Text(t) = m
+                && t.contains("\"error\"")
+            {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    });
+    // Each frame names a made-up chat, so each read is answered: what was
+    // answered is what was read.
+    let flood = tokio::spawn(async move {
+        for i in 0..20_000 {
+            let frame = ClientFrame::Typing {
+                conversation_id: ConversationId::new(),
+            };
+            let text = serde_json::to_string(&frame).expect("json");
+            if to_relay.feed(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+            if i % 256 == 255 && to_relay.flush().await.is_err() {
+                break;
+            }
+        }
+        let _ = to_relay.flush().await;
+        to_relay
+    });
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let read = answered.load(std::sync::atomic::Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    // Ten seconds' worth at once (1,000), then 100 a second.
+    let most = 1_000.0 + 100.0 * (elapsed + 0.5);
+    assert!(
+        (read as f64) <= most,
+        "{read} frames read in {elapsed:.1} s; at most {most:.0} allowed"
+    );
+    assert!(read >= 100, "the flood is read, at its pace: {read}");
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
+    flood.abort();
+    drained.abort();
 }

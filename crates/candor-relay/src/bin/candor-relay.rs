@@ -82,6 +82,10 @@ struct Args {
         env = "CANDOR_RELAY_STORAGE_PER_ACCOUNT_MIB"
     )]
     storage_per_account_mib: u64,
+    /// Frames one connection may send per second (ten seconds' worth at
+    /// once); past it the relay reads them more slowly. 0: no limit.
+    #[arg(long, default_value_t = 200, env = "CANDOR_RELAY_FRAMES_PER_SECOND")]
+    frames_per_second: u32,
     /// Where the operator's interface (`candor-relay admin`) listens: keep it
     /// private. Port 0 picks a free one; admin.json in --data names it.
     #[arg(long, default_value = "127.0.0.1:0", env = "CANDOR_RELAY_ADMIN_LISTEN")]
@@ -121,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
     config.trusted_proxies = args.trusted_proxies;
     config.sockets_per_account = args.sockets_per_account.max(1);
     config.sockets_per_address = args.sockets_per_address;
+    config.frames_per_second = args.frames_per_second;
     config.quotas = candor_relay::storage::Quotas {
         messages_per_day: args.messages_per_day,
         stored_bytes: args.storage_per_account_mib.saturating_mul(1024 * 1024),

@@ -84,6 +84,16 @@ pub struct AccountUsage {
     pub bytes_stored: u64,
 }
 
+/// One rate limit's counter: at most `max` events of `what` under `key` in
+/// any `window` (0: no limit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateKey {
+    pub what: &'static str,
+    pub key: String,
+    pub max: u64,
+    pub window: std::time::Duration,
+}
+
 /// How much one account may send: messages per UTC day, and bytes of text
 /// and cards stored in all (nothing is ever deleted). 0: no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -181,6 +191,19 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<UserId, StorageError>;
 
     fn is_suspended(&self, user: UserId) -> Result<bool, StorageError>;
+
+    /// Counts one event under each of `keys`, all or none: if one of them
+    /// has used up its window, nothing is counted and the wait until that
+    /// window ends is returned.
+    fn count_events(
+        &self,
+        keys: &[RateKey],
+        at: DateTime<Utc>,
+    ) -> Result<Option<std::time::Duration>, StorageError>;
+
+    /// Takes back one event counted under `key` (an attempt that succeeded),
+    /// or, with `forget`, all of them.
+    fn uncount_event(&self, key: &RateKey, forget: bool) -> Result<(), StorageError>;
 
     /// Whether new accounts need an invite code.
     fn invite_only(&self) -> Result<bool, StorageError>;

@@ -25,6 +25,7 @@ use crate::hub::Live;
 use crate::storage::NewMessage;
 use crate::{RelayError, RelayState};
 
+mod budget;
 mod catch_up;
 mod typing;
 
@@ -134,6 +135,8 @@ struct Connection {
     announced: HashSet<ConversationId>,
     /// When each chat's typing indicator was last passed on.
     typing: typing::Throttle,
+    /// Frames per second this client may send (see `budget`).
+    budget: budget::FrameBudget,
     /// Frames queued on the socket but not yet flushed.
     unflushed: usize,
     /// This connection's id in the hub, once registered: its own sends are not
@@ -159,6 +162,7 @@ impl Connection {
             pending: FuturesOrdered::new(),
             announced: HashSet::new(),
             typing: typing::Throttle::default(),
+            budget: budget::FrameBudget::new(state.inner.config.frames_per_second, Instant::now()),
             unflushed: 0,
             hub_id: None,
         };
@@ -205,14 +209,19 @@ impl Connection {
                     Ok(storage.stream_after(user_id, after, CATCH_UP_BATCH)?)
                 })));
             }
+            let now = Instant::now();
+            let read_at = conn.budget.ready_at(now);
             let flow = tokio::select! {
                 _ = shutdown.changed() => Flow::Close,
                 // Back-pressure: a client with many sends waiting is not read from
-                // until the writer catches up.
-                incoming = stream.next(), if conn.pending.len() < MAX_PENDING_SENDS => {
+                // until the writer catches up, nor one past its frames per second
+                // until it has a token again.
+                incoming = stream.next(), if conn.pending.len() < MAX_PENDING_SENDS && read_at <= now => {
                     heard = Instant::now();
+                    conn.budget.spend();
                     conn.incoming(incoming).await
                 }
+                _ = tokio::time::sleep_until(read_at.into()), if read_at > now => Flow::Continue,
                 _ = beat.tick() => {
                     if heard.elapsed() >= silent_after {
                         tracing::info!(user = %user_id, "closing a connection that went silent");

@@ -66,6 +66,20 @@ impl Storage for FlakyStorage {
     fn is_suspended(&self, user: UserId) -> Result<bool, StorageError> {
         self.inner.is_suspended(user)
     }
+    fn count_events(
+        &self,
+        keys: &[candor_relay::storage::RateKey],
+        at: DateTime<Utc>,
+    ) -> Result<Option<std::time::Duration>, StorageError> {
+        self.inner.count_events(keys, at)
+    }
+    fn uncount_event(
+        &self,
+        key: &candor_relay::storage::RateKey,
+        forget: bool,
+    ) -> Result<(), StorageError> {
+        self.inner.uncount_event(key, forget)
+    }
     fn invite_only(&self) -> Result<bool, StorageError> {
         self.inner.invite_only()
     }

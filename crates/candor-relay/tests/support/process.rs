@@ -19,10 +19,16 @@ pub struct Process {
 
 impl Process {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts the relay with `args` added to its command line.
+    pub fn start_with(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut child = Command::new(RELAY)
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
+            .args(args)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())

@@ -40,6 +40,7 @@ mod migrations;
 mod operator;
 mod permits;
 mod private;
+mod rates;
 mod relations;
 mod rows;
 mod sequences;
@@ -224,6 +225,18 @@ impl Storage for SqliteStorage {
 
     fn invite_only(&self) -> Result<bool, StorageError> {
         self.read(operator::invite_only)
+    }
+
+    fn count_events(
+        &self,
+        keys: &[super::RateKey],
+        at: DateTime<Utc>,
+    ) -> Result<Option<std::time::Duration>, StorageError> {
+        self.write(Change::Rows, |tx, _, _| rates::count(tx, keys, at))
+    }
+
+    fn uncount_event(&self, key: &super::RateKey, forget: bool) -> Result<(), StorageError> {
+        self.write(Change::Rows, |tx, _, _| rates::uncount(tx, key, forget))
     }
 
     fn set_invite_only(&self, on: bool) -> Result<(), StorageError> {
