@@ -44,5 +44,7 @@ pub const LAGGED: Event<u32> = Event::new("candor://lagged");
 pub const OPEN_CHAT: Event<ConversationId> = Event::new("candor://open-chat");
 /// The UI opens the share dialog with this link (a second launch handed it over).
 pub const SHARE: Event<String> = Event::new("candor://share");
+/// Every sign-out the relay had not confirmed is confirmed now.
+pub const SIGN_OUT_CONFIRMED: Event<()> = Event::new("candor://sign-out-confirmed");
 /// The UI asks what to do with this many messages still in their undo-send window.
 pub const QUIT_PENDING: Event<u32> = Event::new("candor://quit-pending");

@@ -15,6 +15,7 @@ mod events;
 #[cfg(test)]
 mod module_graph;
 mod notices;
+mod sign_out;
 mod state;
 mod token_vault;
 mod webview;
@@ -52,6 +53,8 @@ pub fn run() {
             }
             desktop::setup(app)?;
             resume_session(app.handle().clone());
+            // Sign-outs the relay had not confirmed when the app last ran.
+            sign_out::finish(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| {

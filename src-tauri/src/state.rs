@@ -16,6 +16,8 @@ pub struct AppState {
     /// The client, or why its store could not be opened (shown by the UI).
     pub client: Result<Client, CommandError>,
     pub vault: TokenVault,
+    /// Sign-outs the relay has not confirmed yet (see `sign_out`).
+    pub pending_sign_outs: TokenVault,
     /// Where the running session's token is kept (None: not signed in).
     pub token_place: Mutex<Option<TokenPlace>>,
     /// A video link Candor was started with (`candor://share?url=…`), until
@@ -40,7 +42,9 @@ impl AppState {
             })
             .and_then(|()| Client::open(&dir.database()).map_err(CommandError::from));
         let vault = TokenVault::new(profile.as_str(), &dir);
+        let pending_sign_outs = TokenVault::pending_sign_outs(profile.as_str(), &dir);
         Self {
+            pending_sign_outs,
             profile,
             data_dir,
             client,

@@ -45,6 +45,15 @@ impl TokenVault {
         }
     }
 
+    /// The slot for sign-outs the relay has not confirmed (their tokens
+    /// still work there, so they are kept as safely).
+    pub fn pending_sign_outs(profile: &str, dir: &candor_core::profile_dir::ProfileDir) -> Self {
+        Self {
+            account: format!("pending-sign-out:{profile}"),
+            file: dir.path().join("pending-sign-outs"),
+        }
+    }
+
     /// Stores the token, preferring the keychain. Blocking: call off the UI thread.
     pub fn save(&self, token: &str) -> Result<TokenPlace, VaultError> {
         if self.keychain_save(token) {

@@ -28,7 +28,7 @@ mod store;
 pub mod sync;
 pub mod tls;
 
-pub use client::Client;
+pub use client::{Client, PendingSignOut, finish_sign_out, finish_sign_out_with};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
 pub use model::{

@@ -134,7 +134,7 @@ fn commands() -> Vec<(String, &'static str)> {
 /// Every event by the name the UI uses for it: its wire name and the
 /// TypeScript type of its payload.
 fn events() -> Vec<(&'static str, &'static str, String)> {
-    use crate::events::{Event, LAGGED, OPEN_CHAT, QUIT_PENDING, SHARE, SYNC};
+    use crate::events::{Event, LAGGED, OPEN_CHAT, QUIT_PENDING, SHARE, SIGN_OUT_CONFIRMED, SYNC};
     fn entry<P: TS>(key: &'static str, event: &Event<P>) -> (&'static str, &'static str, String) {
         (key, event.name, P::name(&Config::default()))
     }
@@ -144,6 +144,7 @@ fn events() -> Vec<(&'static str, &'static str, String)> {
         entry("openChat", &OPEN_CHAT),
         entry("share", &SHARE),
         entry("quitPending", &QUIT_PENDING),
+        entry("signOutConfirmed", &SIGN_OUT_CONFIRMED),
     ]
 }
 

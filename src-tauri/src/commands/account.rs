@@ -74,10 +74,13 @@ pub const RELAY_HELP_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#run-a-r
 /// Signs this device out: the relay revokes the token, and it is forgotten here.
 /// The messages on this device stay.
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> Result<(), CommandError> {
-    // Best effort: if the relay is unreachable the token is still forgotten here.
-    if let Err(e) = state.client()?.sign_out().await {
-        tracing::warn!(error = %e, "relay sign-out failed");
+pub async fn sign_out(app: AppHandle, state: State<'_, AppState>) -> Result<(), CommandError> {
+    // The session ends here either way; a sign-out the relay did not confirm
+    // is kept and retried until it does (the sign-in screen says so).
+    match state.client()?.sign_out().await {
+        Ok(Some(pending)) => crate::sign_out::keep(&app, pending).await,
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "sign-out failed"),
     }
     state.set_token_place(None);
     let vault = state.vault.clone();

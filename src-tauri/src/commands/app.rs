@@ -22,6 +22,9 @@ pub struct AppInfo {
     pub token_place: Option<TokenPlace>,
     /// Why the store could not be opened, if it could not.
     pub store_error: Option<CommandError>,
+    /// Relays that have not yet confirmed a sign-out from this device: the
+    /// session there still works until they do (Candor keeps trying).
+    pub sign_outs_pending: Vec<String>,
 }
 
 #[tauri::command]
@@ -40,7 +43,17 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandErro
                 .map_err(|e| CommandError::internal(e.to_string()))?
         }
     };
+    let vault = state.pending_sign_outs.clone();
+    let sign_outs_pending = tauri::async_runtime::spawn_blocking(move || {
+        crate::sign_out::pending(&vault)
+            .into_iter()
+            .map(|p| p.relay_url)
+            .collect()
+    })
+    .await
+    .map_err(|e| CommandError::internal(e.to_string()))?;
     Ok(AppInfo {
+        sign_outs_pending,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         profile: state.profile.as_str().to_owned(),
         data_dir: state.data_dir.display().to_string(),

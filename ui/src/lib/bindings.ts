@@ -191,7 +191,12 @@ tokenPlace: TokenPlace | null,
 /**
  * Why the store could not be opened, if it could not.
  */
-storeError: CommandError | null, };
+storeError: CommandError | null, 
+/**
+ * Relays that have not yet confirmed a sign-out from this device: the
+ * session there still works until they do (Candor keeps trying).
+ */
+signOutsPending: Array<string>, };
 
 export type RelayCheck = { 
 /**
@@ -342,6 +347,7 @@ export const EVENT = {
   openChat: "candor://open-chat",
   share: "candor://share",
   quitPending: "candor://quit-pending",
+  signOutConfirmed: "candor://sign-out-confirmed",
 } as const;
 
 /** The payload each event carries. */
@@ -351,6 +357,7 @@ export type Events = {
   openChat: ConversationId;
   share: string;
   quitPending: number;
+  signOutConfirmed: null;
 };
 
 /** Limits the core enforces, for the UI to say so first. */

@@ -94,6 +94,7 @@ export interface WindowHandlers {
   openChat(conversation: ConversationId): void;
   quitPending(waiting: number): void;
   share(link: string): void;
+  signOutConfirmed(): void;
 }
 
 /** Listens to one event with the payload type the shell declares for it. */
@@ -111,5 +112,6 @@ export function listenToShell(window: WindowHandlers): Promise<UnlistenFn[]> {
     on('openChat', (chat) => window.openChat(chat)),
     on('quitPending', (waiting) => window.quitPending(waiting)),
     on('share', (link) => window.share(link)),
+    on('signOutConfirmed', () => window.signOutConfirmed()),
   ]);
 }

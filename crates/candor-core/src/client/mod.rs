@@ -27,6 +27,9 @@ use candor_protocol::{ConversationId, MessageId, VideoCard};
 
 mod devices;
 mod people;
+mod sign_out;
+
+pub use sign_out::{PendingSignOut, finish_sign_out, finish_sign_out_with};
 
 use crate::account::RelayClient;
 use crate::notice::Notice;
@@ -133,17 +136,6 @@ impl Client {
         let p = profile.clone();
         self.with_store(move |s| s.adopt_profile(&p)).await?;
         Ok(profile)
-    }
-
-    /// Stops syncing and asks the relay to revoke the token. The relay may be
-    /// unreachable: the error says so, and the session has ended all the same.
-    pub async fn sign_out(&self) -> Result<(), CoreError> {
-        let Some(session) = self.session.lock().await.take() else {
-            return Ok(());
-        };
-        session.engine.shutdown().await;
-        session.relay.sign_out(&session.token).await?;
-        Ok(())
     }
 
     /// Whether a session is running.

@@ -32,8 +32,10 @@ pub async fn run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = RelayConfig::new(dir.path().join("relay"));
     config.sign_ups_per_hour = 0;
-    // One writer sends the whole backlog: no daily quota.
+    // A few writers send the whole backlog as fast as they can: no daily
+    // quota, no frames-per-second limit.
     config.quotas = candor_relay::storage::Quotas::default();
+    config.frames_per_second = 0;
     let state = RelayState::open(config).expect("relay");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
