@@ -14,17 +14,33 @@ use super::with_store;
 use crate::notice::{Connection, Notice};
 use crate::{CoreError, NewConversation, Store};
 
+/// What applying a run of frames leaves the session to tell the relay.
+#[derive(Debug, Default)]
+pub(super) struct Applied {
+    /// Per conversation, the highest seq now stored, for chats whose senders
+    /// may hear it arrived (not Requests, not someone blocked): the
+    /// Delivered receipts to send.
+    pub(super) delivered: HashMap<ConversationId, i64>,
+    /// Holes found beside what was stored (to fetch).
+    pub(super) gaps: Vec<Gap>,
+    /// A chat stopped being a Request (accepted on another device): its read
+    /// position, kept back until now, may go out.
+    pub(super) reads_released: bool,
+}
+
 impl Engine {
     /// Applies a run of frames: messages in one transaction, in stream order.
-    /// Returns, per conversation, the highest seq now stored (for receipts),
-    /// and the holes found beside what was stored (to fetch).
     pub(super) async fn frames(
         &self,
         frames: Vec<RelayFrame>,
         in_flight: &mut HashMap<ConversationId, MessageId>,
-    ) -> Result<(HashMap<ConversationId, i64>, Vec<Gap>), End> {
+    ) -> Result<Applied, End> {
         let mut delivered = HashMap::new();
         let mut gaps = Vec::new();
+        // Chats whose senders may be told a message arrived, as each
+        // message-applying turn at the store found them.
+        let mut acknowledged = BTreeSet::new();
+        let mut reads_released = false;
         // A message at its place in the stream, or found by a Fetch (None).
         let mut messages: Vec<(Option<u64>, DeliveredMessage)> = Vec::new();
         for frame in frames {
@@ -40,23 +56,34 @@ impl Engine {
                     messages.push((None, message));
                 }
                 other => {
-                    gaps.extend(self.apply_messages(std::mem::take(&mut messages)).await?);
-                    self.other_frame(other, in_flight).await?;
+                    let run = self.apply_messages(std::mem::take(&mut messages)).await?;
+                    gaps.extend(run.0);
+                    acknowledged.extend(run.1);
+                    reads_released |= self.other_frame(other, in_flight).await?;
                 }
             }
         }
-        gaps.extend(self.apply_messages(messages).await?);
-        Ok((delivered, gaps))
+        let run = self.apply_messages(messages).await?;
+        gaps.extend(run.0);
+        acknowledged.extend(run.1);
+        delivered.retain(|chat, _| acknowledged.contains(chat));
+        Ok(Applied {
+            delivered,
+            gaps,
+            reads_released,
+        })
     }
 
     /// Applies messages in one transaction; moves the stream position to the
-    /// last of them that had one. Returns the holes found beside them.
+    /// last of them that had one. Returns the holes found beside them, and
+    /// which of their chats' senders may hear they arrived (read in the same
+    /// turn at the store).
     async fn apply_messages(
         &self,
         batch: Vec<(Option<u64>, DeliveredMessage)>,
-    ) -> Result<Vec<Gap>, End> {
+    ) -> Result<(Vec<Gap>, Vec<ConversationId>), End> {
         if batch.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let last = batch.iter().filter_map(|(c, _)| *c).max();
         let conversations: BTreeSet<ConversationId> =
@@ -75,30 +102,34 @@ impl Engine {
             if let Some(cursor) = last {
                 s.set_sync_position(StreamPosition { epoch, cursor })?;
             }
+            let acknowledged = s.may_acknowledge(conversations.iter().copied())?;
             if outcome.stored.is_empty() {
-                return Ok((None, outcome.gaps));
+                return Ok((None, outcome.gaps, acknowledged));
             }
             let notice = Notice::MessagesAdded {
                 messages: s.visible_messages(&outcome.stored)?,
                 chats: s.inbox_items(conversations)?,
                 unread: s.unread_summary()?,
             };
-            Ok((Some(notice), outcome.gaps))
+            Ok((Some(notice), outcome.gaps, acknowledged))
         })
         .await
         .map_err(store_lost)?;
-        let (notice, gaps) = found;
+        let (notice, gaps, acknowledged) = found;
         if let Some(notice) = notice {
             self.emit(notice);
         }
-        Ok(gaps)
+        Ok((gaps, acknowledged))
     }
 
+    /// Applies one frame that is not a message. True if it made a chat stop
+    /// being a Request (its read position may go out now).
     async fn other_frame(
         &self,
         frame: RelayFrame,
         in_flight: &mut HashMap<ConversationId, MessageId>,
-    ) -> Result<(), End> {
+    ) -> Result<bool, End> {
+        let mut reads_released = false;
         match frame {
             RelayFrame::Conversation(info) => {
                 // The relay names every chat at each connect: only a row that
@@ -127,10 +158,14 @@ impl Engine {
                     // row, but an open members list must hear of it.
                     let members_changed =
                         group && members_before.as_ref() != Some(&s.group_members(id)?);
-                    Ok((before.as_ref() != Some(&after) || members_changed).then_some(after))
+                    let released = before.as_ref().is_some_and(|b| b.request) && !after.request;
+                    let changed = before.as_ref() != Some(&after) || members_changed;
+                    Ok((changed.then_some(after), released))
                 })
                 .await
                 .map_err(store_lost)?;
+                let (changed, released) = changed;
+                reads_released |= released;
                 if let Some(chat) = changed {
                     self.emit(Notice::ChatChanged { chat });
                 }
@@ -279,7 +314,7 @@ impl Engine {
             RelayFrame::Welcome { .. } => {}
             RelayFrame::Message { .. } | RelayFrame::Found { .. } => {}
         }
-        Ok(())
+        Ok(reads_released)
     }
 }
 

@@ -263,19 +263,13 @@ impl Engine {
                             None => break,
                         }
                     }
-                    // A chat described again may have stopped being a
-                    // Request (accepted on another device, or by replying):
-                    // its read position, kept back, goes out.
-                    let described = frames
-                        .iter()
-                        .any(|f| matches!(f, RelayFrame::Conversation(_)));
-                    let (delivered, gaps) = match self.frames(frames, &mut in_flight).await {
-                        Ok(d) => d,
+                    let applied = match self.frames(frames, &mut in_flight).await {
+                        Ok(a) => a,
                         Err(end) => return end,
                     };
                     // Seqs missing between messages held: ask for them, once
                     // a session (a hole the account may not read stays one).
-                    for (conversation, low, high) in gaps {
+                    for (conversation, low, high) in applied.gaps {
                         if !asked.insert((conversation, low, high)) {
                             continue;
                         }
@@ -289,22 +283,18 @@ impl Engine {
                         }
                     }
                     // Tell the senders their messages arrived here: not a
-                    // stranger whose chat is still a Request, nor someone blocked.
-                    let chats: Vec<ConversationId> = delivered.keys().copied().collect();
-                    let allowed = match with_store(&self.store, move |s| s.may_acknowledge(chats)).await {
-                        Ok(allowed) => allowed,
-                        Err(e) => return store_lost(e),
-                    };
-                    for (conversation, seq) in delivered
-                        .into_iter()
-                        .filter(|(c, _)| allowed.contains(c))
-                    {
+                    // stranger whose chat is still a Request, nor someone
+                    // blocked (the store said which, as it stored them).
+                    for (conversation, seq) in applied.delivered {
                         let frame = ClientFrame::Delivered { conversation_id: conversation, seq };
                         if let Err(e) = send(&mut socket, &frame).await {
                             return End::Lost(e);
                         }
                     }
-                    if described && let Err(end) = self.report_reads(&mut socket).await {
+                    // A chat that stopped being a Request (accepted on
+                    // another device, or by replying): its read position,
+                    // kept back, goes out.
+                    if applied.reads_released && let Err(end) = self.report_reads(&mut socket).await {
                         return end;
                     }
                     if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
