@@ -2,7 +2,7 @@
 //! macOS Keychain, Windows Credential Manager) when there is one, otherwise a file
 //! only the owner can read in the profile directory. Settings shows which.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -61,7 +61,7 @@ impl TokenVault {
             let _ = std::fs::remove_file(&self.file);
             return Ok(TokenPlace::Keychain);
         }
-        write_owner_only(&self.file, token).map_err(|source| VaultError::File {
+        candor_private::write(&self.file, token.as_bytes()).map_err(|source| VaultError::File {
             path: self.file.clone(),
             source,
         })?;
@@ -114,25 +114,6 @@ impl TokenVault {
     }
 }
 
-fn write_owner_only(path: &Path, token: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(token.as_bytes())?;
-    file.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,7 +125,7 @@ mod tests {
         let profile = candor_core::profile_dir::ProfileDir::in_app_data(dir.path(), &name);
         std::fs::create_dir_all(profile.path()).expect("profile dir");
         let vault = TokenVault::new(name.as_str(), &profile);
-        write_owner_only(&vault.file, "secret-token").expect("write");
+        candor_private::write(&vault.file, b"secret-token").expect("write");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -96,14 +96,7 @@ impl ProfileDir {
     /// Creates the directory, and those above it, for its owner only (0700 on
     /// Unix): other users of the machine may not list or read a profile.
     pub fn create(&self) -> std::io::Result<()> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
-        }
-        builder.create(&self.0)
+        candor_private::create_dir(&self.0)
     }
 
     /// The SQLite database (`Store::open`).

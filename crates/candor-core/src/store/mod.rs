@@ -201,39 +201,11 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 /// SQLite gives the journal files it creates the database's own mode, so
 /// messages never sit in a file another user of the machine can read.
 fn owner_only(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        if path.as_os_str().to_string_lossy().starts_with("file:") {
-            return Ok(());
-        }
-        if !path.exists() {
-            // If this fails (no such directory, no right to write there),
-            // SQLite fails the same way next and its error names the file.
-            let _ = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path);
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            let file = Path::new(&file);
-            // Not a file (a directory in its place, say): SQLite says what is wrong.
-            match std::fs::metadata(file) {
-                Ok(m) if m.is_file() && m.permissions().mode() & 0o077 != 0 => {
-                    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
+    // An in-memory or URI database has no file of its own here.
+    if path.as_os_str().to_string_lossy().starts_with("file:") {
+        return Ok(());
     }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
+    candor_private::database(path)
 }
 
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {

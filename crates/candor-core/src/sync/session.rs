@@ -157,10 +157,12 @@ impl Engine {
         if let Ok(Err(e)) = &answer
             && let Some(why) = crate::tls::certificate_problem(e)
         {
-            return Err(End::Lost(format!(
-                "Candor did not connect to {}: {why}. Nothing was sent",
-                self.relay.base()
-            )));
+            // Worded once, by the error the relay's HTTP calls give too.
+            let untrusted = crate::account::AccountError::Untrusted {
+                url: self.relay.base().to_owned(),
+                reason: why.to_owned(),
+            };
+            return Err(End::Lost(untrusted.to_string()));
         }
         let (mut socket, _) = match answer {
             Err(_) => return Err(End::Lost("the relay did not answer within 15 s".into())),

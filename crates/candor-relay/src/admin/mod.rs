@@ -86,7 +86,7 @@ pub fn serve(
         token: token.clone(),
     };
     let file = access_file(&state.inner.config.data_dir);
-    write_private(&file, &serde_json::to_vec_pretty(&access)?)?;
+    candor_private::write(&file, &serde_json::to_vec_pretty(&access)?)?;
     Ok(serve_named(listener, state, token, file, shutdown))
 }
 
@@ -211,19 +211,4 @@ async fn invite(
     let hash = auth::token_hash(&code);
     blocking(move || Ok(storage.create_invite(&hash, now)?)).await?;
     Ok(Json(Invite { code }))
-}
-
-/// Writes `bytes` to `path`, readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }

@@ -39,6 +39,7 @@ mod messages;
 mod migrations;
 mod operator;
 mod permits;
+#[cfg(test)]
 mod private;
 mod rates;
 mod relations;
@@ -96,10 +97,10 @@ impl SqliteStorage {
             path: data_dir.display().to_string(),
             reason,
         };
-        private::create_dir(data_dir).map_err(|e| open_err(e.to_string()))?;
+        candor_private::create_dir(data_dir).map_err(|e| open_err(e.to_string()))?;
         let dir_lock = DirLock::take(data_dir)?;
         let path = data_dir.join("relay.db");
-        private::database(&path).map_err(|e| open_err(e.to_string()))?;
+        candor_private::database(&path).map_err(|e| open_err(e.to_string()))?;
         let mut conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
