@@ -117,6 +117,15 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    // Every connection is a file descriptor: take all the system allows.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) if files < 4096 => tracing::warn!(
+            files,
+            "this process may open only {files} files, so the relay serves only a few hundred connections; raise the hard limit (LimitNOFILE= in the systemd unit, ulimit -Hn)"
+        ),
+        Ok(files) => tracing::debug!(files, "open files allowed"),
+        Err(e) => tracing::warn!(error = %e, "the open-files limit could not be raised"),
+    }
     let mut config = RelayConfig::new(&args.data);
     config.allowed_origins = args.allowed_origins;
     config.sign_ups_per_hour = args.sign_ups_per_hour;
