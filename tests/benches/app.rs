@@ -107,6 +107,7 @@ fn seed(dir: &ProfileDir, chats: usize, messages: usize, relay_url: &str) -> Res
                 ))?,
                 card: None,
                 sent_at: start + chrono::Duration::minutes(minutes),
+                reply: None,
             });
         }
         if batch.len() >= 4_000 {

@@ -212,6 +212,7 @@ impl World {
                 text: MessageText::new(text(seq))?,
                 card: None,
                 sent_at: start + chrono::Duration::minutes(seq * minutes_apart),
+                reply: None,
             });
             if batch.len() == 2_000 {
                 store.apply_received(&batch)?;

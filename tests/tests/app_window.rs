@@ -124,6 +124,7 @@ fn delivered(
         text: MessageText::new(text).expect("valid text"),
         card: None,
         sent_at: Utc::now() - Duration::minutes(minutes_ago),
+        reply: None,
     }
 }
 

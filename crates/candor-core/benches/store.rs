@@ -318,6 +318,7 @@ fn delivered(chat: ConversationId, seq: i64, sender: UserId, i: usize) -> Delive
             .timestamp_millis_opt(1_700_000_000_000 + i as i64)
             .single()
             .expect("time"),
+        reply: None,
     }
 }
 

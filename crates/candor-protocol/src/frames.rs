@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiError, UserInfo};
 use crate::{
-    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, RelayId, ServerMessageId,
-    UserId, VideoCard,
+    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, Quote, RelayId,
+    ServerMessageId, UserId, VideoCard,
 };
 
 /// Largest frame, in bytes, that either side accepts: 4,000 characters of text of
@@ -53,6 +53,9 @@ pub enum ClientFrame {
         to: Recipient,
         text: MessageText,
         card: Option<VideoCard>,
+        /// The message this one replies to (in the same conversation).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply: Option<Quote>,
     },
     /// Deliver everything after `after` in this account's stream (from the
     /// start if None, or if the relay's history no longer holds it), then keep

@@ -13,7 +13,7 @@ mod ids;
 mod message;
 
 pub use ids::{ConversationId, EpochId, MessageId, RelayId, ServerMessageId, SessionId, UserId};
-pub use message::{DeliveredMessage, MessageText, TextError, VideoCard};
+pub use message::{DeliveredMessage, MAX_EXCERPT_CHARS, MessageText, Quote, TextError, VideoCard};
 
 /// Version of the wire protocol. A client and a relay talk only when they agree on it.
 ///

@@ -75,6 +75,50 @@ pub struct VideoCard {
     pub thumbnail_jpeg: Option<String>,
 }
 
+/// The most characters of the original a reply carries.
+pub const MAX_EXCERPT_CHARS: usize = 160;
+
+/// What a reply quotes: the original by its author and the author's client
+/// id (the one key every device and the relay share for it), and an excerpt
+/// taken on the replier's device. The excerpt is the replier's word for what
+/// the original said: a device that holds the original shows the original,
+/// and one that does not shows the excerpt marked as quoted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub author: UserId,
+    pub message: MessageId,
+    /// At most [`MAX_EXCERPT_CHARS`] characters (longer ones are refused).
+    #[serde(deserialize_with = "excerpt")]
+    pub excerpt: String,
+}
+
+fn excerpt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    let chars = text.chars().count();
+    if chars > MAX_EXCERPT_CHARS {
+        return Err(serde::de::Error::custom(format!(
+            "a quote's excerpt can be at most {MAX_EXCERPT_CHARS} characters; this one has {chars}"
+        )));
+    }
+    Ok(text)
+}
+
+impl Quote {
+    /// A quote of `text` by `author`, cut to [`MAX_EXCERPT_CHARS`].
+    pub fn of(author: UserId, message: MessageId, text: &str) -> Self {
+        let mut excerpt: String = text.chars().take(MAX_EXCERPT_CHARS).collect();
+        if text.chars().count() > MAX_EXCERPT_CHARS {
+            excerpt.pop();
+            excerpt.push('…');
+        }
+        Self {
+            author,
+            message,
+            excerpt,
+        }
+    }
+}
+
 /// A message the relay stored and now hands to a member of its conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveredMessage {
@@ -87,6 +131,9 @@ pub struct DeliveredMessage {
     pub sender_id: UserId,
     pub text: MessageText,
     pub card: Option<VideoCard>,
+    /// The message this one replies to, if it is a reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Quote>,
     /// When the relay stored it.
     pub sent_at: DateTime<Utc>,
 }
@@ -107,6 +154,18 @@ mod tests {
                 max: MAX_TEXT_CHARS
             })
         );
+    }
+
+    #[test]
+    fn a_quote_is_cut_on_the_way_out_and_refused_too_long_on_the_way_in() {
+        let long = "ü".repeat(MAX_EXCERPT_CHARS + 10);
+        let q = Quote::of(UserId::new(), MessageId::new(), &long);
+        assert_eq!(q.excerpt.chars().count(), MAX_EXCERPT_CHARS);
+        assert!(q.excerpt.ends_with('…'));
+        let mut json = serde_json::to_value(&q).expect("json");
+        json["excerpt"] = serde_json::Value::String(long);
+        let err = serde_json::from_value::<Quote>(json).expect_err("refused");
+        assert!(err.to_string().contains("at most 160 characters"), "{err}");
     }
 
     #[test]

@@ -524,6 +524,7 @@ async fn run_relay(
                     to,
                     text: MessageText::new(stamp(epoch)).expect("text"),
                     card: None,
+                    reply: None,
                 };
                 tx.send(Message::Text(
                     serde_json::to_string(&frame).expect("json").into(),
@@ -589,6 +590,7 @@ async fn run_moderate(target: &Target, sessions: &[Session]) -> (f64, u64, u64, 
             },
             text: MessageText::new(stamp(epoch)).expect("text"),
             card: None,
+            reply: None,
         };
         a.send(Message::Text(
             serde_json::to_string(&frame).expect("json").into(),
@@ -747,6 +749,7 @@ async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64,
                         text: MessageText::new(stamp(epoch)).expect("text"),
                         card: None,
                         sent_at: chrono::Utc::now(),
+                        reply: None,
                     },
                 };
                 let frame = format!("{targets}|{}", serde_json::to_string(&frame).expect("json"));

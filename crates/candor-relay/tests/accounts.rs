@@ -245,6 +245,7 @@ async fn metrics_count_connections_messages_and_send_latency() {
         to: candor_protocol::frames::Recipient::Direct { user: bob.user.id },
         text: candor_protocol::MessageText::new("counted").expect("text"),
         card: None,
+        reply: None,
     })
     .await;
     assert!(matches!(

@@ -33,6 +33,7 @@ impl Process {
                 to: Recipient::Direct { user: bob_id },
                 text: MessageText::new("still here?").expect("text"),
                 card: None,
+                reply: None,
             })
             .await;
         loop {
@@ -322,6 +323,7 @@ async fn a_client_that_never_reads_is_let_go() {
             to: to.clone(),
             text: MessageText::new(format!("flood {i}")).expect("text"),
             card: None,
+            reply: None,
         };
         to_relay
             .feed(Message::Text(

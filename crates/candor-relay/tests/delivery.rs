@@ -20,6 +20,7 @@ fn send(to: Recipient, text: &str) -> (MessageId, ClientFrame) {
             to,
             text: MessageText::new(text).expect("text"),
             card: None,
+            reply: None,
         },
     )
 }
@@ -786,5 +787,68 @@ async fn a_send_past_the_daily_quota_is_refused_with_a_sentence() {
             _ => {}
         }
     }
+    relay.stop().await;
+}
+
+/// A reply carries its quote (author, client id, the replier's excerpt) to
+/// every member and through catch-up; a quote of a message from another chat
+/// is refused, so a reply cannot lift words out of a conversation.
+#[tokio::test]
+async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
+    let relay = Relay::start().await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    let (carol, _) = relay.user("carol", "Carol").await;
+    let (original, frame) = send(direct(bob.user.id), "lunch at noon?");
+    a.send(&frame).await;
+    assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
+    let quote = candor_protocol::Quote::of(alice.user.id, original, "lunch at noon?");
+    let reply = ClientFrame::Send {
+        client_id: MessageId::new(),
+        to: direct(alice.user.id),
+        text: MessageText::new("yes!").expect("text"),
+        card: None,
+        reply: Some(quote.clone()),
+    };
+    b.send(&reply).await;
+    loop {
+        match b.next().await {
+            RelayFrame::Ack { .. } => break,
+            RelayFrame::Error { error, .. } => panic!("refused: {error:?}"),
+            _ => {}
+        }
+    }
+    a.send(&ClientFrame::CatchUp {
+        after: None,
+        acked_in: Vec::new(),
+    })
+    .await;
+    let mut replies = Vec::new();
+    loop {
+        match a.next().await {
+            RelayFrame::Message { message, .. } => replies.push(message.reply),
+            RelayFrame::CaughtUp { .. } => break,
+            _ => {}
+        }
+    }
+    assert_eq!(replies, [None, Some(quote.clone())], "the quote as Bob sent it");
+
+    // Bob quotes Alice's message to him in a chat with Carol.
+    let lifted = ClientFrame::Send {
+        client_id: MessageId::new(),
+        to: direct(carol.user.id),
+        text: MessageText::new("look what Alice said").expect("text"),
+        card: None,
+        reply: Some(quote),
+    };
+    b.send(&lifted).await;
+    let code = loop {
+        match b.next().await {
+            RelayFrame::Error { error, .. } => break error.code,
+            RelayFrame::Ack { .. } => panic!("a quote from another chat was stored"),
+            _ => {}
+        }
+    };
+    assert_eq!(code, ErrorCode::Invalid);
     relay.stop().await;
 }

@@ -39,6 +39,7 @@ async fn the_operator_sees_usage_and_suspends_an_account_at_once() {
                 to: Recipient::Direct { user: bob.user.id },
                 text: MessageText::new(format!("hello {i}")).expect("text"),
                 card: None,
+                reply: None,
             })
             .await;
         assert!(matches!(alice.next().await, RelayFrame::Ack { .. }));

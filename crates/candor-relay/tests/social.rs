@@ -18,6 +18,7 @@ fn send(to: Recipient, text: &str) -> ClientFrame {
         to,
         text: MessageText::new(text).expect("text"),
         card: None,
+        reply: None,
     }
 }
 

@@ -342,6 +342,7 @@ impl Engine {
                 to: job.to,
                 text: job.text,
                 card: job.card,
+                reply: None,
             };
             send(socket, &frame).await?;
         }

@@ -103,6 +103,7 @@ impl World {
             text: MessageText::new(text).expect("valid text"),
             card: None,
             sent_at: self.clock_now(),
+            reply: None,
         }
     }
 

@@ -123,6 +123,7 @@ async fn fill(
                 },
                 text: MessageText::new(format!("backlog {sent}")).expect("text"),
                 card: None,
+                reply: None,
             };
             ws.feed(Message::Text(
                 serde_json::to_string(&frame).expect("json").into(),
@@ -204,6 +205,7 @@ async fn ack_latencies(
             to: Recipient::Direct { user: to },
             text: MessageText::new("meanwhile").expect("text"),
             card: None,
+            reply: None,
         };
         let sent = Instant::now();
         ws.send(Message::Text(

@@ -30,6 +30,9 @@ pub enum StorageError {
     NotAccepting,
     #[error("{0}")]
     InvalidGroup(String),
+    /// A reply that quotes a message of another chat.
+    #[error("{0}")]
+    InvalidReply(String),
     /// Sign-up on an invite-only relay without a valid invite code.
     #[error("{0}")]
     InviteNeeded(String),
@@ -66,6 +69,7 @@ impl StorageError {
                 | Self::NotAdmin(_)
                 | Self::QuotaExceeded(_)
                 | Self::InviteNeeded(_)
+                | Self::InvalidReply(_)
                 | Self::Corrupt(_)
         )
     }
@@ -110,6 +114,8 @@ pub struct NewMessage {
     pub to: Recipient,
     pub text: MessageText,
     pub card: Option<VideoCard>,
+    /// The message it replies to, quoted.
+    pub reply: Option<candor_protocol::Quote>,
     pub at: DateTime<Utc>,
 }
 

@@ -371,6 +371,7 @@ impl Connection {
                 to,
                 text,
                 card,
+                reply,
             } => {
                 let card_len = card
                     .as_ref()
@@ -387,6 +388,7 @@ impl Connection {
                     to,
                     text,
                     card,
+                    reply,
                     at: self.state.now(),
                 };
                 self.send_message(new).await

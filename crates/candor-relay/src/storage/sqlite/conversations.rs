@@ -540,6 +540,7 @@ mod tests {
                 text: candor_protocol::MessageText::new("still here?").expect("text"),
                 card: None,
                 at: Utc::now(),
+                reply: None,
             }])
             .expect("batch")
             .pop()

@@ -260,6 +260,7 @@ mod tests {
             text: MessageText::new(text).expect("text"),
             card: None,
             at: Utc::now() - Duration::minutes(minutes_ago),
+            reply: None,
         };
         s.store_messages(vec![message])
             .expect("batch")
@@ -350,6 +351,7 @@ mod paging {
             text: MessageText::new(text).expect("text"),
             card: None,
             at: Utc::now(),
+            reply: None,
         }
     }
 

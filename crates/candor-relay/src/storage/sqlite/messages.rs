@@ -19,12 +19,13 @@ use super::rows::{ms, uuid_col};
 use super::sequences::Sequences;
 use crate::storage::{Announcement, NewMessage, StorageError, Stored};
 
-const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at";
+const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at, m.reply_json";
 
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMessage)> {
     let text: String = r.get(6)?;
     let card: Option<String> = r.get(7)?;
     let sent_at: i64 = r.get(8)?;
+    let reply: Option<String> = r.get(9)?;
     let bad = |idx, e: Box<dyn std::error::Error + Send + Sync>| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e)
     };
@@ -43,6 +44,10 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMe
                 .map_err(|e| bad(7, Box::new(e)))?,
             sent_at: DateTime::from_timestamp_millis(sent_at)
                 .ok_or_else(|| bad(8, "time out of range".into()))?,
+            reply: reply
+                .map(|q| serde_json::from_str(&q))
+                .transpose()
+                .map_err(|e| bad(9, Box::new(e)))?,
         },
     ))
 }
@@ -223,9 +228,33 @@ fn store_new(
             (id, permits.roster(tx, id)?)
         }
     };
+    // A reply quotes a message of its own chat (if the relay holds it: one
+    // lost in a restore may be quoted still).
+    let reply_json = match &m.reply {
+        Some(quote) => {
+            let quoted: Option<String> = tx
+                .prepare_cached(
+                    "SELECT conversation_id FROM messages WHERE client_id = ?1 AND sender_id = ?2",
+                )?
+                .query_row(
+                    params![quote.message.to_string(), quote.author.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if quoted.is_some_and(|c| c != conversation.to_string()) {
+                return Err(StorageError::InvalidReply(
+                    "a reply quotes a message of its own chat".into(),
+                ));
+            }
+            Some(serde_json::to_string(quote).map_err(|e| StorageError::Corrupt(e.to_string()))?)
+        }
+        None => None,
+    };
     // The last check: the sender's quotas (counted now, taken back if the
     // insert finds a repeat).
-    let bytes = (m.text.as_str().len() + card_json.as_ref().map_or(0, String::len)) as u64;
+    let bytes = (m.text.as_str().len()
+        + card_json.as_ref().map_or(0, String::len)
+        + reply_json.as_ref().map_or(0, String::len)) as u64;
     permits.usage.admit(tx, m.sender, bytes, m.at)?;
     // Every check has passed: from here on, only writes.
     let created = roster.is_none();
@@ -258,8 +287,8 @@ fn store_new(
     let sent_at = chrono::DateTime::from_timestamp_millis(at).unwrap_or(m.at);
     let inserted = tx
         .prepare_cached(
-            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at, reply_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (client_id, sender_id) DO NOTHING",
         )?
         .execute(params![
@@ -271,6 +300,7 @@ fn store_new(
             m.text.as_str(),
             card_json,
             at,
+            reply_json,
         ])?;
     if inserted == 0 {
         permits.usage.refund(m.sender, bytes);
@@ -295,6 +325,7 @@ fn store_new(
             sender_id: m.sender,
             text: m.text,
             card: m.card,
+            reply: m.reply,
             sent_at,
         },
         cursor,

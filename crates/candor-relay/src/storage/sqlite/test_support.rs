@@ -28,6 +28,7 @@ pub(super) fn send_as(
         text: MessageText::new("hi").expect("text"),
         card: None,
         at: Utc::now(),
+        reply: None,
     };
     s.store_messages(vec![message])
         .expect("batch")

@@ -160,6 +160,7 @@ mod tests {
             text: MessageText::new(text).expect("text"),
             card: None,
             at: Utc::now() + Duration::days(days_later),
+            reply: None,
         };
         s.store_messages(vec![message])
             .expect("batch")
