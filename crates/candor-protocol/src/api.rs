@@ -112,6 +112,11 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// The relay failed; the request may be retried.
     Internal,
+    /// A code this version of Candor does not know (from a newer relay): read
+    /// as a refusal, with the relay's sentence, rather than failing the
+    /// whole frame.
+    #[serde(other)]
+    Unknown,
 }
 
 /// `POST /v1/groups`
@@ -149,4 +154,19 @@ pub enum WhoCanMessage {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountSettings {
     pub who_can_message: WhoCanMessage,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_code_from_a_newer_relay_reads_as_unknown() {
+        let e: ApiError =
+            serde_json::from_str(r#"{"code":"something_new","message":"why"}"#).expect("parsed");
+        assert_eq!(e.code, ErrorCode::Unknown);
+        assert_eq!(e.message, "why");
+        let known: ErrorCode = serde_json::from_str(r#""quota_exceeded""#).expect("parsed");
+        assert_eq!(known, ErrorCode::QuotaExceeded);
+    }
 }

@@ -39,6 +39,11 @@ pub struct RelayConfig {
     /// minutes; 0 means no limit. A person starts a few chats; a crawler asks
     /// for thousands of handles.
     pub lookups_per_ten_minutes: usize,
+    /// Groups made and members added, removed or made admin, per account per
+    /// hour; 0 means no limit. Each is a request for someone, or rows the
+    /// relay keeps for good: a person runs a few groups; a spammer runs
+    /// thousands.
+    pub group_changes_per_hour: usize,
     /// Open WebSockets per account (a person has a few devices).
     pub sockets_per_account: usize,
     /// Open WebSockets per client address (a household or an office shares one).
@@ -78,6 +83,7 @@ impl RelayConfig {
             session_idle: chrono::Duration::days(candor_protocol::api::SESSION_IDLE_DAYS),
             trusted_proxies: Vec::new(),
             lookups_per_ten_minutes: 100,
+            group_changes_per_hour: 60,
             sockets_per_account: 16,
             sockets_per_address: 64,
             tcp_per_address: 256,

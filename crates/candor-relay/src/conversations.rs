@@ -13,12 +13,23 @@ use crate::http::{authenticate, blocking};
 use crate::hub::Live;
 use crate::{RelayError, RelayState};
 
+impl RelayState {
+    /// Counts a group change (a group made, a member added, removed or made
+    /// admin) against `user`'s hourly allowance.
+    async fn group_change(&self, user: UserId) -> Result<(), RelayError> {
+        let limit = self.inner.group_changes;
+        self.count(limit.what, vec![limit.key(&user.to_string())])
+            .await
+    }
+}
+
 pub async fn create_group(
     State(state): State<RelayState>,
     headers: HeaderMap,
     Json(body): Json<NewGroup>,
 ) -> Result<(StatusCode, Json<ConversationInfo>), RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
+    state.group_change(me.id).await?;
     let (storage, now) = (state.storage(), state.now());
     let announcement =
         blocking(move || Ok(storage.create_group(me.id, &body.title, &body.members, now)?)).await?;
@@ -37,6 +48,7 @@ pub async fn add_member(
     Json(body): Json<AddMember>,
 ) -> Result<Json<ConversationInfo>, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
+    state.group_change(me.id).await?;
     let (storage, now) = (state.storage(), state.now());
     let announcement = blocking(move || Ok(storage.add_member(me.id, id, body.user, now)?)).await?;
     state.inner.hub.announce(&announcement);
@@ -63,6 +75,7 @@ pub async fn remove_member(
     Path((id, user)): Path<(ConversationId, UserId)>,
 ) -> Result<Json<ConversationInfo>, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
+    state.group_change(me.id).await?;
     let storage = state.storage();
     let announcement = blocking(move || Ok(storage.remove_member(me.id, id, user)?)).await?;
     state.inner.hub.announce(&announcement);
@@ -77,6 +90,7 @@ pub async fn make_admin(
     Json(body): Json<MakeAdmin>,
 ) -> Result<Json<ConversationInfo>, RelayError> {
     let (me, _) = authenticate(&state, &headers).await?;
+    state.group_change(me.id).await?;
     let storage = state.storage();
     let announcement = blocking(move || Ok(storage.make_admin(me.id, id, body.user)?)).await?;
     state.inner.hub.announce(&announcement);

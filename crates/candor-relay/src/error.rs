@@ -80,7 +80,8 @@ impl IntoResponse for RelayError {
             // RFC 4918 section 11.5: the account has no room left.
             ErrorCode::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::Internal => {
+            // The relay never says Unknown; a code it cannot name is its fault.
+            ErrorCode::Internal | ErrorCode::Unknown => {
                 tracing::error!(error = %self, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -52,6 +52,10 @@ struct Inner {
     sign_ups: limits::Limit,
     /// Directory lookups per account: the directory cannot be harvested.
     lookups: limits::Limit,
+    /// Group changes per account: requests cannot be sprayed, nor rows piled up.
+    group_changes: limits::Limit,
+    /// Rate-limit keys refused, held in memory until their window ends.
+    refused: limits::Refused,
     /// Open WebSockets per account and per client address.
     sockets_per_account: limits::ConnectionSlots,
     sockets_per_address: limits::ConnectionSlots,
@@ -90,6 +94,12 @@ impl RelayState {
             config.lookups_per_ten_minutes,
             std::time::Duration::from_secs(600),
         );
+        let group_changes = limits::Limit::new(
+            "group changes",
+            "group:account",
+            config.group_changes_per_hour,
+            std::time::Duration::from_secs(3600),
+        );
         let sockets_per_account = limits::ConnectionSlots::new(config.sockets_per_account);
         let sockets_per_address = limits::ConnectionSlots::new(config.sockets_per_address);
         Self {
@@ -99,6 +109,8 @@ impl RelayState {
                 hub,
                 sign_ups,
                 lookups,
+                group_changes,
+                refused: limits::Refused::default(),
                 sockets_per_account,
                 sockets_per_address,
                 metrics,

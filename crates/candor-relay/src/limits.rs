@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::http::blocking;
 use crate::storage::RateKey;
@@ -46,6 +46,35 @@ impl Limit {
     }
 }
 
+/// Keys the database refused, until their window ends: a flood of attempts
+/// that are refused anyway is answered from memory, without a turn at the
+/// database's one writer, which every message also waits for.
+#[derive(Debug, Default)]
+pub struct Refused {
+    until: Mutex<HashMap<(&'static str, String), Instant>>,
+}
+
+impl Refused {
+    /// The wait left for the first of `keys` that is held, if one is.
+    fn held(&self, keys: &[RateKey], now: Instant) -> Option<Duration> {
+        let map = self.until.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter().find_map(|k| {
+            map.get(&(k.what, k.key.clone()))
+                .filter(|until| **until > now)
+                .map(|until| *until - now)
+        })
+    }
+
+    fn hold(&self, key: &RateKey, until: Instant) {
+        let mut map = self.until.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= 10_000 {
+            let now = Instant::now();
+            map.retain(|_, u| *u > now);
+        }
+        map.insert((key.what, key.key.clone()), until);
+    }
+}
+
 impl RelayState {
     /// Counts one event under each of `keys`, all or none; refuses, naming
     /// `what` and the wait, when one of them has used up its window.
@@ -58,18 +87,28 @@ impl RelayState {
         if keys.is_empty() {
             return Ok(());
         }
+        let refused = |wait: Duration| RelayError::RateLimited {
+            what,
+            minutes: wait.as_secs().div_ceil(60).max(1),
+        };
+        let started = Instant::now();
+        if let Some(wait) = self.inner.refused.held(&keys, started) {
+            return Err(refused(wait));
+        }
         let (storage, now) = (self.storage(), self.now());
-        let wait = blocking(move || Ok(storage.count_events(&keys, now)?)).await?;
-        match wait {
+        let asked = keys.clone();
+        let answer = blocking(move || Ok(storage.count_events(&asked, now)?)).await?;
+        match answer {
             None => Ok(()),
-            Some(wait) => Err(RelayError::RateLimited {
-                what,
-                minutes: wait.as_secs().div_ceil(60).max(1),
-            }),
+            Some((which, wait)) => {
+                self.inner.refused.hold(&keys[which], started + wait);
+                Err(refused(wait))
+            }
         }
     }
 
     /// Takes back an event counted under `key` (or, with `forget`, all).
+    /// (A key held in memory was refused, so had no event to give back.)
     pub(crate) async fn give_back(&self, key: RateKey, forget: bool) {
         let storage = self.storage();
         if let Err(e) = blocking(move || Ok(storage.uncount_event(&key, forget)?)).await {

@@ -831,7 +831,11 @@ async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
             _ => {}
         }
     }
-    assert_eq!(replies, [None, Some(quote.clone())], "the quote as Bob sent it");
+    assert_eq!(
+        replies,
+        [None, Some(quote.clone())],
+        "the quote as Bob sent it"
+    );
 
     // Bob quotes Alice's message to him in a chat with Carol.
     let lifted = ClientFrame::Send {

@@ -111,6 +111,9 @@ async fn invite_only_sign_up_takes_each_code_once() {
     let (status, body) = sign_up(&process, "walkin", None).await;
     assert_eq!(status, 403);
     assert!(body.contains("invitation only"), "{body}");
+    // Without a code nobody learns which handles are taken.
+    let (status, body) = sign_up(&process, "early", None).await;
+    assert_eq!(status, 403, "not 409: {body}");
     assert_eq!(sign_up(&process, "guesser", Some("made-up")).await.0, 403);
 
     let code = process.admin(&["invite"]).expect("invite");

@@ -749,3 +749,30 @@ async fn only_admins_remove_members_make_admins_and_add_back_who_left() {
     assert_eq!(back.status().as_u16(), 200, "an admin can");
     relay.stop().await;
 }
+
+/// Group changes are counted per account (60 an hour by default): a stranger
+/// cannot spray requests by making group after group with someone in it.
+#[tokio::test]
+async fn group_changes_are_limited_per_account() {
+    let relay = Relay::start_configured(|c| c.group_changes_per_hour = 3).await;
+    let (mallory, _) = relay.user("mallory", "Mallory").await;
+    let (victim, _) = relay.user("victim", "Victim").await;
+    let make = |n: usize| {
+        http()
+            .post(relay.http("/v1/groups"))
+            .bearer_auth(&mallory.token)
+            .json(&NewGroup {
+                title: format!("spam {n}"),
+                members: vec![victim.user.id],
+            })
+            .send()
+    };
+    for n in 0..3 {
+        assert_eq!(make(n).await.expect("create").status().as_u16(), 201);
+    }
+    let refused = make(3).await.expect("create");
+    assert_eq!(refused.status().as_u16(), 429);
+    let error: candor_protocol::api::ApiError = refused.json().await.expect("body");
+    assert!(error.message.contains("group changes"), "{}", error.message);
+    relay.stop().await;
+}

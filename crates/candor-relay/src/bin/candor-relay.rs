@@ -67,6 +67,14 @@ struct Args {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Groups made and members added, removed or made admin, per account per
+    /// hour; 0: no limit.
+    #[arg(
+        long,
+        default_value_t = 60,
+        env = "CANDOR_RELAY_GROUP_CHANGES_PER_HOUR"
+    )]
+    group_changes_per_hour: usize,
     /// Messages one account may send per day (UTC); 0: no limit.
     #[arg(
         long,
@@ -135,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
     config.sockets_per_account = args.sockets_per_account.max(1);
     config.sockets_per_address = args.sockets_per_address;
     config.frames_per_second = args.frames_per_second;
+    config.group_changes_per_hour = args.group_changes_per_hour;
     config.quotas = candor_relay::storage::Quotas {
         messages_per_day: args.messages_per_day,
         stored_bytes: args.storage_per_account_mib.saturating_mul(1024 * 1024),

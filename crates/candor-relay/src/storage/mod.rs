@@ -199,13 +199,13 @@ pub trait Storage: Send + Sync + 'static {
     fn is_suspended(&self, user: UserId) -> Result<bool, StorageError>;
 
     /// Counts one event under each of `keys`, all or none: if one of them
-    /// has used up its window, nothing is counted and the wait until that
-    /// window ends is returned.
+    /// has used up its window, nothing is counted, and that key (its index
+    /// in `keys`) is returned with the wait until its window ends.
     fn count_events(
         &self,
         keys: &[RateKey],
         at: DateTime<Utc>,
-    ) -> Result<Option<std::time::Duration>, StorageError>;
+    ) -> Result<Option<(usize, std::time::Duration)>, StorageError>;
 
     /// Takes back one event counted under `key` (an attempt that succeeded),
     /// or, with `forget`, all of them.

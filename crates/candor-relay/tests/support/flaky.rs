@@ -70,7 +70,7 @@ impl Storage for FlakyStorage {
         &self,
         keys: &[candor_relay::storage::RateKey],
         at: DateTime<Utc>,
-    ) -> Result<Option<std::time::Duration>, StorageError> {
+    ) -> Result<Option<(usize, std::time::Duration)>, StorageError> {
         self.inner.count_events(keys, at)
     }
     fn uncount_event(

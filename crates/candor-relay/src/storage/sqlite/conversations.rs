@@ -190,7 +190,7 @@ pub(super) fn create_group(
     )?;
     for m in &all {
         let admin = *m == creator;
-        insert_member(tx, id, *m, creator, admin, ms(at))?;
+        insert_member(tx, id, *m, creator, admin, false, ms(at))?;
     }
     announcement(tx, id, &all)
 }
@@ -198,16 +198,18 @@ pub(super) fn create_group(
 /// Puts `user` in group `id`, invited by `inviter`: a request for them unless
 /// the inviter is already their contact, so that a stranger (or a
 /// sock-puppet) cannot put anyone straight into their inbox, with
-/// notifications, beside someone they avoid.
+/// notifications, beside someone they avoid; and always a request when
+/// `again` (they left, or were removed: coming back is theirs to accept).
 fn insert_member(
     tx: &Connection,
     id: ConversationId,
     user: UserId,
     inviter: UserId,
     admin: bool,
+    again: bool,
     at: i64,
 ) -> Result<(), StorageError> {
-    let request = user != inviter && !is_contact(tx, user, inviter)?;
+    let request = user != inviter && (again || !is_contact(tx, user, inviter)?);
     tx.prepare_cached(
         "INSERT INTO members (conversation_id, user_id, joined_at, state, admin)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -289,8 +291,10 @@ pub(super) fn add_member(
         return announcement(tx, conversation, &before);
     }
     // Someone who left (or was removed) chose, or was made, to be out: only
-    // an admin brings them back, not any member who wants them there.
-    if was_member(tx, user, conversation)? && !is_admin(tx, actor, conversation)? {
+    // an admin brings them back, not any member who wants them there, and
+    // then as a request they may decline.
+    let again = was_member(tx, user, conversation)?;
+    if again && !is_admin(tx, actor, conversation)? {
         return Err(StorageError::NotAdmin(
             "only the group's admins can add back someone who left".into(),
         ));
@@ -300,7 +304,7 @@ pub(super) fn add_member(
             "a group has at most {MAX_GROUP_MEMBERS} members"
         )));
     }
-    insert_member(tx, conversation, user, actor, false, ms(at))?;
+    insert_member(tx, conversation, user, actor, false, again, ms(at))?;
     announcement(tx, conversation, &members::ids(tx, conversation)?)
 }
 
@@ -359,7 +363,8 @@ pub(super) fn leave(
 /// Takes `user` out of a group (they left or were removed). They keep what
 /// was stored while they were in; their other devices hear that they are
 /// out, with the members who remain. A group is never left without an
-/// admin: if the last one goes, the longest-standing member becomes one.
+/// admin: if the last one goes, the longest-standing member who accepted it
+/// becomes one (one who has not yet, only if nobody has).
 fn out(
     tx: &Connection,
     user: UserId,
@@ -375,7 +380,7 @@ fn out(
          WHERE conversation_id = ?1
            AND NOT EXISTS (SELECT 1 FROM members WHERE conversation_id = ?1 AND admin = 1)
            AND user_id = (SELECT user_id FROM members WHERE conversation_id = ?1
-                          ORDER BY joined_at, user_id LIMIT 1)",
+                          ORDER BY state = 'accepted' DESC, joined_at, user_id LIMIT 1)",
         [conversation.to_string()],
     )?;
     let mut tell = members::ids(tx, conversation)?;
@@ -397,12 +402,16 @@ pub(super) fn accept(
         "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2",
         [conversation.to_string(), user.to_string()],
     )?;
-    let others: Vec<UserId> = members::ids(tx, conversation)?
-        .into_iter()
-        .filter(|m| *m != user)
-        .collect();
-    for other in &others {
-        add_contact(tx, user, *other, ms(at))?;
+    // Accepting a person's request makes them a contact. Accepting a group
+    // makes nobody one: its members did not all ask, and a contact may put
+    // you in a group, or write to you past "contacts only".
+    if !is_group(tx, conversation)? {
+        for other in members::ids(tx, conversation)?
+            .into_iter()
+            .filter(|m| *m != user)
+        {
+            add_contact(tx, user, other, ms(at))?;
+        }
     }
     Ok(Accepted {
         receipt: members::receipt(tx, conversation, user)?,
@@ -495,6 +504,58 @@ mod tests {
         s.accept(cleo, group, Utc::now()).expect("Cleo accepts");
         let view = s.conversation_for(group, cleo).expect("view");
         assert!(!view.request);
+    }
+
+    /// Accepting a group makes none of its members a contact: otherwise a
+    /// stranger in it could put you in the next group straight into your
+    /// inbox, or write to you past "contacts only". And someone an admin
+    /// brings back after they left comes back as a request.
+    #[test]
+    fn accepting_a_group_makes_no_contacts_and_coming_back_is_a_request() {
+        let (_dir, s) = store();
+        let ([alice, bob, cleo], group) = trip_group(&s);
+        s.accept(bob, group, Utc::now()).expect("Bob accepts");
+        // Cleo, in the group with Bob, is still a stranger to him.
+        let other = s
+            .create_group(cleo, "second", &[bob], Utc::now())
+            .expect("group");
+        assert!(request_for(&other, bob), "still a request for Bob");
+        s.set_settings(
+            bob,
+            &candor_protocol::api::AccountSettings {
+                who_can_message: candor_protocol::api::WhoCanMessage::Contacts,
+            },
+        )
+        .expect("contacts only");
+        assert!(matches!(
+            send(&s, cleo, Recipient::Direct { user: bob }),
+            Err(StorageError::NotAccepting)
+        ));
+        // Replying in a group request makes no contacts either.
+        send(
+            &s,
+            bob,
+            Recipient::Conversation {
+                id: other.view_of(bob).expect("Bob").id,
+            },
+        )
+        .expect("Bob replies in the second group");
+        assert!(matches!(
+            send(&s, cleo, Recipient::Direct { user: bob }),
+            Err(StorageError::NotAccepting)
+        ));
+
+        // ("Contacts only" now keeps Alice, no contact of Bob's, from adding
+        // him back at all.)
+        s.leave(bob, group).expect("Bob leaves");
+        assert!(matches!(
+            s.add_member(alice, group, bob, Utc::now()),
+            Err(StorageError::NotAccepting)
+        ));
+        s.set_settings(bob, &candor_protocol::api::AccountSettings::default())
+            .expect("anyone");
+        let back = s.add_member(alice, group, bob, Utc::now()).expect("back");
+        assert!(request_for(&back, bob), "coming back is Bob's to accept");
     }
 
     /// The creator is the group's admin; only admins remove members and make

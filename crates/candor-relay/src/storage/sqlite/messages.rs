@@ -275,9 +275,14 @@ fn store_new(
             "UPDATE members SET state = 'accepted' WHERE conversation_id = ?1 AND user_id = ?2",
         )?
         .execute(params![conversation.to_string(), m.sender.to_string()])?;
-        for (other, _) in &roster.members {
-            if *other != m.sender {
-                add_contact(tx, m.sender, *other, at)?;
+        // Answering a person makes them a contact; answering in a group does
+        // not make its members contacts (it would let any of them put you in
+        // the next group straight away, or past "contacts only").
+        if !roster.group {
+            for (other, _) in &roster.members {
+                if *other != m.sender {
+                    add_contact(tx, m.sender, *other, at)?;
+                }
             }
         }
     }

@@ -250,7 +250,8 @@ mod tests {
     }
     /// Migration 7 makes a group's founding members its admins (the relay
     /// did not record who created it), and nobody else: not someone added
-    /// later, and nobody in a direct chat.
+    /// later, and nobody in a direct chat; a group its founders all left
+    /// gets one admin.
     #[test]
     fn migration_7_makes_a_groups_founders_its_admins() {
         let mut conn = at_version(6);
@@ -259,11 +260,13 @@ mod tests {
                  VALUES ('u1', 'maya', 'Maya', 'h', 1), ('u2', 'leo', 'Leo', 'h', 1),
                         ('u3', 'ines', 'Ines', 'h', 1);
              INSERT INTO conversations (id, kind, title, created_at)
-                 VALUES ('g1', 'group', 'Trip', 5), ('d1', 'direct', NULL, 5);
+                 VALUES ('g1', 'group', 'Trip', 5), ('d1', 'direct', NULL, 5),
+                        ('g2', 'group', 'Left by its founders', 1);
              INSERT INTO members (conversation_id, user_id, joined_at, state)
                  VALUES ('g1', 'u1', 5, 'accepted'), ('g1', 'u2', 5, 'accepted'),
                         ('g1', 'u3', 9, 'accepted'),
-                        ('d1', 'u1', 5, 'accepted'), ('d1', 'u3', 5, 'request');",
+                        ('d1', 'u1', 5, 'accepted'), ('d1', 'u3', 5, 'request'),
+                        ('g2', 'u1', 3, 'request'), ('g2', 'u3', 4, 'accepted');",
         )
         .expect("rows fit schema 6");
         migrations().to_version(&mut conn, 7).expect("to 7");
@@ -271,7 +274,8 @@ mod tests {
             &conn,
             "SELECT conversation_id || ':' || user_id FROM members WHERE admin = 1 ORDER BY 1",
         );
-        assert_eq!(admins, ["g1:u1", "g1:u2"]);
+        // g2's founders left: its longest-standing member who accepted it.
+        assert_eq!(admins, ["g1:u1", "g1:u2", "g2:u3"]);
     }
     /// Migration 8 counts what each account has stored so far (bytes of
     /// text and cards, as UTF-8), starts every daily count at nothing, and

@@ -195,8 +195,11 @@ impl Storage for SqliteStorage {
         at: DateTime<Utc>,
     ) -> Result<UserInfo, StorageError> {
         self.write(Change::Rows, |tx, _, _| {
+            let spend = operator::check_invite(tx, invite)?;
             let user = users::create(tx, handle, display_name, password_hash, at)?;
-            operator::admit_sign_up(tx, invite, user.id, at)?;
+            if let (true, Some(code)) = (spend, invite) {
+                operator::spend_invite(tx, code, user.id, at)?;
+            }
             Ok(user)
         })
     }
@@ -232,7 +235,7 @@ impl Storage for SqliteStorage {
         &self,
         keys: &[super::RateKey],
         at: DateTime<Utc>,
-    ) -> Result<Option<std::time::Duration>, StorageError> {
+    ) -> Result<Option<(usize, std::time::Duration)>, StorageError> {
         self.write(Change::Rows, |tx, _, _| rates::count(tx, keys, at))
     }
 

@@ -97,35 +97,45 @@ pub(super) fn create_invite(
     Ok(())
 }
 
-/// On an invite-only relay, spends the invite `code_hash` on `user`, just
-/// created in the same transaction; refuses if there is none, or it was
-/// spent. On an open relay, asks for nothing.
-pub(super) fn admit_sign_up(
+/// On an invite-only relay, refuses a sign-up without an unspent invite
+/// code; asked before the account is made, so that a refused sign-up learns
+/// nothing (not even whether the handle is taken). On an open relay, asks
+/// for nothing. Returns whether there is an invite to spend.
+pub(super) fn check_invite(
     tx: &Connection,
     code_hash: Option<&[u8]>,
+) -> Result<bool, StorageError> {
+    if !invite_only(tx)? {
+        return Ok(false);
+    }
+    let Some(hash) = code_hash else {
+        return Err(StorageError::InviteNeeded(
+            "this relay takes new accounts by invitation only: ask its operator for an invite code"
+                .into(),
+        ));
+    };
+    let unspent = tx
+        .prepare_cached("SELECT 1 FROM invites WHERE code_hash = ?1 AND used_by IS NULL")?
+        .exists([hash])?;
+    if !unspent {
+        return Err(StorageError::InviteNeeded(
+            "that invite code is not one this relay gave out, or it was used already".into(),
+        ));
+    }
+    Ok(true)
+}
+
+/// Spends the invite `code_hash` on `user`, just made in the same
+/// transaction as [`check_invite`] found it unspent.
+pub(super) fn spend_invite(
+    tx: &Connection,
+    code_hash: &[u8],
     user: UserId,
     at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    if !invite_only(tx)? {
-        return Ok(());
-    }
-    let spent = match code_hash {
-        Some(hash) => tx.execute(
-            "UPDATE invites SET used_by = ?2, used_at = ?3 WHERE code_hash = ?1 AND used_by IS NULL",
-            params![hash, user.to_string(), ms(at)],
-        )?,
-        None => 0,
-    };
-    if spent == 1 {
-        Ok(())
-    } else if code_hash.is_none() {
-        Err(StorageError::InviteNeeded(
-            "this relay takes new accounts by invitation only: ask its operator for an invite code"
-                .into(),
-        ))
-    } else {
-        Err(StorageError::InviteNeeded(
-            "that invite code is not one this relay gave out, or it was used already".into(),
-        ))
-    }
+    tx.execute(
+        "UPDATE invites SET used_by = ?2, used_at = ?3 WHERE code_hash = ?1 AND used_by IS NULL",
+        params![code_hash, user.to_string(), ms(at)],
+    )?;
+    Ok(())
 }

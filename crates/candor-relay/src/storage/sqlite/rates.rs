@@ -18,10 +18,10 @@ pub(super) fn count(
     tx: &Connection,
     keys: &[RateKey],
     at: DateTime<Utc>,
-) -> Result<Option<std::time::Duration>, StorageError> {
+) -> Result<Option<(usize, std::time::Duration)>, StorageError> {
     let now = ms(at);
     let mut next = Vec::with_capacity(keys.len());
-    for k in keys {
+    for (index, k) in keys.iter().enumerate() {
         let window = k.window.as_millis() as i64;
         let found: Option<(i64, i64)> = tx
             .prepare_cached(
@@ -37,7 +37,7 @@ pub(super) fn count(
         };
         if k.max > 0 && count as u64 >= k.max {
             let wait = (start + window - now).max(1) as u64;
-            return Ok(Some(std::time::Duration::from_millis(wait)));
+            return Ok(Some((index, std::time::Duration::from_millis(wait))));
         }
         next.push((k, start, count + 1));
     }
@@ -102,7 +102,8 @@ mod tests {
             }
             // Maya's handle has used its 3: the address is not counted either.
             let keys = [key("sign-in", "h:maya", 3), key("sign-in", "a:1.2.3.4", 10)];
-            let wait = s.count_events(&keys, now).expect("count").expect("refused");
+            let (which, wait) = s.count_events(&keys, now).expect("count").expect("refused");
+            assert_eq!(which, 0, "the handle's key refused");
             assert!(wait <= Duration::from_secs(600) && wait > Duration::from_secs(590));
         }
         let s = SqliteStorage::open(dir.path()).expect("after a restart");

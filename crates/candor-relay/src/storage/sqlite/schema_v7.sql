@@ -12,3 +12,13 @@ UPDATE members SET admin = 1
 WHERE EXISTS (SELECT 1 FROM conversations c
               WHERE c.id = members.conversation_id AND c.kind = 'group'
                 AND c.created_at = members.joined_at);
+
+-- A group whose founders have all left gets one admin too: its longest-standing
+-- member who accepted it (or, failing that, its longest-standing member).
+UPDATE members SET admin = 1
+WHERE NOT EXISTS (SELECT 1 FROM members a WHERE a.conversation_id = members.conversation_id
+                                            AND a.admin = 1)
+  AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = members.conversation_id
+                                              AND c.kind = 'group')
+  AND user_id = (SELECT m.user_id FROM members m WHERE m.conversation_id = members.conversation_id
+                 ORDER BY m.state = 'accepted' DESC, m.joined_at, m.user_id LIMIT 1);

@@ -47,7 +47,8 @@ pub(super) fn live(
         .prepare_cached(
             "SELECT u.id, u.handle, u.display_name, s.id, s.last_seen_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.last_seen_at >= ?2",
+             WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.last_seen_at >= ?2
+               AND u.suspended_at IS NULL",
         )?
         .query_row(params![token_hash, ms(active_since)], |r| {
             Ok(LiveSession {

@@ -55,10 +55,9 @@ impl Usage {
         bytes: u64,
         at: DateTime<Utc>,
     ) -> Result<(), StorageError> {
+        // Counted even with no quota, so that one set later (and the
+        // operator's list) starts from what each account really used.
         let quotas = self.quotas;
-        if quotas.messages_per_day == 0 && quotas.stored_bytes == 0 {
-            return Ok(());
-        }
         let mut account = match self.accounts.get(&sender) {
             Some(a) => *a,
             None => read(conn, sender)?,
