@@ -61,6 +61,8 @@ impl TokenVault {
             let _ = std::fs::remove_file(&self.file);
             return Ok(TokenPlace::Keychain);
         }
+        // Nor an older one in the keychain, which `load` would prefer.
+        self.keychain_delete();
         candor_private::write(&self.file, token.as_bytes()).map_err(|source| VaultError::File {
             path: self.file.clone(),
             source,

@@ -28,7 +28,10 @@ mod store;
 pub mod sync;
 pub mod tls;
 
-pub use client::{Client, PendingSignOut, finish_sign_out, finish_sign_out_with};
+pub use client::{
+    Client, PendingSignOut, SIGN_OUT_FIRST_WAIT, SIGN_OUT_LONGEST_WAIT, finish_sign_out,
+    finish_sign_out_with, try_sign_out,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
 pub use model::{

@@ -92,3 +92,21 @@ fn a_blocked_members_messages_are_collapsed_and_neither_preview_nor_unread() {
     let page = w.store.conversation_page(group, None, 50).expect("page");
     assert!(page.messages.iter().all(|m| !m.sender_blocked));
 }
+
+/// The relay describes a group this account is out of with no members (who
+/// is in it now is no longer ours to see): the last list known here stays.
+#[test]
+fn a_group_one_is_out_of_keeps_its_last_known_members() {
+    let mut w = World::new();
+    let (group, _) = trip(&mut w, Vec::new());
+    w.store
+        .add_conversation(&NewConversation::Group {
+            id: group,
+            title: "Trip".into(),
+            members: Vec::new(),
+            admins: Vec::new(),
+        })
+        .expect("described with nobody");
+    let list = w.store.group_members(group).expect("members");
+    assert_eq!(list.members.len(), 3, "as they were");
+}

@@ -67,8 +67,13 @@ pub fn database_files(db: &Path) -> [PathBuf; 3] {
 }
 
 /// Writes `bytes` to `path` (replacing what was there), readable by its
-/// owner only, and syncs it to disk.
+/// owner only, and syncs it to disk. The bytes go to a new file beside it
+/// that then takes its name, so a crash leaves the old content or the new,
+/// never half of either.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -76,11 +81,13 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    // A file that was there already keeps its mode through `open`.
-    narrow(path, 0o600)?;
+    let mut file = options.open(&partial)?;
+    // One left by an earlier crash keeps its mode through `open`.
+    narrow(&partial, 0o600)?;
     file.write_all(bytes)?;
-    file.sync_all()
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&partial, path)
 }
 
 /// Sets `path` to `mode` if others may read or write it.

@@ -29,7 +29,10 @@ mod devices;
 mod people;
 mod sign_out;
 
-pub use sign_out::{PendingSignOut, finish_sign_out, finish_sign_out_with};
+pub use sign_out::{
+    PendingSignOut, SIGN_OUT_FIRST_WAIT, SIGN_OUT_LONGEST_WAIT, finish_sign_out,
+    finish_sign_out_with, try_sign_out,
+};
 
 use crate::account::RelayClient;
 use crate::notice::Notice;

@@ -23,9 +23,9 @@ pub struct PendingSignOut {
 }
 
 /// The first wait between tries, doubled after each failure up to
-/// [`LONGEST_WAIT`].
-pub const FIRST_WAIT: Duration = Duration::from_secs(5);
-pub const LONGEST_WAIT: Duration = Duration::from_secs(600);
+/// [`SIGN_OUT_LONGEST_WAIT`].
+pub const SIGN_OUT_FIRST_WAIT: Duration = Duration::from_secs(5);
+pub const SIGN_OUT_LONGEST_WAIT: Duration = Duration::from_secs(600);
 
 impl Client {
     /// Stops syncing and asks the relay to revoke the token. The session
@@ -66,13 +66,24 @@ async fn try_once(relay: &RelayClient, token: &str) -> Tried {
     }
 }
 
+/// Asks the relay once to revoke `pending`'s token. True if it did, or the
+/// token was no longer valid (nothing left to do); false to try again later.
+/// An address that is no relay address is done with too: there is nothing to
+/// retry.
+pub async fn try_sign_out(pending: &PendingSignOut) -> bool {
+    match RelayClient::new(&pending.relay_url) {
+        Ok(relay) => matches!(try_once(&relay, &pending.token).await, Tried::Revoked),
+        Err(_) => true,
+    }
+}
+
 /// Asks the relay to revoke `pending`'s token until it has, waiting
-/// [`FIRST_WAIT`] after the first failure and twice as long after each
-/// other, up to [`LONGEST_WAIT`]. Returns once the token is revoked, or was
+/// [`SIGN_OUT_FIRST_WAIT`] after the first failure and twice as long after
+/// each other, up to [`SIGN_OUT_LONGEST_WAIT`]. Returns once the token is revoked, or was
 /// no longer valid; an address that is no relay address ends it too (there
 /// is nothing to retry).
 pub async fn finish_sign_out(pending: &PendingSignOut) {
-    finish_sign_out_with(pending, FIRST_WAIT, LONGEST_WAIT).await;
+    finish_sign_out_with(pending, SIGN_OUT_FIRST_WAIT, SIGN_OUT_LONGEST_WAIT).await;
 }
 
 /// [`finish_sign_out`] with other waits (tests).

@@ -66,10 +66,13 @@ impl Store {
         if changed == 0 {
             return Err(CoreError::UnknownUser(user));
         }
-        // Their messages in the groups shared with them leave (or come back
-        // to) each chat's preview and unread count.
+        // Their messages in the groups shared with them (or once shared)
+        // leave, or come back to, each chat's preview and unread count.
         let shared: Vec<ConversationId> = tx
-            .prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?
+            .prepare_cached(
+                "SELECT conversation_id FROM members WHERE user_id = ?1
+                 UNION SELECT conversation_id FROM messages WHERE sender_id = ?1",
+            )?
             .query_map([user.to_string()], |r| sql::id(r, 0))?
             .collect::<Result<_, _>>()?;
         for conversation in shared {

@@ -132,6 +132,12 @@ impl Store {
                 now
             ],
         )?;
+        // A group this account is out of comes with no members (the relay
+        // does not show who is in it now): the last list known here stays.
+        if kind == ConversationKind::Group && members.is_empty() {
+            tx.commit()?;
+            return Ok(());
+        }
         // People who left are no longer members.
         let keep: Vec<String> = members.iter().map(|p| p.id.to_string()).collect();
         let current: Vec<String> = tx

@@ -54,6 +54,14 @@ pub(super) fn view(
             "SELECT 1 FROM members WHERE conversation_id = ?1 AND user_id = ?2 AND state = 'request'",
         )?
         .exists([id.to_string(), viewer.to_string()])?;
+    // Someone who left a group (or was removed) keeps its history, not a
+    // window on who is in it now: they are told it has no members they may
+    // see, which their device reads as "you are out".
+    let (members, admins) = if kind == "group" && !members.iter().any(|m| m.id == viewer) {
+        (Vec::new(), Vec::new())
+    } else {
+        (members, admins)
+    };
     Ok(Some(ConversationInfo {
         id,
         kind: if kind == "group" {
