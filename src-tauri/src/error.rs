@@ -80,7 +80,8 @@ impl From<CoreError> for CommandError {
             CoreError::UnknownConversation(_)
             | CoreError::UnknownMessage(_)
             | CoreError::UnknownUser(_)
-            | CoreError::Erased(_) => ErrorCode::NotFound,
+            | CoreError::Erased(_)
+            | CoreError::ReplyToUnknown(_) => ErrorCode::NotFound,
             CoreError::EraseIncomplete => ErrorCode::Storage,
             CoreError::TooLate(_) => ErrorCode::TooLate,
             CoreError::NotSignedIn | CoreError::SignInTo(_) => ErrorCode::NotSignedIn,

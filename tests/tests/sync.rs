@@ -657,7 +657,7 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
         card: None,
     };
     let composed = client
-        .send_from_composer(chat, draft("first session"))
+        .send_from_composer(chat, draft("first session"), None)
         .await?;
     sent_in(&mut notices, composed.message.id).await?;
     eventually(WAIT, "bob has it", || {
@@ -676,7 +676,7 @@ async fn a_client_keeps_one_notice_stream_across_sessions() -> Result<()> {
     client.adopt_account(&relay, &session.user).await?;
     client.start_session(relay.clone(), session.token).await;
     let composed = client
-        .send_from_composer(chat, draft("second session"))
+        .send_from_composer(chat, draft("second session"), None)
         .await?;
     sent_in(&mut notices, composed.message.id).await?;
     eventually(WAIT, "bob has both", || {
@@ -729,7 +729,7 @@ async fn send_now_at_quit_waits_for_the_relay_and_no_longer() -> Result<()> {
     for text in ["one", "two"] {
         ids.push(
             client
-                .send_from_composer(chat, draft(text))
+                .send_from_composer(chat, draft(text), None)
                 .await?
                 .message
                 .id,
@@ -746,7 +746,9 @@ async fn send_now_at_quit_waits_for_the_relay_and_no_longer() -> Result<()> {
     }
 
     w.stop_relay().await?;
-    client.send_from_composer(chat, draft("three")).await?;
+    client
+        .send_from_composer(chat, draft("three"), None)
+        .await?;
     assert_eq!(
         client.send_waiting_now(Duration::from_millis(500)).await?,
         1,

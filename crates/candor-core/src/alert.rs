@@ -110,6 +110,7 @@ mod tests {
             cursor: MessageCursor(1),
             send_at: None,
             sender_blocked: false,
+            reply: None,
         }
     }
 

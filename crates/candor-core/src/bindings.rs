@@ -27,6 +27,8 @@ pub fn declarations() -> Vec<String> {
         decl::<UndoSendWindow>(&cfg),
         decl::<OpenVideosIn>(&cfg),
         decl::<crate::links::LinkPreview>(&cfg),
+        decl::<crate::QuotedMessage>(&cfg),
+        decl::<crate::Reply>(&cfg),
         decl::<Message>(&cfg),
         decl::<MessageCursor>(&cfg),
         decl::<MessagePage>(&cfg),

@@ -94,6 +94,9 @@ pub enum CoreError {
     },
     #[error("that is you; pick someone else")]
     ThatIsYou,
+    /// A reply to a message that is not one this chat shows here.
+    #[error("the message you reply to is not in this chat any more")]
+    ReplyToUnknown(candor_protocol::MessageId),
     #[error(transparent)]
     Relay(#[from] crate::account::AccountError),
     #[error("database error: {0}")]

@@ -37,8 +37,8 @@ pub use error::{CoreError, StoreError};
 pub use model::{
     ApplyOutcome, ConversationKind, DeliveryStatus, Draft, GroupMember, GroupMembers,
     HiddenConversation, InboxCursor, InboxItem, InboxPage, Message, MessageCursor, MessagePage,
-    NewConversation, NewerMessages, OpenVideosIn, Person, Profile, SearchHit, SearchResults,
-    UndoSendWindow, UnreadSummary,
+    NewConversation, NewerMessages, OpenVideosIn, Person, Profile, QuotedMessage, Reply, SearchHit,
+    SearchResults, UndoSendWindow, UnreadSummary,
 };
 pub use store::{
     Composed, MAX_DRAFT_CHARS, MAX_SHARE_CHATS, OutboxEntry, PendingSend, SCHEMA_VERSION, Store,

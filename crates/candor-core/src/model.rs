@@ -176,6 +176,34 @@ pub struct Draft {
     pub card: Option<VideoCard>,
 }
 
+/// Where the message a reply quotes is, on this device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub enum QuotedMessage {
+    /// Here and visible: the quote shows its text, and jumps to it.
+    Shown,
+    /// Here, but deleted for you: "a message you deleted for you".
+    HiddenForYou,
+    /// Not on this device: the replier's excerpt, marked as theirs.
+    NotOnDevice,
+}
+
+/// What a reply quotes, as this device can show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct Reply {
+    pub author_id: UserId,
+    pub author_name: Option<String>,
+    /// The original's text when it is shown here; otherwise the excerpt the
+    /// replier's device sent.
+    pub excerpt: String,
+    pub state: QuotedMessage,
+    /// The original on this device, to jump to (when shown).
+    pub original: Option<MessageId>,
+}
+
 /// One message as shown in a conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -199,6 +227,8 @@ pub struct Message {
     /// From someone this account blocked (in a group they are both in):
     /// shown as a collapsed line, with no text or card given to the page.
     pub sender_blocked: bool,
+    /// The message this one replies to.
+    pub reply: Option<Reply>,
     /// Where it sits in the chat, for paging from it either way. A queued
     /// message's place changes once the relay gives it a seq.
     pub cursor: MessageCursor,

@@ -41,11 +41,12 @@ pub async fn send_message(
     conversation: ConversationId,
     text: String,
     card: Option<VideoCard>,
+    reply_to: Option<MessageId>,
 ) -> Result<Composed, CommandError> {
     let draft = Draft { text, card };
     Ok(state
         .client()?
-        .send_from_composer(conversation, draft)
+        .send_from_composer(conversation, draft, reply_to)
         .await?)
 }
 

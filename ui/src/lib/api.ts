@@ -74,8 +74,12 @@ export const api = {
   checkRelay: (relayUrl: string) => call('checkRelay', { relayUrl }),
   openRelayHelp: () => call('openRelayHelp'),
   uiReady: () => call('uiReady'),
-  sendMessage: (conversation: ConversationId, text: string, card: VideoCard | null = null) =>
-    call('sendMessage', { conversation, text, card }),
+  sendMessage: (
+    conversation: ConversationId,
+    text: string,
+    card: VideoCard | null = null,
+    replyTo: MessageId | null = null,
+  ) => call('sendMessage', { conversation, text, card, replyTo }),
   linkPreview: (text: string) => call('linkPreview', { text }),
   shareVideo: (conversations: ConversationId[], link: string, note: string, card: VideoCard | null) =>
     call('shareVideo', { conversations, link, note, card }),

@@ -78,6 +78,19 @@ cleanText: string,
  */
 trackingRemoved: boolean, };
 
+export type QuotedMessage = "shown" | "hiddenForYou" | "notOnDevice";
+
+export type Reply = { authorId: UserId, authorName: string | null, 
+/**
+ * The original's text when it is shown here; otherwise the excerpt the
+ * replier's device sent.
+ */
+excerpt: string, state: QuotedMessage, 
+/**
+ * The original on this device, to jump to (when shown).
+ */
+original: MessageId | null, };
+
 export type Message = { id: MessageId, conversationId: ConversationId, serverId: ServerMessageId | null, 
 /**
  * Position in the conversation's sequence, once the relay assigned it.
@@ -92,6 +105,10 @@ hiddenAt: string | null,
  * shown as a collapsed line, with no text or card given to the page.
  */
 senderBlocked: boolean, 
+/**
+ * The message this one replies to.
+ */
+reply: Reply | null, 
 /**
  * Where it sits in the chat, for paging from it either way. A queued
  * message's place changes once the relay gives it a seq.
@@ -292,7 +309,7 @@ export type Commands = {
   requestsPage: { args: { after: InboxCursor | null; limit: number }; result: InboxPage };
   acceptRequest: { args: { conversation: ConversationId }; result: void };
   conversationPage: { args: { conversation: ConversationId; before: MessageCursor | null; limit: number }; result: MessagePage };
-  sendMessage: { args: { conversation: ConversationId; text: string; card: VideoCard | null }; result: Composed };
+  sendMessage: { args: { conversation: ConversationId; text: string; card: VideoCard | null; replyTo: MessageId | null }; result: Composed };
   markRead: { args: { conversation: ConversationId; seq: number }; result: InboxItem };
   typing: { args: { conversation: ConversationId }; result: void };
   retryMessage: { args: { message: MessageId }; result: void };

@@ -21,6 +21,7 @@ function msg(over: Partial<Message> = {}): Message {
     cursor,
     sendAt: null,
     senderBlocked: false,
+    reply: null,
   };
 }
 

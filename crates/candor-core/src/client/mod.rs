@@ -171,9 +171,10 @@ impl Client {
         &self,
         conversation: ConversationId,
         draft: Draft,
+        reply_to: Option<MessageId>,
     ) -> Result<Composed, CoreError> {
         let composed = self
-            .with_store(move |s| s.send_from_composer(conversation, draft))
+            .with_store(move |s| s.send_from_composer(conversation, draft, reply_to))
             .await?;
         self.outbox_changed().await;
         Ok(composed)

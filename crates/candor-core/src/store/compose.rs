@@ -3,9 +3,9 @@
 //! loss. The send itself is the sync engine's job; it reads the outbox.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
-use candor_protocol::{ConversationId, MessageId, MessageText, VideoCard};
+use candor_protocol::{ConversationId, MessageId, MessageText, UserId, VideoCard};
 
 use super::{Store, conversations::ensure_conversation, drafts, sql, summary};
 use crate::{CoreError, DeliveryStatus, Draft, InboxItem, Message};
@@ -45,9 +45,11 @@ impl Store {
         &mut self,
         conversation: ConversationId,
         draft: Draft,
+        reply_to: Option<MessageId>,
     ) -> Result<Composed, CoreError> {
         let window = self.undo_send_window()?.duration();
-        let message = self.compose(conversation, draft, window)?;
+        let ids = self.compose_into(&[conversation], draft, window, None, reply_to)?;
+        let message = self.message(ids[0])?;
         let chat = self.inbox_item(conversation)?;
         Ok(Composed { message, chat })
     }
@@ -91,7 +93,7 @@ impl Store {
         draft: Draft,
         undo_window: Duration,
     ) -> Result<Message, CoreError> {
-        let ids = self.compose_into(&[conversation], draft, undo_window, None)?;
+        let ids = self.compose_into(&[conversation], draft, undo_window, None, None)?;
         self.message(ids[0])
     }
 
@@ -108,7 +110,7 @@ impl Store {
             return Err(CoreError::ShareSize(conversations.len()));
         }
         let share = uuid::Uuid::now_v7().to_string();
-        self.compose_into(conversations, draft, undo_window, Some(&share))
+        self.compose_into(conversations, draft, undo_window, Some(&share), None)
     }
 
     /// The one transaction behind `compose` and `share`.
@@ -118,6 +120,7 @@ impl Store {
         draft: Draft,
         undo_window: Duration,
         share: Option<&str>,
+        reply_to: Option<MessageId>,
     ) -> Result<Vec<MessageId>, CoreError> {
         let me = self.me()?;
         let text = MessageText::new(draft.text)?;
@@ -137,6 +140,10 @@ impl Store {
         let mut ids = Vec::with_capacity(conversations.len());
         for &conversation in conversations {
             ensure_conversation(&tx, conversation)?;
+            let reply_json = match reply_to {
+                Some(original) => Some(quote_of(&tx, conversation, original)?),
+                None => None,
+            };
             let id = MessageId::new();
             let position: i64 = tx.query_row(
                 "SELECT coalesce(max(position) + 1, ?2) FROM messages
@@ -146,8 +153,8 @@ impl Store {
             )?;
             tx.execute(
                 "INSERT INTO messages (id, conversation_id, position, sender_id, body, card_json,
-                                       created_at, status, share_id, wire_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1)",
+                                       created_at, status, share_id, wire_id, reply_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?10)",
                 params![
                     id.to_string(),
                     conversation.to_string(),
@@ -158,6 +165,7 @@ impl Store {
                     sql::ms(now),
                     DeliveryStatus::Queued.as_sql(),
                     share,
+                    reply_json,
                 ],
             )?;
             tx.execute(
@@ -199,4 +207,27 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The quote of `original` for a reply in `conversation`, as JSON: its
+/// author, the client id the relay and every device know it by, and an
+/// excerpt of its text taken here. Refused if it is not a message of that
+/// chat that this device shows (one deleted for you is not replied to).
+fn quote_of(
+    tx: &rusqlite::Connection,
+    conversation: ConversationId,
+    original: MessageId,
+) -> Result<String, CoreError> {
+    let found: Option<(UserId, MessageId, String)> = tx
+        .query_row(
+            "SELECT sender_id, coalesce(wire_id, id), body FROM messages
+             WHERE id = ?1 AND conversation_id = ?2 AND hidden_at IS NULL",
+            params![original.to_string(), conversation.to_string()],
+            |r| Ok((sql::id(r, 0)?, sql::id(r, 1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (author, message, body) = found.ok_or(CoreError::ReplyToUnknown(original))?;
+    let quote = candor_protocol::Quote::of(author, message, &body);
+    serde_json::to_string(&quote)
+        .map_err(|e| CoreError::CorruptValue(format!("a quote cannot be encoded: {e}")))
 }

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Store, sql};
 use crate::{
     ConversationKind, CoreError, DeliveryStatus, GroupMember, GroupMembers, Message, MessageCursor,
-    MessagePage, NewConversation, NewerMessages, Person,
+    MessagePage, NewConversation, NewerMessages, Person, QuotedMessage, Reply,
 };
 
 /// Columns of [`message_from_row`], in order, for queries over `messages m`.
@@ -14,10 +14,22 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, 
     u.display_name, m.body, m.card_json, m.created_at, m.status, m.hidden_at, m.position,
     (SELECT o.not_before FROM outbox o WHERE o.message_id = m.id),
     coalesce(u.blocked AND (SELECT g.kind = 'group' FROM conversations g
-                            WHERE g.id = m.conversation_id), 0)";
+                            WHERE g.id = m.conversation_id), 0),
+    m.reply_json, q.id, q.body, q.hidden_at IS NOT NULL, qa.display_name";
+
+/// What [`MESSAGE_COLUMNS`] reads beside `messages m` and `users u`: the
+/// message a reply quotes, if this device holds it (found by its author and
+/// client id, unique), and the quoted author's name.
+pub(crate) const REPLY_JOINS: &str = "LEFT JOIN messages q
+        ON m.reply_json IS NOT NULL
+       AND q.sender_id = json_extract(m.reply_json, '$.author')
+       AND q.wire_id = json_extract(m.reply_json, '$.message')
+       AND q.conversation_id = m.conversation_id
+    LEFT JOIN users qa ON m.reply_json IS NOT NULL
+       AND qa.id = json_extract(m.reply_json, '$.author')";
 
 /// How many columns [`MESSAGE_COLUMNS`] has: a query's own columns follow.
-pub(crate) const MESSAGE_COLUMN_COUNT: usize = 14;
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 19;
 
 pub(crate) fn message_from_row(
     r: &rusqlite::Row<'_>,
@@ -58,7 +70,34 @@ pub(crate) fn message_from_row(
         cursor: MessageCursor(r.get(11)?),
         send_at: sql::opt_time(r, 12)?,
         sender_blocked,
+        reply: reply_from_row(r)?,
     })
+}
+
+/// The reply columns of [`MESSAGE_COLUMNS`] (14 to 18).
+fn reply_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Reply>> {
+    let Some(quote) = sql::json::<candor_protocol::Quote>(r, 14)? else {
+        return Ok(None);
+    };
+    let original: Option<MessageId> = sql::opt_id(r, 15)?;
+    let body: Option<String> = r.get(16)?;
+    let hidden: Option<bool> = r.get(17)?;
+    let (state, excerpt) = match (original, hidden) {
+        (Some(_), Some(true)) => (QuotedMessage::HiddenForYou, quote.excerpt),
+        (Some(_), _) => (
+            QuotedMessage::Shown,
+            body.map(|b| candor_protocol::Quote::of(quote.author, quote.message, &b).excerpt)
+                .unwrap_or(quote.excerpt),
+        ),
+        (None, _) => (QuotedMessage::NotOnDevice, quote.excerpt),
+    };
+    Ok(Some(Reply {
+        author_id: quote.author,
+        author_name: r.get(18)?,
+        excerpt,
+        state,
+        original: original.filter(|_| state == QuotedMessage::Shown),
+    }))
 }
 
 impl Store {
@@ -218,7 +257,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
              FROM messages m INDEXED BY messages_visible
-             LEFT JOIN users u ON u.id = m.sender_id
+             LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position < ?2
              ORDER BY m.position DESC LIMIT ?3"
         ))?;
@@ -255,7 +294,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
              FROM messages m INDEXED BY messages_visible
-             LEFT JOIN users u ON u.id = m.sender_id
+             LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position > ?2
              ORDER BY m.position ASC LIMIT ?3"
         ))?;
@@ -282,7 +321,7 @@ impl Store {
         let me = self.me.map(|u| u.to_string());
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
-             FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+             FROM messages m LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.card_json IS NOT NULL AND m.hidden_at IS NULL
              ORDER BY m.position DESC LIMIT ?2"
         ))?;
@@ -299,7 +338,7 @@ impl Store {
             .query_row(
                 &format!(
                     "SELECT {MESSAGE_COLUMNS} FROM messages m
-                     LEFT JOIN users u ON u.id = m.sender_id WHERE m.id = ?1"
+                     LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS} WHERE m.id = ?1"
                 ),
                 [id.to_string()],
                 |r| message_from_row(r, me.as_deref()),

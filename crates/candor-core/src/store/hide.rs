@@ -10,7 +10,9 @@ use candor_protocol::{ConversationId, MessageId};
 
 use super::{
     Store,
-    conversations::{MESSAGE_COLUMNS, conversation_of, ensure_conversation, message_from_row},
+    conversations::{
+        MESSAGE_COLUMNS, REPLY_JOINS, conversation_of, ensure_conversation, message_from_row,
+    },
     sql, summary,
 };
 use crate::{CoreError, Message};
@@ -125,7 +127,7 @@ impl Store {
         ensure_conversation(&self.conn, conversation)?;
         let me = self.me.map(|u| u.to_string());
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+            "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NOT NULL AND m.erased_at IS NULL
              ORDER BY m.position DESC"
         ))?;

@@ -23,6 +23,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v10.sql")),
     M::up(include_str!("schema_v11.sql")),
     M::up(include_str!("schema_v12.sql")),
+    M::up(include_str!("schema_v13.sql")),
 ];
 
 /// The schema this build writes.

@@ -81,8 +81,8 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (id, conversation_id, server_id, seq, position, sender_id,
                                        body, card_json, created_at, status, wire_id,
-                                       ack_epoch, ack_cursor)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                       ack_epoch, ack_cursor, reply_json)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             let mut revive = tx.prepare_cached(
                 "UPDATE conversations SET hidden_at = NULL
@@ -156,6 +156,11 @@ impl Store {
                     wire_id,
                     epoch,
                     cursor,
+                    m.reply
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|e| CoreError::CorruptValue(format!("a quote: {e}")))?,
                 ])?;
                 if let Some(e) = &epoch {
                     note_epoch(&tx, e, now)?;

@@ -7,7 +7,7 @@ use candor_protocol::ConversationId;
 use rusqlite::params;
 
 use super::Store;
-use super::conversations::{MESSAGE_COLUMN_COUNT, MESSAGE_COLUMNS, message_from_row};
+use super::conversations::{MESSAGE_COLUMN_COUNT, MESSAGE_COLUMNS, REPLY_JOINS, message_from_row};
 use crate::{CoreError, SearchHit, SearchResults};
 
 /// Hits returned at most, whatever the caller asks.
@@ -49,7 +49,7 @@ impl Store {
              FROM hits
              JOIN messages m ON m.rowid = hits.rowid
              JOIN conversations c ON c.id = m.conversation_id
-             LEFT JOIN users u ON u.id = m.sender_id
+             LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              LEFT JOIN users p ON p.id = c.peer_id
              WHERE m.hidden_at IS NULL AND (?3 IS NULL OR m.conversation_id = ?3)
                AND NOT (coalesce(u.blocked, 0) AND c.kind = 'group')

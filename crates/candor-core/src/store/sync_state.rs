@@ -30,6 +30,8 @@ pub struct PendingSend {
     pub to: Recipient,
     pub text: MessageText,
     pub card: Option<VideoCard>,
+    /// The message it replies to, quoted.
+    pub reply: Option<candor_protocol::Quote>,
 }
 
 impl Store {
@@ -40,7 +42,8 @@ impl Store {
         self.outbox_now()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at,
-                    c.kind, c.peer_id, m.body, m.card_json, coalesce(m.wire_id, m.id)
+                    c.kind, c.peer_id, m.body, m.card_json, coalesce(m.wire_id, m.id),
+                    m.reply_json
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE o.not_before <= ?1 AND o.next_attempt_at <= ?1
@@ -71,11 +74,12 @@ impl Store {
                 body,
                 sql::json::<VideoCard>(r, 8)?,
                 sql::id(r, 9)?,
+                sql::json::<candor_protocol::Quote>(r, 10)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (entry, to, body, card, wire_id) = row?;
+            let (entry, to, body, card, wire_id, reply) = row?;
             let text = MessageText::new(body)?;
             out.push(PendingSend {
                 entry,
@@ -83,6 +87,7 @@ impl Store {
                 to,
                 text,
                 card,
+                reply,
             });
         }
         Ok(out)

@@ -99,6 +99,7 @@ mod tests {
             },
             text: MessageText::new(text).expect("text"),
             card: None,
+            reply: None,
         }
     }
 

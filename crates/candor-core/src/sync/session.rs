@@ -342,7 +342,7 @@ impl Engine {
                 to: job.to,
                 text: job.text,
                 card: job.card,
-                reply: None,
+                reply: job.reply,
             };
             send(socket, &frame).await?;
         }
