@@ -109,6 +109,7 @@ async fn bench() {
     // set beyond what the bench sends: their cost is measured, not their
     // refusals.
     config.frames_per_second = 10_000_000;
+    config.group_changes_per_hour = 0;
     config.quotas = candor_relay::storage::Quotas {
         messages_per_day: u64::MAX / 2,
         stored_bytes: u64::MAX / 2,
@@ -139,6 +140,7 @@ async fn bench() {
     bare.sockets_per_address = 0;
     bare.tcp_per_address = 0;
     bare.frames_per_second = 0;
+    bare.group_changes_per_hour = 0;
     bare.quotas = candor_relay::storage::Quotas::default();
     let bare_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let bare_addr = bare_listener.local_addr().expect("addr");
