@@ -196,12 +196,15 @@ pub enum QuotedMessage {
 pub struct Reply {
     pub author_id: UserId,
     pub author_name: Option<String>,
+    /// The original is this account's own.
+    pub author_is_me: bool,
     /// The original's text when it is shown here; otherwise the excerpt the
     /// replier's device sent.
     pub excerpt: String,
     pub state: QuotedMessage,
-    /// The original on this device, to jump to (when shown).
+    /// The original on this device, to jump to (when shown), and its place.
     pub original: Option<MessageId>,
+    pub original_cursor: Option<MessageCursor>,
 }
 
 /// One message as shown in a conversation.

@@ -82,14 +82,18 @@ export type QuotedMessage = "shown" | "hiddenForYou" | "notOnDevice";
 
 export type Reply = { authorId: UserId, authorName: string | null, 
 /**
+ * The original is this account's own.
+ */
+authorIsMe: boolean, 
+/**
  * The original's text when it is shown here; otherwise the excerpt the
  * replier's device sent.
  */
 excerpt: string, state: QuotedMessage, 
 /**
- * The original on this device, to jump to (when shown).
+ * The original on this device, to jump to (when shown), and its place.
  */
-original: MessageId | null, };
+original: MessageId | null, originalCursor: MessageCursor | null, };
 
 export type Message = { id: MessageId, conversationId: ConversationId, serverId: ServerMessageId | null, 
 /**

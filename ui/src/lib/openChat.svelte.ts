@@ -140,8 +140,18 @@ export class OpenChat {
     }
   }
 
+  /** Shows the message `id` (at `cursor`): scrolled to and flashed if it is
+   * loaded, else the pages around it are loaded (a quote's original). */
+  async jumpTo(id: string, cursor: number): Promise<void> {
+    const index = this.rows.findIndex((r) => r.kind === 'message' && r.message.id === id);
+    if (index < 0) return this.loadAround({ id, cursor });
+    this.scroller?.toRow(index);
+    this.flashId = id;
+    setTimeout(() => (this.flashId = null), 2000);
+  }
+
   /** Opens at `at`: a page up to it and a page after it. */
-  private async loadAround(at: Message): Promise<void> {
+  private async loadAround(at: { id: string; cursor: number }): Promise<void> {
     try {
       const [older, newer] = await Promise.all([
         api.conversationPage(this.chat.id, at.cursor + 1, MESSAGE_PAGE_SIZE),
@@ -257,9 +267,9 @@ export class OpenChat {
 
   /** Sends what the composer wrote. The one call of a send returns the
    * message and the chat's row. */
-  async send(text: string, card: VideoCard | null): Promise<boolean> {
+  async send(text: string, card: VideoCard | null, replyTo: string | null = null): Promise<boolean> {
     try {
-      const composed = await api.sendMessage(this.chat.id, text, card);
+      const composed = await api.sendMessage(this.chat.id, text, card, replyTo);
       putChat(composed.chat);
       if (this.anchored) {
         await this.jumpToLatest();

@@ -15,7 +15,7 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, 
     (SELECT o.not_before FROM outbox o WHERE o.message_id = m.id),
     coalesce(u.blocked AND (SELECT g.kind = 'group' FROM conversations g
                             WHERE g.id = m.conversation_id), 0),
-    m.reply_json, q.id, q.body, q.hidden_at IS NOT NULL, qa.display_name";
+    m.reply_json, q.id, q.body, q.hidden_at IS NOT NULL, qa.display_name, q.position";
 
 /// What [`MESSAGE_COLUMNS`] reads beside `messages m` and `users u`: the
 /// message a reply quotes, if this device holds it (found by its author and
@@ -29,7 +29,7 @@ pub(crate) const REPLY_JOINS: &str = "LEFT JOIN messages q
        AND qa.id = json_extract(m.reply_json, '$.author')";
 
 /// How many columns [`MESSAGE_COLUMNS`] has: a query's own columns follow.
-pub(crate) const MESSAGE_COLUMN_COUNT: usize = 19;
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 20;
 
 pub(crate) fn message_from_row(
     r: &rusqlite::Row<'_>,
@@ -70,12 +70,12 @@ pub(crate) fn message_from_row(
         cursor: MessageCursor(r.get(11)?),
         send_at: sql::opt_time(r, 12)?,
         sender_blocked,
-        reply: reply_from_row(r)?,
+        reply: reply_from_row(r, me)?,
     })
 }
 
-/// The reply columns of [`MESSAGE_COLUMNS`] (14 to 18).
-fn reply_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Reply>> {
+/// The reply columns of [`MESSAGE_COLUMNS`] (14 to 19).
+fn reply_from_row(r: &rusqlite::Row<'_>, me: Option<&str>) -> rusqlite::Result<Option<Reply>> {
     let Some(quote) = sql::json::<candor_protocol::Quote>(r, 14)? else {
         return Ok(None);
     };
@@ -91,12 +91,18 @@ fn reply_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Reply>> {
         ),
         (None, _) => (QuotedMessage::NotOnDevice, quote.excerpt),
     };
+    let shown = state == QuotedMessage::Shown;
     Ok(Some(Reply {
+        author_is_me: me == Some(quote.author.to_string().as_str()),
         author_id: quote.author,
         author_name: r.get(18)?,
         excerpt,
         state,
-        original: original.filter(|_| state == QuotedMessage::Shown),
+        original: original.filter(|_| shown),
+        original_cursor: r
+            .get::<_, Option<i64>>(19)?
+            .map(MessageCursor)
+            .filter(|_| shown),
     }))
 }
 
