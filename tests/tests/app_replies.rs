@@ -1,7 +1,8 @@
 //! Replies in the real app, with Maya on a candor-core device: Maya quotes
 //! Alice's message and the app shows the quote, which takes Alice to the
 //! original; Alice replies from a message's menu, and Maya's device gets the
-//! quote of her own message.
+//! quote of her own message; R replies from the keyboard; and a quote of a
+//! message Alice deleted for herself says so.
 
 use std::time::Duration;
 
@@ -104,6 +105,55 @@ async fn replies_quote_the_original_both_ways() -> Result<()> {
         "the reply bar goes once sent"
     );
     app.screenshot("replies").await?;
+
+    // From the keyboard: R on a message's focused actions button replies,
+    // and × takes it back.
+    let buttons = app
+        .driver
+        .find_all(thirtyfour::By::Css("[data-testid=message-actions]"))
+        .await?;
+    buttons[1].focus().await?;
+    buttons[1].send_keys("r").await?;
+    app.wait_for_text(
+        "[data-testid=composer-reply] .quote-author",
+        "Replying to Maya Lopez",
+    )
+    .await?;
+    app.find("[data-testid=cancel-reply]")
+        .await?
+        .click()
+        .await?;
+    assert!(app.texts("[data-testid=composer-reply]").await?.is_empty());
+
+    // Alice deletes her question for herself: Maya's quote of it says so,
+    // and shows what Maya quoted, marked as hers.
+    let first = app
+        .driver
+        .find_all(thirtyfour::By::Css("[data-testid=message]"))
+        .await?
+        .remove(0);
+    app.driver
+        .action_chain()
+        .context_click_element(&first)
+        .perform()
+        .await?;
+    app.click_in_view("[data-testid=menu-delete-message]")
+        .await?;
+    app.click_in_view("[data-testid=dialog-confirm]").await?;
+    app.wait_for_text(
+        "[data-testid=quote] .quote-note",
+        "A message you deleted for you · as quoted",
+    )
+    .await?;
+    let quote = app.find("[data-testid=quote]").await?;
+    assert_eq!(
+        quote.attr("data-state").await?.as_deref(),
+        Some("hiddenForYou")
+    );
+    assert!(!quote.is_enabled().await?, "nothing to jump to");
+    app.wait_for_text("[data-testid=quote] .quote-text", "dinner on friday?")
+        .await?;
+    app.screenshot("reply-to-hidden").await?;
     app.quit().await?;
     maya.go_offline().await;
     w.stop_relay().await?;

@@ -201,8 +201,11 @@ pub struct Reply {
     /// The original's text when it is shown here; otherwise the excerpt the
     /// replier's device sent.
     pub excerpt: String,
+    /// The excerpt the replier's device sent, whatever is shown.
+    pub quoted_excerpt: String,
     pub state: QuotedMessage,
-    /// The original on this device, to jump to (when shown), and its place.
+    /// The original, if this device holds it (shown or deleted for you),
+    /// and its place: the quote jumps to it when it is shown.
     pub original: Option<MessageId>,
     pub original_cursor: Option<MessageCursor>,
 }

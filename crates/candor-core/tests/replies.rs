@@ -112,7 +112,12 @@ fn a_received_quote_shows_the_original_or_says_where_it_went() {
     w.store.hide_messages(&[mine]).expect("hide mine");
     let r = reply_of(&w, &shown);
     assert_eq!(r.state, QuotedMessage::HiddenForYou);
-    assert_eq!(r.original, None, "nothing to jump to");
+    assert_eq!(
+        r.original,
+        Some(mine),
+        "still here, to come back if restored"
+    );
+    assert_eq!(r.quoted_excerpt, "the long version");
     assert_eq!(
         r.excerpt, "the long version",
         "what she quoted, not the hidden text"

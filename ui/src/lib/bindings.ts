@@ -89,9 +89,14 @@ authorIsMe: boolean,
  * The original's text when it is shown here; otherwise the excerpt the
  * replier's device sent.
  */
-excerpt: string, state: QuotedMessage, 
+excerpt: string, 
 /**
- * The original on this device, to jump to (when shown), and its place.
+ * The excerpt the replier's device sent, whatever is shown.
+ */
+quotedExcerpt: string, state: QuotedMessage, 
+/**
+ * The original, if this device holds it (shown or deleted for you),
+ * and its place: the quote jumps to it when it is shown.
  */
 original: MessageId | null, originalCursor: MessageCursor | null, };
 

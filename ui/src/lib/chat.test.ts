@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from './bindings';
-import { appendNewer, applyChanged, chatRows, dayLabel, firstUnreadId, mergeLatest, prependOlder, restoreInto, without } from './chat';
+import {
+  appendNewer,
+  applyChanged,
+  chatRows,
+  dayLabel,
+  excerptOf,
+  firstUnreadId,
+  mergeLatest,
+  prependOlder,
+  requote,
+  restoreInto,
+  without,
+} from './chat';
 
 let next = 1;
 function msg(over: Partial<Message> = {}): Message {
@@ -156,5 +168,38 @@ describe('delete for me, undo', () => {
   it('never shows a message twice', () => {
     const one = msg({ cursor: 30 });
     expect(restoreInto([one], [one], false)).toHaveLength(1);
+  });
+});
+
+describe('requote', () => {
+  it('shows a quote of a hidden original as quoted, and the original again when restored', () => {
+    const original = msg({ id: 'o', text: 'the whole original, word for word' });
+    const reply = msg({ id: 'r' });
+    reply.reply = {
+      authorId: 'maya',
+      authorName: 'Maya',
+      authorIsMe: false,
+      excerpt: 'the whole original, word for word',
+      quotedExcerpt: 'the whole original',
+      state: 'shown',
+      original: 'o',
+      originalCursor: original.cursor,
+    };
+    const other = msg({ id: 'x' });
+    const hidden = requote([reply, other], [original], true);
+    expect(hidden[0]?.reply?.state).toBe('hiddenForYou');
+    expect(hidden[0]?.reply?.excerpt).toBe('the whole original');
+    expect(hidden[1]).toBe(other);
+    const back = requote(hidden, [original], false);
+    expect(back[0]?.reply?.state).toBe('shown');
+    expect(back[0]?.reply?.excerpt).toBe('the whole original, word for word');
+  });
+
+  it('cuts an excerpt as the protocol does', () => {
+    expect(excerptOf('short')).toBe('short');
+    const long = 'ü'.repeat(200);
+    const cut = excerptOf(long);
+    expect(Array.from(cut).length).toBe(160);
+    expect(cut.endsWith('…')).toBe(true);
   });
 });

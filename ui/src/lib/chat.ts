@@ -138,3 +138,27 @@ export function chatRows(messages: Message[], newMarkerBefore: string | null, no
   });
   return rows;
 }
+
+/** The most characters of the original a quote shows (the protocol's cut). */
+const EXCERPT_CHARS = 160;
+
+/** `text` cut as a quote's excerpt is: at most 160 characters, the last an
+ * ellipsis when cut. */
+export function excerptOf(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= EXCERPT_CHARS ? text : `${chars.slice(0, EXCERPT_CHARS - 1).join('')}…`;
+}
+
+/** `messages` with the quotes of `originals` shown as deleted for you
+ * (`hidden`) or as shown again (with the original's words). */
+export function requote(messages: Message[], originals: Message[], hidden: boolean): Message[] {
+  const byId = new Map(originals.map((m) => [m.id, m]));
+  return messages.map((m) => {
+    const original = m.reply?.original ? byId.get(m.reply.original) : undefined;
+    if (!m.reply || !original) return m;
+    const reply = hidden
+      ? { ...m.reply, state: 'hiddenForYou' as const, excerpt: m.reply.quotedExcerpt }
+      : { ...m.reply, state: 'shown' as const, excerpt: excerptOf(original.text) };
+    return { ...m, reply };
+  });
+}

@@ -13,6 +13,7 @@ import {
   firstUnreadId,
   mergeLatest,
   prependOlder,
+  requote,
   restoreInto,
   without,
   type ChatRow,
@@ -322,7 +323,7 @@ export class OpenChat {
       this.error = sentence(errorMessage(e));
       return false;
     }
-    this.messages = without(this.messages, ids);
+    this.messages = requote(without(this.messages, ids), list, true);
     this.hiddenCount += list.length;
     this.rowChanged();
     toasts.show({
@@ -340,7 +341,7 @@ export class OpenChat {
 
   /** Hidden messages came back: in their places, and in the inbox preview. */
   restored(list: Message[]): void {
-    this.messages = restoreInto(this.messages, list, this.before !== null);
+    this.messages = requote(restoreInto(this.messages, list, this.before !== null), list, false);
     this.hiddenCount = Math.max(0, this.hiddenCount - list.length);
     this.rowChanged();
   }

@@ -82,6 +82,7 @@ fn reply_from_row(r: &rusqlite::Row<'_>, me: Option<&str>) -> rusqlite::Result<O
     let original: Option<MessageId> = sql::opt_id(r, 15)?;
     let body: Option<String> = r.get(16)?;
     let hidden: Option<bool> = r.get(17)?;
+    let quoted_excerpt = quote.excerpt.clone();
     let (state, excerpt) = match (original, hidden) {
         (Some(_), Some(true)) => (QuotedMessage::HiddenForYou, quote.excerpt),
         (Some(_), _) => (
@@ -91,18 +92,15 @@ fn reply_from_row(r: &rusqlite::Row<'_>, me: Option<&str>) -> rusqlite::Result<O
         ),
         (None, _) => (QuotedMessage::NotOnDevice, quote.excerpt),
     };
-    let shown = state == QuotedMessage::Shown;
     Ok(Some(Reply {
         author_is_me: me == Some(quote.author.to_string().as_str()),
         author_id: quote.author,
         author_name: r.get(18)?,
         excerpt,
+        quoted_excerpt,
         state,
-        original: original.filter(|_| shown),
-        original_cursor: r
-            .get::<_, Option<i64>>(19)?
-            .map(MessageCursor)
-            .filter(|_| shown),
+        original,
+        original_cursor: r.get::<_, Option<i64>>(19)?.map(MessageCursor),
     }))
 }
 
