@@ -119,6 +119,7 @@ pub fn run() {
             commands::video::share_video,
             commands::video::chat_videos,
             commands::video::open_video,
+            commands::links::open_link,
             commands::video::fetch_card,
             commands::video::take_shared_link,
             commands::settings::set_open_videos_in,

@@ -103,6 +103,7 @@ mod tests {
             sender_name: None,
             is_own: false,
             text: chat.preview.clone().unwrap_or_default(),
+            links: Vec::new(),
             card: None,
             created_at: Utc::now(),
             status: DeliveryStatus::Delivered,

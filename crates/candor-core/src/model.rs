@@ -225,6 +225,8 @@ pub struct Message {
     pub sender_name: Option<String>,
     pub is_own: bool,
     pub text: String,
+    /// The http and https links in `text`, which the page shows as links.
+    pub links: Vec<crate::links::TextLink>,
     pub card: Option<VideoCard>,
     pub created_at: DateTime<Utc>,
     pub status: DeliveryStatus,

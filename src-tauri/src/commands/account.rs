@@ -61,10 +61,7 @@ pub async fn check_relay(relay_url: String) -> Result<RelayCheck, CommandError> 
 /// The README's section on running a relay, in the person's browser.
 #[tauri::command]
 pub fn open_relay_help(app: AppHandle) -> Result<(), CommandError> {
-    use tauri_plugin_opener::OpenerExt;
-    app.opener()
-        .open_url(RELAY_HELP_URL, std::env::var("BROWSER").ok())
-        .map_err(|e| CommandError::internal(format!("the browser could not be opened: {e}")))
+    super::links::open_in_browser(&app, RELAY_HELP_URL)
 }
 
 /// Where the README explains relays: the project's home (the workspace's

@@ -10,6 +10,7 @@ pub mod delete;
 pub mod devices;
 pub mod group;
 pub mod inbox;
+pub mod links;
 pub mod search;
 pub mod settings;
 pub mod video;

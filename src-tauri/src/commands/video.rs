@@ -10,7 +10,6 @@
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
 use candor_core::{CoreError, Message, OpenVideosIn};
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
-use tauri_plugin_opener::OpenerExt;
 
 use crate::{CommandError, state::AppState};
 
@@ -85,12 +84,7 @@ pub async fn open_video(
     let video = candor_core::links::recognise(&url).map_err(CoreError::from)?;
     let place = state.with_store(|s| s.open_videos_in()).await?;
     match place {
-        // The person's $BROWSER, when they have set one; else the desktop's
-        // handler for https links.
-        OpenVideosIn::Browser => app
-            .opener()
-            .open_url(video.canonical.as_str(), std::env::var("BROWSER").ok())
-            .map_err(|e| CommandError::internal(format!("the browser could not be opened: {e}"))),
+        OpenVideosIn::Browser => super::links::open_in_browser(&app, video.canonical.as_str()),
         OpenVideosIn::Player => {
             let target = video.player_url();
             let title = format!("{} · Candor", video.provider.display_name());

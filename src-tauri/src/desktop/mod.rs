@@ -8,9 +8,11 @@
 //!
 //! The files below this one depend on nothing here: `window` brings the window
 //! forward, `alerts` shows unread counts and notifications, `quit` asks before
-//! quitting with messages waiting; this file wires them to the tray and plugins.
+//! quitting with messages waiting, `navigation` keeps the main window on
+//! Candor's own page; this file wires them to the tray and plugins.
 
 mod alerts;
+mod navigation;
 pub mod quit;
 mod window;
 
@@ -60,6 +62,7 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>, profile: &ProfileName) ->
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        .plugin(navigation::guard())
         // Used from Rust only ("open videos in the browser"); no window is
         // granted its commands.
         .plugin(tauri_plugin_opener::init())

@@ -89,6 +89,7 @@ export const api = {
   takeSharedLink: () => call('takeSharedLink'),
   chatVideos: (conversation: ConversationId) => call('chatVideos', { conversation }),
   openVideo: (url: string) => call('openVideo', { url }),
+  openLink: (url: string) => call('openLink', { url }),
   setOpenVideosIn: (place: OpenVideosIn) => call('setOpenVideosIn', { place }),
   markRead: (conversation: ConversationId, seq: number) => call('markRead', { conversation, seq }),
   typing: (conversation: ConversationId) => call('typing', { conversation }),

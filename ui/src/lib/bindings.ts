@@ -100,11 +100,21 @@ quotedExcerpt: string, state: QuotedMessage,
  */
 original: MessageId | null, originalCursor: MessageCursor | null, };
 
+export type TextLink = { start: number, end: number, 
+/**
+ * The address it opens: parsed, with an ASCII host.
+ */
+url: string, };
+
 export type Message = { id: MessageId, conversationId: ConversationId, serverId: ServerMessageId | null, 
 /**
  * Position in the conversation's sequence, once the relay assigned it.
  */
-seq: number | null, senderId: UserId, senderName: string | null, isOwn: boolean, text: string, card: VideoCard | null, createdAt: string, status: DeliveryStatus, 
+seq: number | null, senderId: UserId, senderName: string | null, isOwn: boolean, text: string, 
+/**
+ * The http and https links in `text`, which the page shows as links.
+ */
+links: Array<TextLink>, card: VideoCard | null, createdAt: string, status: DeliveryStatus, 
 /**
  * Set when this device hid the message ("Delete for me").
  */
@@ -300,6 +310,7 @@ export const COMMAND = {
   shareVideo: "share_video",
   chatVideos: "chat_videos",
   openVideo: "open_video",
+  openLink: "open_link",
   setOpenVideosIn: "set_open_videos_in",
   fetchCard: "fetch_card",
   takeSharedLink: "take_shared_link",
@@ -361,6 +372,7 @@ export type Commands = {
   shareVideo: { args: { conversations: Array<ConversationId>; link: string; note: string; card: VideoCard | null }; result: Array<MessageId> };
   chatVideos: { args: { conversation: ConversationId }; result: Array<Message> };
   openVideo: { args: { url: string }; result: void };
+  openLink: { args: { url: string }; result: void };
   setOpenVideosIn: { args: { place: OpenVideosIn }; result: void };
   fetchCard: { args: { url: string }; result: VideoCard };
   takeSharedLink: { args: Record<string, never>; result: string | null };

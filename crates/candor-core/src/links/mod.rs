@@ -13,6 +13,9 @@
 pub mod fetch;
 mod providers;
 mod tracking;
+mod web;
+
+pub use web::{MAX_LINKS, TextLink, web_link, web_links};
 
 use std::ops::Range;
 

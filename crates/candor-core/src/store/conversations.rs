@@ -40,6 +40,11 @@ pub(crate) fn message_from_row(
     let is_own = me == Some(sender.as_str());
     // What someone blocked wrote is never handed to the page.
     let sender_blocked = !is_own && r.get::<_, bool>(13)?;
+    let text: String = if sender_blocked {
+        String::new()
+    } else {
+        r.get(6)?
+    };
     Ok(Message {
         id: sql::id(r, 0)?,
         conversation_id: sql::id(r, 1)?,
@@ -48,11 +53,8 @@ pub(crate) fn message_from_row(
         sender_id: sql::id(r, 4)?,
         sender_name: r.get(5)?,
         is_own,
-        text: if sender_blocked {
-            String::new()
-        } else {
-            r.get(6)?
-        },
+        links: crate::links::web_links(&text),
+        text,
         card: if sender_blocked {
             None
         } else {
