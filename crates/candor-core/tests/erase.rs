@@ -1,5 +1,7 @@
 //! "Erase from this device": after it, a hidden message's text is nowhere in the
 //! database's files, and the message can never come back, not even from the relay.
+//! Undo send keeps the same promise for a message taken back, and a message
+//! that was never sent can be erased like any other.
 
 mod support;
 
@@ -98,6 +100,113 @@ fn erased_text_is_in_no_database_file() {
     assert_eq!(visible_count(&store), 600);
     drop(store);
     assert_eq!(files_contain(&db, SECRET), Vec::<String>::new());
+}
+
+/// Six hundred messages around whatever a test writes, so that pages split and
+/// cells move while it is stored.
+fn filler(w: &mut World, i: usize) {
+    w.maya_says(&format!("filler message number {i} with some words in it"));
+}
+
+#[test]
+fn an_undone_message_is_in_no_database_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("candor.db");
+    let mut w = world_on_disk(dir.path());
+    (0..300).for_each(|i| filler(&mut w, i));
+    let waiting = w
+        .store
+        .compose(
+            w.chat,
+            Draft {
+                text: format!("second thoughts: {SECRET}"),
+                card: None,
+            },
+            Duration::hours(1),
+        )
+        .expect("send");
+    // Found while it waits, like any message.
+    assert_eq!(
+        w.store.search(SECRET, None, 10).expect("search").hits.len(),
+        1
+    );
+    (300..600).for_each(|i| filler(&mut w, i));
+    assert!(
+        !files_contain(&db, SECRET).is_empty(),
+        "stored while it waits"
+    );
+
+    let back = w.store.undo_send(waiting.id).expect("undo");
+    assert_eq!(back.text, format!("second thoughts: {SECRET}"));
+    // Undo gives the words back to the composer, and only there.
+    assert_eq!(
+        w.store.draft(w.chat).expect("draft").as_deref(),
+        Some(back.text.as_str())
+    );
+    // The person throws the draft away: now the words are nowhere.
+    w.store.save_draft(w.chat, "").expect("clear");
+    assert_eq!(files_contain(&db, SECRET), Vec::<String>::new());
+    assert!(
+        w.store
+            .search(SECRET, None, 10)
+            .expect("search")
+            .hits
+            .is_empty()
+    );
+    assert_eq!(visible_count(&w.store), 600);
+}
+
+#[test]
+fn a_discarded_message_is_in_no_database_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("candor.db");
+    let mut w = world_on_disk(dir.path());
+    (0..300).for_each(|i| filler(&mut w, i));
+    w.store
+        .compose(
+            w.chat,
+            Draft {
+                text: format!("left at quit: {SECRET}"),
+                card: None,
+            },
+            Duration::seconds(30),
+        )
+        .expect("compose");
+    assert!(!files_contain(&db, SECRET).is_empty());
+    // "Discard" when quitting with messages waiting.
+    assert_eq!(w.store.discard_waiting().expect("discard"), 1);
+    assert_eq!(files_contain(&db, SECRET), Vec::<String>::new());
+}
+
+#[test]
+fn a_message_never_sent_can_be_erased_and_not_retried() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("candor.db");
+    let mut w = world_on_disk(dir.path());
+    (0..300).for_each(|i| filler(&mut w, i));
+    let refused = w
+        .store
+        .compose(
+            w.chat,
+            Draft {
+                text: format!("refused: {SECRET}"),
+                card: None,
+            },
+            Duration::zero(),
+        )
+        .expect("compose");
+    // The relay refuses it for good: "Not sent", with Retry.
+    w.store.mark_failed(refused.id).expect("failed");
+    w.store.hide_message(refused.id).expect("hide");
+    assert_eq!(w.store.erase_hidden(w.chat).expect("erase"), 1);
+
+    assert_eq!(files_contain(&db, SECRET), Vec::<String>::new());
+    assert!(w.store.hidden_messages(w.chat).expect("hidden").is_empty());
+    assert!(matches!(
+        w.store.retry_send(refused.id),
+        Err(CoreError::UnknownMessage(id)) if id == refused.id
+    ));
+    assert!(w.store.outbox().expect("outbox").is_empty());
 }
 
 #[test]

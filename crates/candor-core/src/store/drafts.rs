@@ -19,7 +19,8 @@ pub const MAX_DRAFT_CHARS: usize = 4 * MAX_TEXT_CHARS;
 
 impl Store {
     /// Keeps `text` as the chat's draft; text that is empty or only spaces
-    /// removes the draft.
+    /// removes the draft. A draft thrown away leaves no copy in the database's
+    /// log: every version of it saved while it was typed is checkpointed out.
     pub fn save_draft(
         &mut self,
         conversation: ConversationId,
@@ -42,8 +43,11 @@ impl Store {
         if !known {
             return Err(CoreError::UnknownConversation(conversation));
         }
-        write_draft(&tx, conversation, text, now)?;
+        let removed = write_draft(&tx, conversation, text, now)?;
         tx.commit()?;
+        if removed && let Err(e) = self.scrub_log() {
+            tracing::warn!("the log still holds a draft thrown away: {e}");
+        }
         Ok(())
     }
 
@@ -63,27 +67,28 @@ fn read_draft(
         .optional()?)
 }
 
-/// Writes (or, for blank text, removes) a chat's draft inside `tx`.
+/// Writes (or, for blank text, removes) a chat's draft inside `tx`. Returns
+/// whether a draft was removed.
 pub(super) fn write_draft(
     tx: &Transaction<'_>,
     conversation: ConversationId,
     text: &str,
     now_ms: i64,
-) -> Result<(), CoreError> {
+) -> Result<bool, CoreError> {
     if text.trim().is_empty() {
-        tx.execute(
+        let removed = tx.execute(
             "DELETE FROM drafts WHERE conversation_id = ?1",
             [conversation.to_string()],
         )?;
-    } else {
-        tx.execute(
-            "INSERT INTO drafts (conversation_id, body, saved_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (conversation_id) DO UPDATE
-                 SET body = excluded.body, saved_at = excluded.saved_at",
-            params![conversation.to_string(), text, now_ms],
-        )?;
+        return Ok(removed > 0);
     }
-    Ok(())
+    tx.execute(
+        "INSERT INTO drafts (conversation_id, body, saved_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (conversation_id) DO UPDATE
+             SET body = excluded.body, saved_at = excluded.saved_at",
+        params![conversation.to_string(), text, now_ms],
+    )?;
+    Ok(false)
 }
 
 /// Puts an undone message's text back into its chat's draft, ahead of what was
@@ -102,5 +107,5 @@ pub(super) fn restore_into_draft(
     // Never longer than a draft may be: what was typed since is cut, never the
     // message that came back.
     let text: String = text.chars().take(MAX_DRAFT_CHARS).collect();
-    write_draft(tx, conversation, &text, now_ms)
+    write_draft(tx, conversation, &text, now_ms).map(drop)
 }

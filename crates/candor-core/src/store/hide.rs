@@ -142,31 +142,33 @@ impl Store {
     /// write-ahead log, and returns how many were erased. Nothing is sent: every
     /// other member keeps their copy.
     ///
-    /// Messages still waiting to be sent keep their text (the send needs it) and
-    /// are erased by a later erase, once sent. The rows stay, empty, so that the
-    /// relay re-delivering one is seen as a duplicate.
+    /// A message that was never sent ("Not sent") is erased too: nothing will
+    /// send it now, and Retry refuses it. Messages still waiting to be sent
+    /// keep their text (the send needs it) and are erased by a later erase,
+    /// once sent. The rows stay, empty, so that the relay re-delivering one is
+    /// seen as a duplicate.
     pub fn erase_hidden(&mut self, conversation: ConversationId) -> Result<usize, CoreError> {
         let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
         ensure_conversation(&tx, conversation)?;
         let erased = tx.execute(
-            "UPDATE messages SET body = '', card_json = NULL, erased_at = ?2
+            "UPDATE messages SET body = '', card_json = NULL, reply_json = NULL, erased_at = ?2
              WHERE conversation_id = ?1 AND hidden_at IS NOT NULL AND erased_at IS NULL
-               AND server_id IS NOT NULL",
+               AND (server_id IS NOT NULL OR status = 'failed')",
             params![conversation.to_string(), now],
         )?;
-        // A hide took the message's terms out of the index, but contentless FTS5
-        // only marks them deleted: their tokens stay in the index's segments
-        // until a merge rewrites them. Optimize merges every segment into one.
-        if erased > 0 {
-            tx.execute(
-                "INSERT INTO message_search (message_search) VALUES ('optimize')",
-                [],
-            )?;
-        }
+        // The search index already forgot these messages' terms when they
+        // were hidden (secure-delete, schema 14).
         tx.commit()?;
-        // The log still holds the pages as they were before: checkpoint them into
-        // the file (secure_delete zeroed the freed space) and empty the log.
+        self.scrub_log()?;
+        Ok(erased)
+    }
+
+    /// Empties the write-ahead log, which still holds pages as they were before
+    /// the last writes: they are checkpointed into the file (where
+    /// secure_delete zeroed the freed space) and the log is truncated. Fails
+    /// with [`CoreError::EraseIncomplete`] when a reader holds the log.
+    pub(crate) fn scrub_log(&self) -> Result<(), CoreError> {
         let (busy, _, _): (i64, i64, i64) =
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
@@ -175,6 +177,6 @@ impl Store {
         if busy != 0 {
             return Err(CoreError::EraseIncomplete);
         }
-        Ok(erased)
+        Ok(())
     }
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v11.sql")),
     M::up(include_str!("schema_v12.sql")),
     M::up(include_str!("schema_v13.sql")),
+    M::up(include_str!("schema_v14.sql")),
 ];
 
 /// The schema this build writes.
@@ -164,6 +165,19 @@ mod tests {
         assert_eq!(rows, [("c1".into(), 7, 7, 0), ("c2".into(), 0, 0, 1)]);
     }
 
+    /// The ids of the messages search finds for `q`.
+    fn hits(conn: &Connection, q: &str) -> Vec<String> {
+        conn.prepare(
+            "SELECT m.id FROM message_search s JOIN messages m ON m.rowid = s.rowid
+             WHERE message_search MATCH ?1 ORDER BY m.id",
+        )
+        .expect("prepare")
+        .query_map([q], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+    }
+
     /// Migration 4 indexes the visible messages stored before it for search, and
     /// leaves hidden ones out.
     #[test]
@@ -179,17 +193,6 @@ mod tests {
         )
         .expect("rows fit schema 3");
         migrations().to_version(&mut conn, 4).expect("to 4");
-        let hits = |conn: &Connection, q: &str| -> Vec<String> {
-            conn.prepare(
-                "SELECT m.id FROM message_search s JOIN messages m ON m.rowid = s.rowid
-                 WHERE message_search MATCH ?1 ORDER BY m.id",
-            )
-            .expect("prepare")
-            .query_map([q], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows")
-        };
         assert_eq!(hits(&conn, "lighthouse"), ["m1"]);
         // The triggers keep it so from now on.
         conn.execute_batch(
@@ -404,5 +407,49 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("user_version");
         assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    /// Migration 14 indexes the visible messages again, in an index that
+    /// forgets a removed message's terms at once: hiding the only message with
+    /// a word takes the word out of the index's vocabulary, not just out of
+    /// the results.
+    #[test]
+    fn migration_14_keeps_search_and_a_hide_takes_the_words_out_of_the_index() {
+        let mut conn = at_version(13);
+        conn.execute_batch(
+            "INSERT INTO users VALUES ('u1', 'maya', 'Maya', 0);
+             INSERT INTO conversations (id, kind, peer_id, created_at, last_activity_at)
+                 VALUES ('c1', 'direct', 'u1', 1, 5);
+             INSERT INTO messages (id, conversation_id, seq, position, sender_id, body, created_at, status, hidden_at, hidden_with)
+                 VALUES ('m1', 'c1', 1, 1, 'u1', 'visible lighthouse', 5, 'received', NULL, NULL),
+                        ('m2', 'c1', 2, 2, 'u1', 'hidden zanzibar', 6, 'received', 9, 'message'),
+                        ('m3', 'c1', 3, 3, 'u1', 'visible quokka', 7, 'received', NULL, NULL);",
+        )
+        .expect("rows fit schema 13");
+        migrations().to_version(&mut conn, 14).expect("to 14");
+        assert_eq!(hits(&conn, "lighthouse"), ["m1"]);
+        assert_eq!(hits(&conn, "visible"), ["m1", "m3"]);
+        assert!(hits(&conn, "zanzibar").is_empty());
+
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, message_search, 'row');
+             UPDATE messages SET hidden_at = 10, hidden_with = 'message' WHERE id = 'm3';
+             DELETE FROM messages WHERE id = 'm1';",
+        )
+        .expect("hide one, delete one");
+        let terms: Vec<String> = conn
+            .prepare("SELECT term FROM terms ORDER BY term")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(terms.is_empty(), "the index still holds {terms:?}");
+        conn.execute(
+            "UPDATE messages SET hidden_at = NULL, hidden_with = NULL WHERE id = 'm3'",
+            [],
+        )
+        .expect("restore");
+        assert_eq!(hits(&conn, "quokka"), ["m3"]);
     }
 }

@@ -182,12 +182,14 @@ impl Store {
         Ok(message)
     }
 
-    /// Puts a failed message back in the outbox, to send now.
+    /// Puts a failed message back in the outbox, to send now. An erased one has
+    /// nothing left to send.
     pub fn retry_send(&mut self, message: MessageId) -> Result<(), CoreError> {
         let now = sql::ms(self.outbox_now()?);
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
-            "UPDATE messages SET status = 'queued' WHERE id = ?1 AND status = 'failed'",
+            "UPDATE messages SET status = 'queued'
+             WHERE id = ?1 AND status = 'failed' AND erased_at IS NULL",
             [message.to_string()],
         )?;
         if changed == 0 {

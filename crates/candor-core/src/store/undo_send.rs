@@ -38,8 +38,25 @@ impl Store {
     /// The text also goes back into the chat's draft (ahead of anything typed
     /// since), in the same transaction, so it survives a crash right after
     /// Undo. A share's note does not: it was never in a composer.
+    ///
+    /// The words leave this device's files too, not just its lists: the row's
+    /// freed space is zeroed (secure_delete), the search index forgets its
+    /// terms at once (FTS5 secure-delete), and the write-ahead log, which
+    /// still holds the pages that had them, is emptied.
     pub fn undo_send(&mut self, id: MessageId) -> Result<Draft, CoreError> {
-        self.take_back(id, true)
+        let draft = self.take_back(id, true)?;
+        self.scrub_log_after_take_back();
+        Ok(draft)
+    }
+
+    /// Empties the log after a take-back. The message is already gone from
+    /// every list, so a failure here does not undo the Undo: with one
+    /// connection per profile the log is never held, and SQLite's own
+    /// checkpoints would empty it later.
+    fn scrub_log_after_take_back(&self) {
+        if let Err(e) = self.scrub_log() {
+            tracing::warn!("the log still holds a message taken back: {e}");
+        }
     }
 
     fn take_back(&mut self, id: MessageId, keep_as_draft: bool) -> Result<Draft, CoreError> {
@@ -127,6 +144,9 @@ impl Store {
                 Ok(_) | Err(CoreError::UnknownMessage(_)) => {}
                 Err(e) => return Err(e),
             }
+        }
+        if !waiting.is_empty() {
+            self.scrub_log_after_take_back();
         }
         Ok(waiting.len())
     }
