@@ -35,10 +35,10 @@ pub use client::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
 pub use model::{
-    ApplyOutcome, ConversationKind, DeliveryStatus, Draft, GroupMember, GroupMembers,
-    HiddenConversation, InboxCursor, InboxItem, InboxPage, Message, MessageCursor, MessagePage,
-    NewConversation, NewerMessages, OpenVideosIn, Person, Profile, QuotedMessage, Reply, SearchHit,
-    SearchResults, UndoSendWindow, UnreadSummary,
+    ApplyOutcome, ConversationKind, CopyHere, DeliveryStatus, Draft, GroupMember, GroupMembers,
+    HiddenConversation, InboxCursor, InboxItem, InboxPage, MemberCopy, Message, MessageCursor,
+    MessageInfo, MessagePage, NewConversation, NewerMessages, OpenVideosIn, Person, Profile,
+    QuotedMessage, Reply, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
 };
 pub use store::{
     Composed, MAX_DRAFT_CHARS, MAX_SHARE_CHATS, OutboxEntry, PendingSend, SCHEMA_VERSION, Store,

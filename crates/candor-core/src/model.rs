@@ -427,3 +427,53 @@ pub struct ApplyOutcome {
     /// asks the relay for them.
     pub gaps: Vec<(ConversationId, i64, i64)>,
 }
+
+/// What this device holds of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub enum CopyHere {
+    /// Shown in the chat.
+    Shown,
+    /// Deleted for you: hidden here, its text kept for Restore.
+    HiddenForYou,
+    /// Erased from this device: its text is gone from here.
+    Erased,
+}
+
+/// Who has a copy of a message, as far as this device can know: the Info view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct MessageInfo {
+    pub message: MessageId,
+    pub conversation_id: ConversationId,
+    pub is_own: bool,
+    pub created_at: DateTime<Utc>,
+    pub status: DeliveryStatus,
+    pub here: CopyHere,
+    /// The relay holds it: it acknowledged it (one's own) or delivered it.
+    pub on_relay: bool,
+    /// The relay this account uses, which keeps every message it passes on.
+    pub relay_url: String,
+    /// The chat's other members (and a member who left, if they wrote it).
+    pub members: Vec<MemberCopy>,
+}
+
+/// One member of the chat, and what their receipts say of one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct MemberCopy {
+    pub person: Person,
+    /// They wrote it, so their devices have it.
+    pub wrote_it: bool,
+    /// Their devices hold it.
+    pub delivered: bool,
+    /// When this device learned that they hold it: they did by then, perhaps
+    /// sooner. None for a receipt older than this record (or none at all).
+    pub delivered_by: Option<DateTime<Utc>>,
+    /// They have read it.
+    pub seen: bool,
+    pub seen_by: Option<DateTime<Utc>>,
+}

@@ -124,7 +124,9 @@ fn what_the_relay_no_longer_holds_is_offered_again_and_claims_no_receipt() {
     assert_eq!(status(&w, kept), (DeliveryStatus::Sent, Some(1)));
     assert_eq!(status(&w, lost_a), (DeliveryStatus::Queued, None));
 
-    w.store.apply_receipt(w.chat, 4, 4).expect("receipt");
+    w.store
+        .apply_receipt(w.chat, w.maya.id, 4, 4)
+        .expect("receipt");
     assert_eq!(status(&w, kept).0, DeliveryStatus::Read);
     assert_eq!(
         status(&w, lost_b).0,

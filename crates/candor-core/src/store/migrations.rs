@@ -25,6 +25,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v12.sql")),
     M::up(include_str!("schema_v13.sql")),
     M::up(include_str!("schema_v14.sql")),
+    M::up(include_str!("schema_v15.sql")),
 ];
 
 /// The schema this build writes.
@@ -451,5 +452,34 @@ mod tests {
         )
         .expect("restore");
         assert_eq!(hits(&conn, "quokka"), ["m3"]);
+    }
+
+    /// Migration 15 adds receipt marks, which go with their conversation.
+    #[test]
+    fn migration_15_keeps_receipt_marks_per_conversation() {
+        let mut conn = at_version(14);
+        conn.execute_batch(
+            "INSERT INTO users VALUES ('u1', 'maya', 'Maya', 0);
+             INSERT INTO conversations (id, kind, peer_id, created_at, last_activity_at)
+                 VALUES ('c1', 'direct', 'u1', 1, 5);",
+        )
+        .expect("rows fit schema 14");
+        migrations().to_version(&mut conn, 15).expect("to 15");
+        conn.execute_batch("INSERT INTO receipt_marks VALUES ('c1', 'u1', 'delivered', 3, 7);")
+            .expect("a mark");
+        assert!(
+            conn.execute(
+                "INSERT INTO receipt_marks VALUES ('c1', 'u1', 'typed', 3, 7)",
+                []
+            )
+            .is_err(),
+            "only delivered and read"
+        );
+        conn.execute("DELETE FROM conversations WHERE id = 'c1'", [])
+            .expect("delete chat");
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM receipt_marks", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(left, 0);
     }
 }

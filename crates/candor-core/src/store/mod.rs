@@ -8,6 +8,7 @@ mod chat_settings;
 mod clock_steps;
 mod compose;
 mod conversations;
+mod copies;
 mod drafts;
 mod hide;
 mod inbox;

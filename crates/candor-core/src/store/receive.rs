@@ -20,7 +20,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use candor_protocol::{ConversationId, DeliveredMessage, EpochId, UserId};
 
 use super::compose::PENDING_POSITION_BASE;
-use super::{Store, conversations::ensure_conversation, sql, summary};
+use super::{Store, conversations::ensure_conversation, copies, sql, summary};
 use candor_protocol::MessageId;
 
 use crate::{ApplyOutcome, CoreError, DeliveryStatus};
@@ -246,6 +246,7 @@ pub(super) fn make_room(
     if Some(id) == keep {
         return Ok(0);
     }
+    copies::cut_marks_at(tx, conversation, seq)?;
     if Some(sender) == me {
         requeue(tx, id, now)?;
     } else {

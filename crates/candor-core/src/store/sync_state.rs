@@ -15,7 +15,7 @@ use candor_protocol::{
 };
 
 use super::receive::{make_room, note_epoch, requeue};
-use super::{Store, conversations::conversation_of, sql, summary};
+use super::{Store, conversations::conversation_of, copies, sql, summary};
 use crate::{CoreError, OutboxEntry};
 
 /// The catch-up cursor's stream name.
@@ -206,15 +206,19 @@ impl Store {
 
     /// Another member has received (and read) the conversation through these seqs:
     /// our messages up to them are delivered (and seen). Statuses never go back.
+    /// Where the member's position moved on is kept for the Info view.
     /// Returns the messages whose status moved, for the notice.
     pub fn apply_receipt(
         &mut self,
         conversation: ConversationId,
+        member: UserId,
         delivered_seq: i64,
         read_seq: i64,
     ) -> Result<Vec<MessageId>, CoreError> {
         let me = self.me()?.to_string();
+        let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
+        copies::mark_receipt(&tx, conversation, member, delivered_seq, read_seq, now)?;
         let mut moved: Vec<MessageId> = Vec::new();
         for (status, from, through) in [
             ("read", "('sent', 'delivered')", read_seq),

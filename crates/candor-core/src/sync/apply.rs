@@ -188,7 +188,8 @@ impl Engine {
                             unread: s.unread_summary()?,
                         });
                     }
-                    let moved = s.apply_receipt(conversation_id, delivered_seq, read_seq)?;
+                    let moved =
+                        s.apply_receipt(conversation_id, user_id, delivered_seq, read_seq)?;
                     Ok(ReceiptEffect::Statuses(s.visible_messages(&moved)?))
                 })
                 .await
