@@ -110,6 +110,7 @@ pub fn run() {
             commands::delete::unhide_messages,
             commands::delete::hidden_messages,
             commands::delete::erase_hidden,
+            commands::delete::message_info,
             commands::delete::delete_chat,
             commands::delete::deleted_chats,
             commands::delete::restore_chat,

@@ -25,6 +25,7 @@ use anyhow::{Context, Result, bail};
 use thirtyfour::prelude::*;
 
 pub use process::{Display, Notifier, SessionBus, TauriDriver, desktop_env};
+pub use screen::FocusElsewhere;
 pub use world::{PASSWORD, World, person};
 
 pub(crate) fn workspace_root() -> PathBuf {

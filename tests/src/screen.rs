@@ -62,3 +62,37 @@ pub fn capture(display: &Display, path: &Path) -> Result<()> {
         .save_with_format(path, image::ImageFormat::Png)
         .with_context(|| format!("saving {}", path.display()))
 }
+
+/// Another X window (xmessage) holding the input focus, closed on drop.
+#[derive(Debug)]
+pub struct FocusElsewhere(std::process::Child);
+
+impl FocusElsewhere {
+    pub fn start(display: &str) -> Result<Self> {
+        let child = std::process::Command::new("xmessage")
+            .args(["-display", display, "-name", "elsewhere", "another app"])
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let guard = Self(child);
+        let focused = std::process::Command::new("xdotool")
+            .env("DISPLAY", display)
+            .args([
+                "search",
+                "--sync",
+                "--classname",
+                "elsewhere",
+                "windowfocus",
+                "--sync",
+            ])
+            .status()?;
+        anyhow::ensure!(focused.success(), "xdotool could not move the focus");
+        Ok(guard)
+    }
+}
+
+impl Drop for FocusElsewhere {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -47,6 +47,11 @@ fn bob_has(bob: &Device, text: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Result<()> {
     let w = World::with_relay().await?;
+    // Every delete dialog names the relay's copy.
+    let relay_keeps = format!(
+        "The relay at {} keeps its copy too.",
+        w.relay().url().trim_start_matches("http://")
+    );
     let mut bob = w.device("bob", "Bob Stone").await?;
     bob.go_online()?;
     let alice = w.signed_in("alice", "Alice Park").await?;
@@ -81,7 +86,9 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     let body = app.texts("[data-testid=dialog-body]").await?.join("");
     assert_eq!(
         body,
-        "This removes the message from this device only. Bob Stone will still be able to see it. Candor can't unsend a message once it has been sent."
+        format!(
+            "This removes the message from this device only. Bob Stone will still be able to see it. {relay_keeps} Candor can't unsend a message once it has been sent."
+        )
     );
     assert_eq!(active_testid(&app).await?, "dialog-cancel");
     app.screenshot("delete-dialog").await?;
@@ -184,7 +191,8 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     app.click_in_view("[data-testid=menu-delete-chat]").await?;
     let body = app.texts("[data-testid=dialog-body]").await?.join("");
     assert!(
-        body.contains("Bob Stone keeps the whole conversation. If Bob Stone writes again, the chat comes back with only the new messages."),
+        body.contains("Bob Stone keeps the whole conversation, and the relay at ")
+            && body.contains(" keeps its copy. If Bob Stone writes again, the chat comes back with only the new messages."),
         "{body}"
     );
     app.click_in_view("[data-testid=dialog-confirm]").await?;
@@ -245,7 +253,9 @@ async fn delete_for_me_is_local_undoable_erasable_and_says_who_keeps_it() -> Res
     let body = app.texts("[data-testid=dialog-body]").await?.join("");
     assert_eq!(
         body,
-        "This removes 2 of Bob Stone's messages from your view on this device. Bob Stone still has them."
+        format!(
+            "This removes 2 of Bob Stone's messages from your view on this device. Bob Stone still has them. {relay_keeps}"
+        )
     );
     app.click_in_view("[data-testid=dialog-confirm]").await?;
     app.wait_for_texts("[data-testid=message] .text", &[])

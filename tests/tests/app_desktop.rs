@@ -5,40 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use candor_e2e::{App, World};
-
-/// Another X window (xmessage) holding the input focus, closed on drop.
-struct FocusElsewhere(std::process::Child);
-
-impl FocusElsewhere {
-    fn start(display: &str) -> Result<Self> {
-        let child = std::process::Command::new("xmessage")
-            .args(["-display", display, "-name", "elsewhere", "another app"])
-            .stderr(std::process::Stdio::null())
-            .spawn()?;
-        let guard = Self(child);
-        let focused = std::process::Command::new("xdotool")
-            .env("DISPLAY", display)
-            .args([
-                "search",
-                "--sync",
-                "--classname",
-                "elsewhere",
-                "windowfocus",
-                "--sync",
-            ])
-            .status()?;
-        anyhow::ensure!(focused.success(), "xdotool could not move the focus");
-        Ok(guard)
-    }
-}
-
-impl Drop for FocusElsewhere {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use candor_e2e::{App, FocusElsewhere, World};
 
 async fn wait_exit(
     child: &mut std::process::Child,

@@ -25,6 +25,9 @@ pub struct AppInfo {
     /// Relays that have not yet confirmed a sign-out from this device: the
     /// session there still works until they do (Candor keeps trying).
     pub sign_outs_pending: Vec<String>,
+    /// A notification already shown can be withdrawn on this platform (the
+    /// erase dialog says so, or says it can't).
+    pub withdraws_notifications: bool,
 }
 
 #[tauri::command]
@@ -61,6 +64,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandErro
         signed_in: token_place.is_some(),
         token_place,
         store_error: state.client.as_ref().err().cloned(),
+        withdraws_notifications: crate::desktop::WITHDRAWS_NOTIFICATIONS,
     })
 }
 

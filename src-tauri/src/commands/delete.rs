@@ -1,9 +1,10 @@
 //! "Delete for me": hide messages and chats on this device, put them back, and
-//! erase hidden text from the device. None of these sends anything: the other
-//! members and the relay keep every message (candor-core's hide rules).
+//! erase hidden text from the device, and say who has a copy of a message. None
+//! of these sends anything: the other members and the relay keep every message
+//! (candor-core's hide rules).
 
 use candor_core::protocol::{ConversationId, MessageId};
-use candor_core::{HiddenConversation, Message};
+use candor_core::{HiddenConversation, Message, MessageInfo};
 use tauri::{AppHandle, State};
 
 use crate::{CommandError, state::AppState};
@@ -48,16 +49,31 @@ pub async fn hidden_messages(
 }
 
 /// Erases the text of the chat's hidden messages from this device; returns how
-/// many were erased.
+/// many were erased. The chat's notification, if one is still shown, is
+/// withdrawn where the platform allows (the erase dialog says where not).
 #[tauri::command]
 pub async fn erase_hidden(
+    app: AppHandle,
     state: State<'_, AppState>,
     conversation: ConversationId,
 ) -> Result<u32, CommandError> {
     let erased = state
         .with_store(move |s| s.erase_hidden(conversation))
         .await?;
+    if erased > 0 {
+        crate::desktop::withdraw_notification(&app, conversation);
+    }
     Ok(u32::try_from(erased).unwrap_or(u32::MAX))
+}
+
+/// Who has a copy of a message: the chat's members and their receipts, the
+/// relay, and what this device holds (the message's Info view).
+#[tauri::command]
+pub async fn message_info(
+    state: State<'_, AppState>,
+    message: MessageId,
+) -> Result<MessageInfo, CommandError> {
+    state.with_store(move |s| s.message_info(message)).await
 }
 
 /// Takes a chat out of the inbox on this device; a new message brings it back.

@@ -79,6 +79,22 @@ pub async fn notify_new_messages<R: Runtime>(
 }
 
 /// One notification per chat: a newer one replaces the older.
+/// Whether a notification already shown can be taken back here: Linux and the
+/// BSDs close it on the notification server; macOS and Windows cannot.
+pub const WITHDRAWS_NOTIFICATIONS: bool = cfg!(all(unix, not(target_os = "macos")));
+
+/// Takes back the notification shown for `chat`, where the platform allows
+/// ([`WITHDRAWS_NOTIFICATIONS`]): after an erase its words must not stay on
+/// screen. A desktop that keeps a history of notifications may still list it.
+pub fn withdraw_notification<R: Runtime>(app: &AppHandle<R>, chat: ConversationId) {
+    if let Err(e) = app
+        .notification()
+        .remove_active(vec![notification_id(chat)])
+    {
+        tracing::warn!(error = %e, "could not withdraw a notification");
+    }
+}
+
 fn notification_id(chat: ConversationId) -> i32 {
     let bytes = chat.0.as_bytes();
     i32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15] & 0x7f])

@@ -17,7 +17,10 @@ pub mod quit;
 mod window;
 
 use alerts::{CHAT_KEY, TRAY};
-pub use alerts::{notify_new_messages, refresh_unread, show_unread};
+pub use alerts::{
+    WITHDRAWS_NOTIFICATIONS, notify_new_messages, refresh_unread, show_unread,
+    withdraw_notification,
+};
 pub use window::show_main;
 
 use tauri::menu::{Menu, MenuItem};

@@ -125,6 +125,7 @@ export const api = {
   unhideMessages: (messages: MessageId[]) => call('unhideMessages', { messages }),
   hiddenMessages: (conversation: ConversationId) => call('hiddenMessages', { conversation }),
   eraseHidden: (conversation: ConversationId) => call('eraseHidden', { conversation }),
+  messageInfo: (message: MessageId) => call('messageInfo', { message }),
   deleteChat: (conversation: ConversationId) => call('deleteChat', { conversation }),
   deletedChats: () => call('deletedChats'),
   restoreChat: (conversation: ConversationId) => call('restoreChat', { conversation }),

@@ -106,6 +106,41 @@ export type TextLink = { start: number, end: number,
  */
 url: string, };
 
+export type CopyHere = "shown" | "hiddenForYou" | "erased";
+
+export type MemberCopy = { person: Person, 
+/**
+ * They wrote it, so their devices have it.
+ */
+wroteIt: boolean, 
+/**
+ * Their devices hold it.
+ */
+delivered: boolean, 
+/**
+ * When this device learned that they hold it: they did by then, perhaps
+ * sooner. None for a receipt older than this record (or none at all).
+ */
+deliveredBy: string | null, 
+/**
+ * They have read it.
+ */
+seen: boolean, seenBy: string | null, };
+
+export type MessageInfo = { message: MessageId, conversationId: ConversationId, isOwn: boolean, createdAt: string, status: DeliveryStatus, here: CopyHere, 
+/**
+ * The relay holds it: it acknowledged it (one's own) or delivered it.
+ */
+onRelay: boolean, 
+/**
+ * The relay this account uses, which keeps every message it passes on.
+ */
+relayUrl: string, 
+/**
+ * The chat's other members (and a member who left, if they wrote it).
+ */
+members: Array<MemberCopy>, };
+
 export type Message = { id: MessageId, conversationId: ConversationId, serverId: ServerMessageId | null, 
 /**
  * Position in the conversation's sequence, once the relay assigned it.
@@ -232,7 +267,12 @@ storeError: CommandError | null,
  * Relays that have not yet confirmed a sign-out from this device: the
  * session there still works until they do (Candor keeps trying).
  */
-signOutsPending: Array<string>, };
+signOutsPending: Array<string>, 
+/**
+ * A notification already shown can be withdrawn on this platform (the
+ * erase dialog says so, or says it can't).
+ */
+withdrawsNotifications: boolean, };
 
 export type RelayCheck = { 
 /**
@@ -298,6 +338,7 @@ export const COMMAND = {
   unhideMessages: "unhide_messages",
   hiddenMessages: "hidden_messages",
   eraseHidden: "erase_hidden",
+  messageInfo: "message_info",
   deleteChat: "delete_chat",
   deletedChats: "deleted_chats",
   restoreChat: "restore_chat",
@@ -360,6 +401,7 @@ export type Commands = {
   unhideMessages: { args: { messages: Array<MessageId> }; result: void };
   hiddenMessages: { args: { conversation: ConversationId }; result: Array<Message> };
   eraseHidden: { args: { conversation: ConversationId }; result: number };
+  messageInfo: { args: { message: MessageId }; result: MessageInfo };
   deleteChat: { args: { conversation: ConversationId }; result: void };
   deletedChats: { args: Record<string, never>; result: Array<HiddenConversation> };
   restoreChat: { args: { conversation: ConversationId }; result: void };

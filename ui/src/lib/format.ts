@@ -72,6 +72,19 @@ export function clockTime(iso: string, locale?: string): string {
   return dateFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
+/** A moment in a list of events: its clock time today, with its date on
+ * another day ("Dec 3, 14:05"), and the year in another year. */
+export function dayAndTime(iso: string, now: Date = new Date(), locale?: string): string {
+  const then = new Date(iso);
+  if (Number.isNaN(then.getTime())) return '';
+  if (then.toDateString() === now.toDateString()) return clockTime(iso, locale);
+  const options: Intl.DateTimeFormatOptions =
+    then.getFullYear() === now.getFullYear()
+      ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }
+      : { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+  return dateFormat(locale, options).format(then);
+}
+
 /** Unread badge text: counts above 99 show as "99+". */
 export function badge(count: number): string {
   return count > 99 ? '99+' : String(count);
