@@ -63,11 +63,19 @@ async fn the_checker_finds_a_message_missing_from_one_store() -> Result<()> {
 }
 
 /// `cargo xtask soak --minutes N`: fresh random seeds, one after another,
-/// each printed with its verdict; fails on the first violation (replay it by
-/// adding the seed to SEEDS).
+/// each printed with its verdict; fails on the first violation, naming the
+/// seed. `cargo xtask soak --seed SEED` replays that schedule (the same steps;
+/// their timing against the relay and the devices is real, so a race may need
+/// a few replays), and a seed that once failed goes into SEEDS.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long: run by cargo xtask soak"]
 async fn soak() -> Result<()> {
+    if let Some(seed) = std::env::var("CANDOR_SOAK_SEED")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        return verdict(seed).await;
+    }
     let minutes: u64 = std::env::var("CANDOR_SOAK_MINUTES")
         .ok()
         .and_then(|m| m.parse().ok())
@@ -85,7 +93,10 @@ async fn soak() -> Result<()> {
             *totals.entry(*kind).or_insert(0) += n;
         }
         if !verdict.violations.is_empty() {
-            bail!("seed {seed}: {} violations", verdict.violations.len());
+            bail!(
+                "seed {seed}: {} violations (replay: cargo xtask soak --seed {seed})",
+                verdict.violations.len()
+            );
         }
     }
     let faults: usize = totals.values().sum();

@@ -349,6 +349,70 @@ async fn a_half_open_link_is_found_and_replaced() -> Result<()> {
     Ok(())
 }
 
+/// A read position written into a link that has silently died is not taken
+/// as reported: once the device notices and connects again, it reports it
+/// again, and the sender sees "Seen".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_sent_into_a_dead_link_is_reported_again_after_reconnecting() -> Result<()> {
+    let w = World::with_relay().await?;
+    let mut alice = w.device("alice", "Alice").await?;
+    let mut bob = w.device("bob", "Bob").await?;
+    let proxy = RecordingProxy::start(w.relay().addr).await?;
+    let heartbeat = Heartbeat {
+        every: Duration::from_millis(200),
+        silent_after: Duration::from_secs(1),
+    };
+    alice.go_online_with(&proxy.url(), heartbeat)?;
+    bob.go_online()?;
+    let chat = open_chat(&bob, &alice);
+    let question = write(&bob, chat, "are you there?");
+    bob.outbox_changed().await;
+    eventually(WAIT, "alice has it", || {
+        texts(&alice, chat) == ["are you there?"]
+    })
+    .await?;
+    // Alice answers, so the chat is no request of hers and her reads count.
+    let answer = write(&alice, chat, "here");
+    alice.outbox_changed().await;
+    eventually(WAIT, "her answer is stored", || sent(&alice, answer)).await?;
+    // (A Request tells its sender nothing, so it still shows as sent.)
+    assert_eq!(status(&bob, question), DeliveryStatus::Sent);
+
+    // The link goes silent; Alice reads, and her report goes nowhere.
+    proxy.stall_open_connections();
+    let seq = alice
+        .with(|s| s.conversation_page(chat, None, 10))?
+        .messages
+        .iter()
+        .filter_map(|m| m.seq)
+        .max()
+        .expect("sequenced");
+    alice.with(|s| s.mark_read(chat, seq))?;
+    alice.engine.as_ref().expect("online").read_changed().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        alice.with(|s| s.unreported_reads())?,
+        [(chat, seq)],
+        "written to the socket is not reported"
+    );
+    assert_eq!(status(&bob, question), DeliveryStatus::Sent);
+
+    eventually(WAIT, "alice connects again", || proxy.connections() == 2).await?;
+    eventually(WAIT, "bob sees it read", || {
+        status(&bob, question) == DeliveryStatus::Read
+    })
+    .await?;
+    eventually(WAIT, "alice has the relay's answer", || {
+        alice
+            .with(|s| s.unreported_reads())
+            .is_ok_and(|r| r.is_empty())
+    })
+    .await?;
+    alice.go_offline().await;
+    bob.go_offline().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_crashes_with_a_queued_message_sends_it_once_after_restart() -> Result<()> {
     let w = World::with_relay().await?;

@@ -7,7 +7,8 @@
 //! - `demo`: a relay and two windows, Alice and Bob, signed in and in one chat.
 //! - `bench store|relay|ui|app`: benchmarks (release build), against a floor where one exists.
 //! - `soak --minutes N`: the delivery fault-injection harness on fresh random
-//!   seeds until time is up; fails on the first violation.
+//!   seeds until time is up; fails on the first violation. `soak --seed SEED`
+//!   replays one schedule.
 //! - `bundle`: the release packages (.deb, .rpm; the relay's .deb).
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
@@ -31,7 +32,8 @@ commands:
   bench relay                          relay benchmark vs a bare forwarder (release build)
   bench ui                             a 100,000-message chat in the release app (Xvfb)
   bench app                            start-up time and memory vs a blank Tauri app (Xvfb)
-  soak [--minutes N]                   fault injection on fresh random seeds (default 10 min)
+  soak [--minutes N | --seed SEED]     fault injection on fresh random seeds (default 10 min),
+                                       or one seed replayed
   bundle [--appimage]                  release build, .deb and .rpm of the app, .deb of the relay
   bindings                             regenerate ui/src/lib/bindings.ts
   setup                                install system packages, tauri-driver, npm packages";
@@ -94,12 +96,22 @@ fn run(args: &[String]) -> Result<()> {
 /// Runs the nemesis (tests/src/nemesis) on fresh random seeds for `--minutes`,
 /// printing each seed and its verdict; exits non-zero on the first violation.
 fn soak(args: &[String]) -> Result<()> {
-    let minutes = match args {
-        [] => 10,
-        [flag, n] if flag == "--minutes" => n
-            .parse::<u64>()
-            .map_err(|_| anyhow::anyhow!("--minutes takes a whole number, not {n:?}"))?,
-        _ => bail!("usage: cargo xtask soak [--minutes N]"),
+    const SOAK_USAGE: &str = "usage: cargo xtask soak [--minutes N | --seed SEED]";
+    // Either fresh seeds for N minutes, or one seed replayed (a failing one
+    // that a soak printed).
+    let (var, value) = match args {
+        [] => ("CANDOR_SOAK_MINUTES", "10".to_owned()),
+        [flag, n] if flag == "--minutes" => {
+            n.parse::<u64>()
+                .map_err(|_| anyhow::anyhow!("--minutes takes a whole number, not {n:?}"))?;
+            ("CANDOR_SOAK_MINUTES", n.clone())
+        }
+        [flag, seed] if flag == "--seed" => {
+            seed.parse::<u64>()
+                .map_err(|_| anyhow::anyhow!("--seed takes a whole number, not {seed:?}"))?;
+            ("CANDOR_SOAK_SEED", seed.clone())
+        }
+        _ => bail!(SOAK_USAGE),
     };
     setup::all(setup::Need::Run)?;
     cmd::cargo(&["build", "--package", "candor-relay"]).run()?;
@@ -116,7 +128,7 @@ fn soak(args: &[String]) -> Result<()> {
         "--nocapture",
     ])
     .env("CANDOR_RELAY_BINARY", &relay)
-    .env("CANDOR_SOAK_MINUTES", minutes.to_string())
+    .env(var, value)
     .run()
 }
 
