@@ -76,12 +76,14 @@ impl From<CoreError> for CommandError {
             | CoreError::ShareSize(_)
             | CoreError::DraftTooLong { .. }
             | CoreError::ThatIsYou
+            | CoreError::NotAnEmoji(_)
             | CoreError::ProfileOfAnother { .. } => ErrorCode::InvalidInput,
             CoreError::UnknownConversation(_)
             | CoreError::UnknownMessage(_)
             | CoreError::UnknownUser(_)
             | CoreError::Erased(_)
-            | CoreError::ReplyToUnknown(_) => ErrorCode::NotFound,
+            | CoreError::ReplyToUnknown(_)
+            | CoreError::CantReact(_) => ErrorCode::NotFound,
             CoreError::EraseIncomplete => ErrorCode::Storage,
             CoreError::TooLate(_) => ErrorCode::TooLate,
             CoreError::NotSignedIn | CoreError::SignInTo(_) => ErrorCode::NotSignedIn,

@@ -104,6 +104,7 @@ mod tests {
             is_own: false,
             text: chat.preview.clone().unwrap_or_default(),
             links: Vec::new(),
+            reactions: Vec::new(),
             card: None,
             created_at: Utc::now(),
             status: DeliveryStatus::Delivered,

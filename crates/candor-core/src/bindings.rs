@@ -29,6 +29,7 @@ pub fn declarations() -> Vec<String> {
         decl::<crate::links::LinkPreview>(&cfg),
         decl::<crate::QuotedMessage>(&cfg),
         decl::<crate::Reply>(&cfg),
+        decl::<crate::ReactionCount>(&cfg),
         decl::<crate::links::TextLink>(&cfg),
         decl::<crate::CopyHere>(&cfg),
         decl::<crate::MemberCopy>(&cfg),

@@ -97,6 +97,13 @@ pub enum CoreError {
     /// A reply to a message that is not one this chat shows here.
     #[error("the message you reply to is not in this chat any more")]
     ReplyToUnknown(candor_protocol::MessageId),
+    /// A reaction that is not one emoji.
+    #[error("a reaction is one emoji; {0:?} is not one")]
+    NotAnEmoji(String),
+    /// A reaction to a message this chat does not show here, or one that has
+    /// not reached the relay yet (a message waiting to send, or not sent).
+    #[error("you can react only to a message that has been sent and is shown here")]
+    CantReact(candor_protocol::MessageId),
     #[error(transparent)]
     Relay(#[from] crate::account::AccountError),
     #[error("database error: {0}")]

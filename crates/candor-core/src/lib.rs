@@ -38,7 +38,7 @@ pub use model::{
     ApplyOutcome, ConversationKind, CopyHere, DeliveryStatus, Draft, GroupMember, GroupMembers,
     HiddenConversation, InboxCursor, InboxItem, InboxPage, MemberCopy, Message, MessageCursor,
     MessageInfo, MessagePage, NewConversation, NewerMessages, OpenVideosIn, Person, Profile,
-    QuotedMessage, Reply, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
+    QuotedMessage, ReactionCount, Reply, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
 };
 pub use store::{
     Composed, MAX_DRAFT_CHARS, MAX_SHARE_CHATS, OutboxEntry, PendingSend, SCHEMA_VERSION, Store,

@@ -237,12 +237,27 @@ pub struct Message {
     pub sender_blocked: bool,
     /// The message this one replies to.
     pub reply: Option<Reply>,
+    /// Its reactions, one per person (the latest each sent), by emoji: the
+    /// most given first.
+    pub reactions: Vec<ReactionCount>,
     /// Where it sits in the chat, for paging from it either way. A queued
     /// message's place changes once the relay gives it a seq.
     pub cursor: MessageCursor,
     /// While one's own message waits in the outbox: the end of its undo-send
     /// window, when it may leave the device. Until then Undo takes it back.
     pub send_at: Option<DateTime<Utc>>,
+}
+
+/// One emoji's reactions on a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct ReactionCount {
+    pub emoji: String,
+    /// Who gave it, by name ("You" is the page's word for this account).
+    pub people: Vec<String>,
+    /// This account gave it.
+    pub mine: bool,
 }
 
 /// Where a shared video plays: Candor's player window (the platform's embed

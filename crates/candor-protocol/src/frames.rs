@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiError, UserInfo};
 use crate::{
-    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, Quote, RelayId,
+    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, Quote, Reaction, RelayId,
     ServerMessageId, UserId, VideoCard,
 };
 
@@ -56,6 +56,10 @@ pub enum ClientFrame {
         /// The message this one replies to (in the same conversation).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply: Option<Quote>,
+        /// Set when this is a reaction to a message of the same
+        /// conversation: `text` is then one emoji, with no card or reply.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reaction: Option<Reaction>,
     },
     /// Deliver everything after `after` in this account's stream (from the
     /// start if None, or if the relay's history no longer holds it), then keep

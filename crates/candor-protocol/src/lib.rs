@@ -13,14 +13,21 @@ mod ids;
 mod message;
 
 pub use ids::{ConversationId, EpochId, MessageId, RelayId, ServerMessageId, SessionId, UserId};
-pub use message::{DeliveredMessage, MAX_EXCERPT_CHARS, MessageText, Quote, TextError, VideoCard};
+pub use message::{
+    DeliveredMessage, MAX_EXCERPT_CHARS, MessageText, Quote, Reaction, TextError, VideoCard,
+    is_one_emoji,
+};
 
 /// Version of the wire protocol. A client and a relay talk only when they agree on it.
 ///
 /// Version 2: the relay names itself and its epoch in Welcome, stream
 /// positions carry their epoch, acks carry the stream position, catch-up says
 /// which epochs' acks the relay still holds, and a member reads by seq ranges.
-pub const PROTOCOL_VERSION: u32 = 2;
+///
+/// Version 3: reactions travel as messages (`reaction` on Send and on a
+/// delivered message). A version 2 app would show one as a message of one
+/// emoji, so it is told to update instead.
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Longest message text, counted in Unicode scalar values (what a person sees as
 /// characters, near enough), enforced by both the app and the relay.

@@ -119,6 +119,25 @@ impl Quote {
     }
 }
 
+/// A reaction: the sender's one emoji on one message of the same
+/// conversation, by that message's author and client id. It travels as a
+/// message (so it is durable, idempotent, ordered and caught up like one)
+/// whose text is the emoji. The latest reaction a person sent on a message is
+/// theirs; one with `removed` takes theirs back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub author: UserId,
+    pub message: MessageId,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+/// Whether `text` is one emoji, as Unicode lists them (skin tones included):
+/// the only text a reaction may carry.
+pub fn is_one_emoji(text: &str) -> bool {
+    emojis::get(text).is_some()
+}
+
 /// A message the relay stored and now hands to a member of its conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveredMessage {
@@ -134,6 +153,9 @@ pub struct DeliveredMessage {
     /// The message this one replies to, if it is a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<Quote>,
+    /// Set when this is a reaction (its text is the emoji), not a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<Reaction>,
     /// When the relay stored it.
     pub sent_at: DateTime<Utc>,
 }
@@ -154,6 +176,17 @@ mod tests {
                 max: MAX_TEXT_CHARS
             })
         );
+    }
+
+    #[test]
+    fn a_reaction_is_one_emoji() {
+        for one in ["❤️", "👍", "👍🏽", "😂", "🇫🇷", "👩‍👩‍👧", "🫶🏿"]
+        {
+            assert!(is_one_emoji(one), "{one}");
+        }
+        for not in ["", "a", "❤️❤️", "👍 ", ":heart:", "<3", "👍x", "\u{200d}"] {
+            assert!(!is_one_emoji(not), "{not:?}");
+        }
     }
 
     #[test]

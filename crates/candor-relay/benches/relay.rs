@@ -522,6 +522,7 @@ async fn run_relay(
                 w.acquire().await.expect("sem").forget();
                 let Some(to) = to.clone() else { break };
                 let frame = ClientFrame::Send {
+                    reaction: None,
                     client_id: MessageId::new(),
                     to,
                     text: MessageText::new(stamp(epoch)).expect("text"),
@@ -586,6 +587,7 @@ async fn run_moderate(target: &Target, sessions: &[Session]) -> (f64, u64, u64, 
     let start = Instant::now();
     for _ in 0..500 {
         let frame = ClientFrame::Send {
+            reaction: None,
             client_id: MessageId::new(),
             to: Recipient::Direct {
                 user: sessions[1].user.id,
@@ -743,6 +745,7 @@ async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64,
                 let frame = RelayFrame::Message {
                     cursor: 1,
                     message: DeliveredMessage {
+                        reaction: None,
                         server_id: candor_protocol::ServerMessageId::new(),
                         client_id: MessageId::new(),
                         conversation_id,

@@ -52,6 +52,7 @@ impl RelayError {
             Self::Storage(StorageError::QuotaExceeded(_)) => ErrorCode::QuotaExceeded,
             Self::Storage(StorageError::InviteNeeded(_)) => ErrorCode::Forbidden,
             Self::Storage(StorageError::InvalidReply(_)) => ErrorCode::Invalid,
+            Self::Storage(StorageError::InvalidReaction(_)) => ErrorCode::Invalid,
             Self::Storage(StorageError::UnknownUser) => ErrorCode::NotFound,
             Self::Storage(StorageError::HandleTaken) => ErrorCode::Conflict,
             Self::Storage(_) | Self::Internal(_) => ErrorCode::Internal,

@@ -29,6 +29,7 @@ impl Process {
         let started = Instant::now();
         alice
             .send(&ClientFrame::Send {
+                reaction: None,
                 client_id: MessageId::new(),
                 to: Recipient::Direct { user: bob_id },
                 text: MessageText::new("still here?").expect("text"),
@@ -319,6 +320,7 @@ async fn a_client_that_never_reads_is_let_go() {
     };
     for i in 0..MESSAGES {
         let frame = ClientFrame::Send {
+            reaction: None,
             client_id: MessageId::new(),
             to: to.clone(),
             text: MessageText::new(format!("flood {i}")).expect("text"),

@@ -16,6 +16,7 @@ fn send(to: Recipient, text: &str) -> (MessageId, ClientFrame) {
     (
         id,
         ClientFrame::Send {
+            reaction: None,
             client_id: id,
             to,
             text: MessageText::new(text).expect("text"),
@@ -804,6 +805,7 @@ async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
     assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
     let quote = candor_protocol::Quote::of(alice.user.id, original, "lunch at noon?");
     let reply = ClientFrame::Send {
+        reaction: None,
         client_id: MessageId::new(),
         to: direct(alice.user.id),
         text: MessageText::new("yes!").expect("text"),
@@ -839,6 +841,7 @@ async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
 
     // Bob quotes Alice's message to him in a chat with Carol.
     let lifted = ClientFrame::Send {
+        reaction: None,
         client_id: MessageId::new(),
         to: direct(carol.user.id),
         text: MessageText::new("look what Alice said").expect("text"),
@@ -854,5 +857,116 @@ async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
         }
     };
     assert_eq!(code, ErrorCode::Invalid);
+    relay.stop().await;
+}
+
+/// A reaction Bob sends to `to`: `emoji` on `message` by `author`.
+fn reaction(to: Recipient, author: UserId, message: MessageId, emoji: &str) -> ClientFrame {
+    ClientFrame::Send {
+        client_id: MessageId::new(),
+        to,
+        text: MessageText::new(emoji).expect("text"),
+        card: None,
+        reply: None,
+        reaction: Some(candor_protocol::Reaction {
+            author,
+            message,
+            removed: false,
+        }),
+    }
+}
+
+/// The relay's answer to a send: stored, or refused with a code.
+async fn answer(client: &mut Client) -> Result<(), ErrorCode> {
+    loop {
+        match client.next().await {
+            RelayFrame::Ack { .. } => return Ok(()),
+            RelayFrame::Error { error, .. } => return Err(error.code),
+            _ => {}
+        }
+    }
+}
+
+/// A reaction travels as a message of its chat (stored, delivered, caught
+/// up, with its emoji and what it is on), and only as one emoji, from a
+/// member who has accepted the chat, on a message of that chat that is not
+/// itself a reaction.
+#[tokio::test]
+async fn a_reaction_is_one_emoji_on_a_message_of_its_own_chat() {
+    let relay = Relay::start().await;
+    let (alice, mut a) = relay.user("alice", "Alice").await;
+    let (bob, mut b) = relay.user("bob", "Bob").await;
+    let (carol, mut c) = relay.user("carol", "Carol").await;
+    let to_alice = direct(alice.user.id);
+    let (lunch, frame) = send(direct(bob.user.id), "lunch at noon?");
+    a.send(&frame).await;
+    answer(&mut a).await.expect("stored");
+
+    // Alice is a stranger to Bob: his reaction would answer her request.
+    b.send(&reaction(to_alice.clone(), alice.user.id, lunch, "❤️"))
+        .await;
+    assert_eq!(answer(&mut b).await, Err(ErrorCode::Invalid));
+    b.send(&send(to_alice.clone(), "sure").1).await;
+    answer(&mut b).await.expect("answered");
+
+    let heart = reaction(to_alice.clone(), alice.user.id, lunch, "❤️");
+    b.send(&heart).await;
+    answer(&mut b).await.expect("a reaction is stored");
+    a.send(&ClientFrame::CatchUp {
+        after: None,
+        acked_in: Vec::new(),
+    })
+    .await;
+    let mut got = Vec::new();
+    loop {
+        match a.next().await {
+            RelayFrame::Message { message, .. } => {
+                got.push((message.text.as_str().to_owned(), message.reaction))
+            }
+            RelayFrame::CaughtUp { .. } => break,
+            _ => {}
+        }
+    }
+    let ClientFrame::Send { reaction: sent, .. } = &heart else {
+        unreachable!()
+    };
+    assert_eq!(
+        got,
+        [
+            ("lunch at noon?".to_owned(), None),
+            ("sure".to_owned(), None),
+            ("❤️".to_owned(), sent.clone()),
+        ]
+    );
+
+    // Not one emoji; on a reaction; on a message of another chat.
+    for refused in [
+        reaction(to_alice.clone(), alice.user.id, lunch, "love it"),
+        reaction(to_alice.clone(), alice.user.id, lunch, "❤️❤️"),
+        reaction(
+            to_alice.clone(),
+            bob.user.id,
+            match &heart {
+                ClientFrame::Send { client_id, .. } => *client_id,
+                _ => unreachable!(),
+            },
+            "😂",
+        ),
+    ] {
+        b.send(&refused).await;
+        assert_eq!(answer(&mut b).await, Err(ErrorCode::Invalid));
+    }
+    let (to_carol, frame) = send(direct(carol.user.id), "hi carol");
+    a.send(&frame).await;
+    answer(&mut a).await.expect("stored");
+    c.send(&send(direct(alice.user.id), "hi alice").1).await;
+    answer(&mut c).await.expect("stored");
+    b.send(&reaction(to_alice, alice.user.id, to_carol, "👍"))
+        .await;
+    assert_eq!(
+        answer(&mut b).await,
+        Err(ErrorCode::Invalid),
+        "a reaction in Bob's chat on a message of Alice and Carol's"
+    );
     relay.stop().await;
 }

@@ -14,6 +14,7 @@ use support::{Client, Relay};
 
 fn send(to: Recipient, text: &str) -> ClientFrame {
     ClientFrame::Send {
+        reaction: None,
         client_id: MessageId::new(),
         to,
         text: MessageText::new(text).expect("text"),

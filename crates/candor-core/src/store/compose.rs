@@ -221,7 +221,8 @@ fn quote_of(
     let found: Option<(UserId, MessageId, String)> = tx
         .query_row(
             "SELECT sender_id, coalesce(wire_id, id), body FROM messages
-             WHERE id = ?1 AND conversation_id = ?2 AND hidden_at IS NULL",
+             WHERE id = ?1 AND conversation_id = ?2 AND hidden_at IS NULL
+               AND reaction_json IS NULL",
             params![original.to_string(), conversation.to_string()],
             |r| Ok((sql::id(r, 0)?, sql::id(r, 1)?, r.get(2)?)),
         )

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Store, sql};
 use crate::{
     ConversationKind, CoreError, DeliveryStatus, GroupMember, GroupMembers, Message, MessageCursor,
-    MessagePage, NewConversation, NewerMessages, Person, QuotedMessage, Reply,
+    MessagePage, NewConversation, NewerMessages, Person, QuotedMessage, ReactionCount, Reply,
 };
 
 /// Columns of [`message_from_row`], in order, for queries over `messages m`.
@@ -15,7 +15,16 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, 
     (SELECT o.not_before FROM outbox o WHERE o.message_id = m.id),
     coalesce(u.blocked AND (SELECT g.kind = 'group' FROM conversations g
                             WHERE g.id = m.conversation_id), 0),
-    m.reply_json, q.id, q.body, q.hidden_at IS NOT NULL, qa.display_name, q.position";
+    m.reply_json, q.id, q.body, q.hidden_at IS NOT NULL, qa.display_name, q.position,
+    (SELECT json_group_array(json_array(x.sender_id, x.name, x.body)) FROM (
+        SELECT r.sender_id, coalesce(ru.display_name, '') AS name, r.body,
+               coalesce(json_extract(r.reaction_json, '$.removed'), 0) AS removed,
+               row_number() OVER (PARTITION BY r.sender_id ORDER BY r.position DESC) AS latest
+        FROM messages r INDEXED BY messages_reactions LEFT JOIN users ru ON ru.id = r.sender_id
+        WHERE r.reaction_json IS NOT NULL AND r.conversation_id = m.conversation_id
+          AND r.reacts_to_author = m.sender_id AND r.reacts_to = coalesce(m.wire_id, m.id)
+          AND coalesce(ru.blocked, 0) = 0) x
+     WHERE x.latest = 1 AND x.removed = 0)";
 
 /// What [`MESSAGE_COLUMNS`] reads beside `messages m` and `users u`: the
 /// message a reply quotes, if this device holds it (found by its author and
@@ -29,7 +38,7 @@ pub(crate) const REPLY_JOINS: &str = "LEFT JOIN messages q
        AND qa.id = json_extract(m.reply_json, '$.author')";
 
 /// How many columns [`MESSAGE_COLUMNS`] has: a query's own columns follow.
-pub(crate) const MESSAGE_COLUMN_COUNT: usize = 20;
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 21;
 
 pub(crate) fn message_from_row(
     r: &rusqlite::Row<'_>,
@@ -73,7 +82,49 @@ pub(crate) fn message_from_row(
         send_at: sql::opt_time(r, 12)?,
         sender_blocked,
         reply: reply_from_row(r, me)?,
+        reactions: if sender_blocked {
+            Vec::new()
+        } else {
+            reactions_from_row(r, me)?
+        },
     })
+}
+
+/// The reactions column of [`MESSAGE_COLUMNS`] (20): each person's latest
+/// reaction, as `[sender, name, emoji]`, counted by emoji. An emoji this
+/// device does not take for one (a relay that let it through) is left out.
+fn reactions_from_row(
+    r: &rusqlite::Row<'_>,
+    me: Option<&str>,
+) -> rusqlite::Result<Vec<ReactionCount>> {
+    let Some(list) = r.get::<_, Option<String>>(20)? else {
+        return Ok(Vec::new());
+    };
+    let given: Vec<(String, String, String)> = serde_json::from_str(&list).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(20, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let mut counts: Vec<ReactionCount> = Vec::new();
+    for (sender, name, emoji) in given {
+        if !candor_protocol::is_one_emoji(&emoji) {
+            continue;
+        }
+        let mine = me == Some(sender.as_str());
+        let who = if mine { "You".to_owned() } else { name };
+        match counts.iter_mut().find(|c| c.emoji == emoji) {
+            Some(c) => {
+                c.mine |= mine;
+                c.people.push(who);
+            }
+            None => counts.push(ReactionCount {
+                emoji,
+                people: vec![who],
+                mine,
+            }),
+        }
+    }
+    // The most given first; ties in the order first given.
+    counts.sort_by_key(|c| std::cmp::Reverse(c.people.len()));
+    Ok(counts)
 }
 
 /// The reply columns of [`MESSAGE_COLUMNS`] (14 to 19).
@@ -265,6 +316,7 @@ impl Store {
              FROM messages m INDEXED BY messages_visible
              LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position < ?2
+               AND m.reaction_json IS NULL
              ORDER BY m.position DESC LIMIT ?3"
         ))?;
         let me = self.me.map(|u| u.to_string());
@@ -302,6 +354,7 @@ impl Store {
              FROM messages m INDEXED BY messages_visible
              LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position > ?2
+               AND m.reaction_json IS NULL
              ORDER BY m.position ASC LIMIT ?3"
         ))?;
         let me = self.me.map(|u| u.to_string());
@@ -354,10 +407,20 @@ impl Store {
     }
 
     /// The messages among `ids` that this device shows (not hidden), in the
-    /// order given: what a notice carries to the UI.
+    /// order given: what a notice carries to the UI. A reaction among them
+    /// stands for the message it is on (once, with its reactions as they are
+    /// now), if this device holds and shows that.
     pub fn visible_messages(&self, ids: &[MessageId]) -> Result<Vec<Message>, CoreError> {
-        let mut messages = Vec::with_capacity(ids.len());
+        let mut messages: Vec<Message> = Vec::with_capacity(ids.len());
         for &id in ids {
+            let id = match reacted_to(&self.conn, id)? {
+                Reacted::NotAReaction => id,
+                Reacted::On(target) => target,
+                Reacted::NotHere => continue,
+            };
+            if messages.iter().any(|m| m.id == id) {
+                continue;
+            }
             match self.message(id) {
                 Ok(m) if m.hidden_at.is_none() => messages.push(m),
                 Ok(_) | Err(CoreError::UnknownMessage(_)) => {}
@@ -366,6 +429,33 @@ impl Store {
         }
         Ok(messages)
     }
+}
+
+/// What a row is, for a notice: a message, or a reaction on one held here
+/// (or on one this device does not hold).
+enum Reacted {
+    NotAReaction,
+    On(MessageId),
+    NotHere,
+}
+
+fn reacted_to(conn: &Connection, id: MessageId) -> Result<Reacted, CoreError> {
+    let row: Option<(bool, Option<MessageId>)> = conn
+        .prepare_cached(
+            "SELECT r.reaction_json IS NOT NULL, t.id FROM messages r
+             LEFT JOIN messages t ON r.reaction_json IS NOT NULL
+                 AND t.conversation_id = r.conversation_id
+                 AND t.sender_id = r.reacts_to_author
+                 AND t.wire_id = r.reacts_to
+             WHERE r.id = ?1",
+        )?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, sql::opt_id(r, 1)?)))
+        .optional()?;
+    Ok(match row {
+        None | Some((false, _)) => Reacted::NotAReaction,
+        Some((true, Some(target))) => Reacted::On(target),
+        Some((true, None)) => Reacted::NotHere,
+    })
 }
 
 pub(crate) fn upsert_person(conn: &Connection, person: &Person) -> rusqlite::Result<()> {

@@ -129,6 +129,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NOT NULL AND m.erased_at IS NULL
+               AND m.reaction_json IS NULL
              ORDER BY m.position DESC"
         ))?;
         let rows = stmt.query_map([conversation.to_string()], |r| {

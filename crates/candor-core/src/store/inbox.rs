@@ -13,12 +13,18 @@ use crate::{
 pub(crate) const INBOX_COLUMNS: &str =
     "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
     c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count,
-    c.peer_id, coalesce(p.blocked, 0), c.left_at IS NOT NULL, d.body, c.request";
+    c.peer_id, coalesce(p.blocked, 0), c.left_at IS NOT NULL, d.body, c.request,
+    m.reaction_json IS NOT NULL, coalesce(ms.display_name, ''), rt.body";
 
 /// What an inbox row is read from, after `FROM conversations c`.
 pub(crate) const INBOX_JOINS: &str = "LEFT JOIN messages m ON m.id = c.last_message_id
     LEFT JOIN users p ON p.id = c.peer_id
-    LEFT JOIN drafts d ON d.conversation_id = c.id";
+    LEFT JOIN drafts d ON d.conversation_id = c.id
+    LEFT JOIN users ms ON m.reaction_json IS NOT NULL AND ms.id = m.sender_id
+    LEFT JOIN messages rt ON m.reaction_json IS NOT NULL
+        AND rt.conversation_id = m.conversation_id
+        AND rt.sender_id = m.reacts_to_author
+        AND rt.wire_id = m.reacts_to";
 
 impl Store {
     /// One page of the inbox (accepted chats), `limit` rows at most, continuing
@@ -194,6 +200,18 @@ impl Store {
     }
 }
 
+/// What a chat's row says when its newest news is a reaction to one of this
+/// account's messages: "Maya reacted ❤️ to: see you at 8".
+pub fn reaction_preview(name: &str, emoji: &str, on: &str) -> String {
+    const EXCERPT_CHARS: usize = 60;
+    let mut excerpt: String = on.chars().take(EXCERPT_CHARS).collect();
+    if on.chars().count() > EXCERPT_CHARS {
+        excerpt.pop();
+        excerpt.push('…');
+    }
+    format!("{name} reacted {emoji} to: {excerpt}")
+}
+
 /// An inbox row from the columns of [`INBOX_COLUMNS`].
 pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result<InboxItem> {
     let kind: String = r.get(1)?;
@@ -209,8 +227,19 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result
         pinned: r.get(3)?,
         muted_until: sql::opt_time(r, 4)?,
         last_activity_at: sql::time(r, 5)?,
-        preview: r.get(6)?,
-        preview_is_own: sender.as_deref() == Some(me),
+        preview: if r.get::<_, bool>(14)? {
+            // The newest is a reaction to one of ours (see summary::refresh).
+            let (name, emoji, on): (String, Option<String>, Option<String>) =
+                (r.get(15)?, r.get(6)?, r.get(16)?);
+            Some(reaction_preview(
+                &name,
+                emoji.as_deref().unwrap_or(""),
+                on.as_deref().unwrap_or(""),
+            ))
+        } else {
+            r.get(6)?
+        },
+        preview_is_own: sender.as_deref() == Some(me) && !r.get::<_, bool>(14)?,
         unread_count: r.get(8)?,
         peer_id: sql::opt_id(r, 9)?,
         peer_blocked: r.get(10)?,

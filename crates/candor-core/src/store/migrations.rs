@@ -26,6 +26,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v13.sql")),
     M::up(include_str!("schema_v14.sql")),
     M::up(include_str!("schema_v15.sql")),
+    M::up(include_str!("schema_v16.sql")),
 ];
 
 /// The schema this build writes.
@@ -481,5 +482,52 @@ mod tests {
             .query_row("SELECT count(*) FROM receipt_marks", [], |r| r.get(0))
             .expect("count");
         assert_eq!(left, 0);
+    }
+
+    /// Migration 16 keeps reactions out of search, and a message's reactions
+    /// are found through their index, whatever else the chat holds.
+    #[test]
+    fn migration_16_finds_reactions_by_index_and_never_searches_them() {
+        let mut conn = at_version(15);
+        conn.execute_batch(
+            "INSERT INTO users VALUES ('u1', 'maya', 'Maya', 0);
+             INSERT INTO conversations (id, kind, peer_id, created_at, last_activity_at)
+                 VALUES ('c1', 'direct', 'u1', 1, 5);
+             INSERT INTO messages (id, conversation_id, seq, position, sender_id, body, created_at, status, wire_id)
+                 VALUES ('m1', 'c1', 1, 1, 'u1', 'lighthouse at noon', 5, 'received', 'w1');",
+        )
+        .expect("rows fit schema 15");
+        migrations().to_version(&mut conn, 16).expect("to 16");
+        conn.execute_batch(
+            "INSERT INTO messages (id, conversation_id, seq, position, sender_id, body, created_at, status, wire_id, reaction_json)
+                 VALUES ('r1', 'c1', 2, 2, 'u1', 'lighthouse', 6, 'received', 'w2',
+                         '{\"author\":\"u1\",\"message\":\"w1\"}');",
+        )
+        .expect("a reaction");
+        assert_eq!(
+            hits(&conn, "lighthouse"),
+            ["m1"],
+            "the reaction is not searched"
+        );
+        conn.execute("DELETE FROM messages WHERE id = 'r1'", [])
+            .expect("a reaction leaves the index alone");
+        assert_eq!(hits(&conn, "lighthouse"), ["m1"]);
+
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT {} FROM messages m
+                 LEFT JOIN users u ON u.id = m.sender_id {} WHERE m.id = 'm1'",
+                super::super::conversations::MESSAGE_COLUMNS,
+                super::super::conversations::REPLY_JOINS
+            ))
+            .expect("plan")
+            .query_map([], |r| r.get::<_, String>(3))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("plan rows");
+        assert!(
+            plan.iter().any(|step| step.contains("USING INDEX messages_reactions (conversation_id=? AND reacts_to_author=? AND reacts_to=?)")),
+            "{plan:?}"
+        );
     }
 }

@@ -13,6 +13,7 @@ mod drafts;
 mod hide;
 mod inbox;
 mod migrations;
+mod reactions;
 mod receive;
 mod search;
 mod sql;

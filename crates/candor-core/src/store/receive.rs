@@ -81,8 +81,8 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (id, conversation_id, server_id, seq, position, sender_id,
                                        body, card_json, created_at, status, wire_id,
-                                       ack_epoch, ack_cursor, reply_json)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                       ack_epoch, ack_cursor, reply_json, reaction_json)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             let mut revive = tx.prepare_cached(
                 "UPDATE conversations SET hidden_at = NULL
@@ -161,13 +161,20 @@ impl Store {
                         .map(serde_json::to_string)
                         .transpose()
                         .map_err(|e| CoreError::CorruptValue(format!("a quote: {e}")))?,
+                    m.reaction
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|e| CoreError::CorruptValue(format!("a reaction: {e}")))?,
                 ])?;
                 if let Some(e) = &epoch {
                     note_epoch(&tx, e, now)?;
                 }
                 // A new message brings back a chat deleted on this device; the
-                // messages hidden with it stay hidden.
-                revive.execute([&conversation])?;
+                // messages hidden with it stay hidden. A reaction does not.
+                if m.reaction.is_none() {
+                    revive.execute([&conversation])?;
+                }
                 outcome.inserted += 1;
                 outcome.stored.push(local_id);
             }

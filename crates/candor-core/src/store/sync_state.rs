@@ -32,6 +32,8 @@ pub struct PendingSend {
     pub card: Option<VideoCard>,
     /// The message it replies to, quoted.
     pub reply: Option<candor_protocol::Quote>,
+    /// Set when it is a reaction (`text` is its emoji).
+    pub reaction: Option<candor_protocol::Reaction>,
 }
 
 impl Store {
@@ -43,7 +45,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at,
                     c.kind, c.peer_id, m.body, m.card_json, coalesce(m.wire_id, m.id),
-                    m.reply_json
+                    m.reply_json, m.reaction_json
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE o.not_before <= ?1 AND o.next_attempt_at <= ?1
@@ -75,11 +77,12 @@ impl Store {
                 sql::json::<VideoCard>(r, 8)?,
                 sql::id(r, 9)?,
                 sql::json::<candor_protocol::Quote>(r, 10)?,
+                sql::json::<candor_protocol::Reaction>(r, 11)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (entry, to, body, card, wire_id, reply) = row?;
+            let (entry, to, body, card, wire_id, reply, reaction) = row?;
             let text = MessageText::new(body)?;
             out.push(PendingSend {
                 entry,
@@ -88,6 +91,7 @@ impl Store {
                 text,
                 card,
                 reply,
+                reaction,
             });
         }
         Ok(out)

@@ -86,6 +86,7 @@ mod tests {
     fn job(conversation: ConversationId, text: &str) -> PendingSend {
         let id = MessageId::new();
         PendingSend {
+            reaction: None,
             wire_id: id,
             entry: OutboxEntry {
                 message_id: id,

@@ -343,6 +343,7 @@ impl Engine {
                 text: job.text,
                 card: job.card,
                 reply: job.reply,
+                reaction: job.reaction,
             };
             send(socket, &frame).await?;
         }

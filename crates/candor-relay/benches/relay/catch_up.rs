@@ -119,6 +119,7 @@ async fn fill(
     while acked < total {
         while sent < total && sent - acked < FILL_WINDOW {
             let frame = ClientFrame::Send {
+                reaction: None,
                 client_id: MessageId::new(),
                 to: Recipient::Conversation {
                     id: chats[sent % chats.len()],
@@ -203,6 +204,7 @@ async fn ack_latencies(
     let mut out = Vec::new();
     while !done.load(Ordering::SeqCst) {
         let frame = ClientFrame::Send {
+            reaction: None,
             client_id: MessageId::new(),
             to: Recipient::Direct { user: to },
             text: MessageText::new("meanwhile").expect("text"),

@@ -33,6 +33,9 @@ pub enum StorageError {
     /// A reply that quotes a message of another chat.
     #[error("{0}")]
     InvalidReply(String),
+    /// A reaction that is not one emoji on a message of its own chat.
+    #[error("{0}")]
+    InvalidReaction(String),
     /// Sign-up on an invite-only relay without a valid invite code.
     #[error("{0}")]
     InviteNeeded(String),
@@ -70,6 +73,7 @@ impl StorageError {
                 | Self::QuotaExceeded(_)
                 | Self::InviteNeeded(_)
                 | Self::InvalidReply(_)
+                | Self::InvalidReaction(_)
                 | Self::Corrupt(_)
         )
     }
@@ -116,6 +120,8 @@ pub struct NewMessage {
     pub card: Option<VideoCard>,
     /// The message it replies to, quoted.
     pub reply: Option<candor_protocol::Quote>,
+    /// Set when it is a reaction (its text is the emoji).
+    pub reaction: Option<candor_protocol::Reaction>,
     pub at: DateTime<Utc>,
 }
 

@@ -372,6 +372,7 @@ impl Connection {
                 text,
                 card,
                 reply,
+                reaction,
             } => {
                 let card_len = card
                     .as_ref()
@@ -389,6 +390,7 @@ impl Connection {
                     text,
                     card,
                     reply,
+                    reaction,
                     at: self.state.now(),
                 };
                 self.send_message(new).await

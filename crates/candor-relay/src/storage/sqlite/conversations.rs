@@ -603,6 +603,7 @@ mod tests {
         );
         assert!(matches!(
             s.store_messages(vec![crate::storage::NewMessage {
+                reaction: None,
                 sender: cleo,
                 client_id: candor_protocol::MessageId::new(),
                 to: Recipient::Conversation { id: group },

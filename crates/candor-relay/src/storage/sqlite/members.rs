@@ -254,6 +254,7 @@ mod tests {
 
     fn send_at(s: &SqliteStorage, from: UserId, to: Recipient, text: &str, minutes_ago: i64) {
         let message = NewMessage {
+            reaction: None,
             sender: from,
             client_id: MessageId::new(),
             to,
@@ -345,6 +346,7 @@ mod paging {
 
     fn message(from: UserId, to: UserId, text: String) -> NewMessage {
         NewMessage {
+            reaction: None,
             sender: from,
             client_id: MessageId::new(),
             to: Recipient::Direct { user: to },

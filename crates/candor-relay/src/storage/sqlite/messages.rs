@@ -19,13 +19,14 @@ use super::rows::{ms, uuid_col};
 use super::sequences::Sequences;
 use crate::storage::{Announcement, NewMessage, StorageError, Stored};
 
-const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at, m.reply_json";
+const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at, m.reply_json, m.reaction_json";
 
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMessage)> {
     let text: String = r.get(6)?;
     let card: Option<String> = r.get(7)?;
     let sent_at: i64 = r.get(8)?;
     let reply: Option<String> = r.get(9)?;
+    let reaction: Option<String> = r.get(10)?;
     let bad = |idx, e: Box<dyn std::error::Error + Send + Sync>| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e)
     };
@@ -48,6 +49,10 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMe
                 .map(|q| serde_json::from_str(&q))
                 .transpose()
                 .map_err(|e| bad(9, Box::new(e)))?,
+            reaction: reaction
+                .map(|q| serde_json::from_str(&q))
+                .transpose()
+                .map_err(|e| bad(10, Box::new(e)))?,
         },
     ))
 }
@@ -182,6 +187,53 @@ fn earlier(
     }))
 }
 
+/// A reaction is one emoji, alone (no card, no quote), from a member who has
+/// accepted the chat (a reaction never answers a request: Accept does), on a
+/// message of that chat that is not itself a reaction. Returns it as stored.
+fn check_reaction(
+    tx: &Connection,
+    conversation: ConversationId,
+    roster: &Option<members::Roster>,
+    m: &NewMessage,
+    reaction: &candor_protocol::Reaction,
+) -> Result<String, StorageError> {
+    let refuse = |why: &str| Err(StorageError::InvalidReaction(why.into()));
+    if !candor_protocol::is_one_emoji(m.text.as_str()) {
+        return refuse("a reaction is one emoji");
+    }
+    if m.card.is_some() || m.reply.is_some() {
+        return refuse("a reaction carries only its emoji");
+    }
+    let accepted = roster
+        .as_ref()
+        .and_then(|r| r.member(m.sender))
+        .is_some_and(|(_, request)| !*request);
+    if !accepted {
+        return refuse("accept the chat before reacting in it");
+    }
+    let on: Option<bool> = tx
+        .prepare_cached(
+            "SELECT reaction_json IS NULL FROM messages
+             WHERE client_id = ?1 AND sender_id = ?2 AND conversation_id = ?3",
+        )?
+        .query_row(
+            params![
+                reaction.message.to_string(),
+                reaction.author.to_string(),
+                conversation.to_string()
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match on {
+        Some(true) => {
+            serde_json::to_string(reaction).map_err(|e| StorageError::Corrupt(e.to_string()))
+        }
+        Some(false) => refuse("a reaction is on a message, not on another reaction"),
+        None => refuse("a reaction is on a message of its own chat"),
+    }
+}
+
 /// Stores `m` as a new message; None if the insert found it to be a repeat.
 ///
 /// Every refusal (not a member, blocked, unknown user, not accepting) is decided
@@ -250,11 +302,16 @@ fn store_new(
         }
         None => None,
     };
+    let reaction_json = match &m.reaction {
+        Some(reaction) => Some(check_reaction(tx, conversation, &roster, &m, reaction)?),
+        None => None,
+    };
     // The last check: the sender's quotas (counted now, taken back if the
     // insert finds a repeat).
     let bytes = (m.text.as_str().len()
         + card_json.as_ref().map_or(0, String::len)
-        + reply_json.as_ref().map_or(0, String::len)) as u64;
+        + reply_json.as_ref().map_or(0, String::len)
+        + reaction_json.as_ref().map_or(0, String::len)) as u64;
     permits.usage.admit(tx, m.sender, bytes, m.at)?;
     // Every check has passed: from here on, only writes.
     let created = roster.is_none();
@@ -292,8 +349,8 @@ fn store_new(
     let sent_at = chrono::DateTime::from_timestamp_millis(at).unwrap_or(m.at);
     let inserted = tx
         .prepare_cached(
-            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at, reply_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at, reply_json, reaction_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (client_id, sender_id) DO NOTHING",
         )?
         .execute(params![
@@ -306,6 +363,7 @@ fn store_new(
             card_json,
             at,
             reply_json,
+            reaction_json,
         ])?;
     if inserted == 0 {
         permits.usage.refund(m.sender, bytes);
@@ -331,6 +389,7 @@ fn store_new(
             text: m.text,
             card: m.card,
             reply: m.reply,
+            reaction: m.reaction,
             sent_at,
         },
         cursor,

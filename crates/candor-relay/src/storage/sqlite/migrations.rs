@@ -21,6 +21,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v7.sql")),
     M::up(include_str!("schema_v8.sql")),
     M::up(include_str!("schema_v9.sql")),
+    M::up(include_str!("schema_v10.sql")),
 ];
 
 #[cfg(test)]

@@ -153,6 +153,7 @@ mod tests {
         days_later: i64,
     ) -> Result<Stored, StorageError> {
         let message = NewMessage {
+            reaction: None,
             sender: from,
             client_id,
             to: Recipient::Direct { user: to },
