@@ -42,6 +42,10 @@ pub enum Recipient {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a frame lives only between the socket and its handler, one at a time"
+)]
 pub enum ClientFrame {
     Hello {
         protocol_version: u32,
