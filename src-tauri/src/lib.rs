@@ -80,6 +80,7 @@ pub fn run() {
             commands::inbox::accept_request,
             commands::chat::conversation_page,
             commands::chat::send_message,
+            commands::chat::react,
             commands::chat::mark_read,
             commands::chat::typing,
             commands::chat::retry_message,

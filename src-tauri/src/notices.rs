@@ -19,10 +19,11 @@ pub fn forward(app: AppHandle, mut notices: broadcast::Receiver<Notice>) {
                         chats,
                         unread,
                         messages,
+                        reacted,
                     } = &notice
                     {
                         crate::desktop::show_unread(&app, unread);
-                        crate::desktop::notify_new_messages(&app, chats, messages).await;
+                        crate::desktop::notify_new_messages(&app, chats, messages, reacted).await;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(missed)) => {

@@ -126,6 +126,7 @@ async fn notices_carry_the_rows_they_announce() -> Result<()> {
             messages,
             chats,
             unread,
+            ..
         } => Some((messages, chats, unread)),
         _ => None,
     })

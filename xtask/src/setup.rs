@@ -29,6 +29,9 @@ const BUILD_PACKAGES: &[&str] = &[
     "libssl-dev",
     "libayatana-appindicator3-dev",
     "librsvg2-dev",
+    // Emoji in color: reactions and the emoji picker (the .deb depends on it
+    // too).
+    "fonts-noto-color-emoji",
 ];
 
 /// Debian packages for the end-to-end tests: a virtual display and WebKit's

@@ -4,7 +4,8 @@
 //! text is read by the notification server as markup. So: none for a chat
 //! that is a Request (a stranger's first message), for someone blocked (in a
 //! direct chat, or a group member), for a muted chat or for this account's
-//! own message; and the message text is
+//! own message; a reaction to one's own message notifies like a message; and
+//! the message text is
 //! escaped where it would be read as markup, and it and the sender-chosen
 //! title are cut to a length a notification can show.
 
@@ -27,18 +28,26 @@ pub struct Alert {
 }
 
 /// The notifications for `chats` (rows as a notice carried them) after the
-/// messages `added` arrived, at `now`. A chat notifies only if one of them is
-/// someone else's and not from a person this account blocked: a blocked
-/// group member's message changes no preview, and must not bring back the
-/// notification of the one before it.
-pub fn alerts(chats: &[InboxItem], added: &[Message], now: DateTime<Utc>) -> Vec<Alert> {
+/// messages `added` arrived, and reactions to this account's messages in the
+/// chats `reacted`, at `now`. A chat notifies only if one of the messages is
+/// someone else's and not from a person this account blocked (a blocked group
+/// member's message changes no preview, and must not bring back the
+/// notification of the one before it), or someone reacted there and the
+/// chat's preview says so.
+pub fn alerts(
+    chats: &[InboxItem],
+    added: &[Message],
+    reacted: &[ConversationId],
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
     chats
         .iter()
         .filter(|c| !c.request && !c.peer_blocked && !c.preview_is_own)
         .filter(|c| {
-            added
-                .iter()
-                .any(|m| m.conversation_id == c.id && !m.is_own && !m.sender_blocked)
+            reacted.contains(&c.id)
+                || added
+                    .iter()
+                    .any(|m| m.conversation_id == c.id && !m.is_own && !m.sender_blocked)
         })
         .filter(|c| c.muted_until.is_none_or(|until| until <= now))
         .filter_map(|c| {
@@ -171,7 +180,7 @@ mod tests {
             mute_over.clone(),
             own,
         ];
-        let shown = alerts(&chats, &all_arrived(&chats), now);
+        let shown = alerts(&chats, &all_arrived(&chats), &[], now);
         let chats: Vec<_> = shown.iter().map(|a| a.chat).collect();
         assert_eq!(chats, [plain.id, mute_over.id]);
     }
@@ -189,18 +198,67 @@ mod tests {
             text: String::new(),
             ..arrived(&group)
         };
-        assert!(alerts(std::slice::from_ref(&group), &[from_blocked], Utc::now()).is_empty());
-        assert!(alerts(std::slice::from_ref(&group), &[], Utc::now()).is_empty());
+        assert!(
+            alerts(
+                std::slice::from_ref(&group),
+                &[from_blocked],
+                &[],
+                Utc::now()
+            )
+            .is_empty()
+        );
+        assert!(alerts(std::slice::from_ref(&group), &[], &[], Utc::now()).is_empty());
         assert_eq!(
-            alerts(std::slice::from_ref(&group), &[arrived(&group)], Utc::now()).len(),
+            alerts(
+                std::slice::from_ref(&group),
+                &[arrived(&group)],
+                &[],
+                Utc::now()
+            )
+            .len(),
             1
         );
     }
 
     #[test]
+    fn a_reaction_to_my_message_notifies_unless_muted() {
+        let mut maya = chat("Maya", "Maya reacted ❤️ to: see you at 8");
+        // The notice carries my own message (the one reacted to), which alone
+        // would not notify.
+        let mine = Message {
+            is_own: true,
+            ..arrived(&maya)
+        };
+        assert!(
+            alerts(
+                std::slice::from_ref(&maya),
+                std::slice::from_ref(&mine),
+                &[],
+                Utc::now()
+            )
+            .is_empty()
+        );
+        let shown = alerts(
+            std::slice::from_ref(&maya),
+            std::slice::from_ref(&mine),
+            &[maya.id],
+            Utc::now(),
+        );
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].body, "Maya reacted ❤️ to: see you at 8");
+        maya.muted_until = Some(Utc::now() + chrono::Duration::hours(1));
+        assert!(alerts(std::slice::from_ref(&maya), &[mine], &[maya.id], Utc::now()).is_empty());
+    }
+
+    #[test]
     fn sender_chosen_text_is_escaped_and_cut() {
         let boss = chat("<b>Boss</b> & co", "<a href='x'>click</a>\u{7}");
-        let a = &alerts(std::slice::from_ref(&boss), &[arrived(&boss)], Utc::now())[0];
+        let a = &alerts(
+            std::slice::from_ref(&boss),
+            &[arrived(&boss)],
+            &[],
+            Utc::now(),
+        )[0];
         assert_eq!(a.title, "<b>Boss</b> & co", "a title is plain text");
         if MARKUP {
             assert_eq!(a.body, "&lt;a href=&#39;x&#39;&gt;click&lt;/a&gt; ");

@@ -33,14 +33,17 @@ pub enum Notice {
         reason: Option<String>,
     },
     /// Messages were stored: new ones from others, and one's own sent from
-    /// another device or confirmed by the relay. Only visible ones are listed;
-    /// `chats` are the inbox rows of every chat they touched, `unread` the new
-    /// summary.
+    /// another device or confirmed by the relay. Only visible ones are listed
+    /// (for a reaction, the message it is on, with its reactions); `chats`
+    /// are the inbox rows of every chat they touched, `unread` the new
+    /// summary, and `reacted` the chats where someone reacted to one of this
+    /// account's messages (which may notify).
     #[serde(rename_all = "camelCase")]
     MessagesAdded {
         messages: Vec<Message>,
         chats: Vec<InboxItem>,
         unread: UnreadSummary,
+        reacted: Vec<ConversationId>,
     },
     /// One of our messages changed state (the relay stored it).
     #[serde(rename_all = "camelCase")]

@@ -1,7 +1,7 @@
 //! One conversation: reading it, writing in it, and starting one.
 
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
-use candor_core::{Composed, Draft, InboxItem, MessageCursor, MessagePage, NewerMessages};
+use candor_core::{Composed, Draft, InboxItem, Message, MessageCursor, MessagePage, NewerMessages};
 use tauri::State;
 
 use crate::{CommandError, state::AppState};
@@ -48,6 +48,18 @@ pub async fn send_message(
         .client()?
         .send_from_composer(conversation, draft, reply_to)
         .await?)
+}
+
+/// Gives `emoji` as this account's reaction to `message`, or with None takes
+/// it back (which is sent too: the others may have seen it already). Returns
+/// the message with its reactions.
+#[tauri::command]
+pub async fn react(
+    state: State<'_, AppState>,
+    message: MessageId,
+    emoji: Option<String>,
+) -> Result<Message, CommandError> {
+    Ok(state.client()?.react(message, emoji).await?)
 }
 
 /// Keeps what is in the chat's composer as its draft (blank text removes it).

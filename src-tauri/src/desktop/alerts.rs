@@ -45,6 +45,7 @@ pub async fn notify_new_messages<R: Runtime>(
     app: &AppHandle<R>,
     chats: &[InboxItem],
     added: &[Message],
+    reacted: &[ConversationId],
 ) {
     let focused = app
         .get_webview_window("main")
@@ -63,7 +64,7 @@ pub async fn notify_new_messages<R: Runtime>(
     {
         return;
     }
-    for alert in candor_core::alert::alerts(chats, added, chrono::Utc::now()) {
+    for alert in candor_core::alert::alerts(chats, added, reacted, chrono::Utc::now()) {
         let shown = app
             .notification()
             .builder()

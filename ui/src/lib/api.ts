@@ -80,6 +80,8 @@ export const api = {
     card: VideoCard | null = null,
     replyTo: MessageId | null = null,
   ) => call('sendMessage', { conversation, text, card, replyTo }),
+  /** Gives `emoji` as this account's reaction, or with null takes it back. */
+  react: (message: MessageId, emoji: string | null) => call('react', { message, emoji }),
   linkPreview: (text: string) => call('linkPreview', { text }),
   shareVideo: (conversations: ConversationId[], link: string, note: string, card: VideoCard | null) =>
     call('shareVideo', { conversations, link, note, card }),

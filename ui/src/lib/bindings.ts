@@ -100,6 +100,16 @@ quotedExcerpt: string, state: QuotedMessage,
  */
 original: MessageId | null, originalCursor: MessageCursor | null, };
 
+export type ReactionCount = { emoji: string, 
+/**
+ * Who gave it, by name ("You" is the page's word for this account).
+ */
+people: Array<string>, 
+/**
+ * This account gave it.
+ */
+mine: boolean, };
+
 export type TextLink = { start: number, end: number, 
 /**
  * The address it opens: parsed, with an ASCII host.
@@ -163,6 +173,11 @@ senderBlocked: boolean,
  * The message this one replies to.
  */
 reply: Reply | null, 
+/**
+ * Its reactions, one per person (the latest each sent), by emoji: the
+ * most given first.
+ */
+reactions: Array<ReactionCount>, 
 /**
  * Where it sits in the chat, for paging from it either way. A queued
  * message's place changes once the relay gives it a seq.
@@ -238,7 +253,7 @@ export type Notice = { "kind": "connection", state: Connection,
 /**
  * Why the connection is down, for a banner.
  */
-reason: string | null, } | { "kind": "messagesAdded", messages: Array<Message>, chats: Array<InboxItem>, unread: UnreadSummary, } | { "kind": "messageChanged", message: Message, chat: InboxItem, } | { "kind": "sendFailed", message: Message, chat: InboxItem, reason: string, } | { "kind": "receiptMoved", messages: Array<Message>, } | { "kind": "readElsewhere", chat: InboxItem, unread: UnreadSummary, } | { "kind": "chatChanged", chat: InboxItem, } | { "kind": "typing", conversation: ConversationId, user: UserId, };
+reason: string | null, } | { "kind": "messagesAdded", messages: Array<Message>, chats: Array<InboxItem>, unread: UnreadSummary, reacted: Array<ConversationId>, } | { "kind": "messageChanged", message: Message, chat: InboxItem, } | { "kind": "sendFailed", message: Message, chat: InboxItem, reason: string, } | { "kind": "receiptMoved", messages: Array<Message>, } | { "kind": "readElsewhere", chat: InboxItem, unread: UnreadSummary, } | { "kind": "chatChanged", chat: InboxItem, } | { "kind": "typing", conversation: ConversationId, user: UserId, };
 
 export type ErrorCode = "storage" | "invalidInput" | "notFound" | "notSignedIn" | "tooLate" | "relayRefused" | "relayUnreachable" | "relayUntrusted" | "internal";
 
@@ -308,6 +323,7 @@ export const COMMAND = {
   acceptRequest: "accept_request",
   conversationPage: "conversation_page",
   sendMessage: "send_message",
+  react: "react",
   markRead: "mark_read",
   typing: "typing",
   retryMessage: "retry_message",
@@ -371,6 +387,7 @@ export type Commands = {
   acceptRequest: { args: { conversation: ConversationId }; result: void };
   conversationPage: { args: { conversation: ConversationId; before: MessageCursor | null; limit: number }; result: MessagePage };
   sendMessage: { args: { conversation: ConversationId; text: string; card: VideoCard | null; replyTo: MessageId | null }; result: Composed };
+  react: { args: { message: MessageId; emoji: string | null }; result: Message };
   markRead: { args: { conversation: ConversationId; seq: number }; result: InboxItem };
   typing: { args: { conversation: ConversationId }; result: void };
   retryMessage: { args: { message: MessageId }; result: void };

@@ -27,6 +27,7 @@ function msg(over: Partial<Message> = {}): Message {
     isOwn: over.isOwn ?? false,
     text: over.text ?? `text ${cursor}`,
     links: [],
+    reactions: [],
     card: null,
     createdAt: over.createdAt ?? '2026-11-30T09:00:00Z',
     status: over.status ?? 'received',

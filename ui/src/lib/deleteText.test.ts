@@ -6,6 +6,8 @@ import {
   deleteMessagesText,
   eraseText,
   memberCopyText,
+  reactedBy,
+  reactionTakenBackText,
   relayHost,
   relayKeeps,
 } from './deleteText';
@@ -130,5 +132,19 @@ describe('Info view words', () => {
     expect(copyHereText('erased', 'read', true)).toContain('Erased from this device');
     expect(copyHereText('shown', 'queued', false)).toBe('Not sent yet: only this device has it.');
     expect(copyHereText('shown', 'failed', false)).toBe('Not sent: only this device has it.');
+  });
+});
+
+describe('reaction words', () => {
+  it('says a reaction taken back may have been seen already', () => {
+    expect(reactionTakenBackText(maya)).toBe('Reaction removed. Maya may already have seen it.');
+    expect(reactionTakenBackText(trip)).toBe('Reaction removed. People in Weekend trip may already have seen it.');
+  });
+
+  it('names who reacted', () => {
+    expect(reactedBy(['Maya'])).toBe('Maya');
+    expect(reactedBy(['Maya', 'You'])).toBe('Maya and You');
+    expect(reactedBy(['Leo', 'Maya', 'Sam'])).toBe('Leo, Maya and Sam');
+    expect(reactedBy(['A', 'B', 'C', 'D', 'E'])).toBe('A, B, C and 2 more');
   });
 });

@@ -144,3 +144,19 @@ export function memberCopyText(m: MemberCopy, now: Date = new Date(), locale?: s
   if (m.delivered) return m.deliveredBy ? `Delivered by ${dayAndTime(m.deliveredBy, now, locale)}` : 'Delivered';
   return 'No receipt yet';
 }
+
+/** The quick reactions a message's menu offers, before the full picker. */
+export const QUICK_REACTIONS = ['❤️', '😂', '😮', '😢', '😡', '👍'] as const;
+
+/** What taking a reaction back says: it was sent, and may have been seen. */
+export function reactionTakenBackText(chat: ChatOf): string {
+  const who = chat.kind === 'direct' ? chat.title : `People in ${chat.title}`;
+  return `Reaction removed. ${who} may already have seen it.`;
+}
+
+/** Who gave one emoji, for its chip's hover and focus: "Maya and You". */
+export function reactedBy(people: string[]): string {
+  if (people.length <= 1) return people[0] ?? '';
+  if (people.length <= 3) return `${people.slice(0, -1).join(', ')} and ${people[people.length - 1]}`;
+  return `${people.slice(0, 3).join(', ')} and ${people.length - 3} more`;
+}

@@ -18,6 +18,7 @@ import {
   without,
   type ChatRow,
 } from './chat';
+import { reactionTakenBackText } from './deleteText';
 import { sentence } from './format';
 import { putChat } from './inbox.svelte';
 import { live } from './notices.svelte';
@@ -310,6 +311,19 @@ export class OpenChat {
       this.error = sentence(errorMessage(e));
       await this.loadLatest(false);
       return null;
+    }
+  }
+
+  /** Gives `emoji` as this account's reaction to `m`, or with null takes it
+   * back, which is sent too: the toast says the others may have seen it. */
+  async react(m: Message, emoji: string | null): Promise<void> {
+    try {
+      const shown = await api.react(m.id, emoji);
+      this.messages = applyChanged(this.messages, [shown], this.before !== null);
+      this.error = null;
+      if (emoji === null) toasts.show({ text: reactionTakenBackText(this.chat), action: null });
+    } catch (e) {
+      this.error = sentence(errorMessage(e));
     }
   }
 

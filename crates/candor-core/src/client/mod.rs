@@ -37,7 +37,7 @@ pub use sign_out::{
 use crate::account::RelayClient;
 use crate::notice::Notice;
 use crate::sync::{NOTICES, SyncHandle};
-use crate::{Composed, CoreError, Draft, InboxItem, Profile, Store, UnreadSummary};
+use crate::{Composed, CoreError, Draft, InboxItem, Message, Profile, Store, UnreadSummary};
 
 /// One device's store, session and notices.
 #[derive(Debug)]
@@ -248,6 +248,21 @@ impl Client {
     }
 
     /// Sends a failed message again.
+    /// Gives `emoji` as this account's reaction to `message`, or with None
+    /// takes it back; then the engine is told. Returns the message with its
+    /// reactions as they now are.
+    pub async fn react(
+        &self,
+        message: MessageId,
+        emoji: Option<String>,
+    ) -> Result<Message, CoreError> {
+        let shown = self
+            .with_store(move |s| s.react(message, emoji.as_deref()))
+            .await?;
+        self.outbox_changed().await;
+        Ok(shown)
+    }
+
     pub async fn retry(&self, message: MessageId) -> Result<(), CoreError> {
         self.with_store(move |s| s.retry_send(message)).await?;
         self.outbox_changed().await;

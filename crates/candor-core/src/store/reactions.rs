@@ -7,7 +7,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use candor_protocol::{MessageId, Reaction, UserId};
+use candor_protocol::{ConversationId, MessageId, Reaction, UserId};
 
 use super::compose::PENDING_POSITION_BASE;
 use super::{Store, sql, summary};
@@ -93,6 +93,35 @@ impl Store {
         summary::refresh(&tx, chat, Some(me))?;
         tx.commit()?;
         self.message(message)
+    }
+}
+
+impl Store {
+    /// The chats where, among the rows `ids`, someone else gave (not took
+    /// back) a reaction to one of this account's messages that is shown here.
+    pub fn reactions_to_me(&self, ids: &[MessageId]) -> Result<Vec<ConversationId>, CoreError> {
+        let me = self.me()?.to_string();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.conversation_id FROM messages r
+             JOIN messages t ON t.conversation_id = r.conversation_id
+                            AND t.sender_id = r.reacts_to_author AND t.wire_id = r.reacts_to
+             WHERE r.id = ?1 AND r.reaction_json IS NOT NULL AND r.sender_id != ?2
+               AND r.reacts_to_author = ?2
+               AND coalesce(json_extract(r.reaction_json, '$.removed'), 0) = 0
+               AND t.hidden_at IS NULL",
+        )?;
+        let mut chats: Vec<ConversationId> = Vec::new();
+        for id in ids {
+            let chat: Option<ConversationId> = stmt
+                .query_row(params![id.to_string(), me], |r| sql::id(r, 0))
+                .optional()?;
+            if let Some(chat) = chat
+                && !chats.contains(&chat)
+            {
+                chats.push(chat);
+            }
+        }
+        Ok(chats)
     }
 }
 

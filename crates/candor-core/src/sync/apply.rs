@@ -107,6 +107,7 @@ impl Engine {
                 return Ok((None, outcome.gaps, acknowledged));
             }
             let notice = Notice::MessagesAdded {
+                reacted: s.reactions_to_me(&outcome.stored)?,
                 messages: s.visible_messages(&outcome.stored)?,
                 chats: s.inbox_items(conversations)?,
                 unread: s.unread_summary()?,
