@@ -1,5 +1,5 @@
 //! `cargo xtask bench ui`: the release app, in a real window under Xvfb, opens a
-//! chat of 100,000 messages. It reports the time from the page command's return
+//! chat of 100,000 messages, one in ten of them with reactions. It reports the time from the page command's return
 //! to the newest page laid out in the window (performance marks set by the chat
 //! view; the first paint is the next frame), the number of elements in the page,
 //! and the time to scroll 10,000 messages up, driven through WebDriver.
@@ -18,8 +18,71 @@ fn seed(w: &World, messages: i64) -> Result<()> {
     let (mut store, chat) = w.long_chat("bench", messages, start, 5, |seq| {
         format!("message number {seq}: a line of chat about plans, videos and the weekend")
     })?;
-    store.mark_read(chat, messages)?;
+    let reactions = react_to_every_tenth(&mut store, chat, messages)?;
+    store.mark_read(chat, messages + reactions)?;
     Ok(())
+}
+
+/// One message in ten gets a reaction from each side of the chat (after
+/// the messages, at the seqs that follow them); returns how many.
+fn react_to_every_tenth(
+    store: &mut candor_core::Store,
+    chat: candor_core::protocol::ConversationId,
+    messages: i64,
+) -> Result<i64> {
+    use candor_core::protocol::{
+        DeliveredMessage, MessageId, MessageText, Reaction, ServerMessageId, UserId,
+    };
+    let targets: Vec<(UserId, MessageId)> = store
+        .connection()
+        .prepare(
+            "SELECT sender_id, wire_id FROM messages
+             WHERE conversation_id = ?1 AND seq % 10 = 0 ORDER BY seq",
+        )?
+        .query_map([chat.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .map(|row| {
+            let (sender, wire) = row?;
+            Ok((sender.parse()?, wire.parse()?))
+        })
+        .collect::<Result<_>>()?;
+    let people: Vec<UserId> = store
+        .connection()
+        .prepare("SELECT DISTINCT sender_id FROM messages WHERE conversation_id = ?1")?
+        .query_map([chat.to_string()], |r| r.get::<_, String>(0))?
+        .map(|id| Ok(id?.parse()?))
+        .collect::<Result<_>>()?;
+    let sent_at = chrono::Utc::now() - chrono::Duration::days(1);
+    let mut seq = messages;
+    let mut batch = Vec::with_capacity(2_000);
+    for (i, (author, message)) in targets.iter().enumerate() {
+        for (who, emoji) in people.iter().zip(["❤️", "😂"]) {
+            seq += 1;
+            batch.push(DeliveredMessage {
+                server_id: ServerMessageId::new(),
+                client_id: MessageId::new(),
+                conversation_id: chat,
+                seq,
+                sender_id: *who,
+                text: MessageText::new(if i % 3 == 0 { "👍" } else { emoji })?,
+                card: None,
+                reply: None,
+                reaction: Some(Reaction {
+                    author: *author,
+                    message: *message,
+                    removed: false,
+                }),
+                sent_at,
+            });
+        }
+        if batch.len() >= 2_000 {
+            store.apply_received(&batch)?;
+            batch.clear();
+        }
+    }
+    store.apply_received(&batch)?;
+    Ok(seq - messages)
 }
 
 async fn number(app: &App, script: &str) -> Result<f64> {

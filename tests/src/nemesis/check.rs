@@ -4,12 +4,16 @@
 //! - every message written (and not undone) is in the store of every device
 //!   of every member of its chat, exactly once, at the same seq on every
 //!   device, and the seqs of each chat run 1..=n with no gaps;
-//! - every outbox is empty, and nothing is "Not sent" (every send here is
-//!   one the relay accepts, so a failure is a lie or a loss);
+//! - every outbox is empty, and nothing is "Not sent", reactions included
+//!   (every send here is one the relay accepts, so a failure is a lie or a
+//!   loss);
 //! - no message undone shows anywhere;
 //! - no receipt claims more than the stores hold: a message of ours shown
 //!   Delivered or Seen is held, at the same seq, by another member's device;
-//! - every message hidden on a device is still hidden there.
+//! - every message hidden on a device is still hidden there;
+//! - every member device shows the same reactions on each message it shows
+//!   (reactions travel as rows of their chat, so the order, gap and
+//!   exactly-once checks above cover them too).
 
 use std::collections::BTreeMap;
 
@@ -38,14 +42,43 @@ pub fn all_messages(d: &Device, chat: ConversationId) -> Vec<Message> {
     all
 }
 
-/// (seq, text) of each message of a chat on a device, in display order.
+/// (seq, text) of each row of a chat on a device, in display order: its
+/// messages, hidden or not, and its reactions (text "reaction …").
 type Placed = Vec<(Option<i64>, String)>;
 
-/// (seq, text) of each message of `chat` on `d`, in display order.
+/// (seq, text) of each row of `chat` on `d`, in display order.
 fn placed(d: &Device, chat: ConversationId) -> Placed {
-    all_messages(d, chat)
+    d.with(|s| {
+        s.connection()
+            .prepare(
+                "SELECT seq, CASE WHEN reaction_json IS NULL THEN body ELSE 'reaction ' || body END
+                 FROM messages WHERE conversation_id = ?1 ORDER BY position",
+            )?
+            .query_map([chat.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Placed, _>>()
+    })
+    .unwrap_or_default()
+}
+
+/// Reactions shown, by the seq of the message they are on: (emoji, how many).
+type Reactions = BTreeMap<i64, Vec<(String, usize)>>;
+
+/// The reactions `d` shows on each message of `chat` it shows: the same on
+/// every member device once settled ("You" and "mine" differ by device, so
+/// they are left out).
+fn reactions(d: &Device, chat: ConversationId) -> Reactions {
+    d.with(|s| s.conversation_page(chat, None, 500))
+        .map(|p| p.messages)
+        .unwrap_or_default()
         .into_iter()
-        .map(|m| (m.seq, m.text))
+        .filter_map(|m| {
+            let counts = m
+                .reactions
+                .into_iter()
+                .map(|r| (r.emoji, r.people.len()))
+                .collect();
+            Some((m.seq?, counts))
+        })
         .collect()
 }
 
@@ -95,6 +128,21 @@ pub fn check(devices: &[Device], chats: &[ConversationId], record: &Record) -> R
                     v.push(format!("device {d}, chat {c}: undone {:?} shows", m.text));
                 }
             }
+            let failed_reactions: i64 = devices[d]
+                .with(|s| {
+                    s.connection().query_row(
+                        "SELECT count(*) FROM messages WHERE conversation_id = ?1
+                           AND reaction_json IS NOT NULL AND status = 'failed'",
+                        [chat.to_string()],
+                        |r| r.get(0),
+                    )
+                })
+                .unwrap_or(0);
+            if failed_reactions > 0 {
+                v.push(format!(
+                    "device {d}, chat {c}: {failed_reactions} reactions are Not sent"
+                ));
+            }
             for text in &want {
                 match count.get(text.as_str()) {
                     Some(1) => report.messages_checked += 1,
@@ -102,18 +150,37 @@ pub fn check(devices: &[Device], chats: &[ConversationId], record: &Record) -> R
                     None => v.push(format!("device {d}, chat {c}: {text:?} missing")),
                 }
             }
-            let seqs: Vec<Option<i64>> = messages.iter().map(|m| m.seq).collect();
-            let gapless: Vec<Option<i64>> = (1..=messages.len() as i64).map(Some).collect();
+            let view = placed(&devices[d], *chat);
+            let seqs: Vec<Option<i64>> = view.iter().map(|(seq, _)| *seq).collect();
+            let gapless: Vec<Option<i64>> = (1..=view.len() as i64).map(Some).collect();
             if seqs != gapless {
                 v.push(format!("device {d}, chat {c}: seqs {seqs:?} are not 1..=n"));
             }
-            let view = placed(&devices[d], *chat);
             match &reference {
                 None => reference = Some((d, view)),
                 Some((first, theirs)) if *theirs != view => v.push(format!(
                     "chat {c}: device {d} holds {view:?}, device {first} {theirs:?}"
                 )),
                 Some(_) => {}
+            }
+        }
+        // Reactions: what one member device shows on a message, every other
+        // that shows it shows too.
+        let shown: Vec<(usize, Reactions)> = member_devices(c)
+            .map(|d| (d, reactions(&devices[d], *chat)))
+            .collect();
+        for (d, mine) in &shown {
+            for (o, theirs) in &shown {
+                for (seq, on_mine) in mine {
+                    if let Some(on_theirs) = theirs.get(seq)
+                        && on_theirs != on_mine
+                        && d < o
+                    {
+                        v.push(format!(
+                            "chat {c}, seq {seq}: device {d} shows reactions {on_mine:?}, device {o} {on_theirs:?}"
+                        ));
+                    }
+                }
             }
         }
         // Receipts: ours Delivered or Seen are held by another member's

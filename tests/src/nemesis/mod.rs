@@ -45,6 +45,8 @@ pub struct Verdict {
     pub faults: BTreeMap<&'static str, usize>,
     /// Messages whose place was checked on every member device.
     pub messages_checked: usize,
+    /// Reactions given or taken back (checked with the rows of their chats).
+    pub reactions: usize,
     /// Everything untrue the checker found; empty when the run passed.
     pub violations: Vec<String>,
     pub took: Duration,
@@ -55,7 +57,7 @@ impl std::fmt::Display for Verdict {
         let faults: usize = self.faults.values().sum();
         writeln!(
             f,
-            "seed {}: {} in {:.1?}; {faults} faults, {} messages checked",
+            "seed {}: {} in {:.1?}; {faults} faults, {} messages checked, {} reactions",
             self.seed,
             if self.violations.is_empty() {
                 "PASS".to_owned()
@@ -63,7 +65,8 @@ impl std::fmt::Display for Verdict {
                 format!("{} VIOLATIONS", self.violations.len())
             },
             self.took,
-            self.messages_checked
+            self.messages_checked,
+            self.reactions
         )?;
         for (kind, n) in &self.faults {
             writeln!(f, "    {n:4} {kind}")?;
@@ -85,6 +88,9 @@ pub struct Record {
     pub undone: Vec<String>,
     /// (device, chat, text) hidden on that device: must stay hidden there.
     pub hidden: Vec<(usize, usize, String)>,
+    /// Reactions given or taken back: each travels like a message, and every
+    /// member device must end up showing the same ones.
+    pub reactions: usize,
 }
 
 struct Nemesis {
@@ -135,6 +141,7 @@ pub async fn run_then(
         seed,
         faults,
         messages_checked: report.messages_checked,
+        reactions: n.record.reactions,
         violations: report.violations,
         took: started.elapsed(),
     })
@@ -237,6 +244,18 @@ impl Nemesis {
                 let Some(m) = newest else { return Ok(false) };
                 self.devices[device].with(|s| s.hide_message(m.id))?;
                 self.record.hidden.push((device, chat, m.text));
+            }
+            Step::React { device, chat, pick } => {
+                let newest = self.devices[device]
+                    .with(|s| s.conversation_page(self.chats[chat], None, 10))?
+                    .messages
+                    .into_iter()
+                    .find(|m| m.server_id.is_some());
+                let Some(m) = newest else { return Ok(false) };
+                let emoji = schedule::REACTIONS.get(pick).copied();
+                self.devices[device].with(|s| s.react(m.id, emoji))?;
+                self.record.reactions += 1;
+                self.devices[device].outbox_changed().await;
             }
             Step::Pause { device } => self.proxies[device].stall_open_connections(),
             Step::Cut { device } => self.proxies[device].cut_open_connections(),

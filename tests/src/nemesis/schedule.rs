@@ -20,6 +20,13 @@ pub enum Step {
     SendUndone { device: usize, chat: usize },
     /// A device hides ("Delete for me") the newest message of a chat.
     Hide { device: usize, chat: usize },
+    /// A device reacts to the newest sent message of a chat with one of a
+    /// few emoji, or takes its reaction there back.
+    React {
+        device: usize,
+        chat: usize,
+        pick: usize,
+    },
     /// The device's link stops moving, both ways, and stays open: half-open.
     Pause { device: usize },
     /// The device's open connections drop.
@@ -54,7 +61,11 @@ impl Step {
     /// The kind of fault this step injects, for the tally; None for traffic.
     pub fn fault(&self) -> Option<&'static str> {
         Some(match self {
-            Self::Send { .. } | Self::SendUndone { .. } | Self::Hide { .. } | Self::Wait { .. } => {
+            Self::Send { .. }
+            | Self::SendUndone { .. }
+            | Self::Hide { .. }
+            | Self::React { .. }
+            | Self::Wait { .. } => {
                 return None;
             }
             Self::Pause { .. } => "link paused (half-open)",
@@ -72,6 +83,9 @@ impl Step {
         })
     }
 }
+
+/// The emoji a React step gives; a pick past the end takes the reaction back.
+pub const REACTIONS: [&str; 3] = ["❤️", "😂", "👍"];
 
 /// The steps of one run, from `seed`.
 #[derive(Clone, Debug)]
@@ -121,6 +135,11 @@ fn draw(rng: &mut fastrand::Rng) -> Step {
         78..80 => Step::RestoreRelay,
         80..82 => Step::StepRelayClock {
             seconds: rng.i64(-7200..7200),
+        },
+        82..88 => Step::React {
+            device,
+            chat,
+            pick: rng.usize(..=REACTIONS.len()),
         },
         _ => Step::Wait {
             ms: rng.u64(50..600),

@@ -22,6 +22,7 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, 
                row_number() OVER (PARTITION BY r.sender_id ORDER BY r.position DESC) AS latest
         FROM messages r INDEXED BY messages_reactions LEFT JOIN users ru ON ru.id = r.sender_id
         WHERE r.reaction_json IS NOT NULL AND r.conversation_id = m.conversation_id
+          AND r.status != 'failed'
           AND r.reacts_to_author = m.sender_id AND r.reacts_to = coalesce(m.wire_id, m.id)
           AND coalesce(ru.blocked, 0) = 0) x
      WHERE x.latest = 1 AND x.removed = 0)";

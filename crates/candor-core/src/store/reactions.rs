@@ -138,6 +138,7 @@ fn mine_now(
         .query_row(
             "SELECT body, coalesce(json_extract(reaction_json, '$.removed'), 0) FROM messages
              WHERE reaction_json IS NOT NULL AND conversation_id = ?1 AND sender_id = ?2
+               AND status != 'failed'
                AND reacts_to_author = ?3
                AND reacts_to = ?4
              ORDER BY position DESC LIMIT 1",

@@ -187,13 +187,16 @@ fn earlier(
     }))
 }
 
-/// A reaction is one emoji, alone (no card, no quote), from a member who has
-/// accepted the chat (a reaction never answers a request: Accept does), on a
-/// message of that chat that is not itself a reaction. Returns it as stored.
+/// A reaction is one emoji, alone (no card, no quote), on a message of its
+/// own chat that is not itself a reaction. Like a reply, it may be on a
+/// message the relay does not hold: after a restore, a device offers its
+/// reactions again as it does its messages, and one may arrive before the
+/// message it is on (or before the message that made the chat, which it then
+/// makes, as that message would have). Like a reply, it answers a request.
+/// Returns it as stored.
 fn check_reaction(
     tx: &Connection,
     conversation: ConversationId,
-    roster: &Option<members::Roster>,
     m: &NewMessage,
     reaction: &candor_protocol::Reaction,
 ) -> Result<String, StorageError> {
@@ -204,33 +207,24 @@ fn check_reaction(
     if m.card.is_some() || m.reply.is_some() {
         return refuse("a reaction carries only its emoji");
     }
-    let accepted = roster
-        .as_ref()
-        .and_then(|r| r.member(m.sender))
-        .is_some_and(|(_, request)| !*request);
-    if !accepted {
-        return refuse("accept the chat before reacting in it");
-    }
-    let on: Option<bool> = tx
+    let on: Option<(String, bool)> = tx
         .prepare_cached(
-            "SELECT reaction_json IS NULL FROM messages
-             WHERE client_id = ?1 AND sender_id = ?2 AND conversation_id = ?3",
+            "SELECT conversation_id, reaction_json IS NULL FROM messages
+             WHERE client_id = ?1 AND sender_id = ?2",
         )?
         .query_row(
-            params![
-                reaction.message.to_string(),
-                reaction.author.to_string(),
-                conversation.to_string()
-            ],
-            |r| r.get(0),
+            params![reaction.message.to_string(), reaction.author.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     match on {
-        Some(true) => {
+        Some((chat, _)) if chat != conversation.to_string() => {
+            refuse("a reaction is on a message of its own chat")
+        }
+        Some((_, false)) => refuse("a reaction is on a message, not on another reaction"),
+        Some((_, true)) | None => {
             serde_json::to_string(reaction).map_err(|e| StorageError::Corrupt(e.to_string()))
         }
-        Some(false) => refuse("a reaction is on a message, not on another reaction"),
-        None => refuse("a reaction is on a message of its own chat"),
     }
 }
 
@@ -303,7 +297,7 @@ fn store_new(
         None => None,
     };
     let reaction_json = match &m.reaction {
-        Some(reaction) => Some(check_reaction(tx, conversation, &roster, &m, reaction)?),
+        Some(reaction) => Some(check_reaction(tx, conversation, &m, reaction)?),
         None => None,
     };
     // The last check: the sender's quotas (counted now, taken back if the
