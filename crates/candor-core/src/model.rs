@@ -185,6 +185,8 @@ pub enum QuotedMessage {
     Shown,
     /// Here, but deleted for you: "a message you deleted for you".
     HiddenForYou,
+    /// Erased from this device: its words are gone here, the quote's too.
+    Erased,
     /// Not on this device: the replier's excerpt, marked as theirs.
     NotOnDevice,
 }

@@ -210,6 +210,36 @@ fn a_message_never_sent_can_be_erased_and_not_retried() {
 }
 
 #[test]
+fn erasing_a_message_takes_its_words_out_of_the_replies_that_quote_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("candor.db");
+    let mut w = world_on_disk(dir.path());
+    (0..300).for_each(|i| filler(&mut w, i));
+    let secret = w.maya_says(&format!("the code is {SECRET}"));
+    let maya = w.maya.clone();
+    let mut reply = w.incoming(w.chat, &maya, "as I said");
+    reply.reply = Some(candor_core::protocol::Quote::of(
+        maya.id,
+        secret.client_id,
+        &format!("the code is {SECRET}"),
+    ));
+    w.store.apply_received(&[reply]).expect("reply");
+    let secret_id = w.local_id_of(&secret);
+    w.store.hide_message(secret_id).expect("hide");
+    assert_eq!(w.store.erase_hidden(w.chat).expect("erase"), 1);
+
+    assert_eq!(files_contain(&db, SECRET), Vec::<String>::new());
+    let page = w.store.conversation_page(w.chat, None, 5).expect("page");
+    let quote = page.messages[0].reply.as_ref().expect("a reply");
+    assert_eq!(quote.state, candor_core::QuotedMessage::Erased);
+    assert_eq!(quote.excerpt, "");
+    assert_eq!(
+        page.messages[0].text, "as I said",
+        "the reply's own words stay"
+    );
+}
+
+#[test]
 fn an_erased_message_never_comes_back() {
     let mut w = World::new();
     let m = w.maya_says("gone for good");

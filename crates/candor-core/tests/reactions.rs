@@ -266,3 +266,161 @@ fn reactions_are_counted_by_emoji_most_given_first() {
         ]
     );
 }
+
+#[test]
+fn only_a_reaction_that_is_the_chats_news_notifies() {
+    let mut w = World::new();
+    let me = w.me.clone();
+    let mine = w.i_say(w.chat, "see you at 8");
+    let heart = maya_reacts(&mut w, &me, mine, "❤️", false);
+    assert_eq!(
+        w.store
+            .reactions_to_me(&[row_of(&w, &heart)])
+            .expect("news"),
+        [w.chat]
+    );
+    // Changed since (in the same batch, or caught up late): the old one says
+    // nothing any more.
+    let laugh = maya_reacts(&mut w, &me, mine, "😂", false);
+    assert!(
+        w.store
+            .reactions_to_me(&[row_of(&w, &heart)])
+            .expect("news")
+            .is_empty()
+    );
+    assert_eq!(
+        w.store
+            .reactions_to_me(&[row_of(&w, &laugh)])
+            .expect("news"),
+        [w.chat]
+    );
+    // A reaction to a message deleted for me, or taken back, is no news.
+    w.store.hide_message(mine).expect("hide");
+    assert!(
+        w.store
+            .reactions_to_me(&[row_of(&w, &laugh)])
+            .expect("news")
+            .is_empty()
+    );
+    // From someone blocked, in a group: no news either. (A direct chat
+    // with someone blocked notifies of nothing: the alert rules leave it out.)
+    let leo = person("leo", "Leo");
+    let group = candor_core::protocol::ConversationId::new();
+    w.store
+        .add_conversation(&NewConversation::Group {
+            id: group,
+            title: "Trip".into(),
+            members: vec![w.me.clone(), w.maya.clone(), leo.clone()],
+            admins: Vec::new(),
+        })
+        .expect("group");
+    let ours = w.i_say(group, "who's driving?");
+    w.store.set_blocked(leo.id, true).expect("block");
+    let mut wave = w.incoming(group, &leo, "👋");
+    wave.reaction = Some(Reaction {
+        author: me.id,
+        message: ours,
+        removed: false,
+    });
+    w.store
+        .apply_received(std::slice::from_ref(&wave))
+        .expect("apply");
+    assert!(
+        w.store
+            .reactions_to_me(&[row_of(&w, &wave)])
+            .expect("news")
+            .is_empty()
+    );
+}
+
+#[test]
+fn no_reaction_in_a_request_or_a_group_left() {
+    let mut w = World::new();
+    let stranger = person("sam", "Sam");
+    let request = candor_core::protocol::ConversationId::new();
+    w.store
+        .add_conversation(&NewConversation::Direct {
+            id: request,
+            peer: stranger.clone(),
+        })
+        .expect("chat");
+    let hello = w.incoming(request, &stranger, "hello, remember me?");
+    w.store.apply_received(&[hello.clone()]).expect("apply");
+    w.store.set_request(request, true).expect("a request");
+    let id = w
+        .store
+        .conversation_page(request, None, 1)
+        .expect("page")
+        .messages[0]
+        .id;
+    assert!(matches!(
+        w.store.react(id, Some("❤️")),
+        Err(CoreError::CantReact(_))
+    ));
+}
+
+#[test]
+fn a_message_offered_again_after_a_restore_leaves_before_a_waiting_reaction() {
+    let mut w = World::new();
+    let hers = w.maya_says("hi");
+    let hers_id = w.local_id_of(&hers);
+    let mine = w.i_say(w.chat, "mine, soon lost");
+    w.store.react(hers_id, Some("❤️")).expect("react");
+    // The relay, restored from a copy, gives my message's seq to another.
+    let maya = w.maya.clone();
+    let mut other = w.incoming(w.chat, &maya, "written after the restore");
+    other.seq = 2;
+    w.store.apply_received(&[other]).expect("apply");
+    let due = w
+        .store
+        .due_sends(w.clock_now() + Duration::seconds(1))
+        .expect("due");
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].entry.message_id, mine, "the lost message first");
+    assert_eq!(due[0].reaction, None);
+}
+
+#[test]
+fn a_waiting_row_with_nothing_to_send_fails_alone() {
+    let mut w = World::new();
+    let group = candor_core::protocol::ConversationId::new();
+    w.store
+        .add_conversation(&NewConversation::Group {
+            id: group,
+            title: "Trip".into(),
+            members: vec![w.me.clone(), w.maya.clone()],
+            admins: Vec::new(),
+        })
+        .expect("group");
+    let draft = |t: &str| Draft {
+        text: t.into(),
+        card: None,
+    };
+    let broken = w
+        .store
+        .compose(w.chat, draft("x"), Duration::zero())
+        .expect("compose");
+    let fine = w
+        .store
+        .compose(group, draft("fine"), Duration::zero())
+        .expect("compose");
+    w.store
+        .connection()
+        .execute(
+            "UPDATE messages SET body = '' WHERE id = ?1",
+            [broken.id.to_string()],
+        )
+        .expect("empty it");
+    let due = w
+        .store
+        .due_sends(w.clock_now() + Duration::seconds(1))
+        .expect("due");
+    assert_eq!(
+        due.iter().map(|d| d.entry.message_id).collect::<Vec<_>>(),
+        [fine.id]
+    );
+    assert_eq!(
+        w.store.message(broken.id).expect("row").status,
+        candor_core::DeliveryStatus::Failed
+    );
+}

@@ -888,8 +888,8 @@ async fn answer(client: &mut Client) -> Result<(), ErrorCode> {
 }
 
 /// A reaction travels as a message of its chat (stored, delivered, caught
-/// up, with its emoji and what it is on), and only as one emoji on a message
-/// of that chat that is not itself a reaction.
+/// up, with its emoji and what it is on), and only as one emoji, in a chat
+/// that exists, on a message of that chat that is not itself a reaction.
 #[tokio::test]
 async fn a_reaction_is_one_emoji_on_a_message_of_its_own_chat() {
     let relay = Relay::start().await;
@@ -901,7 +901,7 @@ async fn a_reaction_is_one_emoji_on_a_message_of_its_own_chat() {
     a.send(&frame).await;
     answer(&mut a).await.expect("stored");
 
-    // A reaction in Bob and Carol's chat on a message of Alice and Bob's.
+    // A reaction never makes a chat (Bob and Carol have none).
     b.send(&reaction(direct(carol.user.id), alice.user.id, lunch, "❤️"))
         .await;
     assert_eq!(answer(&mut b).await, Err(ErrorCode::Invalid));

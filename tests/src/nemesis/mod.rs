@@ -253,7 +253,11 @@ impl Nemesis {
                     .find(|m| m.server_id.is_some());
                 let Some(m) = newest else { return Ok(false) };
                 let emoji = schedule::REACTIONS.get(pick).copied();
-                self.devices[device].with(|s| s.react(m.id, emoji))?;
+                // Not in a chat that is still a Request here (Accept first).
+                match self.devices[device].with(|s| s.react(m.id, emoji)) {
+                    Err(candor_core::CoreError::CantReact(_)) => return Ok(false),
+                    other => other?,
+                };
                 self.record.reactions += 1;
                 self.devices[device].outbox_changed().await;
             }

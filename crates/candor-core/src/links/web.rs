@@ -10,7 +10,8 @@
 //!
 //! The address a link opens is the parsed one (`url`): the host in its ASCII
 //! form, so a look-alike host written in another script shows as the `xn--`
-//! name it really is when hovered.
+//! name it really is when hovered. An address with a name before its host
+//! (`https://bank.example@evil.example`) is no link at all.
 
 use linkify::{LinkFinder, LinkKind};
 use serde::{Deserialize, Serialize};
@@ -72,6 +73,11 @@ pub fn web_link(address: &str) -> Result<Url, LinkError> {
         return Err(LinkError::UnsupportedScheme(url.scheme().to_owned()));
     }
     if url.host_str().is_none_or(str::is_empty) {
+        return Err(LinkError::NotAUrl(address.to_owned()));
+    }
+    // "https://bank.example@evil.example/" goes to evil.example: a name
+    // before an @ only disguises where a link goes, so it is no link.
+    if !url.username().is_empty() || url.password().is_some() {
         return Err(LinkError::NotAUrl(address.to_owned()));
     }
     Ok(url)
@@ -158,6 +164,16 @@ mod tests {
         // Cyrillic "а" in "аpple.com".
         let links = web_links("https://\u{0430}pple.com/login");
         assert_eq!(links[0].url, "https://xn--pple-43d.com/login");
+    }
+
+    #[test]
+    fn an_address_with_a_name_before_its_host_is_no_link() {
+        assert_eq!(
+            web_links("log in at https://bank.example@evil.example/login"),
+            vec![]
+        );
+        assert_eq!(web_links("https://user:pass@example.com/"), vec![]);
+        assert!(web_link("https://bank.example@evil.example/").is_err());
     }
 
     #[test]

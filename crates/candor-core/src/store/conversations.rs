@@ -15,9 +15,11 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, 
     (SELECT o.not_before FROM outbox o WHERE o.message_id = m.id),
     coalesce(u.blocked AND (SELECT g.kind = 'group' FROM conversations g
                             WHERE g.id = m.conversation_id), 0),
-    m.reply_json, q.id, q.body, q.hidden_at IS NOT NULL, qa.display_name, q.position,
-    (SELECT json_group_array(json_array(x.sender_id, x.name, x.body)) FROM (
-        SELECT r.sender_id, coalesce(ru.display_name, '') AS name, r.body,
+    m.reply_json, q.id, q.body,
+    CASE WHEN q.erased_at IS NOT NULL THEN 2 WHEN q.hidden_at IS NOT NULL THEN 1 ELSE 0 END,
+    qa.display_name, q.position,
+    (SELECT json_group_array(json_array(x.sender_id, x.name, x.body) ORDER BY x.position) FROM (
+        SELECT r.sender_id, coalesce(ru.display_name, ru.handle, '') AS name, r.body, r.position,
                coalesce(json_extract(r.reaction_json, '$.removed'), 0) AS removed,
                row_number() OVER (PARTITION BY r.sender_id ORDER BY r.position DESC) AS latest
         FROM messages r INDEXED BY messages_reactions LEFT JOIN users ru ON ru.id = r.sender_id
@@ -123,7 +125,7 @@ fn reactions_from_row(
             }),
         }
     }
-    // The most given first; ties in the order first given.
+    // The most given first; ties in the order given (each person's latest).
     counts.sort_by_key(|c| std::cmp::Reverse(c.people.len()));
     Ok(counts)
 }
@@ -135,10 +137,12 @@ fn reply_from_row(r: &rusqlite::Row<'_>, me: Option<&str>) -> rusqlite::Result<O
     };
     let original: Option<MessageId> = sql::opt_id(r, 15)?;
     let body: Option<String> = r.get(16)?;
-    let hidden: Option<bool> = r.get(17)?;
+    // 2: erased here, 1: deleted for you, 0: shown.
+    let here: Option<i64> = r.get(17)?;
     let quoted_excerpt = quote.excerpt.clone();
-    let (state, excerpt) = match (original, hidden) {
-        (Some(_), Some(true)) => (QuotedMessage::HiddenForYou, quote.excerpt),
+    let (state, excerpt) = match (original, here) {
+        (Some(_), Some(2)) => (QuotedMessage::Erased, quote.excerpt),
+        (Some(_), Some(1)) => (QuotedMessage::HiddenForYou, quote.excerpt),
         (Some(_), _) => (
             QuotedMessage::Shown,
             body.map(|b| candor_protocol::Quote::of(quote.author, quote.message, &b).excerpt)
@@ -314,7 +318,7 @@ impl Store {
         let limit = limit.clamp(1, 500);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
-             FROM messages m INDEXED BY messages_visible
+             FROM messages m INDEXED BY messages_shown
              LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position < ?2
                AND m.reaction_json IS NULL
@@ -352,7 +356,7 @@ impl Store {
         let limit = limit.clamp(1, 500);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
-             FROM messages m INDEXED BY messages_visible
+             FROM messages m INDEXED BY messages_shown
              LEFT JOIN users u ON u.id = m.sender_id {REPLY_JOINS}
              WHERE m.conversation_id = ?1 AND m.hidden_at IS NULL AND m.position > ?2
                AND m.reaction_json IS NULL

@@ -69,10 +69,7 @@ impl Store {
                     });
                 }
                 let (delivered_by, seen_by) = match seq.filter(|_| on_relay) {
-                    Some(seq) => (
-                        mark_at(&self.conn, chat, person.id, None, seq)?,
-                        mark_at(&self.conn, chat, person.id, Some("read"), seq)?,
-                    ),
+                    Some(seq) => receipts_at(&self.conn, chat, person.id, seq)?,
                     None => (None, None),
                 };
                 // In a direct chat the message's own status is this member's
@@ -139,26 +136,51 @@ fn members_but_me(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The earliest time `member` was known to hold (`kind` None: or to have
-/// read, which implies it) the chat through `seq`.
-fn mark_at(
+/// The earliest time `member` was known to have the chat through `seq`, by
+/// `kind` of receipt: the first mark at or past it (marks are kept as
+/// positions move on, so the first one past a seq is the earliest), found
+/// through the marks' key.
+fn first_mark(
     conn: &Connection,
     chat: ConversationId,
     member: UserId,
-    kind: Option<&str>,
+    kind: &str,
     seq: i64,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, CoreError> {
     let at: Option<i64> = conn
         .prepare_cached(
-            "SELECT min(at) FROM receipt_marks
-             WHERE conversation_id = ?1 AND user_id = ?2 AND (?3 IS NULL OR kind = ?3)
-               AND through_seq >= ?4",
+            "SELECT at FROM receipt_marks
+             WHERE conversation_id = ?1 AND user_id = ?2 AND kind = ?3 AND through_seq >= ?4
+             ORDER BY through_seq LIMIT 1",
         )?
         .query_row(
             params![chat.to_string(), member.to_string(), kind, seq],
             |r| r.get(0),
-        )?;
+        )
+        .optional()?;
     Ok(at.and_then(chrono::DateTime::from_timestamp_millis))
+}
+
+/// When `member` was known to hold (read implies it) and to have read `seq`.
+fn receipts_at(
+    conn: &Connection,
+    chat: ConversationId,
+    member: UserId,
+    seq: i64,
+) -> Result<
+    (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
+    CoreError,
+> {
+    let read = first_mark(conn, chat, member, "read", seq)?;
+    let delivered = first_mark(conn, chat, member, "delivered", seq)?;
+    let delivered = match (delivered, read) {
+        (Some(d), Some(r)) => Some(d.min(r)),
+        (d, r) => d.or(r),
+    };
+    Ok((delivered, read))
 }
 
 /// Keeps where `member`'s receipt puts them in `chat`, for each position that

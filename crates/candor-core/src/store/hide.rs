@@ -143,6 +143,8 @@ impl Store {
     /// write-ahead log, and returns how many were erased. Nothing is sent: every
     /// other member keeps their copy.
     ///
+    /// The excerpt every reply here keeps of an erased message goes too.
+    ///
     /// A message that was never sent ("Not sent") is erased too: nothing will
     /// send it now, and Retry refuses it. Messages still waiting to be sent
     /// keep their text (the send needs it) and are erased by a later erase,
@@ -155,8 +157,20 @@ impl Store {
         let erased = tx.execute(
             "UPDATE messages SET body = '', card_json = NULL, reply_json = NULL, erased_at = ?2
              WHERE conversation_id = ?1 AND hidden_at IS NOT NULL AND erased_at IS NULL
-               AND (server_id IS NOT NULL OR status = 'failed')",
+               AND (server_id IS NOT NULL OR status = 'failed') AND reaction_json IS NULL",
             params![conversation.to_string(), now],
+        )?;
+        // A reply keeps an excerpt of what it quotes: the words of an erased
+        // message go from every reply that quoted them here too.
+        tx.execute(
+            "UPDATE messages SET reply_json = json_set(reply_json, '$.excerpt', '')
+             WHERE conversation_id = ?1 AND reply_json IS NOT NULL
+               AND json_extract(reply_json, '$.excerpt') != ''
+               AND EXISTS (SELECT 1 FROM messages q
+                           WHERE q.conversation_id = ?1 AND q.erased_at IS NOT NULL
+                             AND q.sender_id = json_extract(messages.reply_json, '$.author')
+                             AND q.wire_id = json_extract(messages.reply_json, '$.message'))",
+            [conversation.to_string()],
         )?;
         // The search index already forgot these messages' terms when they
         // were hidden (secure-delete, schema 14).

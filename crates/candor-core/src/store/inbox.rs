@@ -14,7 +14,7 @@ pub(crate) const INBOX_COLUMNS: &str =
     "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
     c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count,
     c.peer_id, coalesce(p.blocked, 0), c.left_at IS NOT NULL, d.body, c.request,
-    m.reaction_json IS NOT NULL, coalesce(ms.display_name, ''), rt.body";
+    m.reaction_json IS NOT NULL, coalesce(ms.display_name, ms.handle, ''), rt.body";
 
 /// What an inbox row is read from, after `FROM conversations c`.
 pub(crate) const INBOX_JOINS: &str = "LEFT JOIN messages m ON m.id = c.last_message_id
@@ -231,11 +231,11 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result
             // The newest is a reaction to one of ours (see summary::refresh).
             let (name, emoji, on): (String, Option<String>, Option<String>) =
                 (r.get(15)?, r.get(6)?, r.get(16)?);
-            Some(reaction_preview(
-                &name,
-                emoji.as_deref().unwrap_or(""),
-                on.as_deref().unwrap_or(""),
-            ))
+            // Only one emoji is a reaction (a relay could pass on anything).
+            emoji
+                .as_deref()
+                .filter(|e| candor_protocol::is_one_emoji(e))
+                .map(|e| reaction_preview(&name, e, on.as_deref().unwrap_or("")))
         } else {
             r.get(6)?
         },

@@ -28,11 +28,14 @@ impl Store {
         let tx = self.conn.transaction()?;
         // A message of its chat that is shown here and has reached the relay
         // (the others can only have a message the relay has).
+        // Not in a Request (a reaction answers it: Accept first) nor in a
+        // group this account left.
         let target: Option<(String, UserId, MessageId)> = tx
             .query_row(
-                "SELECT conversation_id, sender_id, coalesce(wire_id, id) FROM messages
-                 WHERE id = ?1 AND hidden_at IS NULL AND reaction_json IS NULL
-                   AND server_id IS NOT NULL",
+                "SELECT m.conversation_id, m.sender_id, coalesce(m.wire_id, m.id)
+                 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                 WHERE m.id = ?1 AND m.hidden_at IS NULL AND m.reaction_json IS NULL
+                   AND m.server_id IS NOT NULL AND c.request = 0 AND c.left_at IS NULL",
                 [message.to_string()],
                 |r| Ok((r.get(0)?, sql::id(r, 1)?, sql::id(r, 2)?)),
             )
@@ -97,18 +100,16 @@ impl Store {
 }
 
 impl Store {
-    /// The chats where, among the rows `ids`, someone else gave (not took
-    /// back) a reaction to one of this account's messages that is shown here.
+    /// The chats where, among the rows `ids`, someone else's reaction to one
+    /// of this account's messages is now the chat's preview: given, not taken
+    /// back or replaced since, on a message shown here, from someone not
+    /// blocked (the preview's own rules, summary::refresh). Only those notify.
     pub fn reactions_to_me(&self, ids: &[MessageId]) -> Result<Vec<ConversationId>, CoreError> {
         let me = self.me()?.to_string();
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.conversation_id FROM messages r
-             JOIN messages t ON t.conversation_id = r.conversation_id
-                            AND t.sender_id = r.reacts_to_author AND t.wire_id = r.reacts_to
-             WHERE r.id = ?1 AND r.reaction_json IS NOT NULL AND r.sender_id != ?2
-               AND r.reacts_to_author = ?2
-               AND coalesce(json_extract(r.reaction_json, '$.removed'), 0) = 0
-               AND t.hidden_at IS NULL",
+             JOIN conversations c ON c.id = r.conversation_id AND c.last_message_id = r.id
+             WHERE r.id = ?1 AND r.reaction_json IS NOT NULL AND r.sender_id != ?2",
         )?;
         let mut chats: Vec<ConversationId> = Vec::new();
         for id in ids {
@@ -138,7 +139,7 @@ fn mine_now(
         .query_row(
             "SELECT body, coalesce(json_extract(reaction_json, '$.removed'), 0) FROM messages
              WHERE reaction_json IS NOT NULL AND conversation_id = ?1 AND sender_id = ?2
-               AND status != 'failed'
+               AND status != 'failed' AND erased_at IS NULL
                AND reacts_to_author = ?3
                AND reacts_to = ?4
              ORDER BY position DESC LIMIT 1",

@@ -123,9 +123,13 @@ impl Store {
                 }
                 // Checked here, on the way in: what the page shows of a card
                 // is what this device let through (`links::received_card`).
+                // A reaction is its emoji and what it is on: nothing else of
+                // it is kept (a relay could pass on anything).
+                let is_reaction = m.reaction.is_some();
                 let card = m
                     .card
                     .clone()
+                    .filter(|_| !is_reaction)
                     .and_then(crate::links::received_card)
                     .as_ref()
                     .map(serde_json::to_string)
@@ -158,6 +162,7 @@ impl Store {
                     cursor,
                     m.reply
                         .as_ref()
+                        .filter(|_| !is_reaction)
                         .map(serde_json::to_string)
                         .transpose()
                         .map_err(|e| CoreError::CorruptValue(format!("a quote: {e}")))?,
@@ -284,6 +289,34 @@ pub(super) fn requeue(tx: &Connection, id: MessageId, now: i64) -> Result<(), Co
          ON CONFLICT (message_id) DO NOTHING",
     )?
     .execute(params![id.to_string(), now])?;
+    reactions_behind(tx, conversation)?;
+    Ok(())
+}
+
+/// Moves the chat's reactions still waiting to be sent behind everything
+/// else waiting, in their order: a message offered again after a restore
+/// leaves first, so a reaction never reaches the relay before the message
+/// that makes its chat there (or the one it is on).
+fn reactions_behind(tx: &Connection, conversation: ConversationId) -> Result<(), CoreError> {
+    let waiting: Vec<String> = tx
+        .prepare_cached(
+            "SELECT id FROM messages
+             WHERE conversation_id = ?1 AND reaction_json IS NOT NULL AND server_id IS NULL
+               AND position >= ?2
+               AND position < (SELECT max(position) FROM messages
+                               WHERE conversation_id = ?1 AND reaction_json IS NULL)
+             ORDER BY position",
+        )?
+        .query_map(
+            params![conversation.to_string(), PENDING_POSITION_BASE],
+            |r| r.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    for id in waiting {
+        let next = pending_position(tx, conversation)?;
+        tx.prepare_cached("UPDATE messages SET position = ?2 WHERE id = ?1")?
+            .execute(params![id, next])?;
+    }
     Ok(())
 }
 

@@ -21,6 +21,12 @@ CREATE INDEX messages_reactions
     ON messages (conversation_id, reacts_to_author, reacts_to)
     WHERE reaction_json IS NOT NULL;
 
+-- A chat's shown messages, in order, without its reactions: the index the
+-- chat's pages walk (messages_visible also holds reactions, which a page
+-- would otherwise read and skip one by one).
+CREATE INDEX messages_shown ON messages (conversation_id, position)
+    WHERE hidden_at IS NULL AND reaction_json IS NULL;
+
 -- Reactions are not searchable: the index triggers leave them out. Whether a
 -- row is a reaction never changes, so each trigger's condition still matches
 -- what was indexed.

@@ -81,9 +81,15 @@ impl Store {
             ))
         })?;
         let mut out = Vec::new();
+        let mut unsendable = Vec::new();
         for row in rows {
             let (entry, to, body, card, wire_id, reply, reaction) = row?;
-            let text = MessageText::new(body)?;
+            // A row that is no message to send (its text emptied) fails
+            // alone; it must not stop every chat's sends.
+            let Ok(text) = MessageText::new(body) else {
+                unsendable.push(entry.message_id);
+                continue;
+            };
             out.push(PendingSend {
                 entry,
                 wire_id,
@@ -93,6 +99,16 @@ impl Store {
                 reply,
                 reaction,
             });
+        }
+        drop(stmt);
+        for id in unsendable {
+            tracing::warn!(%id, "a queued message has no text to send; marked not sent");
+            self.conn.execute(
+                "UPDATE messages SET status = 'failed' WHERE id = ?1 AND server_id IS NULL",
+                [id.to_string()],
+            )?;
+            self.conn
+                .execute("DELETE FROM outbox WHERE message_id = ?1", [id.to_string()])?;
         }
         Ok(out)
     }

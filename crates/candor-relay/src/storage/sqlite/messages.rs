@@ -187,16 +187,16 @@ fn earlier(
     }))
 }
 
-/// A reaction is one emoji, alone (no card, no quote), on a message of its
-/// own chat that is not itself a reaction. Like a reply, it may be on a
-/// message the relay does not hold: after a restore, a device offers its
-/// reactions again as it does its messages, and one may arrive before the
-/// message it is on (or before the message that made the chat, which it then
-/// makes, as that message would have). Like a reply, it answers a request.
+/// A reaction is one emoji, alone (no card, no quote), in a chat that
+/// exists (a reaction never makes one: a stranger could open empty Requests),
+/// on a message of that chat that is not itself a reaction. Like a reply, it
+/// may be on a message the relay does not hold (lost in a restore: its
+/// device offers it again, ahead of its reactions), and it answers a request.
 /// Returns it as stored.
 fn check_reaction(
     tx: &Connection,
     conversation: ConversationId,
+    roster: &Option<members::Roster>,
     m: &NewMessage,
     reaction: &candor_protocol::Reaction,
 ) -> Result<String, StorageError> {
@@ -206,6 +206,9 @@ fn check_reaction(
     }
     if m.card.is_some() || m.reply.is_some() {
         return refuse("a reaction carries only its emoji");
+    }
+    if roster.is_none() {
+        return refuse("a reaction is on a message of its own chat");
     }
     let on: Option<(String, bool)> = tx
         .prepare_cached(
@@ -297,7 +300,7 @@ fn store_new(
         None => None,
     };
     let reaction_json = match &m.reaction {
-        Some(reaction) => Some(check_reaction(tx, conversation, &m, reaction)?),
+        Some(reaction) => Some(check_reaction(tx, conversation, &roster, &m, reaction)?),
         None => None,
     };
     // The last check: the sender's quotas (counted now, taken back if the
