@@ -345,7 +345,7 @@ fn no_reaction_in_a_request_or_a_group_left() {
         })
         .expect("chat");
     let hello = w.incoming(request, &stranger, "hello, remember me?");
-    w.store.apply_received(&[hello.clone()]).expect("apply");
+    w.store.apply_received(&[hello]).expect("apply");
     w.store.set_request(request, true).expect("a request");
     let id = w
         .store

@@ -146,7 +146,7 @@ fn first_mark(
     member: UserId,
     kind: &str,
     seq: i64,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, CoreError> {
+) -> Result<LearnedAt, CoreError> {
     let at: Option<i64> = conn
         .prepare_cached(
             "SELECT at FROM receipt_marks
@@ -161,19 +161,16 @@ fn first_mark(
     Ok(at.and_then(chrono::DateTime::from_timestamp_millis))
 }
 
+/// A time this device learned of a receipt (None: it has no such receipt).
+type LearnedAt = Option<chrono::DateTime<chrono::Utc>>;
+
 /// When `member` was known to hold (read implies it) and to have read `seq`.
 fn receipts_at(
     conn: &Connection,
     chat: ConversationId,
     member: UserId,
     seq: i64,
-) -> Result<
-    (
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    ),
-    CoreError,
-> {
+) -> Result<(LearnedAt, LearnedAt), CoreError> {
     let read = first_mark(conn, chat, member, "read", seq)?;
     let delivered = first_mark(conn, chat, member, "delivered", seq)?;
     let delivered = match (delivered, read) {
