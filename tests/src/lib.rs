@@ -345,6 +345,45 @@ impl App {
         Ok(())
     }
 
+    /// Starts a chat with `handle` from "New chat" and waits until it is
+    /// open, titled `name`.
+    pub async fn start_chat(&self, handle: &str, name: &str) -> Result<()> {
+        self.find("[data-testid=new-chat]").await?.click().await?;
+        self.type_into("[data-testid=new-chat-handle]", handle)
+            .await?;
+        self.find(".new-chat button[type=submit]")
+            .await?
+            .click()
+            .await?;
+        self.wait_for_text("[data-testid=chat-title]", name).await
+    }
+
+    /// Writes `text` in the open chat's composer and sends it.
+    pub async fn send(&self, text: &str) -> Result<()> {
+        self.type_into("[data-testid=composer]", text).await?;
+        self.find("[data-testid=send]").await?.click().await?;
+        Ok(())
+    }
+
+    /// Opens the menu of the `index`th message shown (a right-click on it).
+    pub async fn message_menu(&self, index: usize) -> Result<()> {
+        let rows = self
+            .driver
+            .find_all(thirtyfour::By::Css("[data-testid=message]"))
+            .await?;
+        let row = rows
+            .get(index)
+            .with_context(|| format!("no message {index} is shown"))?;
+        row.scroll_into_view().await?;
+        self.driver
+            .action_chain()
+            .context_click_element(row)
+            .perform()
+            .await?;
+        self.find(".message-menu").await?;
+        Ok(())
+    }
+
     /// Waits (up to 15 s) until some element matching `css` has exactly `text`
     /// as its rendered text.
     pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<()> {

@@ -13,21 +13,6 @@ use candor_e2e::{App, FocusElsewhere, World};
 
 const WAIT: Duration = Duration::from_secs(15);
 
-async fn context_menu_on_message(app: &App, index: usize) -> Result<()> {
-    let rows = app
-        .driver
-        .find_all(thirtyfour::By::Css("[data-testid=message]"))
-        .await?;
-    let row = rows.get(index).expect("the message is shown");
-    row.scroll_into_view().await?;
-    app.driver
-        .action_chain()
-        .context_click_element(row)
-        .perform()
-        .await?;
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn info_names_every_copy_and_erase_withdraws_the_notification() -> Result<()> {
     let w = World::with_relay().await?;
@@ -36,18 +21,8 @@ async fn info_names_every_copy_and_erase_withdraws_the_notification() -> Result<
     maya.go_online()?;
     let relay_host = w.relay().url().trim_start_matches("http://").to_owned();
     let app = App::launch_with(&w.home(), "alice", true).await?;
-    app.find("[data-testid=new-chat]").await?.click().await?;
-    app.type_into("[data-testid=new-chat-handle]", "maya")
-        .await?;
-    app.find(".new-chat button[type=submit]")
-        .await?
-        .click()
-        .await?;
-    app.wait_for_text("[data-testid=chat-title]", "Maya Lopez")
-        .await?;
-    app.type_into("[data-testid=composer]", "dinner on friday?")
-        .await?;
-    app.find("[data-testid=send]").await?.click().await?;
+    app.start_chat("maya", "Maya Lopez").await?;
+    app.send("dinner on friday?").await?;
 
     // Maya answers (so the chat is no request of hers) and reads it.
     let chat = direct_conversation_id(alice.id, maya.user.id);
@@ -81,7 +56,7 @@ async fn info_names_every_copy_and_erase_withdraws_the_notification() -> Result<
         .await?;
 
     // Alice's message's Info: Maya saw it, the relay keeps it.
-    context_menu_on_message(&app, 0).await?;
+    app.message_menu(0).await?;
     app.click_in_view("[data-testid=menu-message-info]").await?;
     app.find("[data-testid=info-member]").await?;
     let member = app.texts("[data-testid=info-member]").await?.join("");
@@ -106,7 +81,7 @@ async fn info_names_every_copy_and_erase_withdraws_the_notification() -> Result<
         .await?;
 
     // Maya's Info: she wrote it.
-    context_menu_on_message(&app, 1).await?;
+    app.message_menu(1).await?;
     app.click_in_view("[data-testid=menu-message-info]").await?;
     app.wait_for_text("[data-testid=info-receipt]", "Wrote it")
         .await?;
@@ -132,7 +107,7 @@ async fn info_names_every_copy_and_erase_withdraws_the_notification() -> Result<
         &["dinner on friday?", "yes!", "the door code is 4411"],
     )
     .await?;
-    context_menu_on_message(&app, 2).await?;
+    app.message_menu(2).await?;
     app.click_in_view("[data-testid=menu-delete-message]")
         .await?;
     let body = app

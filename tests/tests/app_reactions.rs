@@ -29,17 +29,7 @@ fn on_mayas_copy(maya: &Device, chat: ConversationId, text: &str) -> Vec<(String
 }
 
 async fn menu_on(app: &App, index: usize) -> Result<()> {
-    let rows = app
-        .driver
-        .find_all(thirtyfour::By::Css("[data-testid=message]"))
-        .await?;
-    let row = rows.get(index).expect("the message is shown");
-    row.scroll_into_view().await?;
-    app.driver
-        .action_chain()
-        .context_click_element(row)
-        .perform()
-        .await?;
+    app.message_menu(index).await?;
     app.find("[data-testid=quick-reaction]").await?;
     Ok(())
 }
@@ -90,18 +80,8 @@ async fn reactions_go_both_ways_change_and_are_taken_back_honestly() -> Result<(
     let mut maya = w.device("maya", "Maya Lopez").await?;
     maya.go_online()?;
     let app = w.launch("alice").await?;
-    app.find("[data-testid=new-chat]").await?.click().await?;
-    app.type_into("[data-testid=new-chat-handle]", "maya")
-        .await?;
-    app.find(".new-chat button[type=submit]")
-        .await?
-        .click()
-        .await?;
-    app.wait_for_text("[data-testid=chat-title]", "Maya Lopez")
-        .await?;
-    app.type_into("[data-testid=composer]", "dinner on friday?")
-        .await?;
-    app.find("[data-testid=send]").await?.click().await?;
+    app.start_chat("maya", "Maya Lopez").await?;
+    app.send("dinner on friday?").await?;
     let chat = direct_conversation_id(alice.id, maya.user.id);
     eventually(WAIT, "maya has it", || {
         maya.has_message_reading(chat, "dinner on friday?")

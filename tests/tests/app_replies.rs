@@ -19,18 +19,8 @@ async fn replies_quote_the_original_both_ways() -> Result<()> {
     let mut maya = w.device("maya", "Maya Lopez").await?;
     maya.go_online()?;
     let app = w.launch("alice").await?;
-    app.find("[data-testid=new-chat]").await?.click().await?;
-    app.type_into("[data-testid=new-chat-handle]", "maya")
-        .await?;
-    app.find(".new-chat button[type=submit]")
-        .await?
-        .click()
-        .await?;
-    app.wait_for_text("[data-testid=chat-title]", "Maya Lopez")
-        .await?;
-    app.type_into("[data-testid=composer]", "dinner on friday?")
-        .await?;
-    app.find("[data-testid=send]").await?.click().await?;
+    app.start_chat("maya", "Maya Lopez").await?;
+    app.send("dinner on friday?").await?;
 
     // Maya quotes it from her device.
     let chat = direct_conversation_id(alice.id, maya.user.id);

@@ -6,7 +6,7 @@
 mod support;
 
 use candor_core::protocol::ConversationId;
-use candor_core::{CopyHere, Draft, MemberCopy, NewConversation, Store};
+use candor_core::{CopyHere, Draft, MemberCopy, Store};
 use chrono::Duration;
 use support::{World, person};
 
@@ -121,15 +121,7 @@ fn hidden_and_erased_are_this_devices_state() {
 fn in_a_group_each_member_has_their_own_receipts() {
     let mut w = World::new();
     let leo = person("leo", "Leo");
-    let group = ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Group {
-            id: group,
-            title: "Trip".into(),
-            members: vec![w.me.clone(), w.maya.clone(), leo.clone()],
-            admins: Vec::new(),
-        })
-        .expect("group");
+    let group = w.trip_with(&[&leo]);
     let mine = w.i_say(group, "who's driving?");
     let seq = seq_of(&w.store, group, "who's driving?");
     w.tick();
@@ -160,15 +152,7 @@ fn in_a_group_each_member_has_their_own_receipts() {
 fn after_a_restore_a_seq_given_to_another_message_claims_no_receipt() {
     let mut w = World::new();
     let leo = person("leo", "Leo");
-    let group = ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Group {
-            id: group,
-            title: "Trip".into(),
-            members: vec![w.me.clone(), w.maya.clone(), leo.clone()],
-            admins: Vec::new(),
-        })
-        .expect("group");
+    let group = w.trip_with(&[&leo]);
     let kept = w.i_say(group, "kept");
     let lost = w.i_say(group, "lost in the restore");
     let lost_seq = seq_of(&w.store, group, "lost in the restore");

@@ -209,15 +209,7 @@ fn a_hidden_message_hides_its_reactions_and_a_blocked_member_reacts_unseen() {
 
     // In a group, the reaction of someone I blocked is not shown.
     let leo = person("leo", "Leo");
-    let group = candor_core::protocol::ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Group {
-            id: group,
-            title: "Trip".into(),
-            members: vec![w.me.clone(), w.maya.clone(), leo.clone()],
-            admins: Vec::new(),
-        })
-        .expect("group");
+    let group = w.trip_with(&[&leo]);
     let ours = w.i_say(group, "who's driving?");
     for (who, emoji) in [(&leo, "😡"), (&w.maya.clone(), "🚗")] {
         let mut m = w.incoming(group, who, emoji);
@@ -238,15 +230,7 @@ fn reactions_are_counted_by_emoji_most_given_first() {
     let mut w = World::new();
     let leo = person("leo", "Leo");
     let sam = person("sam", "Sam");
-    let group = candor_core::protocol::ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Group {
-            id: group,
-            title: "Trip".into(),
-            members: vec![w.me.clone(), w.maya.clone(), leo.clone(), sam.clone()],
-            admins: Vec::new(),
-        })
-        .expect("group");
+    let group = w.trip_with(&[&leo, &sam]);
     let me = w.me.clone();
     let ours = w.i_say(group, "we leave at 6");
     for (who, emoji) in [(&w.maya.clone(), "😮"), (&leo, "👍"), (&sam, "👍")] {
@@ -305,15 +289,7 @@ fn only_a_reaction_that_is_the_chats_news_notifies() {
     // From someone blocked, in a group: no news either. (A direct chat
     // with someone blocked notifies of nothing: the alert rules leave it out.)
     let leo = person("leo", "Leo");
-    let group = candor_core::protocol::ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Group {
-            id: group,
-            title: "Trip".into(),
-            members: vec![w.me.clone(), w.maya.clone(), leo.clone()],
-            admins: Vec::new(),
-        })
-        .expect("group");
+    let group = w.trip_with(&[&leo]);
     let ours = w.i_say(group, "who's driving?");
     w.store.set_blocked(leo.id, true).expect("block");
     let mut wave = w.incoming(group, &leo, "👋");
@@ -383,15 +359,7 @@ fn a_message_offered_again_after_a_restore_leaves_before_a_waiting_reaction() {
 #[test]
 fn a_waiting_row_with_nothing_to_send_fails_alone() {
     let mut w = World::new();
-    let group = candor_core::protocol::ConversationId::new();
-    w.store
-        .add_conversation(&NewConversation::Group {
-            id: group,
-            title: "Trip".into(),
-            members: vec![w.me.clone(), w.maya.clone()],
-            admins: Vec::new(),
-        })
-        .expect("group");
+    let group = w.trip_with(&[]);
     let draft = |t: &str| Draft {
         text: t.into(),
         card: None,

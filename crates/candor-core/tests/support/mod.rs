@@ -80,6 +80,23 @@ impl World {
         }
     }
 
+    /// A group titled "Trip" of me, Maya and `others`, as the relay would
+    /// describe it.
+    pub fn trip_with(&mut self, others: &[&Person]) -> ConversationId {
+        let id = ConversationId::new();
+        let mut members = vec![self.me.clone(), self.maya.clone()];
+        members.extend(others.iter().map(|p| (*p).clone()));
+        self.store
+            .add_conversation(&NewConversation::Group {
+                id,
+                title: "Trip".into(),
+                members,
+                admins: Vec::new(),
+            })
+            .expect("group");
+        id
+    }
+
     pub fn tick(&self) {
         self.clock.advance(Duration::seconds(1));
     }
