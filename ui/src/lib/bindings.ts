@@ -78,7 +78,7 @@ cleanText: string,
  */
 trackingRemoved: boolean, };
 
-export type QuotedMessage = "shown" | "hiddenForYou" | "notOnDevice";
+export type QuotedMessage = "shown" | "hiddenForYou" | "erased" | "notOnDevice";
 
 export type Reply = { authorId: UserId, authorName: string | null, 
 /**

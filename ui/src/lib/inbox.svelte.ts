@@ -33,6 +33,13 @@ export class ListState {
    * belongs to the other list now). A row that sorts after the last loaded one
    * waits for the next page, unless every page is here. */
   put(item: InboxItem, keep: boolean): void {
+    // A reload from the top is on its way: its page was read before this
+    // row and would put the older one back, so the row is put again on it.
+    this.putMeanwhile?.set(item.id, { item, keep });
+    this.place(item, keep);
+  }
+
+  private place(item: InboxItem, keep: boolean): void {
     const others = this.items.filter((i) => i.id !== item.id);
     if (!keep) {
       if (others.length !== this.items.length) this.items = others;
@@ -49,10 +56,16 @@ export class ListState {
   /** Bumped by every reload from the top: an answer to an older one is stale
    * (commands run in parallel, so answers can arrive out of order). */
   private generation = 0;
+  /** Rows notices put while the newest reload from the top was on its way. */
+  private putMeanwhile: Map<string, { item: InboxItem; keep: boolean }> | null = null;
 
   private async load(after: InboxCursor | null, replace: boolean): Promise<void> {
-    if (replace) this.generation += 1;
+    if (replace) {
+      this.generation += 1;
+      this.putMeanwhile = new Map();
+    }
     const generation = this.generation;
+    const meanwhile = this.putMeanwhile;
     this.loading = true;
     this.error = null;
     try {
@@ -61,6 +74,10 @@ export class ListState {
       this.items = replace ? page.items : [...this.items, ...page.items];
       this.next = page.next;
       this.loaded = true;
+      if (replace && meanwhile) {
+        this.putMeanwhile = null;
+        for (const { item, keep } of meanwhile.values()) this.place(item, keep);
+      }
     } catch (e) {
       this.error = errorMessage(e);
     } finally {

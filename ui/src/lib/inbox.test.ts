@@ -32,6 +32,23 @@ async function listOf(items: InboxItem[], more: boolean): Promise<ListState> {
 }
 
 describe('inbox rows from notices', () => {
+  it('keeps a row a notice put while a reload was on its way', async () => {
+    let answer: (page: { items: InboxItem[]; next: null }) => void = () => {};
+    const list = new ListState(
+      () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }),
+    );
+    const loading = list.loadFirst();
+    // The page was read before Mallory's first message arrived...
+    list.put(row('mallory', 9, { request: true }), true);
+    answer({ items: [], next: null });
+    await loading;
+    // ...so the row the notice carried stays.
+    expect(list.items.map((r) => r.id)).toEqual(['mallory']);
+  });
+
   it('orders pinned first, then newest activity', () => {
     const rows = [row('a', 1), row('b', 5), row('p', 0, { pinned: true })];
     expect([...rows].sort(inboxOrder).map((r) => r.id)).toEqual(['p', 'b', 'a']);
