@@ -112,6 +112,10 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// The relay failed; the request may be retried.
     Internal,
+    /// What the send refers to is not on the relay yet: a reaction offered
+    /// again after a restore, before the message that makes its chat. Sent
+    /// again a little later, once that message is.
+    NotYet,
     /// A code this version of Candor does not know (from a newer relay): read
     /// as a refusal, with the relay's sentence, rather than failing the
     /// whole frame.

@@ -53,6 +53,7 @@ impl RelayError {
             Self::Storage(StorageError::InviteNeeded(_)) => ErrorCode::Forbidden,
             Self::Storage(StorageError::InvalidReply(_)) => ErrorCode::Invalid,
             Self::Storage(StorageError::InvalidReaction(_)) => ErrorCode::Invalid,
+            Self::Storage(StorageError::ReactionBeforeItsChat) => ErrorCode::NotYet,
             Self::Storage(StorageError::UnknownUser) => ErrorCode::NotFound,
             Self::Storage(StorageError::HandleTaken) => ErrorCode::Conflict,
             Self::Storage(_) | Self::Internal(_) => ErrorCode::Internal,
@@ -76,7 +77,7 @@ impl IntoResponse for RelayError {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Conflict | ErrorCode::NotYet => StatusCode::CONFLICT,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             // RFC 4918 section 11.5: the account has no room left.
             ErrorCode::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,

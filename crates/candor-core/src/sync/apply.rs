@@ -274,7 +274,10 @@ impl Engine {
                 client_id: Some(id),
             } => {
                 in_flight.retain(|_, m| *m != id);
-                let permanent = !matches!(error.code, ErrorCode::Internal | ErrorCode::RateLimited);
+                let permanent = !matches!(
+                    error.code,
+                    ErrorCode::Internal | ErrorCode::RateLimited | ErrorCode::NotYet
+                );
                 if permanent {
                     let changed = with_store(&self.store, move |s| {
                         let id = s.mark_failed(id)?;

@@ -36,6 +36,10 @@ pub enum StorageError {
     /// A reaction that is not one emoji on a message of its own chat.
     #[error("{0}")]
     InvalidReaction(String),
+    /// A reaction in a chat the relay does not hold (yet: after a restore,
+    /// the message that makes it is offered again too).
+    #[error("that chat is not on this relay (yet); send the reaction again after its messages")]
+    ReactionBeforeItsChat,
     /// Sign-up on an invite-only relay without a valid invite code.
     #[error("{0}")]
     InviteNeeded(String),
@@ -74,6 +78,7 @@ impl StorageError {
                 | Self::InviteNeeded(_)
                 | Self::InvalidReply(_)
                 | Self::InvalidReaction(_)
+                | Self::ReactionBeforeItsChat
                 | Self::Corrupt(_)
         )
     }

@@ -188,8 +188,10 @@ fn earlier(
 }
 
 /// A reaction is one emoji, alone (no card, no quote), in a chat that
-/// exists (a reaction never makes one: a stranger could open empty Requests),
-/// on a message of that chat that is not itself a reaction. Like a reply, it
+/// exists (a reaction never makes one: a stranger could open empty Requests;
+/// one offered again after a restore before its chat's first message is told
+/// to come back later), on a message of that chat that is not itself a
+/// reaction. Like a reply, it
 /// may be on a message the relay does not hold (lost in a restore: its
 /// device offers it again, ahead of its reactions), and it answers a request.
 /// Returns it as stored.
@@ -208,7 +210,7 @@ fn check_reaction(
         return refuse("a reaction carries only its emoji");
     }
     if roster.is_none() {
-        return refuse("a reaction is on a message of its own chat");
+        return Err(StorageError::ReactionBeforeItsChat);
     }
     let on: Option<(String, bool)> = tx
         .prepare_cached(
