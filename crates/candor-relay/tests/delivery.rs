@@ -525,9 +525,13 @@ async fn a_long_catch_up_keeps_serving_the_clients_frames() {
     let (alice, mut a) = relay.user("alice", "Alice").await;
     relay.sign_up("bob", "Bob").await;
     let bob = relay.sign_in("bob").await;
-    const BACKLOG: usize = 2000;
+    // Long enough that the catch-up cannot fit in the two sockets' buffers
+    // (loopback buffers grow to several MiB): Bob's slow reading below then
+    // holds the relay's writes back, and the catch-up lasts.
+    const BACKLOG: usize = 4000;
+    let text = |i: usize| format!("m{i} {}", "x".repeat(3_000));
     for i in 0..BACKLOG {
-        a.send(&send(direct(bob.user.id), &format!("m{i}")).1).await;
+        a.send(&send(direct(bob.user.id), &text(i)).1).await;
     }
     for _ in 0..BACKLOG {
         assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
@@ -547,10 +551,11 @@ async fn a_long_catch_up_keeps_serving_the_clients_frames() {
     let (mut got, mut acked_at) = (Vec::new(), None);
     loop {
         if acked_at.is_none() {
-            // Bob reads slowly until his ack comes, so the catch-up lasts
-            // long enough (2,000 ms at least) for the send to be stored
-            // however slow the disk: a relay that read nothing while
-            // catching up would still answer only after `caught_up`.
+            // Bob reads slowly until his ack comes: with more backlog than
+            // the buffers hold, the catch-up lasts seconds, long enough for
+            // the send to be stored however slow the disk. A relay that read
+            // nothing while catching up would still answer only after
+            // `caught_up`.
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         match b.next().await {
@@ -577,7 +582,7 @@ async fn a_long_catch_up_keeps_serving_the_clients_frames() {
     // Bob's own message may come in a page (his stream holds it); the app
     // knows it by its id.
     got.retain(|t| t != "sent while catching up");
-    let mut want: Vec<String> = (0..BACKLOG).map(|i| format!("m{i}")).collect();
+    let mut want: Vec<String> = (0..BACKLOG).map(text).collect();
     want.push("live during the catch-up".into());
     assert!(
         got == want,
