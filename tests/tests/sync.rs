@@ -335,12 +335,16 @@ async fn a_half_open_link_is_found_and_replaced() -> Result<()> {
         texts(&alice, chat) == ["before"]
     })
     .await?;
-    assert_eq!(proxy.connections(), 1);
+    // (A loaded machine may already have made her connect again once.)
+    let before = proxy.connections();
 
     proxy.stall_open_connections();
     write(&bob, chat, "while the link was dead");
     bob.outbox_changed().await;
-    eventually(WAIT, "alice connects again", || proxy.connections() == 2).await?;
+    eventually(WAIT, "alice connects again", || {
+        proxy.connections() > before
+    })
+    .await?;
     eventually(WAIT, "and gets what was sent meanwhile", || {
         texts(&alice, chat) == ["before", "while the link was dead"]
     })
@@ -380,6 +384,7 @@ async fn a_read_sent_into_a_dead_link_is_reported_again_after_reconnecting() -> 
     assert_eq!(status(&bob, question), DeliveryStatus::Sent);
 
     // The link goes silent; Alice reads, and her report goes nowhere.
+    let before = proxy.connections();
     proxy.stall_open_connections();
     let seq = alice
         .with(|s| s.conversation_page(chat, None, 10))?
@@ -398,7 +403,10 @@ async fn a_read_sent_into_a_dead_link_is_reported_again_after_reconnecting() -> 
     );
     assert_eq!(status(&bob, question), DeliveryStatus::Sent);
 
-    eventually(WAIT, "alice connects again", || proxy.connections() == 2).await?;
+    eventually(WAIT, "alice connects again", || {
+        proxy.connections() > before
+    })
+    .await?;
     eventually(WAIT, "bob sees it read", || {
         status(&bob, question) == DeliveryStatus::Read
     })
