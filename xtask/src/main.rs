@@ -17,6 +17,7 @@ mod bundle;
 mod cmd;
 mod demo;
 mod relay;
+mod services;
 mod setup;
 mod test;
 

@@ -40,7 +40,7 @@ const BUILD_PACKAGES: &[&str] = &[
 /// (xmessage) with xdotool to move the focus away from Candor's; xdg-open,
 /// which "open in the browser" goes through (tests point $BROWSER at a
 /// recorder); desktop-file-utils and systemd (systemd-analyze), to check the
-/// installed desktop entry and the relay's service.
+/// installed desktop entry and the relay's service; PostgreSQL.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -52,6 +52,9 @@ const TEST_PACKAGES: &[&str] = &[
     "xdg-utils",
     "desktop-file-utils",
     "systemd",
+    // The relay's shared backend: the suite runs again on a throwaway
+    // PostgreSQL server (`services`).
+    "postgresql",
     // The Windows cross-check (`windows_target`): the linker and C compiler
     // that the -sys crates build with for x86_64-pc-windows-gnu.
     "gcc-mingw-w64-x86-64",

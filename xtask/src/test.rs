@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::cmd::{self, Cmd};
-use crate::{bundle, setup};
+use crate::{bundle, services, setup};
 
 struct Step {
     name: &'static str,
@@ -104,6 +104,14 @@ pub fn run_all() -> Result<()> {
                 .env("CANDOR_TAURI_DRIVER", &driver),
         ),
         Step {
+            // The relay's suite again, on PostgreSQL: each test relay keeps
+            // its data in a database of its own on a throwaway server. (The
+            // data-directory tests are about the embedded store alone.)
+            name: "relay tests on PostgreSQL",
+            required: false,
+            run: Box::new(relay_on_postgres),
+        },
+        Step {
             // The release build and the packages (cargo xtask bundle).
             name: "bundle",
             required: true,
@@ -161,3 +169,21 @@ pub fn run_all() -> Result<()> {
         std::process::exit(1)
     }
 }
+
+/// The relay's integration tests with `CANDOR_TEST_POSTGRES` set (see
+/// crates/candor-relay/tests/support/postgres.rs).
+fn relay_on_postgres() -> Result<()> {
+    let server = services::Postgres::start("postgres-test", false)?;
+    let mut args = vec!["test", "--package", "candor-relay", "--no-fail-fast"];
+    for suite in RELAY_SUITES {
+        args.extend(["--test", suite]);
+    }
+    cmd::cargo(&args)
+        .env("CANDOR_TEST_POSTGRES", &server.url)
+        .run()
+}
+
+/// The relay's test binaries that run on either backend.
+const RELAY_SUITES: &[&str] = &[
+    "accounts", "attacks", "delivery", "operator", "sessions", "social",
+];

@@ -7,8 +7,13 @@ use crate::storage::Quotas;
 
 #[derive(Clone, Debug)]
 pub struct RelayConfig {
-    /// Where the embedded store lives (created on first start).
+    /// Where the embedded store lives (created on first start), and the
+    /// operator's admin.json.
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://…`) to keep everything in instead
+    /// of the embedded store, shared by every node of the relay; brought to
+    /// the relay's schema by `candor-relay migrate`.
+    pub database_url: Option<String>,
     /// Browser origins allowed to open a WebSocket. Native clients send no Origin
     /// header and are always allowed; a browser page from any other origin is not.
     pub allowed_origins: Vec<String>,
@@ -74,6 +79,7 @@ impl RelayConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            database_url: None,
             allowed_origins: Vec::new(),
             sign_ups_per_hour: DEFAULT_SIGN_UPS_PER_HOUR,
             ping_every: Duration::from_secs(20),

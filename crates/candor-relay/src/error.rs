@@ -71,6 +71,12 @@ impl RelayError {
 impl IntoResponse for RelayError {
     fn into_response(self) -> Response {
         let status = match self.code() {
+            // The database is down or out of reach: this node can't serve
+            // now, and says so in a way load balancers and clients retry.
+            ErrorCode::Internal if matches!(self, Self::Storage(StorageError::Unavailable(_))) => {
+                tracing::warn!(error = %self, "request failed");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ErrorCode::Malformed | ErrorCode::Invalid | ErrorCode::VersionMismatch => {
                 StatusCode::BAD_REQUEST
             }

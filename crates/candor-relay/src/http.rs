@@ -21,8 +21,12 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| RelayError::Internal(format!("a worker stopped: {e}")))?
 }
 
-pub async fn healthz() -> &'static str {
-    "ok"
+/// "ok" while the relay can reach its store; 503 with the reason otherwise
+/// (a load balancer then sends clients to another node).
+pub async fn healthz(State(state): State<RelayState>) -> Result<&'static str, RelayError> {
+    let storage = state.storage();
+    blocking(move || Ok(storage.healthy()?)).await?;
+    Ok("ok")
 }
 
 /// What the sign-up form needs to know (no account needed).

@@ -37,7 +37,7 @@ use tokio::sync::watch;
 
 pub use config::{DEFAULT_QUOTAS, DEFAULT_SIGN_UPS_PER_HOUR, RelayConfig};
 pub use error::RelayError;
-pub use storage::{SqliteStorage, Storage, StorageError};
+pub use storage::{PostgresStorage, SqliteStorage, Storage, StorageError};
 
 /// Shared by every request and connection.
 #[derive(Clone)]
@@ -121,10 +121,16 @@ impl RelayState {
         }
     }
 
-    /// Opens the embedded SQLite store in `config.data_dir`.
+    /// Opens the relay's store: the PostgreSQL database of
+    /// `config.database_url`, or else the embedded SQLite store in
+    /// `config.data_dir`. It blocks: from async code, call it through
+    /// `spawn_blocking`.
     pub fn open(config: RelayConfig) -> Result<Self, StorageError> {
-        let storage = SqliteStorage::open(&config.data_dir)?;
-        Ok(Self::new(config, Arc::new(storage)))
+        let storage: Arc<dyn Storage> = match &config.database_url {
+            Some(url) => Arc::new(PostgresStorage::open(url)?),
+            None => Arc::new(SqliteStorage::open(&config.data_dir)?),
+        };
+        Ok(Self::new(config, storage))
     }
 
     fn storage(&self) -> Arc<dyn Storage> {

@@ -281,8 +281,9 @@ async fn metrics_count_connections_messages_and_send_latency() {
 async fn metrics_are_private_by_default_or_on_their_own_address() {
     let dir = tempfile::tempdir().expect("tempdir");
     // No token configured: the main address does not serve them at all.
-    let state =
-        candor_relay::RelayState::open(candor_relay::RelayConfig::new(dir.path())).expect("relay");
+    let mut config = support::config(dir.path());
+    config.metrics_token = None;
+    let state = support::open(config).await;
     let main = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

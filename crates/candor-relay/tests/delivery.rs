@@ -404,6 +404,9 @@ async fn acknowledged_messages_survive_a_relay_restart() {
 /// store open a moment after `stop`, and SQLite folds and deletes its
 /// journal files when it closes, which a copy made meanwhile would miss.
 fn back_up(from: &std::path::Path, to: &std::path::Path) {
+    if support::postgres::server().is_some() {
+        return support::postgres::copy(from, to);
+    }
     let lock = std::fs::File::open(from.join("relay.lock")).expect("the relay's lock file");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while lock.try_lock().is_err() {
@@ -472,13 +475,22 @@ async fn after_a_restore_every_new_message_reaches_a_device_that_was_ahead() {
         acked_in: vec![lost_epoch],
     })
     .await;
+    // The embedded store begins an epoch each time the relay opens its data,
+    // so the copy never saw the one the lost messages went into. On
+    // PostgreSQL an epoch is the database's, and the copy holds it through
+    // the first message (cursor 1), which Bob has: he gets what follows.
+    let on_postgres = support::postgres::server().is_some();
+    let (kept_through, from_seq) = if on_postgres { (Some(1), 1) } else { (None, 0) };
     let mut got = Vec::new();
     loop {
         match b.next().await {
             RelayFrame::History { kept } => {
                 assert_eq!(kept.len(), 1);
                 assert_eq!(kept[0].epoch, lost_epoch);
-                assert_eq!(kept[0].through, None, "the copy never saw that epoch");
+                assert_eq!(
+                    kept[0].through, kept_through,
+                    "how much of it the copy holds"
+                );
             }
             RelayFrame::Conversation(_) | RelayFrame::Receipt { .. } => {}
             RelayFrame::Message { message, .. } => {
@@ -488,14 +500,18 @@ async fn after_a_restore_every_new_message_reaches_a_device_that_was_ahead() {
             other => panic!("unexpected {other:?}"),
         }
     }
+    let all: [(i64, String); 3] = [
+        (1, "in the backup".into()),
+        (2, "after the restore 1".into()),
+        (3, "after the restore 2".into()),
+    ];
     assert_eq!(
         got,
-        [
-            (1, "in the backup".into()),
-            (2, "after the restore 1".into()),
-            (3, "after the restore 2".into())
-        ],
-        "from where both histories agree: the start, for an epoch the copy lacks"
+        all.iter()
+            .filter(|(seq, _)| *seq > from_seq)
+            .cloned()
+            .collect::<Vec<_>>(),
+        "from where both histories agree"
     );
     relay.stop().await;
 }

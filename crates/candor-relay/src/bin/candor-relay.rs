@@ -1,4 +1,5 @@
-//! `candor-relay`: the relay server with its embedded SQLite store.
+//! `candor-relay`: the relay server, with its embedded SQLite store or on a
+//! shared PostgreSQL database.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +29,17 @@ struct Args {
         env = "CANDOR_RELAY_DATA"
     )]
     data: PathBuf,
+    /// Keep everything in this PostgreSQL database (postgres://user:password@host:port/db)
+    /// instead of the embedded store in --data, so that several relay nodes
+    /// can share it. `candor-relay migrate` brings it to the relay's schema
+    /// first.
+    #[arg(
+        long,
+        global = true,
+        env = "CANDOR_RELAY_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
     /// A browser origin allowed to connect (repeatable). Native apps send none.
     #[arg(long = "allow-origin")]
     allowed_origins: Vec<String>,
@@ -115,6 +127,20 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Admin::Migrate) = args.admin {
+        let url = args
+            .database_url
+            .context("`migrate` needs --database-url (the embedded store migrates itself)")?;
+        let applied =
+            tokio::task::spawn_blocking(move || candor_relay::storage::migrate_postgres(&url))
+                .await?
+                .context("migrating the database")?;
+        match applied.as_slice() {
+            [] => println!("the database is at the relay's schema already"),
+            versions => println!("applied migrations {versions:?}"),
+        }
+        return Ok(());
+    }
     if let Some(Admin::Admin { command }) = args.admin {
         match candor_relay::admin::cli::run(&args.data, command).await {
             Ok(out) => println!("{out}"),
@@ -135,6 +161,7 @@ async fn main() -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "the open-files limit could not be raised"),
     }
     let mut config = RelayConfig::new(&args.data);
+    config.database_url = args.database_url;
     config.allowed_origins = args.allowed_origins;
     config.sign_ups_per_hour = args.sign_ups_per_hour;
     config.clock_offset = chrono::Duration::seconds(args.clock_offset_seconds);
@@ -148,8 +175,13 @@ async fn main() -> anyhow::Result<()> {
         messages_per_day: args.messages_per_day,
         stored_bytes: args.storage_per_account_mib.saturating_mul(1024 * 1024),
     };
-    let state = RelayState::open(config)
-        .with_context(|| format!("opening the relay's data in {}", args.data.display()))?;
+    let shared = config.database_url.is_some();
+    let state = tokio::task::spawn_blocking(move || RelayState::open(config))
+        .await?
+        .with_context(|| match shared {
+            true => "opening the relay's PostgreSQL database".to_string(),
+            false => format!("opening the relay's data in {}", args.data.display()),
+        })?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -216,6 +248,9 @@ enum Admin {
         #[command(subcommand)]
         command: candor_relay::admin::cli::Command,
     },
+    /// Brings the PostgreSQL database of --database-url to this relay's
+    /// schema (each node checks it at start and refuses an older one).
+    Migrate,
 }
 
 /// Reads the certificate again on each SIGHUP (a renewed one takes effect for

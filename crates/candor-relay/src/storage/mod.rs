@@ -3,6 +3,7 @@
 //! `spawn_blocking`. Every write is durable before the call returns, which is what
 //! lets the relay acknowledge a send only after it is safe.
 
+mod postgres;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use candor_protocol::{
     VideoCard,
 };
 
+pub use self::postgres::{PostgresStorage, migrate as migrate_postgres};
 pub use sqlite::SqliteStorage;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,12 @@ pub enum StorageError {
     InUse { path: String },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// No connection to the database could be had in time (PostgreSQL down,
+    /// or every connection of the pool busy).
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
 }
@@ -411,6 +419,9 @@ pub trait Storage: Send + Sync + 'static {
 
     /// This relay and the epoch this process runs in (a new one per open).
     fn identity(&self) -> (RelayId, EpochId);
+
+    /// Whether the store answers a trivial read now (`/healthz`).
+    fn healthy(&self) -> Result<(), StorageError>;
 
     /// The last cursor of `epoch` this data directory still holds; None if its
     /// history has no such epoch (a copy from before it, or another relay).

@@ -1,4 +1,5 @@
-//! The relay's real SQLite store with one fault that can be armed: reads of the
+//! The relay's real store (SQLite, or PostgreSQL when the tests run on it)
+//! with one fault that can be armed: reads of the
 //! message stream that fail, the way a disk error or a corrupt page fails them.
 //! Every other call goes straight to the store.
 
@@ -11,12 +12,11 @@ use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, Sessio
 use candor_relay::storage::{
     Accepted, Announcement, LiveSession, NewMessage, Receipt, ReceiptRecorded, SessionRow, Stored,
 };
-use candor_relay::{SqliteStorage, Storage, StorageError};
+use candor_relay::{PostgresStorage, SqliteStorage, Storage, StorageError};
 use chrono::{DateTime, Utc};
 
-#[derive(Debug)]
 pub struct FlakyStorage {
-    inner: SqliteStorage,
+    inner: Box<dyn Storage>,
     /// Stream reads that still succeed before one fails (usize::MAX: unarmed).
     reads_before_failing: AtomicUsize,
 }
@@ -24,7 +24,16 @@ pub struct FlakyStorage {
 impl FlakyStorage {
     pub fn open(data: &Path) -> Self {
         Self {
-            inner: SqliteStorage::open(data).expect("open the store"),
+            inner: match super::postgres::database_for(data) {
+                // The blocking client runs a runtime of its own: not on a test's.
+                Some(url) => std::thread::spawn(move || {
+                    Box::new(PostgresStorage::open(&url).expect("open the store"))
+                        as Box<dyn Storage>
+                })
+                .join()
+                .expect("open"),
+                None => Box::new(SqliteStorage::open(data).expect("open the store")),
+            },
             reads_before_failing: AtomicUsize::new(usize::MAX),
         }
     }
@@ -261,6 +270,9 @@ impl Storage for FlakyStorage {
     ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
         self.inner
             .messages_between(user, conversation, after, before)
+    }
+    fn healthy(&self) -> Result<(), StorageError> {
+        self.inner.healthy()
     }
     fn identity(&self) -> (RelayId, EpochId) {
         self.inner.identity()

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod flaky;
+pub mod postgres;
 pub mod process;
 
 use std::net::SocketAddr;
@@ -25,11 +26,22 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// The metrics token of every test relay.
 pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 
-/// A relay's settings as the tests start it.
+/// A relay's settings as the tests start it: on the embedded store in
+/// `data`, or on a database of its own (see `postgres`).
 pub fn config(data: &std::path::Path) -> RelayConfig {
     let mut config = RelayConfig::new(data);
     config.metrics_token = Some(METRICS_TOKEN.into());
+    config.database_url = postgres::database_for(data);
     config
+}
+
+/// Opens a relay's store off the test's runtime (PostgreSQL's blocking
+/// client runs one of its own).
+pub async fn open(config: RelayConfig) -> RelayState {
+    tokio::task::spawn_blocking(move || RelayState::open(config))
+        .await
+        .expect("join")
+        .expect("open relay")
 }
 
 pub struct Relay {
@@ -51,7 +63,7 @@ impl Relay {
 
     /// Starts a relay over an existing data directory (to test restarts).
     pub async fn start_in(data: PathBuf, addr: Option<SocketAddr>) -> Self {
-        let state = RelayState::open(config(&data)).expect("open relay");
+        let state = open(config(&data)).await;
         Self::serve(state, data, addr).await
     }
 
@@ -61,7 +73,7 @@ impl Relay {
         let data = dir.path().to_path_buf();
         let mut config = config(&data);
         configure(&mut config);
-        let state = RelayState::open(config).expect("open relay");
+        let state = open(config).await;
         let mut relay = Self::serve(state, data, None).await;
         relay._dir = Some(dir);
         relay

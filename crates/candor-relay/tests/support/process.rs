@@ -25,7 +25,11 @@ impl Process {
     /// Starts the relay with `args` added to its command line.
     pub fn start_with(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut child = Command::new(RELAY)
+        let mut command = Command::new(RELAY);
+        if let Some(url) = super::postgres::database_for(dir.path()) {
+            command.arg("--database-url").arg(url);
+        }
+        let mut child = command
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path())
             .args(args)

@@ -504,6 +504,10 @@ impl Storage for SqliteStorage {
         self.identity
     }
 
+    fn healthy(&self) -> Result<(), StorageError> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
     fn epoch_kept_through(&self, epoch: EpochId) -> Result<Option<u64>, StorageError> {
         self.read(|c| epochs::kept_through(c, epoch))
     }

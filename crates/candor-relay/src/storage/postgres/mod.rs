@@ -1,0 +1,575 @@
+//! The shared backend: PostgreSQL as the only truth, so that any number of
+//! relay nodes can serve the same accounts. Nothing a node decides with is
+//! kept in its memory (the embedded store's `Permits` and `Sequences` caches
+//! have no counterpart here): another node may have changed it since.
+//!
+//! Order comes from two row locks taken inside the transaction that stores a
+//! batch of sends. The one row of `relay_stream` numbers the stream: cursors
+//! are gapless and handed out in commit order, so a catch-up reading past
+//! cursor n never skips an n-1 that commits later (a SEQUENCE would). Each
+//! conversation's `last_seq` numbers its messages the same way. A batch takes
+//! the stream lock first, and nothing else takes it, so the two never wait
+//! on each other in a cycle; the batch is the unit that pays for the lock
+//! (group commit: one commit, one fsync, for every send in it).
+//!
+//! The `postgres` crate is the blocking face of tokio-postgres, which suits
+//! the storage trait: handlers call it from `spawn_blocking` and the writer
+//! from its own thread. Connections come from an r2d2 pool, each with the
+//! statements it has prepared (see `db`).
+
+use std::sync::{Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::NoTls;
+
+use candor_protocol::api::{AccountSettings, UserInfo};
+use candor_protocol::frames::ConversationInfo;
+use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, SessionId, UserId};
+
+use super::{
+    Accepted, AccountUsage, Announcement, LiveSession, NewMessage, Quotas, RateKey, Receipt,
+    ReceiptRecorded, SessionRow, Storage, StorageError, Stored,
+};
+
+mod conversations;
+mod db;
+mod epochs;
+mod members;
+mod messages;
+mod operator;
+mod rates;
+mod relations;
+mod rows;
+mod sessions;
+mod usage;
+mod users;
+
+refinery::embed_migrations!("src/storage/postgres/migrations");
+
+use db::{Db, Manager};
+
+type Pool = r2d2::Pool<Manager>;
+
+/// How long a call waits for a connection before the database counts as
+/// unreachable: long enough for a busy pool, short enough that a client's
+/// send fails (and stays in its outbox) rather than hangs.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections per node: the writer's, and the handlers' reads and changes.
+const POOL_SIZE: u32 = 16;
+
+/// How often a transaction that lost a deadlock or a serialization race is
+/// run again before its error is returned.
+const RETRIES: usize = 3;
+
+pub struct PostgresStorage {
+    /// Always Some but while being dropped (see the `Drop` impl).
+    pool: Option<Pool>,
+    /// This relay, and the epoch of the database server's current run (see
+    /// `epochs`); changed when a batch finds the server was restarted.
+    identity: RwLock<(RelayId, EpochId)>,
+    /// The database's incarnation the current epoch belongs to.
+    incarnation: Mutex<epochs::Incarnation>,
+    quotas: RwLock<Quotas>,
+}
+
+impl std::fmt::Debug for PostgresStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStorage")
+            .field("identity", &self.identity())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Brings the database at `url` to the newest schema (`candor-relay migrate`).
+/// Returns the versions applied now (empty when it was current).
+pub fn migrate(url: &str) -> Result<Vec<i32>, StorageError> {
+    let mut client = connect(url)?;
+    let report = migrations::runner()
+        .run(&mut client)
+        .map_err(|e| StorageError::Unavailable(format!("migrating the database: {e}")))?;
+    Ok(report
+        .applied_migrations()
+        .iter()
+        .map(|m| m.version())
+        .collect())
+}
+
+fn connect(url: &str) -> Result<postgres::Client, StorageError> {
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e: postgres::Error| StorageError::Unavailable(format!("{url}: {e}")))?;
+    config.connect_timeout(CONNECT_TIMEOUT);
+    config
+        .connect(NoTls)
+        .map_err(|e| StorageError::Unavailable(e.to_string()))
+}
+
+impl PostgresStorage {
+    /// Connects to the database at `url`, which `migrate` must have brought
+    /// to this relay's schema, and joins the current epoch.
+    pub fn open(url: &str) -> Result<Self, StorageError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e: postgres::Error| StorageError::Unavailable(format!("{url}: {e}")))?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        config.application_name("candor-relay");
+        check_schema(&mut config.connect(NoTls)?)?;
+        // A connection is not tested each time it is taken (a round trip
+        // per call): one that broke fails its call, and is then dropped.
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(2))
+            .test_on_check_out(false)
+            .connection_timeout(CONNECT_TIMEOUT)
+            .build(Manager { config })
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        let (relay, epoch, incarnation) =
+            in_transaction(&mut *conn_of(&pool)?, |db| epochs::join(db, Utc::now()))?;
+        Ok(Self {
+            pool: Some(pool),
+            identity: RwLock::new((relay, epoch)),
+            incarnation: Mutex::new(incarnation),
+            quotas: RwLock::new(Quotas::default()),
+        })
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, StorageError> {
+        conn_of(
+            self.pool
+                .as_ref()
+                .ok_or_else(|| StorageError::Unavailable("the relay is stopping".into()))?,
+        )
+    }
+
+    /// Runs a read on a pooled connection (committed data only).
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut Db) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        f(&mut *self.conn()?)
+    }
+
+    /// Runs `f` in a transaction, committed if it returns Ok and rolled back
+    /// otherwise; run again (from the start) when it lost a deadlock or a
+    /// serialization race to another node.
+    fn write<T>(
+        &self,
+        mut f: impl FnMut(&mut Db) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let mut conn = self.conn()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match in_transaction(&mut conn, &mut f) {
+                Err(StorageError::Postgres(e)) if attempt < RETRIES && is_race(&e) => continue,
+                done => return done,
+            }
+        }
+    }
+
+    fn quotas(&self) -> Quotas {
+        *self.quotas.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Each `postgres::Client` runs a small runtime of its own, which may not be
+/// dropped on an async task's thread (where the relay lets go of its state);
+/// the pool's connections are closed on a thread of their own instead.
+impl Drop for PostgresStorage {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let closing = std::thread::spawn(move || drop(pool));
+            if tokio::runtime::Handle::try_current().is_err() {
+                let _ = closing.join();
+            }
+        }
+    }
+}
+
+fn conn_of(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, StorageError> {
+    pool.get()
+        .map_err(|e| StorageError::Unavailable(e.to_string()))
+}
+
+/// Runs `f` between `BEGIN` and `COMMIT`, or `ROLLBACK` when it fails (or
+/// panics: the connection goes back to the pool outside any transaction).
+fn in_transaction<T>(
+    db: &mut Db,
+    f: impl FnOnce(&mut Db) -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    struct Open<'a> {
+        db: &'a mut Db,
+        done: bool,
+    }
+    impl Drop for Open<'_> {
+        fn drop(&mut self) {
+            if !self.done {
+                let _ = self.db.batch_execute("ROLLBACK");
+            }
+        }
+    }
+    db.batch_execute("BEGIN")?;
+    let mut open = Open { db, done: false };
+    let value = f(open.db)?;
+    open.db.batch_execute("COMMIT")?;
+    open.done = true;
+    Ok(value)
+}
+
+/// A deadlock or a serialization failure: the other transaction went on,
+/// and this one may simply be run again.
+fn is_race(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+    })
+}
+
+/// Refuses a database whose schema is not this relay's: one never migrated,
+/// one behind (run `candor-relay migrate`), or one a newer relay moved on.
+fn check_schema(client: &mut postgres::Client) -> Result<(), StorageError> {
+    let runner = migrations::runner();
+    let newest = runner
+        .get_migrations()
+        .iter()
+        .map(|m| m.version())
+        .max()
+        .unwrap_or(0);
+    let applied = runner
+        .get_last_applied_migration(client)
+        .map_err(|e| StorageError::Unavailable(format!("reading the schema version: {e}")))?
+        .map(|m| m.version());
+    match applied {
+        Some(v) if v == newest => Ok(()),
+        Some(v) if v > newest => Err(StorageError::Corrupt(format!(
+            "the database is at schema {v}, newer than this relay's {newest}: update the relay"
+        ))),
+        Some(v) => Err(StorageError::Corrupt(format!(
+            "the database is at schema {v} and this relay needs {newest}: run `candor-relay migrate`"
+        ))),
+        None => Err(StorageError::Corrupt(
+            "the database has no relay schema yet: run `candor-relay migrate`".into(),
+        )),
+    }
+}
+
+impl Storage for PostgresStorage {
+    fn create_invited_user(
+        &self,
+        handle: &str,
+        display_name: &str,
+        password_hash: &str,
+        invite: Option<&[u8]>,
+        at: DateTime<Utc>,
+    ) -> Result<UserInfo, StorageError> {
+        self.write(|tx| {
+            let spend = operator::check_invite(tx, invite)?;
+            let user = users::create(tx, handle, display_name, password_hash, at)?;
+            if let (true, Some(code)) = (spend, invite) {
+                operator::spend_invite(tx, code, user.id, at)?;
+            }
+            Ok(user)
+        })
+    }
+
+    fn accounts(
+        &self,
+        handle: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccountUsage>, StorageError> {
+        self.read(|c| operator::accounts(c, handle, now))
+    }
+
+    fn set_suspended(
+        &self,
+        handle: &str,
+        suspended: bool,
+        at: DateTime<Utc>,
+    ) -> Result<UserId, StorageError> {
+        self.write(|tx| operator::set_suspended(tx, handle, suspended, at))
+    }
+
+    fn is_suspended(&self, user: UserId) -> Result<bool, StorageError> {
+        self.read(|c| operator::is_suspended(c, user))
+    }
+
+    fn count_events(
+        &self,
+        keys: &[RateKey],
+        at: DateTime<Utc>,
+    ) -> Result<Option<(usize, Duration)>, StorageError> {
+        self.write(|tx| rates::count(tx, keys, at))
+    }
+
+    fn uncount_event(&self, key: &RateKey, forget: bool) -> Result<(), StorageError> {
+        self.write(|tx| rates::uncount(tx, key, forget))
+    }
+
+    fn invite_only(&self) -> Result<bool, StorageError> {
+        self.read(operator::invite_only)
+    }
+
+    fn set_invite_only(&self, on: bool) -> Result<(), StorageError> {
+        self.write(|tx| operator::set_invite_only(tx, on))
+    }
+
+    fn create_invite(&self, code_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.write(|tx| operator::create_invite(tx, code_hash, at))
+    }
+
+    fn credentials(&self, handle: &str) -> Result<Option<(UserInfo, String)>, StorageError> {
+        self.read(|c| users::credentials(c, handle))
+    }
+
+    fn user_by_handle(&self, handle: &str) -> Result<Option<UserInfo>, StorageError> {
+        self.read(|c| users::by_handle(c, handle))
+    }
+
+    fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &[u8],
+        device_name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.write(|tx| sessions::create(tx, user, token_hash, device_name, at))
+    }
+
+    fn session(
+        &self,
+        token_hash: &[u8],
+        active_since: DateTime<Utc>,
+    ) -> Result<Option<LiveSession>, StorageError> {
+        self.read(|c| sessions::live(c, token_hash, active_since))
+    }
+
+    fn touch_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.write(|tx| sessions::touch(tx, token_hash, at))
+    }
+
+    fn sessions_of(
+        &self,
+        user: UserId,
+        active_since: DateTime<Utc>,
+    ) -> Result<Vec<SessionRow>, StorageError> {
+        self.read(|c| sessions::of_user(c, user, active_since))
+    }
+
+    fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError> {
+        self.write(|tx| sessions::revoke(tx, token_hash, at))
+    }
+
+    fn revoke_session_by_id(
+        &self,
+        user: UserId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        self.write(|tx| sessions::revoke_by_id(tx, user, id, at))
+    }
+
+    fn revoke_other_sessions(
+        &self,
+        user: UserId,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.write(|tx| sessions::revoke_others(tx, user, keep, at))
+    }
+
+    fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.write(|tx| {
+            users::set_password_hash(tx, user, password_hash)?;
+            sessions::revoke_others(tx, user, keep, at)
+        })
+    }
+
+    fn store_messages(
+        &self,
+        batch: Vec<NewMessage>,
+    ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
+        let quotas = self.quotas();
+        let (results, restarted) = self.write(|tx| {
+            // The stream's lock first: from here to the commit this batch is
+            // the only one numbering messages (see the module docs).
+            let lock = epochs::lock_stream(tx)?;
+            let known = *self.incarnation.lock().unwrap_or_else(|e| e.into_inner());
+            let restarted = if lock.incarnation != known {
+                Some(epochs::join(tx, Utc::now())?)
+            } else {
+                None
+            };
+            let mut next_cursor = lock.last_cursor;
+            let mut results = Vec::with_capacity(batch.len());
+            for m in &batch {
+                // A refusal comes before a message writes anything (see
+                // `store_one`), so it costs only that message; a database
+                // error fails the whole batch, which is rolled back.
+                match messages::store_one(tx, quotas, &mut next_cursor, m.clone()) {
+                    Ok(stored) => results.push(Ok(stored)),
+                    Err(e) if e.is_refusal() => results.push(Err(e)),
+                    Err(e) => return Err(e),
+                }
+            }
+            messages::set_stream_end(tx, lock.last_cursor, next_cursor)?;
+            Ok((results, restarted))
+        })?;
+        if let Some((relay, epoch, incarnation)) = restarted {
+            *self.identity.write().unwrap_or_else(|e| e.into_inner()) = (relay, epoch);
+            *self.incarnation.lock().unwrap_or_else(|e| e.into_inner()) = incarnation;
+        }
+        Ok(results)
+    }
+
+    fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {
+        self.read(|c| conversations::views_of(c, user))
+    }
+
+    fn conversation_for(
+        &self,
+        conversation: ConversationId,
+        viewer: UserId,
+    ) -> Result<ConversationInfo, StorageError> {
+        self.read(|c| conversations::view_for_member(c, conversation, viewer))
+    }
+
+    fn set_quotas(&self, quotas: Quotas) {
+        *self.quotas.write().unwrap_or_else(|e| e.into_inner()) = quotas;
+    }
+
+    fn create_group(
+        &self,
+        creator: UserId,
+        title: &str,
+        members: &[UserId],
+        at: DateTime<Utc>,
+    ) -> Result<Announcement, StorageError> {
+        self.write(|tx| conversations::create_group(tx, creator, title, members, at))
+    }
+
+    fn add_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Announcement, StorageError> {
+        self.write(|tx| conversations::add_member(tx, actor, conversation, user, at))
+    }
+
+    fn remove_member(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError> {
+        self.write(|tx| conversations::remove_member(tx, actor, conversation, user))
+    }
+
+    fn make_admin(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Announcement, StorageError> {
+        self.write(|tx| conversations::make_admin(tx, actor, conversation, user))
+    }
+
+    fn leave(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Announcement, StorageError> {
+        self.write(|tx| conversations::leave(tx, user, conversation))
+    }
+
+    fn accept(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        at: DateTime<Utc>,
+    ) -> Result<Accepted, StorageError> {
+        self.write(|tx| conversations::accept(tx, user, conversation, at))
+    }
+
+    fn set_display_name(&self, user: UserId, display_name: &str) -> Result<UserInfo, StorageError> {
+        self.write(|tx| users::set_display_name(tx, user, display_name))
+    }
+
+    fn settings(&self, user: UserId) -> Result<AccountSettings, StorageError> {
+        self.read(|c| users::settings(c, user))
+    }
+
+    fn set_settings(&self, user: UserId, settings: &AccountSettings) -> Result<(), StorageError> {
+        self.write(|tx| users::set_settings(tx, user, settings))
+    }
+
+    fn block(&self, user: UserId, blocked: UserId, at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.write(|tx| relations::block(tx, user, blocked, at))
+    }
+
+    fn unblock(&self, user: UserId, blocked: UserId) -> Result<(), StorageError> {
+        self.write(|tx| relations::unblock(tx, user, blocked))
+    }
+
+    fn record_receipt(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        delivered: Option<i64>,
+        read: Option<i64>,
+    ) -> Result<ReceiptRecorded, StorageError> {
+        self.write(|tx| members::record_receipt(tx, user, conversation, delivered, read))
+    }
+
+    fn receipts_for(&self, user: UserId) -> Result<Vec<Receipt>, StorageError> {
+        self.read(|c| members::receipts_for(c, user))
+    }
+
+    fn audience_of(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, StorageError> {
+        self.read(|c| members::audience_if_member(c, user, conversation))
+    }
+
+    fn messages_between(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        after: i64,
+        before: i64,
+    ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
+        self.read(|c| messages::between(c, user, conversation, after, before))
+    }
+
+    fn identity(&self) -> (RelayId, EpochId) {
+        *self.identity.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn healthy(&self) -> Result<(), StorageError> {
+        self.read(|db| Ok(db.batch_execute("SELECT 1")?))
+    }
+
+    fn epoch_kept_through(&self, epoch: EpochId) -> Result<Option<u64>, StorageError> {
+        self.read(|c| epochs::kept_through(c, epoch))
+    }
+
+    fn stream_after(
+        &self,
+        user: UserId,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, DeliveredMessage)>, StorageError> {
+        self.read(|c| messages::stream_after(c, user, cursor, limit))
+    }
+}
