@@ -48,23 +48,23 @@ impl Postgres {
             .args(&[&server.data])
             .output()
             .context("initdb")?;
-        let mut options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=400"
+        // In its configuration file, so that a plain `pg_ctl start` (a test
+        // restarting it, see `control_script`) starts it the same way.
+        let mut settings = format!(
+            "\n# cargo xtask: a throwaway server on a private port, TCP only\n\
+             port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n\
+             max_connections = 400\n"
         );
         if !durable {
-            options.push_str(" -c fsync=off -c full_page_writes=off -c synchronous_commit=off");
+            settings.push_str("fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n");
         }
-        let log = server.data.join("server.log");
-        let started = server
-            .pg("pg_ctl")
-            .args(&["-w", "-t", "60", "-D"])
-            .args(&[&server.data])
-            .args(&["-l"])
-            .args(&[&log])
-            .args(&["-o", &options, "start"])
-            .run();
-        if let Err(e) = started {
-            let log = std::fs::read_to_string(&log).unwrap_or_default();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(server.data.join("postgresql.conf"))
+            .and_then(|mut f| std::io::Write::write_all(&mut f, settings.as_bytes()))
+            .context("configuring the server")?;
+        if let Err(e) = server.control(&["start"]).run() {
+            let log = std::fs::read_to_string(server.data.join("server.log")).unwrap_or_default();
             server.data = PathBuf::new();
             bail!("PostgreSQL did not start: {e:#}\n{log}");
         }
@@ -73,6 +73,39 @@ impl Postgres {
             server.data.display()
         );
         Ok(server)
+    }
+
+    /// `pg_ctl` on this server (`start`, `stop`), waiting until it is done.
+    fn control(&self, args: &[&str]) -> Cmd {
+        self.pg("pg_ctl")
+            .args(&["-w", "-t", "60", "-m", "fast", "-D"])
+            .args(&[&self.data])
+            .args(&["-l"])
+            .args(&[self.data.join("server.log")])
+            .args(args)
+    }
+
+    /// A script that stops or starts this server (`SCRIPT stop`, `SCRIPT
+    /// start`): for the tests of what the relay does while its database
+    /// is down.
+    pub fn control_script(&self) -> Result<PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        let script = self.data.with_extension("ctl");
+        let runner = match self.run_as {
+            Some(user) => format!("runuser -u {user} -- "),
+            None => String::new(),
+        };
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\ncd / && exec {runner}'{}' -w -t 60 -m fast -D '{}' -l '{}' \"$1\"\n",
+                self.bin.join("pg_ctl").display(),
+                self.data.display(),
+                self.data.join("server.log").display()
+            ),
+        )?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        Ok(script)
     }
 
     /// One of the server's programs, as the user it runs as.
@@ -95,16 +128,10 @@ impl Drop for Postgres {
         if self.data.as_os_str().is_empty() {
             return;
         }
-        let stopped = self
-            .pg("pg_ctl")
-            .args(&["-w", "-m", "fast", "-D"])
-            .args(&[&self.data])
-            .args(&["stop"])
-            .succeeds();
-        if !stopped {
-            eprintln!("xtask: PostgreSQL in {} did not stop", self.data.display());
-        }
+        // A test may have left it stopped: then there is nothing to stop.
+        let _ = self.control(&["stop"]).succeeds();
         let _ = std::fs::remove_dir_all(&self.data);
+        let _ = std::fs::remove_file(self.data.with_extension("ctl"));
     }
 }
 

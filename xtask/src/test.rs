@@ -178,9 +178,24 @@ fn relay_on_postgres() -> Result<()> {
     for suite in RELAY_SUITES {
         args.extend(["--test", suite]);
     }
-    cmd::cargo(&args)
+    let suites = cmd::cargo(&args)
         .env("CANDOR_TEST_POSTGRES", &server.url)
-        .run()
+        .run();
+    // The tests that stop and start a server need one of their own.
+    let own = services::Postgres::start("postgres-restarted", false)?;
+    let outages = cmd::cargo(&[
+        "test",
+        "--package",
+        "candor-relay",
+        "--test",
+        "postgres",
+        "--",
+        "--ignored",
+    ])
+    .env("CANDOR_TEST_POSTGRES", &own.url)
+    .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
+    .run();
+    suites.and(outages)
 }
 
 /// The relay's test binaries that run on either backend.

@@ -95,7 +95,14 @@ pub async fn sign_in(
     let handle = auth::normalize_handle(&body.handle).map_err(|_| RelayError::WrongCredentials)?;
     let address = state.client_key(addr, &headers);
     state.sign_in_attempt(&handle, &address).await?;
-    let device = body.device_name.trim().chars().take(64).collect::<String>();
+    // Control characters dropped: a name is text (and PostgreSQL refuses a NUL).
+    let device = body
+        .device_name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect::<String>();
     let (storage, now) = (state.storage(), state.now());
     let h = handle.clone();
     let session = blocking(move || {

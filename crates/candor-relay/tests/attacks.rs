@@ -491,3 +491,84 @@ async fn a_flood_of_frames_is_read_at_the_connections_rate() {
     flood.abort();
     drained.abort();
 }
+
+/// A NUL character is not text, and PostgreSQL refuses it: Mallory's send
+/// with one is refused alone (not the batch stored with it, which would
+/// fail Alice's too), her group titled with one gets a clear 400, and her
+/// device named with one signs in under the name without it.
+#[tokio::test]
+async fn a_nul_character_is_refused_where_it_comes_in() {
+    let Scene {
+        process,
+        mut alice,
+        mut bob,
+        bob_id,
+        mallory,
+    } = Scene::start().await;
+    let relay = &process.relay;
+    let mut m = Client::connect(relay, &mallory.token)
+        .await
+        .expect("mallory");
+    let bad = MessageId::new();
+    m.send(&ClientFrame::Send {
+        reaction: None,
+        client_id: bad,
+        to: Recipient::Direct { user: bob_id },
+        text: MessageText::new("hi\0there").expect("text"),
+        card: None,
+        reply: None,
+    })
+    .await;
+    match m.next().await {
+        RelayFrame::Error { error, client_id } => {
+            assert_eq!(error.code, candor_protocol::api::ErrorCode::Invalid);
+            assert!(error.message.contains("NUL"), "{}", error.message);
+            assert_eq!(client_id, Some(bad));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    process.still_serves(&mut alice, bob_id, &mut bob).await;
+
+    let group = reqwest::Client::new()
+        .post(relay.http("/v1/groups"))
+        .bearer_auth(&mallory.token)
+        .json(&candor_protocol::api::NewGroup {
+            title: "Trip\0".into(),
+            members: vec![bob_id],
+        })
+        .send()
+        .await
+        .expect("create group");
+    assert_eq!(group.status(), 400);
+    let body: candor_protocol::api::ApiError = group.json().await.expect("error body");
+    assert!(
+        body.message.contains("control characters"),
+        "{}",
+        body.message
+    );
+
+    let signed_in = reqwest::Client::new()
+        .post(relay.http("/v1/sessions"))
+        .json(&candor_protocol::api::SignIn {
+            handle: "mallory".into(),
+            password: "orchid-lantern-57".into(),
+            device_name: "lap\0top".into(),
+        })
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed_in.status(), 200);
+    let sessions: Vec<candor_protocol::api::DeviceSession> = reqwest::Client::new()
+        .get(relay.http("/v1/sessions"))
+        .bearer_auth(&mallory.token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("sessions");
+    assert!(
+        sessions.iter().any(|s| s.device_name == "laptop"),
+        "{sessions:?}"
+    );
+}

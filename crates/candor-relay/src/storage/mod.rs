@@ -92,6 +92,18 @@ impl StorageError {
     }
 }
 
+/// A group's title as stored: trimmed, 1 to 64 characters, no control
+/// characters (a NUL is not text, and PostgreSQL refuses it).
+pub(crate) fn group_title(title: &str) -> Result<&str, StorageError> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 64 || title.chars().any(char::is_control) {
+        return Err(StorageError::InvalidGroup(
+            "a group needs a title of 1 to 64 characters, without control characters".into(),
+        ));
+    }
+    Ok(title)
+}
+
 /// One account as its operator sees it: who, since when, whether
 /// suspended, its signed-in devices and what it uses of its quotas.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -383,6 +383,13 @@ impl Connection {
                     self.error(ErrorCode::Invalid, &msg, Some(client_id)).await;
                     return Flow::Continue;
                 }
+                // Refused alone, here: in a batch, PostgreSQL would fail
+                // every send stored with it.
+                if text.as_str().contains('\0') {
+                    let msg = "a message can't contain the NUL character (U+0000)";
+                    self.error(ErrorCode::Invalid, msg, Some(client_id)).await;
+                    return Flow::Continue;
+                }
                 let new = NewMessage {
                     sender: self.user.id,
                     client_id,

@@ -125,8 +125,10 @@ impl PostgresStorage {
             .connection_timeout(CONNECT_TIMEOUT)
             .build(Manager { config })
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
-        let (relay, epoch, incarnation) =
-            in_transaction(&mut *conn_of(&pool)?, |db| epochs::join(db, Utc::now()))?;
+        let mut db = conn_of(&pool)?;
+        db.batch_execute("BEGIN")?;
+        let (relay, epoch, incarnation) = finish(&mut db, |db| epochs::join(db, Utc::now()))?;
+        drop(db);
         Ok(Self {
             pool: Some(pool),
             identity: RwLock::new((relay, epoch)),
@@ -143,27 +145,52 @@ impl PostgresStorage {
         )
     }
 
+    /// A pooled connection on which `first` succeeded, and what it returned.
+    /// A connection the server has closed since it was last used (a restart
+    /// of the database) fails at once, before doing anything, and is
+    /// dropped: the next is tried, up to the pool's size, then new ones.
+    fn conn_then<T>(
+        &self,
+        mut first: impl FnMut(&mut Db) -> Result<T, StorageError>,
+    ) -> Result<(r2d2::PooledConnection<Manager>, T), StorageError> {
+        for _ in 0..=POOL_SIZE {
+            let mut conn = self.conn()?;
+            match first(&mut conn) {
+                Err(StorageError::Postgres(e)) if is_gone(&e) => continue,
+                done => return done.map(|value| (conn, value)),
+            }
+        }
+        Err(StorageError::Unavailable(
+            "every connection to the database was closed".into(),
+        ))
+    }
+
     /// Runs a read on a pooled connection (committed data only).
     fn read<T>(
         &self,
-        f: impl FnOnce(&mut Db) -> Result<T, StorageError>,
+        f: impl FnMut(&mut Db) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
-        f(&mut *self.conn()?)
+        self.conn_then(f).map(|(_, value)| value)
     }
 
     /// Runs `f` in a transaction, committed if it returns Ok and rolled back
     /// otherwise; run again (from the start) when it lost a deadlock or a
-    /// serialization race to another node.
+    /// serialization race to another node. Only a transaction that never
+    /// began is taken to another connection: one whose connection broke
+    /// later may have committed.
     fn write<T>(
         &self,
         mut f: impl FnMut(&mut Db) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
-        let mut conn = self.conn()?;
-        let mut attempt = 0;
+        let begin = |db: &mut Db| Ok(db.batch_execute("BEGIN")?);
+        let (mut conn, ()) = self.conn_then(begin)?;
+        let mut attempt = 1;
         loop {
-            attempt += 1;
-            match in_transaction(&mut conn, &mut f) {
-                Err(StorageError::Postgres(e)) if attempt < RETRIES && is_race(&e) => continue,
+            match finish(&mut conn, &mut f) {
+                Err(StorageError::Postgres(e)) if attempt < RETRIES && is_race(&e) => {
+                    attempt += 1;
+                    conn.batch_execute("BEGIN")?;
+                }
                 done => return done,
             }
         }
@@ -193,9 +220,10 @@ fn conn_of(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, StorageError>
         .map_err(|e| StorageError::Unavailable(e.to_string()))
 }
 
-/// Runs `f` between `BEGIN` and `COMMIT`, or `ROLLBACK` when it fails (or
-/// panics: the connection goes back to the pool outside any transaction).
-fn in_transaction<T>(
+/// Runs `f` in the transaction begun on `db` and commits it, or rolls it
+/// back when it fails (or panics: the connection goes back to the pool
+/// outside any transaction).
+fn finish<T>(
     db: &mut Db,
     f: impl FnOnce(&mut Db) -> Result<T, StorageError>,
 ) -> Result<T, StorageError> {
@@ -210,12 +238,25 @@ fn in_transaction<T>(
             }
         }
     }
-    db.batch_execute("BEGIN")?;
     let mut open = Open { db, done: false };
     let value = f(open.db)?;
     open.db.batch_execute("COMMIT")?;
     open.done = true;
     Ok(value)
+}
+
+/// The connection is gone: the server closed it (shutting down, restarted)
+/// or the link was cut. Used for a first statement (a read, `BEGIN`), which
+/// may then simply be sent again on another connection.
+fn is_gone(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.is_closed()
+        || e.code().is_some_and(|c| {
+            *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+                || c.code().starts_with("08")
+        })
 }
 
 /// A deadlock or a serialization failure: the other transaction went on,

@@ -166,12 +166,7 @@ pub(super) fn create_group(
     members: &[UserId],
     at: DateTime<Utc>,
 ) -> Result<Announcement, StorageError> {
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > 64 {
-        return Err(StorageError::InvalidGroup(
-            "a group needs a title of 1 to 64 characters".into(),
-        ));
-    }
+    let title = crate::storage::group_title(title)?;
     // Bound the work before looking at the list.
     if members.len() > MAX_GROUP_MEMBERS {
         return Err(group_size_error());
