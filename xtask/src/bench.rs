@@ -9,12 +9,30 @@ pub fn run(args: &[String]) -> Result<()> {
         Some("store") => {
             cmd::cargo(&["bench", "--package", "candor-core", "--bench", "store"]).run()
         }
-        Some("relay") => {
-            cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "relay"]).run()
-        }
+        Some("relay") => relay(&args[1..]),
         Some("ui") => ui(),
         Some("app") => app(),
         other => bail!("unknown benchmark {other:?}; available: store, relay, ui, app"),
+    }
+}
+
+/// The relay against the bare forwarder; with `--backend postgres`, the
+/// relay on a throwaway PostgreSQL server (durable, as in service) too.
+fn relay(args: &[String]) -> Result<()> {
+    let bench = || cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "relay"]);
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["--backend", "sqlite"] => bench().run(),
+        ["--backend", "postgres"] => {
+            crate::setup::all(crate::setup::Need::Test)?;
+            let server = crate::services::Postgres::start("postgres-bench", true)?;
+            bench().env("CANDOR_BENCH_POSTGRES", &server.url).run()
+        }
+        other => bail!("bench relay takes --backend sqlite|postgres, not {other:?}"),
     }
 }
 

@@ -30,7 +30,8 @@ commands:
   test                                 set up and run every check
   demo                                 a relay and two signed-in windows (Alice, Bob)
   bench store                          store benchmark (release build)
-  bench relay                          relay benchmark vs a bare forwarder (release build)
+  bench relay [--backend postgres]     relay benchmark vs a bare forwarder (release build);
+                                       with postgres, also on a throwaway PostgreSQL server
   bench ui                             a 100,000-message chat in the release app (Xvfb)
   bench app                            start-up time and memory vs a blank Tauri app (Xvfb)
   soak [--minutes N | --seed SEED]     fault injection on fresh random seeds (default 10 min),

@@ -18,6 +18,12 @@
 //! later rounds are, if anything, slower.
 //! CANDOR_BENCH_CLIENTS (default 100), CANDOR_BENCH_MESSAGES (per run, default
 //! 20000) and CANDOR_BENCH_ROUNDS (default 3) change the size.
+//!
+//! With CANDOR_BENCH_POSTGRES naming a PostgreSQL server (`cargo xtask bench
+//! relay --backend postgres` starts one, durable as in service), the same
+//! relay on it runs in every round too, and its figures are compared with
+//! the embedded store's in the same run, and its latency at moderate load
+//! with that server's commit p99.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,6 +39,8 @@ use candor_relay::{RelayConfig, RelayState, serve};
 
 #[path = "relay/catch_up.rs"]
 mod catch_up;
+#[path = "relay/postgres.rs"]
+mod postgres;
 #[path = "relay/tls.rs"]
 mod tls;
 use futures_util::{SinkExt, StreamExt};
@@ -99,22 +107,7 @@ async fn bench() {
     println!("fsync p50 {:?}, p99 {:?} on this disk\n", fsync.0, fsync.1);
 
     // The real relay, in-process on a loopback port.
-    let mut config = RelayConfig::new(dir.path().join("relay"));
-    // A hundred accounts and their sockets from one address: lift the limits
-    // that count per address.
-    config.sign_ups_per_hour = 0;
-    config.sockets_per_address = 0;
-    config.tcp_per_address = 0;
-    // Quotas and frames per second checked on every send, as in service, but
-    // set beyond what the bench sends: their cost is measured, not their
-    // refusals.
-    config.frames_per_second = 10_000_000;
-    config.group_changes_per_hour = 0;
-    config.quotas = candor_relay::storage::Quotas {
-        messages_per_day: u64::MAX / 2,
-        stored_bytes: u64::MAX / 2,
-    };
-    let state = RelayState::open(config).expect("relay");
+    let state = RelayState::open(limited(dir.path().join("relay"))).expect("relay");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let relay_addr = listener.local_addr().expect("addr");
     tokio::spawn(serve(listener, state.clone(), std::future::pending()));
@@ -153,6 +146,12 @@ async fn bench() {
     let bare_plan = plan(bare_addr, &bare_sessions, Shape::Pairs).await;
     let bare_target = Target::from(bare_addr);
     let mut bare_runs = Vec::new();
+    let postgres = match std::env::var("CANDOR_BENCH_POSTGRES") {
+        Ok(server) if !server.is_empty() => Some(
+            postgres::Relay::start(&server, limited(dir.path().join("relay-pg")), clients).await,
+        ),
+        _ => None,
+    };
 
     let floor_addr = start_floor().await;
     println!(
@@ -161,12 +160,23 @@ async fn bench() {
     );
     let mut rows = Vec::new();
     let mut tls_pairs = None;
+    let mut pg_rows = Vec::new();
     for shape in [Shape::Pairs, Shape::Groups] {
         let plan = plan(relay_addr, &sessions, shape).await;
+        let pg_plan = match &postgres {
+            Some(pg) => Some(self::plan(pg.addr, &pg.sessions, shape).await),
+            None => None,
+        };
         let (mut relays, mut floors, mut tlss) = (Vec::new(), Vec::new(), Vec::new());
+        let mut pgs = Vec::new();
         for round in 1..=rounds {
             let relay = run_relay(&plain_target, &sessions, &plan, messages).await;
             print_row(&format!("relay  {shape:?} #{round}"), &relay);
+            if let (Some(pg), Some(pg_plan)) = (&postgres, &pg_plan) {
+                let on_pg = run_relay(&pg.addr.into(), &pg.sessions, pg_plan, messages).await;
+                print_row(&format!("relay  {shape:?} PostgreSQL #{round}"), &on_pg);
+                pgs.push(on_pg);
+            }
             let floor = run_floor(floor_addr, &plan, messages).await;
             print_row(&format!("floor  {shape:?} #{round}"), &floor);
             if let Shape::Pairs = shape {
@@ -182,6 +192,11 @@ async fn bench() {
         }
         let (relay, floor) = (median(relays), median(floors));
         print_row(&format!("relay  {shape:?} median"), &relay);
+        if !pgs.is_empty() {
+            let on_pg = median(pgs);
+            print_row(&format!("relay  {shape:?} PostgreSQL median"), &on_pg);
+            pg_rows.push((shape, on_pg, relay));
+        }
         print_row(&format!("floor  {shape:?} median"), &floor);
         if !tlss.is_empty() {
             let over_tls = median(tlss);
@@ -219,6 +234,24 @@ async fn bench() {
             if ratio >= 0.4 { "PASS" } else { "MISS" }
         );
     }
+    for (shape, on_pg, on_sqlite) in &pg_rows {
+        let ratio = on_pg.0 / on_sqlite.0;
+        println!(
+            "{} durable throughput {shape:?} on PostgreSQL, 1 node: {ratio:.2}x the embedded store (target >= 0.5)",
+            if ratio >= 0.5 { "PASS" } else { "MISS" }
+        );
+    }
+    if let Some(pg) = &postgres {
+        let moderate = run_moderate(&pg.addr.into(), &pg.sessions).await;
+        print_row("relay  moderate PostgreSQL", &moderate);
+        let budget = pg.commit_p99 + Duration::from_millis(5);
+        let p99 = Duration::from_micros(moderate.2);
+        println!(
+            "{} p99 send->deliver at moderate load on PostgreSQL {p99:?} (target <= commit p99 {:?} + 5 ms = {budget:?})",
+            if p99 <= budget { "PASS" } else { "MISS" },
+            pg.commit_p99
+        );
+    }
     catch_up::run().await;
     let budget = fsync.1 + Duration::from_millis(5);
     let p99 = Duration::from_micros(moderate.2);
@@ -226,6 +259,27 @@ async fn bench() {
         "{} p99 send->deliver at moderate load {p99:?} (target <= fsync p99 + 5 ms = {budget:?})",
         if p99 <= budget { "PASS" } else { "MISS" }
     );
+}
+
+/// The relay's settings in the bench: the limits of service, set where they
+/// cost what they cost but refuse nothing the bench does.
+fn limited(data: std::path::PathBuf) -> RelayConfig {
+    let mut config = RelayConfig::new(data);
+    // A hundred accounts and their sockets from one address: lift the limits
+    // that count per address.
+    config.sign_ups_per_hour = 0;
+    config.sockets_per_address = 0;
+    config.tcp_per_address = 0;
+    // Quotas and frames per second checked on every send, as in service, but
+    // set beyond what the bench sends: their cost is measured, not their
+    // refusals.
+    config.frames_per_second = 10_000_000;
+    config.group_changes_per_hour = 0;
+    config.quotas = candor_relay::storage::Quotas {
+        messages_per_day: u64::MAX / 2,
+        stored_bytes: u64::MAX / 2,
+    };
+    config
 }
 
 /// Each figure's median over the rounds (throughput, p50, p99 and max apart).

@@ -32,6 +32,7 @@ use super::{
     ReceiptRecorded, SessionRow, Storage, StorageError, Stored,
 };
 
+mod batch;
 mod conversations;
 mod db;
 mod epochs;
@@ -448,19 +449,8 @@ impl Storage for PostgresStorage {
             } else {
                 None
             };
-            let mut next_cursor = lock.last_cursor;
-            let mut results = Vec::with_capacity(batch.len());
-            for m in &batch {
-                // A refusal comes before a message writes anything (see
-                // `store_one`), so it costs only that message; a database
-                // error fails the whole batch, which is rolled back.
-                match messages::store_one(tx, quotas, &mut next_cursor, m.clone()) {
-                    Ok(stored) => results.push(Ok(stored)),
-                    Err(e) if e.is_refusal() => results.push(Err(e)),
-                    Err(e) => return Err(e),
-                }
-            }
-            messages::set_stream_end(tx, lock.last_cursor, next_cursor)?;
+            let (results, end) = batch::store(tx, quotas, lock.last_cursor, batch.clone())?;
+            messages::set_stream_end(tx, lock.last_cursor, end)?;
             Ok((results, restarted))
         })?;
         if let Some((relay, epoch, incarnation)) = restarted {

@@ -1,0 +1,80 @@
+//! The relay on PostgreSQL, in the same bench run as the embedded store: a
+//! database of its own on the server named by CANDOR_BENCH_POSTGRES, made
+//! afresh and migrated, and that server's commit latency (the floor of a
+//! durable send on it, as fsync is the embedded store's).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use candor_protocol::api::Session;
+use candor_relay::{RelayConfig, RelayState, serve};
+use tokio::net::TcpListener;
+
+pub struct Relay {
+    pub addr: SocketAddr,
+    pub sessions: Vec<Session>,
+    /// p99 of committing one small insert, 300 times.
+    pub commit_p99: Duration,
+}
+
+impl Relay {
+    /// Starts a relay on a new database `relay_bench` of `server` (a
+    /// postgres:// URL ending in a database name), with `clients` accounts.
+    pub async fn start(server: &str, mut config: RelayConfig, clients: usize) -> Self {
+        let server = server.to_owned();
+        let (url, commit_p99) = tokio::task::spawn_blocking(move || {
+            let mut admin = postgres::Client::connect(&server, postgres::NoTls)
+                .expect("connect to CANDOR_BENCH_POSTGRES");
+            admin
+                .batch_execute("DROP DATABASE IF EXISTS relay_bench")
+                .expect("drop");
+            admin
+                .batch_execute("CREATE DATABASE relay_bench")
+                .expect("create");
+            let (base, _) = server.rsplit_once('/').expect("a URL naming a database");
+            let url = format!("{base}/relay_bench");
+            candor_relay::storage::migrate_postgres(&url).expect("migrate");
+            let commit_p99 = commit_p99(&url);
+            (url, commit_p99)
+        })
+        .await
+        .expect("join");
+        println!("PostgreSQL commit p99 {commit_p99:?} on this server");
+        config.database_url = Some(url);
+        let state = tokio::task::spawn_blocking(move || RelayState::open(config))
+            .await
+            .expect("join")
+            .expect("relay on PostgreSQL");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(serve(listener, state, std::future::pending()));
+        let sessions = super::accounts(addr, clients).await;
+        Self {
+            addr,
+            sessions,
+            commit_p99,
+        }
+    }
+}
+
+/// p99 of a transaction that inserts one row and commits, 300 times.
+fn commit_p99(url: &str) -> Duration {
+    let mut db = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    db.batch_execute("CREATE TABLE commit_probe (n integer, pad text)")
+        .expect("probe table");
+    let pad = "x".repeat(200);
+    let mut times: Vec<Duration> = (0..300)
+        .map(|n: i32| {
+            let t = Instant::now();
+            let mut tx = db.transaction().expect("begin");
+            tx.execute("INSERT INTO commit_probe VALUES ($1, $2)", &[&n, &pad])
+                .expect("insert");
+            tx.commit().expect("commit");
+            t.elapsed()
+        })
+        .collect();
+    db.batch_execute("DROP TABLE commit_probe")
+        .expect("drop probe");
+    times.sort();
+    times[296]
+}
