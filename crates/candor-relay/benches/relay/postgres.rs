@@ -1,7 +1,8 @@
 //! The relay on PostgreSQL, in the same bench run as the embedded store: a
 //! database of its own on the server named by CANDOR_BENCH_POSTGRES, made
 //! afresh and migrated, and that server's commit latency (the floor of a
-//! durable send on it, as fsync is the embedded store's).
+//! durable send on it, as fsync is the embedded store's), measured on the
+//! same database just before the latency it is the floor of.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -13,8 +14,7 @@ use tokio::net::TcpListener;
 pub struct Relay {
     pub addr: SocketAddr,
     pub sessions: Vec<Session>,
-    /// p99 of committing one small insert, 300 times.
-    pub commit_p99: Duration,
+    url: String,
 }
 
 impl Relay {
@@ -22,7 +22,7 @@ impl Relay {
     /// postgres:// URL ending in a database name), with `clients` accounts.
     pub async fn start(server: &str, mut config: RelayConfig, clients: usize) -> Self {
         let server = server.to_owned();
-        let (url, commit_p99) = tokio::task::spawn_blocking(move || {
+        let url = tokio::task::spawn_blocking(move || {
             let mut admin = postgres::Client::connect(&server, postgres::NoTls)
                 .expect("connect to CANDOR_BENCH_POSTGRES");
             admin
@@ -34,13 +34,11 @@ impl Relay {
             let (base, _) = server.rsplit_once('/').expect("a URL naming a database");
             let url = format!("{base}/relay_bench");
             candor_relay::storage::migrate_postgres(&url).expect("migrate");
-            let commit_p99 = commit_p99(&url);
-            (url, commit_p99)
+            url
         })
         .await
         .expect("join");
-        println!("PostgreSQL commit p99 {commit_p99:?} on this server");
-        config.database_url = Some(url);
+        config.database_url = Some(url.clone());
         let state = tokio::task::spawn_blocking(move || RelayState::open(config))
             .await
             .expect("join")
@@ -52,29 +50,38 @@ impl Relay {
         Self {
             addr,
             sessions,
-            commit_p99,
+            url,
         }
     }
-}
 
-/// p99 of a transaction that inserts one row and commits, 300 times.
-fn commit_p99(url: &str) -> Duration {
-    let mut db = postgres::Client::connect(url, postgres::NoTls).expect("connect");
-    db.batch_execute("CREATE TABLE commit_probe (n integer, pad text)")
-        .expect("probe table");
-    let pad = "x".repeat(200);
-    let mut times: Vec<Duration> = (0..300)
-        .map(|n: i32| {
-            let t = Instant::now();
-            let mut tx = db.transaction().expect("begin");
-            tx.execute("INSERT INTO commit_probe VALUES ($1, $2)", &[&n, &pad])
-                .expect("insert");
-            tx.commit().expect("commit");
-            t.elapsed()
+    /// p99 of a transaction that inserts one small row and commits (its
+    /// statement prepared once), 300 times, on the relay's database as it
+    /// is now.
+    pub async fn commit_p99(&self) -> Duration {
+        let url = self.url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut db = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            db.batch_execute("CREATE TABLE IF NOT EXISTS commit_probe (n integer, pad text)")
+                .expect("probe table");
+            let insert = db
+                .prepare("INSERT INTO commit_probe VALUES ($1, $2)")
+                .expect("prepare");
+            let pad = "x".repeat(200);
+            let mut times: Vec<Duration> = (0..300)
+                .map(|n: i32| {
+                    let t = Instant::now();
+                    let mut tx = db.transaction().expect("begin");
+                    tx.execute(&insert, &[&n, &pad]).expect("insert");
+                    tx.commit().expect("commit");
+                    t.elapsed()
+                })
+                .collect();
+            db.batch_execute("DROP TABLE commit_probe")
+                .expect("drop probe");
+            times.sort();
+            times[296]
         })
-        .collect();
-    db.batch_execute("DROP TABLE commit_probe")
-        .expect("drop probe");
-    times.sort();
-    times[296]
+        .await
+        .expect("join")
+    }
 }

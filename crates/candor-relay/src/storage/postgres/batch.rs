@@ -8,8 +8,8 @@
 //! repeats, the chats and their members, who may write to whom, what
 //! replies and reactions point at, the senders' quotas), judges each send in
 //! order in memory, as the embedded store does one by one, and writes the
-//! messages, the chats' last seqs and the quotas' counters with one
-//! statement each. Only what is rare goes to the server per send: a direct
+//! messages, the chats' last seqs, the quotas' counters and the stream's end
+//! in one statement. Only what is rare goes to the server per send: a direct
 //! chat made by its first message, a request accepted by a reply, and the
 //! announcements of both.
 //!
@@ -55,14 +55,14 @@ type Permits = HashMap<(UserId, UserId), Result<(), StorageError>>;
 type Target = (String, bool);
 
 /// Stores `batch` after the stream's `last_cursor`, in order: each send
-/// succeeds or is refused on its own. Returns the results and the stream's
-/// new end. An error means the batch failed as a whole (and is rolled back).
+/// succeeds or is refused on its own. An error means the batch failed as a
+/// whole (and is rolled back).
 pub(super) fn store(
     db: &mut Db,
     quotas: Quotas,
     last_cursor: u64,
     batch: Vec<NewMessage>,
-) -> Result<(Vec<Result<Stored, StorageError>>, u64), StorageError> {
+) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
     let earlier = earlier_copies(db, &batch)?;
     let mut chats = lock_chats(db, &batch)?;
     let permits = direct_permits(db, &batch, &chats)?;
@@ -185,14 +185,13 @@ pub(super) fn store(
         stored_here.insert(key, stored.clone());
         results.push(Ok(stored));
     }
-    rows.insert(db)?;
-    write_back(db, &chats, &accounts)?;
+    write(db, rows, &chats, &accounts, cursor)?;
     for (index, conversation, tell) in to_announce {
         if let Some(Ok(stored)) = results.get_mut(index) {
             stored.announcement = announcement(db, conversation, &tell)?;
         }
     }
-    Ok((results, cursor))
+    Ok(results)
 }
 
 /// A repeat's answer: the copy stored before, with nothing new written.
@@ -395,37 +394,31 @@ fn lock_chats(
         .into_iter()
         .map(|id| id.to_string())
         .collect();
-    let locked = db.query(
-        "SELECT id, last_seq, kind FROM conversations WHERE id = ANY($1)
-         ORDER BY id COLLATE \"C\" FOR UPDATE",
+    // Each chat's row locked (membership changes take the same lock), with
+    // its members, in one statement.
+    let rows = db.query(
+        "SELECT c.id, c.last_seq, c.kind, m.user_id, m.state
+         FROM conversations c JOIN members m ON m.conversation_id = c.id
+         WHERE c.id = ANY($1)
+         ORDER BY c.id COLLATE \"C\", m.user_id COLLATE \"C\" FOR UPDATE OF c",
         &[&ids],
     )?;
-    let mut chats = HashMap::with_capacity(locked.len());
-    for r in &locked {
-        chats.insert(
-            ConversationId(uuid_col(r, 0)?),
-            Chat {
+    let mut chats: HashMap<ConversationId, Chat> = HashMap::new();
+    for r in &rows {
+        let chat = chats
+            .entry(ConversationId(uuid_col(r, 0)?))
+            .or_insert(Chat {
                 roster: Roster {
                     group: r.try_get::<_, &str>(2)? == "group",
                     members: Vec::new(),
                 },
                 last_seq: r.try_get(1)?,
                 moved: false,
-            },
-        );
-    }
-    let members = db.query(
-        "SELECT conversation_id, user_id, state FROM members WHERE conversation_id = ANY($1)
-         ORDER BY conversation_id, user_id COLLATE \"C\"",
-        &[&ids],
-    )?;
-    for r in &members {
-        if let Some(chat) = chats.get_mut(&ConversationId(uuid_col(r, 0)?)) {
-            chat.roster.members.push((
-                UserId(uuid_col(r, 1)?),
-                r.try_get::<_, &str>(2)? == "request",
-            ));
-        }
+            });
+        chat.roster.members.push((
+            UserId(uuid_col(r, 3)?),
+            r.try_get::<_, &str>(4)? == "request",
+        ));
     }
     Ok(chats)
 }
@@ -572,54 +565,27 @@ impl Rows {
         self.reply_json.push(json.reply);
         self.reaction_json.push(json.reaction);
     }
-
-    fn insert(self, db: &mut Db) -> Result<(), StorageError> {
-        if self.cursor.is_empty() {
-            return Ok(());
-        }
-        db.execute(
-            "INSERT INTO messages (cursor, server_id, conversation_id, seq, sender_id, client_id,
-                                   body, card_json, sent_at, reply_json, reaction_json)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-                                  $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[],
-                                  $11::text[])",
-            &[
-                &self.cursor,
-                &self.server_id,
-                &self.conversation_id,
-                &self.seq,
-                &self.sender_id,
-                &self.client_id,
-                &self.body,
-                &self.card_json,
-                &self.sent_at,
-                &self.reply_json,
-                &self.reaction_json,
-            ],
-        )?;
-        Ok(())
-    }
 }
 
-/// Writes back the chats' last seqs and the senders' counters the batch
-/// moved, one statement each.
-fn write_back(
+/// Writes what the batch made, in one statement: its messages, the chats'
+/// last seqs and the senders' counters it moved, and the stream's new end
+/// (`end`).
+fn write(
     db: &mut Db,
+    rows: Rows,
     chats: &HashMap<ConversationId, Chat>,
     accounts: &HashMap<UserId, Account>,
+    end: u64,
 ) -> Result<(), StorageError> {
+    if rows.cursor.is_empty() {
+        // Nothing new (repeats and refusals): nothing moved either.
+        return Ok(());
+    }
     let (ids, seqs): (Vec<String>, Vec<i64>) = chats
         .iter()
         .filter(|(_, c)| c.moved)
         .map(|(id, c)| (id.to_string(), c.last_seq))
         .unzip();
-    if !ids.is_empty() {
-        db.execute(
-            "UPDATE conversations c SET last_seq = k.seq
-             FROM unnest($1::text[], $2::bigint[]) AS k(id, seq) WHERE c.id = k.id",
-            &[&ids, &seqs],
-        )?;
-    }
     let mut users = Vec::new();
     let (mut days, mut today, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
     for (user, a) in accounts.iter().filter(|(_, a)| a.moved) {
@@ -628,14 +594,43 @@ fn write_back(
         today.push(a.today as i64);
         bytes.push(a.bytes as i64);
     }
-    if !users.is_empty() {
-        db.execute(
-            "UPDATE users u SET usage_day = k.day, messages_today = k.today, bytes_stored = k.bytes
-             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+    db.execute(
+        "WITH messages AS (
+             INSERT INTO messages (cursor, server_id, conversation_id, seq, sender_id, client_id,
+                                   body, card_json, sent_at, reply_json, reaction_json)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[],
+                                  $11::text[])
+         ), chats AS (
+             UPDATE conversations c SET last_seq = k.seq
+             FROM unnest($12::text[], $13::bigint[]) AS k(id, seq) WHERE c.id = k.id
+         ), senders AS (
+             UPDATE users u SET usage_day = k.day, messages_today = k.today, bytes_stored = k.bytes
+             FROM unnest($14::text[], $15::bigint[], $16::bigint[], $17::bigint[])
                   AS k(id, day, today, bytes)
-             WHERE u.id = k.id",
-            &[&users, &days, &today, &bytes],
-        )?;
-    }
+             WHERE u.id = k.id
+         )
+         UPDATE relay_stream SET last_cursor = $18",
+        &[
+            &rows.cursor,
+            &rows.server_id,
+            &rows.conversation_id,
+            &rows.seq,
+            &rows.sender_id,
+            &rows.client_id,
+            &rows.body,
+            &rows.card_json,
+            &rows.sent_at,
+            &rows.reply_json,
+            &rows.reaction_json,
+            &ids,
+            &seqs,
+            &users,
+            &days,
+            &today,
+            &bytes,
+            &(end as i64),
+        ],
+    )?;
     Ok(())
 }

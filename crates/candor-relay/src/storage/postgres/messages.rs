@@ -49,14 +49,6 @@ fn messages_from_rows(
     rows.iter().map(message_from_row).collect()
 }
 
-/// Records the batch's last cursor (nothing when it stored nothing).
-pub(super) fn set_stream_end(c: &mut Db, was: u64, now: u64) -> Result<(), StorageError> {
-    if now != was {
-        c.execute("UPDATE relay_stream SET last_cursor = $1", &[&(now as i64)])?;
-    }
-    Ok(())
-}
-
 /// The newest position in the relay's stream (0 when empty).
 fn stream_end(c: &mut Db) -> Result<u64, StorageError> {
     let end: i64 = c

@@ -449,8 +449,7 @@ impl Storage for PostgresStorage {
             } else {
                 None
             };
-            let (results, end) = batch::store(tx, quotas, lock.last_cursor, batch.clone())?;
-            messages::set_stream_end(tx, lock.last_cursor, end)?;
+            let results = batch::store(tx, quotas, lock.last_cursor, batch.clone())?;
             Ok((results, restarted))
         })?;
         if let Some((relay, epoch, incarnation)) = restarted {
