@@ -89,7 +89,6 @@ impl Postgres {
     /// start`): for the tests of what the relay does while its database
     /// is down.
     pub fn control_script(&self) -> Result<PathBuf> {
-        use std::os::unix::fs::PermissionsExt;
         let script = self.data.with_extension("ctl");
         let runner = match self.run_as {
             Some(user) => format!("runuser -u {user} -- "),
@@ -104,7 +103,11 @@ impl Postgres {
                 self.data.join("server.log").display()
             ),
         )?;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        }
         Ok(script)
     }
 
