@@ -3,6 +3,9 @@
 //! its clients, and once the database is back it takes the same sends
 //! again, once each, and the clients catch up across the new epoch.
 //!
+//! And what it does when another node changes a chat while a batch of
+//! sends to it waits for the chat's lock.
+//!
 //! These tests stop and start a server, so they need one of their own:
 //! `cargo xtask test` starts it and names it, with a script that stops and
 //! starts it (`CANDOR_TEST_POSTGRES`, `CANDOR_TEST_POSTGRES_CTL`). Without
@@ -161,4 +164,89 @@ async fn a_database_restart_holds_every_send_until_it_is_back() {
     }
     assert_eq!(got, ["while it was down"]);
     relay.stop().await;
+}
+
+/// Another node takes Bob out of the group and holds the chat's lock while
+/// a batch with Bob's send waits for it: the batch then judges by the
+/// members as they are after the change (Bob's send is refused), not as
+/// they were when it began waiting.
+#[test]
+#[ignore = "needs a PostgreSQL server of its own: cargo xtask test runs it"]
+fn a_batch_waiting_for_a_chat_judges_by_its_members_after_the_wait() {
+    use candor_relay::Storage;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = support::postgres::database_for(dir.path()).expect("CANDOR_TEST_POSTGRES");
+    let store = std::sync::Arc::new(candor_relay::PostgresStorage::open(&url).expect("open"));
+    let now = chrono::Utc::now();
+    let user = |h: &str| store.create_user(h, h, "h", now).expect("user").id;
+    let (alice, bob, cleo) = (user("alice"), user("bob"), user("cleo"));
+    let group = store
+        .create_group(alice, "Trip", &[bob, cleo], now)
+        .expect("group")
+        .0[0]
+        .1
+        .id;
+
+    // The other node: Bob removed, the chat's row locked until it commits.
+    let mut other = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let mut change = other.transaction().expect("begin");
+    change
+        .execute(
+            "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE",
+            &[&group.to_string()],
+        )
+        .expect("lock");
+    change
+        .execute(
+            "DELETE FROM members WHERE conversation_id = $1 AND user_id = $2",
+            &[&group.to_string(), &bob.to_string()],
+        )
+        .expect("remove");
+
+    let sending = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            store
+                .store_messages(vec![candor_relay::storage::NewMessage {
+                    sender: bob,
+                    client_id: MessageId::new(),
+                    to: Recipient::Conversation { id: group },
+                    text: MessageText::new("am I still in?").expect("text"),
+                    card: None,
+                    reply: None,
+                    reaction: None,
+                    at: chrono::Utc::now(),
+                }])
+                .expect("the batch")
+        })
+    };
+    // Until the batch waits on the chat's lock.
+    let mut watch = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .expect("activity")
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the batch never waited for the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    change.commit().expect("commit the removal");
+    let results = sending.join().expect("the batch");
+    assert!(
+        matches!(results[0], Err(candor_relay::StorageError::NotMember)),
+        "{:?}",
+        results[0].as_ref().map(|s| s.message.seq)
+    );
+    drop(store);
 }

@@ -1,7 +1,8 @@
 //! The stores judged alike: one batch of sends that lean on each other
 //! (a chat made by the first, a repeat, a reply and reactions to a message
 //! of the same batch, a reaction on a reaction, an answer that accepts the
-//! request, a quota passed halfway) gets the same answer, send by send, from
+//! request, an answer to someone who takes only contacts and made you one
+//! earlier in the batch, a quota passed halfway) gets the same answer, send by send, from
 //! the embedded store, which stores one send at a time, and from PostgreSQL,
 //! which judges the whole batch from a few reads (when the suite runs on it:
 //! see support/postgres.rs).
@@ -67,6 +68,16 @@ fn a_batch_of_sends_that_lean_on_each_other_is_judged_send_by_send() {
         .expect("alice")
         .id;
     let bob = store.create_user("bob", "Bob", "h", now).expect("bob").id;
+    // Alice takes messages from her contacts only: Bob becomes one when she
+    // writes to him, in the same batch as his answers.
+    store
+        .set_settings(
+            alice,
+            &candor_protocol::api::AccountSettings {
+                who_can_message: candor_protocol::api::WhoCanMessage::Contacts,
+            },
+        )
+        .expect("settings");
     // Four messages a day: Alice's fifth new one (in the next batch) is one
     // too many.
     store.set_quotas(Quotas {
@@ -99,6 +110,7 @@ fn a_batch_of_sends_that_lean_on_each_other_is_judged_send_by_send() {
     });
     let chat = candor_protocol::frames::direct_conversation_id(alice, bob);
     let answer = message(bob, Recipient::Conversation { id: chat }, "hi Alice");
+    let answer_by_name = message(bob, Recipient::Direct { user: alice }, "and hi again");
     let fourth = message(alice, to_bob(), "one more");
     let to_herself = message(alice, Recipient::Direct { user: alice }, "me");
     let batch = vec![
@@ -108,6 +120,7 @@ fn a_batch_of_sends_that_lean_on_each_other_is_judged_send_by_send() {
         like,
         on_a_reaction,
         answer,
+        answer_by_name,
         fourth.clone(),
         to_herself,
     ];
@@ -129,6 +142,7 @@ fn a_batch_of_sends_that_lean_on_each_other_is_judged_send_by_send() {
             "refused: a reaction is on a message, not on another reaction",
             "seq 4 new accepted",
             "seq 5 new",
+            "seq 6 new",
             "refused: no such user",
         ],
         "on {}",

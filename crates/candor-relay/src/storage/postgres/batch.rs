@@ -46,8 +46,8 @@ struct Chat {
     moved: bool,
 }
 
-/// Whether each sender may write directly to each recipient (the answer of
-/// `relations::check_direct`).
+/// Whether each sender may write directly to each recipient, as
+/// `relations::check_direct` answered when the batch began.
 type Permits = HashMap<(UserId, UserId), Result<(), StorageError>>;
 
 /// What a reply or a reaction may point at: its chat, and whether it is a
@@ -106,7 +106,9 @@ pub(super) fn store(
         let created = !chats.contains_key(&conversation);
         if created {
             let Recipient::Direct { user } = m.to else {
-                return Err(StorageError::NotMember);
+                return Err(StorageError::Corrupt(
+                    "a send to a chat by id passed its checks, and the chat is not there".into(),
+                ));
             };
             let roster = create_direct(db, conversation, m.sender, user, at)?;
             chats.insert(
@@ -228,12 +230,14 @@ fn judge(
     accounts: &mut HashMap<UserId, Account>,
     quotas: Quotas,
 ) -> Result<(ConversationId, Json), StorageError> {
-    // A pair read with the batch, or (a direct chat this batch made, named
-    // by id) asked now.
+    // A pair let through when the batch began stays so (blocks are read at
+    // the start; contacts are only ever added). Any other is asked now, as
+    // the embedded store does: a send earlier in the batch may have made
+    // them contacts (a first message, an accepted request), and a direct
+    // chat the batch made, named by id, was not read with it.
     let mut permit = |sender: UserId, recipient: UserId| match permits.get(&(sender, recipient)) {
         Some(Ok(())) => Ok(()),
-        Some(Err(e)) => Err(refusal_again(e)),
-        None => check_direct(db, sender, recipient),
+        _ => check_direct(db, sender, recipient),
     };
     let conversation = match m.to {
         Recipient::Conversation { id } => {
@@ -311,15 +315,6 @@ fn judge(
     ))
 }
 
-/// The refusal `check_direct` gave a pair, for another send of that pair.
-fn refusal_again(e: &StorageError) -> StorageError {
-    match e {
-        StorageError::Blocked => StorageError::Blocked,
-        StorageError::NotAccepting => StorageError::NotAccepting,
-        _ => StorageError::UnknownUser,
-    }
-}
-
 /// A reaction is one emoji, alone, in a chat that exists, on a message of
 /// that chat that is not itself a reaction (the embedded store's
 /// `check_reaction` says why).
@@ -394,31 +389,42 @@ fn lock_chats(
         .into_iter()
         .map(|id| id.to_string())
         .collect();
-    // Each chat's row locked (membership changes take the same lock), with
-    // its members, in one statement.
-    let rows = db.query(
-        "SELECT c.id, c.last_seq, c.kind, m.user_id, m.state
-         FROM conversations c JOIN members m ON m.conversation_id = c.id
-         WHERE c.id = ANY($1)
-         ORDER BY c.id COLLATE \"C\", m.user_id COLLATE \"C\" FOR UPDATE OF c",
+    // Each chat's row locked first: membership changes take the same lock.
+    // Then its members, in a statement of their own: within one statement
+    // PostgreSQL reads every table as it was when the statement began, so
+    // members read beside the lock would be those from before a change the
+    // lock waited for.
+    let locked = db.query(
+        "SELECT id, last_seq, kind FROM conversations WHERE id = ANY($1)
+         ORDER BY id COLLATE \"C\" FOR UPDATE",
         &[&ids],
     )?;
-    let mut chats: HashMap<ConversationId, Chat> = HashMap::new();
-    for r in &rows {
-        let chat = chats
-            .entry(ConversationId(uuid_col(r, 0)?))
-            .or_insert(Chat {
+    let mut chats = HashMap::with_capacity(locked.len());
+    for r in &locked {
+        chats.insert(
+            ConversationId(uuid_col(r, 0)?),
+            Chat {
                 roster: Roster {
                     group: r.try_get::<_, &str>(2)? == "group",
                     members: Vec::new(),
                 },
                 last_seq: r.try_get(1)?,
                 moved: false,
-            });
-        chat.roster.members.push((
-            UserId(uuid_col(r, 3)?),
-            r.try_get::<_, &str>(4)? == "request",
-        ));
+            },
+        );
+    }
+    let members = db.query(
+        "SELECT conversation_id, user_id, state FROM members WHERE conversation_id = ANY($1)
+         ORDER BY conversation_id, user_id COLLATE \"C\"",
+        &[&ids],
+    )?;
+    for r in &members {
+        if let Some(chat) = chats.get_mut(&ConversationId(uuid_col(r, 0)?)) {
+            chat.roster.members.push((
+                UserId(uuid_col(r, 1)?),
+                r.try_get::<_, &str>(2)? == "request",
+            ));
+        }
     }
     Ok(chats)
 }
