@@ -174,7 +174,10 @@ pub fn run_all() -> Result<()> {
 /// crates/candor-relay/tests/support/postgres.rs).
 fn relay_on_postgres() -> Result<()> {
     let server = services::Postgres::start("postgres-test", false)?;
-    let mut args = vec!["test", "--package", "candor-relay", "--no-fail-fast"];
+    // --workspace, as every cargo step here, so that features resolve as in
+    // the build above and nothing compiles again (candor-core's own
+    // `accounts` suite comes along, and ignores the server).
+    let mut args = vec!["test", "--workspace", "--no-fail-fast"];
     for suite in RELAY_SUITES {
         args.extend(["--test", suite]);
     }
@@ -185,8 +188,7 @@ fn relay_on_postgres() -> Result<()> {
     let own = services::Postgres::start("postgres-restarted", false)?;
     let outages = cmd::cargo(&[
         "test",
-        "--package",
-        "candor-relay",
+        "--workspace",
         "--test",
         "postgres",
         "--",
@@ -200,5 +202,5 @@ fn relay_on_postgres() -> Result<()> {
 
 /// The relay's test binaries that run on either backend.
 const RELAY_SUITES: &[&str] = &[
-    "accounts", "attacks", "delivery", "operator", "sessions", "social",
+    "accounts", "attacks", "delivery", "operator", "sessions", "social", "storage",
 ];
