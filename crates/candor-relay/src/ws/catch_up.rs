@@ -144,6 +144,10 @@ impl Connection {
             Err(e) => return self.fail_catch_up(e).await,
         };
         let done = batch.len() < CATCH_UP_BATCH as usize;
+        if self.epoch_moved() {
+            // Its cursors are the new epoch's: the client asks again.
+            return Flow::Close;
+        }
         for (c, message) in batch {
             cursor = c;
             if !self.send(&RelayFrame::Message { cursor: c, message }).await {

@@ -18,7 +18,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 
 use candor_protocol::api::{ApiError, ErrorCode, UserInfo};
 use candor_protocol::frames::{ClientFrame, MAX_CARD_BYTES, MAX_FRAME_BYTES, RelayFrame};
-use candor_protocol::{ConversationId, MessageId, PROTOCOL_VERSION};
+use candor_protocol::{ConversationId, EpochId, MessageId, PROTOCOL_VERSION};
 
 use crate::http::{authenticate, blocking};
 use crate::hub::Live;
@@ -142,6 +142,9 @@ struct Connection {
     /// This connection's id in the hub, once registered: its own sends are not
     /// delivered back to it (the ack says all it needs).
     hub_id: Option<u64>,
+    /// The epoch named in the welcome: every cursor this connection sends
+    /// is read by the client as a position in it.
+    epoch: Option<EpochId>,
 }
 
 enum Flow {
@@ -165,6 +168,7 @@ impl Connection {
             budget: budget::FrameBudget::new(state.inner.config.frames_per_second, Instant::now()),
             unflushed: 0,
             hub_id: None,
+            epoch: None,
         };
         if !conn.hello(&mut stream).await || matches!(conn.flush().await, Flow::Close) {
             let _ = conn.sink.close().await;
@@ -287,6 +291,7 @@ impl Connection {
         match serde_json::from_str::<ClientFrame>(&text) {
             Ok(ClientFrame::Hello { protocol_version }) if protocol_version == PROTOCOL_VERSION => {
                 let (relay, epoch) = self.state.storage().identity();
+                self.epoch = Some(epoch);
                 let welcome = RelayFrame::Welcome {
                     user: self.user.clone(),
                     protocol_version: PROTOCOL_VERSION,
@@ -500,6 +505,11 @@ impl Connection {
         match result {
             Ok(stored) => {
                 self.state.inner.metrics.observe_send(started.elapsed());
+                if self.epoch_moved() {
+                    // Not acked here: the client sends it again on its
+                    // next connection, and that ack names the new epoch.
+                    return Flow::Close;
+                }
                 let ack = RelayFrame::Ack {
                     client_id,
                     server_id: stored.message.server_id,
@@ -568,6 +578,10 @@ impl Connection {
                 if cursor <= delivered {
                     return Flow::Continue;
                 }
+                if self.epoch_moved() {
+                    // Its catch-up on the next connection brings it.
+                    return Flow::Close;
+                }
                 self.delivered = Some(cursor);
                 if !self.announce(conversation).await {
                     return Flow::Close;
@@ -587,6 +601,19 @@ impl Connection {
                 Flow::Close
             }
         }
+    }
+
+    /// True once the store began a new epoch after this connection's welcome
+    /// (a database restart, which may have been a restore from a backup):
+    /// a cursor sent now belongs to the new epoch, and the client would file
+    /// it under the old one. Such a connection closes instead, and the
+    /// client's next one is welcomed into the new epoch.
+    pub(super) fn epoch_moved(&self) -> bool {
+        let moved = self.epoch != Some(self.state.storage().identity().1);
+        if moved {
+            tracing::info!(user = %self.user.id, "the relay began a new epoch; closing a connection of the old one");
+        }
+        moved
     }
 
     /// Queues one frame. Frames come in bursts (live messages, acks, catch-up),
