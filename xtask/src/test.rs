@@ -184,7 +184,19 @@ fn relay_on_postgres() -> Result<()> {
     let suites = cmd::cargo(&args)
         .env("CANDOR_TEST_POSTGRES", &server.url)
         .run();
-    // The tests that stop and start a server need one of their own.
+    // Several relay nodes over one database (ignored without a server).
+    let nodes = cmd::cargo(&[
+        "test",
+        "--workspace",
+        "--test",
+        "cluster",
+        "--",
+        "--ignored",
+    ])
+    .env("CANDOR_TEST_POSTGRES", &server.url)
+    .run();
+    // The tests that stop and start a server need one of their own, and
+    // run one at a time: a test's stop would be another's outage.
     let own = services::Postgres::start("postgres-restarted", false)?;
     let outages = cmd::cargo(&[
         "test",
@@ -193,11 +205,12 @@ fn relay_on_postgres() -> Result<()> {
         "postgres",
         "--",
         "--ignored",
+        "--test-threads=1",
     ])
     .env("CANDOR_TEST_POSTGRES", &own.url)
     .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
     .run();
-    suites.and(outages)
+    suites.and(nodes).and(outages)
 }
 
 /// The relay's test binaries that run on either backend.

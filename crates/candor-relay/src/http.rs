@@ -26,6 +26,7 @@ pub async fn blocking<T: Send + 'static>(
 pub async fn healthz(State(state): State<RelayState>) -> Result<&'static str, RelayError> {
     let storage = state.storage();
     blocking(move || Ok(storage.healthy()?)).await?;
+    state.hears_others()?;
     Ok("ok")
 }
 

@@ -2,10 +2,16 @@
 //! best-effort by design: a connection that cannot keep up is dropped, and the
 //! client catches up by cursor when it reconnects. Catch-up is what guarantees
 //! delivery; the hub only makes it fast.
+//!
+//! On a relay of several nodes (see `crate::cluster`) a node's hub holds
+//! only that node's connections. What it publishes is also rung for the
+//! other nodes, whose hubs deliver it to theirs: receipts, typing and
+//! changed chats. Messages and disconnects are not: the store rings those
+//! in the transaction that made them (see `crate::cluster`).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use candor_protocol::frames::ConversationInfo;
@@ -43,6 +49,9 @@ struct Entry {
 pub struct Hub {
     by_user: Mutex<HashMap<UserId, Vec<Entry>>>,
     next_id: AtomicU64,
+    /// Where what this hub publishes goes for the other nodes, on a relay
+    /// of several.
+    others: OnceLock<std::sync::mpsc::SyncSender<crate::cluster::Ring>>,
 }
 
 impl Hub {
@@ -67,8 +76,23 @@ impl Hub {
         }
     }
 
-    /// Queues `live` for every open connection of `users`, dropping connections
-    /// whose queue is full (they will catch up by cursor).
+    /// Also rings what this hub publishes on `others` (see the module docs).
+    pub fn ring_others(&self, others: std::sync::mpsc::SyncSender<crate::cluster::Ring>) {
+        let _ = self.others.set(others);
+    }
+
+    fn ring(&self, ring: crate::cluster::Ring) {
+        if let Some(others) = self.others.get()
+            && others.try_send(ring).is_err()
+        {
+            tracing::warn!("the doorbell is behind; a ring for the other nodes was dropped");
+        }
+    }
+
+    /// Queues `live` for every open connection of `users`, dropping
+    /// connections whose queue is full (they will catch up by cursor). A
+    /// receipt or typing goes to the other nodes' connections too; a
+    /// message goes out through the writer, a change with `announce`.
     pub fn publish(&self, users: &[UserId], live: &Live) {
         self.publish_except(None, users, live);
     }
@@ -77,12 +101,39 @@ impl Hub {
     /// to them: the one way a conversation change goes out live.
     pub fn announce(&self, announcement: &crate::storage::Announcement) {
         for (member, info) in &announcement.0 {
-            self.publish(&[*member], &Live::Conversation(info.clone()));
+            self.deliver(None, &[*member], &Live::Conversation(info.clone()));
+        }
+        if let Some((_, info)) = announcement.0.first() {
+            self.ring(crate::cluster::Ring::Changed {
+                conversation: info.id,
+                members: announcement.0.iter().map(|(m, _)| *m).collect(),
+            });
         }
     }
 
     /// Like `publish`, leaving out the connection with the id `except`.
     pub fn publish_except(&self, except: Option<u64>, users: &[UserId], live: &Live) {
+        self.deliver(except, users, live);
+        let users = users.to_vec();
+        match live {
+            Live::Receipt(receipt) => self.ring(crate::cluster::Ring::Receipt {
+                users,
+                receipt: *receipt,
+            }),
+            Live::Typing { conversation, user } => self.ring(crate::cluster::Ring::Typing {
+                users,
+                conversation: *conversation,
+                user: *user,
+            }),
+            // A change goes out with `announce`, a message on the stream's
+            // own doorbell.
+            Live::Conversation(_) | Live::Message { .. } => {}
+        }
+    }
+
+    /// Queues `live` for this node's connections of `users` only, leaving
+    /// out the connection `except`.
+    pub fn deliver(&self, except: Option<u64>, users: &[UserId], live: &Live) {
         let mut map = self.lock();
         for user in users {
             if let Some(list) = map.get_mut(user) {
@@ -101,16 +152,30 @@ impl Hub {
         }
     }
 
-    /// Closes every connection of `user` (suspended by the operator).
+    /// Whether `user` has a connection open on this node.
+    pub fn is_here(&self, user: UserId) -> bool {
+        self.lock().contains_key(&user)
+    }
+
+    /// Closes this node's connections of `user` (suspended by the
+    /// operator). Other nodes hear of it from the store, which rings them
+    /// in the transaction that suspended the account.
     pub fn disconnect_user(&self, user: UserId) {
         self.lock().remove(&user);
     }
 
-    /// Closes every connection opened with `session` (after sign-out).
+    /// Closes this node's connections opened with `session` (after
+    /// sign-out); other nodes hear of it from the store, as above.
     pub fn disconnect_session(&self, session: &[u8]) {
         for list in self.lock().values_mut() {
             list.retain(|e| e.session != session);
         }
+    }
+
+    /// Closes every connection on this node: it may have missed deliveries,
+    /// and its clients catch up when they reconnect.
+    pub fn drop_all(&self) {
+        self.lock().clear();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Vec<Entry>>> {

@@ -5,12 +5,14 @@
 //! member: there is no delete or unsend anywhere in it, because Candor's "Delete
 //! for me" never leaves the device.
 //!
-//! Storage sits behind [`Storage`]; the embedded SQLite store is the one backend
-//! today, and a PostgreSQL one can follow without touching the handlers.
+//! Storage sits behind [`Storage`]: the embedded SQLite store for one
+//! process, or PostgreSQL, which any number of relay nodes can share (see
+//! `cluster` for how each delivers live what another stored).
 
 pub mod admin;
 mod auth;
 mod client_addr;
+mod cluster;
 mod config;
 mod conversations;
 mod error;
@@ -61,6 +63,8 @@ struct Inner {
     sockets_per_address: limits::ConnectionSlots,
     metrics: Arc<metrics::Metrics>,
     writer: writer::Writer,
+    /// On a relay of several nodes: whether this one hears the others.
+    hearing: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Flips to true when the relay shuts down; open WebSockets close on it.
     shutdown: watch::Receiver<bool>,
     shutdown_tx: watch::Sender<bool>,
@@ -81,7 +85,16 @@ impl RelayState {
         let (shutdown_tx, shutdown) = watch::channel(false);
         let hub = Arc::new(hub::Hub::default());
         let metrics = Arc::new(metrics::Metrics::default());
-        let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone());
+        // A store that other nodes may share rings a doorbell: this node
+        // joins them (see `cluster`).
+        let cluster = storage
+            .doorbell()
+            .map(|doorbell| cluster::join(doorbell, &hub, &storage));
+        let (stashes, hearing) = match cluster {
+            Some(c) => (Some(c.stashes), Some(c.hearing)),
+            None => (None, None),
+        };
+        let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone(), stashes);
         let sign_ups = limits::Limit::new(
             "sign-ups",
             "sign-up:address",
@@ -115,6 +128,7 @@ impl RelayState {
                 sockets_per_address,
                 metrics,
                 writer,
+                hearing,
                 shutdown,
                 shutdown_tx,
             }),
@@ -135,6 +149,20 @@ impl RelayState {
 
     fn storage(&self) -> Arc<dyn Storage> {
         self.inner.storage.clone()
+    }
+
+    /// On a relay of several nodes: refused while this node cannot hear
+    /// the others, as it could not deliver what they store.
+    fn hears_others(&self) -> Result<(), RelayError> {
+        match &self.inner.hearing {
+            Some(hearing) if !hearing.load(std::sync::atomic::Ordering::Relaxed) => {
+                Err(StorageError::Unavailable(
+                    "this node does not hear the others (the database's doorbell)".into(),
+                )
+                .into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The key the limits count this request's client under (see

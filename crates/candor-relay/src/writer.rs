@@ -12,13 +12,21 @@
 //! writer starts on the next batch at once: the writer is the relay's one serial
 //! stage, and it does nothing there that can happen beside it. The announcer
 //! takes the batches in the order they were stored, which keeps the one order.
+//!
+//! On a relay of several nodes the other nodes' batches interleave with
+//! this one's in the stream, so the announcer hands the new messages to
+//! the cluster's listener, which delivers every node's batches in stream
+//! order (see `crate::cluster`). Acks go out at once either way.
 
 use std::sync::Arc;
 
 use candor_protocol::frames::RelayFrame;
 use tokio::sync::{mpsc, oneshot};
 
+use std::sync::mpsc::SyncSender;
+
 use crate::RelayError;
+use crate::cluster::Stash;
 use crate::hub::{Hub, Live};
 use crate::metrics::Metrics;
 use crate::storage::{NewMessage, Storage, Stored};
@@ -46,14 +54,19 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task; it ends when every `Writer` handle is dropped.
-    pub fn start(storage: Arc<dyn Storage>, hub: Arc<Hub>, metrics: Arc<Metrics>) -> Self {
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        hub: Arc<Hub>,
+        metrics: Arc<Metrics>,
+        cluster: Option<SyncSender<Stash>>,
+    ) -> Self {
         let (queue, rx) = mpsc::channel(4096);
         let (stored, announce) = mpsc::channel(STORED_BATCHES);
         // The writer's loop blocks on SQLite from one batch to the next, so it has
         // a blocking thread to itself: no hop between a task and the blocking
         // pool per batch.
         tokio::task::spawn_blocking(move || run(rx, storage.as_ref(), &stored));
-        tokio::spawn(announce_all(announce, hub, metrics));
+        tokio::spawn(announce_all(announce, hub, metrics, cluster));
         Self { queue }
     }
 
@@ -114,9 +127,20 @@ fn run(mut rx: mpsc::Receiver<Job>, storage: &dyn Storage, stored: &mpsc::Sender
 }
 
 /// Fans each stored message out to its members' connections and answers each
-/// sender, batch after batch in the order they were stored.
-async fn announce_all(mut stored: mpsc::Receiver<Round>, hub: Arc<Hub>, metrics: Arc<Metrics>) {
+/// sender, batch after batch in the order they were stored. With `cluster`,
+/// the messages go out from the cluster's listener instead.
+async fn announce_all(
+    mut stored: mpsc::Receiver<Round>,
+    hub: Arc<Hub>,
+    metrics: Arc<Metrics>,
+    cluster: Option<SyncSender<Stash>>,
+) {
     while let Some(round) = stored.recv().await {
+        let mut stash = Stash {
+            first: u64::MAX,
+            last: 0,
+            deliveries: Vec::new(),
+        };
         for (result, origin, reply) in round {
             if let Ok(stored) = &result
                 && !stored.duplicate
@@ -128,20 +152,40 @@ async fn announce_all(mut stored: mpsc::Receiver<Round>, hub: Arc<Hub>, metrics:
                     message: stored.message.clone(),
                 };
                 match serde_json::to_string(&frame) {
-                    Ok(json) => hub.publish_except(
-                        origin,
-                        &stored.members,
-                        &Live::Message {
+                    Ok(json) => {
+                        let live = Live::Message {
                             cursor: stored.cursor,
                             conversation: stored.message.conversation_id,
                             frame: json.into(),
-                        },
-                    ),
-                    // Stored all the same: members get it on catch-up.
-                    Err(e) => tracing::error!(error = %e, "could not encode a message frame"),
+                        };
+                        if cluster.is_some() {
+                            stash.first = stash.first.min(stored.cursor);
+                            stash.last = stash.last.max(stored.cursor);
+                            stash
+                                .deliveries
+                                .push((origin, stored.members.clone(), live));
+                        } else {
+                            hub.deliver(origin, &stored.members, &live);
+                        }
+                    }
+                    // Stored all the same, and a gap below what comes next:
+                    // the members' connections close, and they catch up.
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not encode a message frame");
+                        for member in &stored.members {
+                            hub.disconnect_user(*member);
+                        }
+                    }
                 }
             }
             let _ = reply.send(result);
+        }
+        if let Some(cluster) = &cluster
+            && !stash.deliveries.is_empty()
+            && cluster.try_send(stash).is_err()
+        {
+            // The listener reads the batch back from the store instead.
+            tracing::warn!("the cluster's listener is behind; a batch goes out read back");
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `spawn_blocking`. Every write is durable before the call returns, which is what
 //! lets the relay acknowledge a send only after it is safe.
 
+pub mod doorbell;
 mod postgres;
 mod sqlite;
 
@@ -435,6 +436,19 @@ pub trait Storage: Send + Sync + 'static {
     /// Whether the store answers a trivial read now (`/healthz`).
     fn healthy(&self) -> Result<(), StorageError>;
 
+    /// Looks whether the store began a new epoch since this process last
+    /// looked (a shared database that restarted), and if so takes it up
+    /// (see `identity`). A store of one process begins one only at open.
+    fn check_epoch(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    /// The doorbell of a store that several nodes share (see
+    /// `crate::cluster`); None for a store of one process.
+    fn doorbell(&self) -> Option<std::sync::Arc<dyn doorbell::Doorbell>> {
+        None
+    }
+
     /// The last cursor of `epoch` this data directory still holds; None if its
     /// history has no such epoch (a copy from before it, or another relay).
     fn epoch_kept_through(&self, epoch: EpochId) -> Result<Option<u64>, StorageError>;
@@ -489,7 +503,7 @@ pub struct ReceiptRecorded {
 
 /// How far one member has received and read a conversation, as others may see it:
 /// while the conversation is a request for that member, reads are not shared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     pub conversation: ConversationId,
     pub user: UserId,

@@ -61,6 +61,7 @@ pub async fn upgrade(
             ));
         }
     }
+    state.hears_others()?;
     let (user, session) = authenticate(&state, &headers).await?;
     // Held for as long as the connection: a script cannot open sockets (and
     // their queues) without end, from one account or from one address.

@@ -27,6 +27,7 @@ use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
 use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, SessionId, UserId};
 
+use super::doorbell::Closing;
 use super::{
     Accepted, AccountUsage, Announcement, LiveSession, NewMessage, Quotas, RateKey, Receipt,
     ReceiptRecorded, SessionRow, Storage, StorageError, Stored,
@@ -35,6 +36,7 @@ use super::{
 mod batch;
 mod conversations;
 mod db;
+mod doorbell;
 mod epochs;
 mod members;
 mod messages;
@@ -73,6 +75,9 @@ pub struct PostgresStorage {
     /// The database's incarnation the current epoch belongs to.
     incarnation: Mutex<epochs::Incarnation>,
     quotas: RwLock<Quotas>,
+    /// How this node and the others sharing the database learn of what each
+    /// stored (see `doorbell`).
+    doorbell: std::sync::Arc<doorbell::PgDoorbell>,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -134,8 +139,15 @@ impl PostgresStorage {
             .min_idle(Some(2))
             .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(Manager { config })
+            .build(Manager {
+                config: config.clone(),
+            })
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        let doorbell = std::sync::Arc::new(doorbell::PgDoorbell {
+            node: uuid::Uuid::now_v7(),
+            config,
+            pool: pool.clone(),
+        });
         let mut db = conn_of(&pool)?;
         db.batch_execute("BEGIN")?;
         let (relay, epoch, incarnation) = finish(&mut db, |db| epochs::join(db, Utc::now()))?;
@@ -145,7 +157,30 @@ impl PostgresStorage {
             identity: RwLock::new((relay, epoch)),
             incarnation: Mutex::new(incarnation),
             quotas: RwLock::new(Quotas::default()),
+            doorbell,
         })
+    }
+
+    /// Under the stream's lock: the epoch of the database's current
+    /// incarnation, joined now, if it is not the one this process knows.
+    fn join_if_restarted(
+        &self,
+        tx: &mut Db,
+        lock: &epochs::StreamLock,
+    ) -> Result<Option<(RelayId, EpochId, epochs::Incarnation)>, StorageError> {
+        let known = *self.incarnation.lock().unwrap_or_else(|e| e.into_inner());
+        if lock.incarnation == known {
+            return Ok(None);
+        }
+        Ok(Some(epochs::join(tx, Utc::now())?))
+    }
+
+    /// Takes up the epoch `join_if_restarted` joined, once committed.
+    fn take_up(&self, restarted: Option<(RelayId, EpochId, epochs::Incarnation)>) {
+        if let Some((relay, epoch, incarnation)) = restarted {
+            *self.identity.write().unwrap_or_else(|e| e.into_inner()) = (relay, epoch);
+            *self.incarnation.lock().unwrap_or_else(|e| e.into_inner()) = incarnation;
+        }
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, StorageError> {
@@ -224,6 +259,21 @@ impl Drop for PostgresStorage {
             }
         }
     }
+}
+
+/// Revokes `user`'s sessions but `keep`, and rings every node to close
+/// their connections.
+fn revoke_others(
+    tx: &mut Db,
+    user: UserId,
+    keep: &[u8],
+    at: DateTime<Utc>,
+) -> Result<Vec<Vec<u8>>, StorageError> {
+    let revoked = sessions::revoke_others(tx, user, keep, at)?;
+    for hash in &revoked {
+        doorbell::ring_closed(tx, &Closing::Session(hash.clone()))?;
+    }
+    Ok(revoked)
 }
 
 fn conn_of(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, StorageError> {
@@ -340,7 +390,13 @@ impl Storage for PostgresStorage {
         suspended: bool,
         at: DateTime<Utc>,
     ) -> Result<UserId, StorageError> {
-        self.write(|tx| operator::set_suspended(tx, handle, suspended, at))
+        self.write(|tx| {
+            let user = operator::set_suspended(tx, handle, suspended, at)?;
+            if suspended {
+                doorbell::ring_closed(tx, &Closing::User(user))?;
+            }
+            Ok(user)
+        })
     }
 
     fn is_suspended(&self, user: UserId) -> Result<bool, StorageError> {
@@ -410,7 +466,13 @@ impl Storage for PostgresStorage {
     }
 
     fn revoke_session(&self, token_hash: &[u8], at: DateTime<Utc>) -> Result<bool, StorageError> {
-        self.write(|tx| sessions::revoke(tx, token_hash, at))
+        self.write(|tx| {
+            let revoked = sessions::revoke(tx, token_hash, at)?;
+            if revoked {
+                doorbell::ring_closed(tx, &Closing::Session(token_hash.to_vec()))?;
+            }
+            Ok(revoked)
+        })
     }
 
     fn revoke_session_by_id(
@@ -419,7 +481,13 @@ impl Storage for PostgresStorage {
         id: SessionId,
         at: DateTime<Utc>,
     ) -> Result<Option<Vec<u8>>, StorageError> {
-        self.write(|tx| sessions::revoke_by_id(tx, user, id, at))
+        self.write(|tx| {
+            let revoked = sessions::revoke_by_id(tx, user, id, at)?;
+            if let Some(hash) = &revoked {
+                doorbell::ring_closed(tx, &Closing::Session(hash.clone()))?;
+            }
+            Ok(revoked)
+        })
     }
 
     fn revoke_other_sessions(
@@ -428,7 +496,7 @@ impl Storage for PostgresStorage {
         keep: &[u8],
         at: DateTime<Utc>,
     ) -> Result<Vec<Vec<u8>>, StorageError> {
-        self.write(|tx| sessions::revoke_others(tx, user, keep, at))
+        self.write(|tx| revoke_others(tx, user, keep, at))
     }
 
     fn change_password(
@@ -440,7 +508,7 @@ impl Storage for PostgresStorage {
     ) -> Result<Vec<Vec<u8>>, StorageError> {
         self.write(|tx| {
             users::set_password_hash(tx, user, password_hash)?;
-            sessions::revoke_others(tx, user, keep, at)
+            revoke_others(tx, user, keep, at)
         })
     }
 
@@ -453,20 +521,31 @@ impl Storage for PostgresStorage {
             // The stream's lock first: from here to the commit this batch is
             // the only one numbering messages (see the module docs).
             let lock = epochs::lock_stream(tx)?;
-            let known = *self.incarnation.lock().unwrap_or_else(|e| e.into_inner());
-            let restarted = if lock.incarnation != known {
-                Some(epochs::join(tx, Utc::now())?)
-            } else {
-                None
-            };
+            let restarted = self.join_if_restarted(tx, &lock)?;
             let results = batch::store(tx, quotas, lock.last_cursor, batch.clone())?;
+            // New messages take the cursors after the stream's last one, in
+            // order; a repeat or a refusal takes none.
+            let new = results
+                .iter()
+                .filter(|r| r.as_ref().is_ok_and(|s| !s.duplicate))
+                .count() as u64;
+            if new > 0 {
+                let first = lock.last_cursor + 1;
+                doorbell::ring_stored(tx, self.doorbell.node, first, first + new - 1)?;
+            }
             Ok((results, restarted))
         })?;
-        if let Some((relay, epoch, incarnation)) = restarted {
-            *self.identity.write().unwrap_or_else(|e| e.into_inner()) = (relay, epoch);
-            *self.incarnation.lock().unwrap_or_else(|e| e.into_inner()) = incarnation;
-        }
+        self.take_up(restarted);
         Ok(results)
+    }
+
+    fn check_epoch(&self) -> Result<(), StorageError> {
+        let restarted = self.write(|tx| {
+            let lock = epochs::lock_stream(tx)?;
+            self.join_if_restarted(tx, &lock)
+        })?;
+        self.take_up(restarted);
+        Ok(())
     }
 
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {
@@ -598,6 +677,10 @@ impl Storage for PostgresStorage {
 
     fn healthy(&self) -> Result<(), StorageError> {
         self.read(|db| Ok(db.batch_execute("SELECT 1")?))
+    }
+
+    fn doorbell(&self) -> Option<std::sync::Arc<dyn super::doorbell::Doorbell>> {
+        Some(self.doorbell.clone())
     }
 
     fn epoch_kept_through(&self, epoch: EpochId) -> Result<Option<u64>, StorageError> {

@@ -1,0 +1,380 @@
+//! Several relay nodes over one shared store: the store is the only truth,
+//! and its doorbell only says that something happened (see
+//! `storage::doorbell`). Each node runs two threads for it:
+//!
+//! - the listener hears, in the stream's order, every batch any node stored.
+//!   This node's own batches it delivers from what its writer already has
+//!   (`Stash`, the frames encoded once); another node's it reads back from
+//!   the store. So every connection gets its messages in cursor order, which
+//!   its client's catch-up position relies on, whichever node stored them.
+//!   It also hears what other nodes rang and delivers it to this node's
+//!   connections.
+//! - the ringer takes what this node's hub publishes (`Ring`) and rings it.
+//!
+//! Live delivery is best-effort here as on one node: a listener that loses
+//! its connection may have missed batches, so it closes every connection of
+//! this node, and their clients catch up by cursor.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use candor_protocol::frames::RelayFrame;
+use candor_protocol::{ConversationId, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::hub::{Hub, Live};
+use crate::storage::doorbell::{Closing, Doorbell, Heard, Listening, NodeId};
+use crate::storage::{Receipt, Storage, StorageError};
+
+/// Rings waiting for the ringer, at most; past it they are dropped (live
+/// delivery is best-effort).
+const RINGS_QUEUED: usize = 4096;
+
+/// Rings sent in one statement, at most.
+const RINGS_PER_CALL: usize = 256;
+
+/// Stored batches waiting for their turn on the doorbell, at most (each up
+/// to the writer's batch of frames); past it a batch is read back instead.
+const STASHED: usize = 8;
+
+/// How long the listener and the ringer wait for anything before they look
+/// whether the relay has stopped.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// How long the listener waits for this node's writer to hand over a batch
+/// the doorbell says it stored, before reading it back from the store.
+const STASH_WAIT: Duration = Duration::from_secs(1);
+
+/// What a node's hub tells the other nodes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Ring {
+    Receipt {
+        users: Vec<UserId>,
+        receipt: Receipt,
+    },
+    Typing {
+        users: Vec<UserId>,
+        conversation: ConversationId,
+        user: UserId,
+    },
+    /// The conversation changed for `members`: each node tells its
+    /// connections of them how it looks to them now.
+    Changed {
+        conversation: ConversationId,
+        members: Vec<UserId>,
+    },
+}
+
+/// A ring as it goes on the doorbell: who rang it, so that a node skips
+/// its own.
+#[derive(Serialize, Deserialize)]
+struct Rung {
+    node: NodeId,
+    ring: Ring,
+}
+
+/// One batch this node stored, ready to deliver: its cursors, and each new
+/// message's frame with who gets it and the connection that sent it (which
+/// does not).
+#[derive(Debug)]
+pub struct Stash {
+    pub first: u64,
+    pub last: u64,
+    pub deliveries: Vec<(Option<u64>, Vec<UserId>, Live)>,
+}
+
+/// This node's part in the cluster.
+pub struct Membership {
+    /// Where the writer hands over what it stored.
+    pub stashes: SyncSender<Stash>,
+    /// Whether the listener hears the doorbell now (`/healthz`).
+    pub hearing: Arc<AtomicBool>,
+}
+
+/// Starts this node's listener and ringer over `doorbell`. Both threads
+/// end once `storage` is dropped (the hub may outlive it a little, in a
+/// task that has yet to run).
+pub fn join(doorbell: Arc<dyn Doorbell>, hub: &Arc<Hub>, storage: &Arc<dyn Storage>) -> Membership {
+    let (rings, to_ring) = sync_channel(RINGS_QUEUED);
+    hub.ring_others(rings);
+    let (stashes, stashed) = sync_channel(STASHED);
+    let ringer = doorbell.clone();
+    let relay = Arc::downgrade(storage);
+    std::thread::Builder::new()
+        .name("relay-ringer".into())
+        .spawn(move || ring_all(ringer.as_ref(), &to_ring, &relay))
+        .expect("start the ringer");
+    // The first connection is made before the node serves, so that it
+    // answers healthy from the start. On a thread of its own: the blocking
+    // client runs a runtime, and this may be called from async code.
+    let first = {
+        let doorbell = doorbell.clone();
+        std::thread::spawn(move || doorbell.listen())
+            .join()
+            .unwrap_or_else(|_| Err(StorageError::Unavailable("listening panicked".into())))
+    };
+    let first = first
+        .inspect_err(|e| tracing::warn!(error = %e, "cannot listen for the other nodes yet"))
+        .ok();
+    let hearing = Arc::new(AtomicBool::new(first.is_some()));
+    let listener = Listener {
+        doorbell,
+        hub: Arc::downgrade(hub),
+        storage: Arc::downgrade(storage),
+        stashed,
+        early: None,
+        hearing: hearing.clone(),
+    };
+    std::thread::Builder::new()
+        .name("relay-listener".into())
+        .spawn(move || listener.run(first))
+        .expect("start the listener");
+    Membership { stashes, hearing }
+}
+
+fn ring_all(doorbell: &dyn Doorbell, to_ring: &Receiver<Ring>, relay: &Weak<dyn Storage>) {
+    let node = doorbell.node();
+    loop {
+        let first = match to_ring.recv_timeout(IDLE_CHECK) {
+            Ok(ring) => ring,
+            Err(RecvTimeoutError::Timeout) if relay.strong_count() > 0 => continue,
+            Err(_) => return,
+        };
+        let mut rings = vec![first];
+        while rings.len() < RINGS_PER_CALL {
+            match to_ring.try_recv() {
+                Ok(ring) => rings.push(ring),
+                Err(_) => break,
+            }
+        }
+        let payloads: Vec<String> = rings
+            .into_iter()
+            .filter_map(|ring| serde_json::to_string(&Rung { node, ring }).ok())
+            .collect();
+        if let Err(e) = doorbell.ring(&payloads) {
+            tracing::warn!(error = %e, dropped = payloads.len(), "could not ring the other nodes");
+        }
+    }
+}
+
+struct Listener {
+    doorbell: Arc<dyn Doorbell>,
+    hub: Weak<Hub>,
+    storage: Weak<dyn Storage>,
+    stashed: Receiver<Stash>,
+    /// A batch the writer handed over before the doorbell named it.
+    early: Option<Stash>,
+    hearing: Arc<AtomicBool>,
+}
+
+impl Listener {
+    fn run(mut self, mut listening: Option<Box<dyn Listening>>) {
+        loop {
+            let Some(hub) = self
+                .hub
+                .upgrade()
+                .filter(|_| self.storage.strong_count() > 0)
+            else {
+                return;
+            };
+            let Some(ears) = listening.as_mut() else {
+                match self.doorbell.listen() {
+                    Ok(ears) => {
+                        listening = Some(ears);
+                        self.heard_again(&hub);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for the other nodes; retrying");
+                        drop(hub);
+                        std::thread::sleep(IDLE_CHECK);
+                    }
+                }
+                continue;
+            };
+            let heard = ears.next(IDLE_CHECK).and_then(|heard| match heard {
+                Some(Heard::Stored { node, first, last }) if node == self.doorbell.node() => {
+                    self.deliver_own(&hub, ears.as_mut(), first, last)
+                }
+                Some(Heard::Stored { first, last, .. }) => {
+                    deliver_stored(&hub, ears.as_mut(), first, last)
+                }
+                Some(Heard::Closed(Closing::Session(session))) => {
+                    hub.disconnect_session(&session);
+                    Ok(())
+                }
+                Some(Heard::Closed(Closing::User(user))) => {
+                    hub.disconnect_user(user);
+                    Ok(())
+                }
+                Some(Heard::Rung(payload)) => {
+                    self.deliver_rung(&hub, &payload);
+                    Ok(())
+                }
+                None => Ok(()),
+            });
+            if let Err(e) = heard {
+                tracing::warn!(error = %e, "lost the doorbell; closing this node's connections");
+                listening = None;
+                self.hearing.store(false, Ordering::Relaxed);
+                hub.drop_all();
+            }
+        }
+    }
+
+    /// Listening again after a time of not: what was stored meanwhile went
+    /// by unheard, so every connection closes and its client catches up.
+    /// The database may have restarted meanwhile: the epoch those clients
+    /// are welcomed into is looked at first.
+    fn heard_again(&mut self, hub: &Hub) {
+        self.early = None;
+        while self.stashed.try_recv().is_ok() {}
+        if let Some(storage) = self.storage.upgrade()
+            && let Err(e) = storage.check_epoch()
+        {
+            tracing::warn!(error = %e, "could not look at the database's epoch");
+        }
+        self.hearing.store(true, Ordering::Relaxed);
+        hub.drop_all();
+    }
+
+    /// This node stored `first..=last`: its writer has the frames.
+    fn deliver_own(
+        &mut self,
+        hub: &Hub,
+        ears: &mut dyn Listening,
+        first: u64,
+        last: u64,
+    ) -> Result<(), StorageError> {
+        loop {
+            let stash = match self.early.take() {
+                Some(stash) => stash,
+                None => match self.stashed.recv_timeout(STASH_WAIT) {
+                    Ok(stash) => stash,
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                },
+            };
+            if stash.last < first {
+                // Named by a ring missed while the listener reconnected.
+                continue;
+            }
+            if stash.first > last {
+                self.early = Some(stash);
+                break;
+            }
+            for (origin, members, live) in &stash.deliveries {
+                hub.deliver(*origin, members, live);
+            }
+            return Ok(());
+        }
+        // The writer never handed it over (it failed after the commit, or
+        // the listener was behind): read it back like another node's.
+        deliver_stored(hub, ears, first, last)
+    }
+
+    /// What another node rang, for this node's connections.
+    fn deliver_rung(&self, hub: &Hub, payload: &str) {
+        let Rung { node, ring } = match serde_json::from_str(payload) {
+            Ok(rung) => rung,
+            Err(e) => {
+                tracing::error!(error = %e, "a malformed ring");
+                return;
+            }
+        };
+        if node == self.doorbell.node() {
+            return;
+        }
+        match ring {
+            Ring::Receipt { users, receipt } => {
+                hub.deliver(None, &users, &Live::Receipt(receipt));
+            }
+            Ring::Typing {
+                users,
+                conversation,
+                user,
+            } => hub.deliver(None, &users, &Live::Typing { conversation, user }),
+            Ring::Changed {
+                conversation,
+                members,
+            } => {
+                let Some(storage) = self.storage.upgrade() else {
+                    return;
+                };
+                for member in members.into_iter().filter(|m| hub.is_here(*m)) {
+                    match storage.conversation_for(conversation, member) {
+                        Ok(info) => hub.deliver(None, &[member], &Live::Conversation(info)),
+                        // No longer theirs to see (taken out of it): the
+                        // next catch-up says so.
+                        Err(e) => tracing::debug!(error = %e, "a change not shown to a member"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The messages at `first..=last`, read back on the listening connection,
+/// delivered to the members who have connections here.
+fn deliver_stored(
+    hub: &Hub,
+    ears: &mut dyn Listening,
+    first: u64,
+    last: u64,
+) -> Result<(), StorageError> {
+    for (cursor, message, members) in ears.stored(first, last)? {
+        let here: Vec<UserId> = members.into_iter().filter(|m| hub.is_here(*m)).collect();
+        if here.is_empty() {
+            continue;
+        }
+        let conversation = message.conversation_id;
+        match serde_json::to_string(&RelayFrame::Message { cursor, message }) {
+            Ok(json) => hub.deliver(
+                None,
+                &here,
+                &Live::Message {
+                    cursor,
+                    conversation,
+                    frame: json.into(),
+                },
+            ),
+            Err(e) => {
+                // A gap below what comes next: they catch up instead.
+                tracing::error!(error = %e, "could not encode a message frame");
+                for member in here {
+                    hub.disconnect_user(member);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ring_fits_the_doorbell_for_the_largest_group() {
+        let users: Vec<UserId> = (0..candor_protocol::MAX_GROUP_MEMBERS)
+            .map(|_| UserId::new())
+            .collect();
+        let ring = Rung {
+            node: NodeId::now_v7(),
+            ring: Ring::Receipt {
+                users,
+                receipt: Receipt {
+                    conversation: ConversationId::new(),
+                    user: UserId::new(),
+                    delivered_seq: i64::MAX,
+                    read_seq: i64::MAX,
+                },
+            },
+        };
+        let json = serde_json::to_string(&ring).expect("json");
+        assert!(json.len() <= crate::storage::doorbell::MAX_RING_BYTES);
+        let back: Rung = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back.ring, ring.ring);
+    }
+}

@@ -1,0 +1,70 @@
+//! What a shared store offers the relay's nodes so that each can deliver
+//! live what another stored (see `crate::cluster`): a doorbell, not a
+//! second truth. The store rings it in the transaction that stores a batch
+//! of messages, so the rings come in the stream's order and only for what
+//! was committed; a node that hears one reads the messages back from the
+//! store. The embedded store, one process by design, has none.
+
+use candor_protocol::{DeliveredMessage, UserId};
+use uuid::Uuid;
+
+use super::StorageError;
+
+/// One node of the relay: which of them stored a batch, or rang.
+pub type NodeId = Uuid;
+
+/// A ring longer than this is not sent (PostgreSQL's NOTIFY takes 8,000
+/// bytes): what the relay rings is far smaller (a group has 32 members).
+pub const MAX_RING_BYTES: usize = 7_900;
+
+/// What a node hears on the doorbell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// `node` committed the messages at cursors `first..=last` of the stream.
+    Stored { node: NodeId, first: u64, last: u64 },
+    /// Connections every node must close: rung by the store in the
+    /// transaction that ended their right to be open, so that no node
+    /// that hears at all can miss it.
+    Closed(Closing),
+    /// Something a node rang (see `Doorbell::ring`), as it rang it.
+    Rung(String),
+}
+
+/// Connections to close (see [`Heard::Closed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Closing {
+    /// Those opened with the session of this token hash (signed out).
+    Session(Vec<u8>),
+    /// Every one of this account's (suspended).
+    User(UserId),
+}
+
+/// A message read back for live delivery: its cursor, the message, and who
+/// may see it (the members whose span holds its seq).
+pub type Fanned = (u64, DeliveredMessage, Vec<UserId>);
+
+/// The node's side of the doorbell.
+pub trait Doorbell: Send + Sync + 'static {
+    /// This node, as named in what it stores and rings.
+    fn node(&self) -> NodeId;
+
+    /// Starts listening: everything stored or rung from now on is heard on
+    /// what this returns, in the order it was committed.
+    fn listen(&self) -> Result<Box<dyn Listening>, StorageError>;
+
+    /// Rings each of `rings` for every node (this one hears them too).
+    fn ring(&self, rings: &[String]) -> Result<(), StorageError>;
+}
+
+/// A listening connection. It also reads back what it hears of, so that
+/// live delivery needs nothing from the pool the handlers share.
+pub trait Listening: Send {
+    /// The next thing heard, waiting at most `wait`; None if nothing came.
+    /// An error means the connection is gone (or no longer answers), and
+    /// what was rung meanwhile was missed.
+    fn next(&mut self, wait: std::time::Duration) -> Result<Option<Heard>, StorageError>;
+
+    /// The messages at cursors `first..=last`, in order, with who may see
+    /// each.
+    fn stored(&mut self, first: u64, last: u64) -> Result<Vec<Fanned>, StorageError>;
+}

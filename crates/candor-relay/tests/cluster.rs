@@ -1,0 +1,363 @@
+//! Two relay nodes over one PostgreSQL database, as behind a load balancer:
+//! each client talks to one node, and what is stored or done through
+//! either reaches the other's clients live, in the stream's one order.
+//!
+//! They need the PostgreSQL test server (`CANDOR_TEST_POSTGRES`), which
+//! `cargo xtask test` starts and names; without it they are not run
+//! (`--ignored` runs them, and then they insist).
+
+mod support;
+
+use std::time::Duration;
+
+use candor_protocol::api::NewGroup;
+use candor_protocol::frames::{ClientFrame, ConversationInfo, Recipient, RelayFrame};
+use candor_protocol::{MessageId, MessageText, ServerMessageId};
+use support::{Client, Relay};
+
+fn send(to: Recipient, text: &str) -> ClientFrame {
+    ClientFrame::Send {
+        reaction: None,
+        client_id: MessageId::new(),
+        to,
+        text: MessageText::new(text).expect("text"),
+        card: None,
+        reply: None,
+    }
+}
+
+/// A second node of `first`'s relay: the same database.
+async fn second_node(first: &Relay) -> Relay {
+    assert!(
+        support::postgres::server().is_some(),
+        "CANDOR_TEST_POSTGRES: nodes share a PostgreSQL database"
+    );
+    Relay::start_in(first.data.clone(), None).await
+}
+
+/// `handle`'s new connection to `node`, caught up and so receiving live.
+async fn on(node: &Relay, handle: &str) -> Client {
+    let session = node.sign_in(handle).await;
+    let mut client = Client::connect(node, &session.token)
+        .await
+        .expect("connect");
+    client
+        .send(&ClientFrame::CatchUp {
+            after: None,
+            acked_in: Vec::new(),
+        })
+        .await;
+    while !matches!(client.next().await, RelayFrame::CaughtUp { .. }) {}
+    client
+}
+
+/// The messages `client` gets live until `count` have come: (cursor,
+/// server id, text), in the order they came.
+async fn messages(client: &mut Client, count: usize) -> Vec<(u64, ServerMessageId, String)> {
+    let mut got = Vec::new();
+    while got.len() < count {
+        match client.try_next(Duration::from_secs(10)).await {
+            Some(RelayFrame::Message { cursor, message }) => {
+                got.push((cursor, message.server_id, message.text.as_str().to_owned()))
+            }
+            Some(_) => {}
+            None => panic!("{} of {count} messages came live", got.len()),
+        }
+    }
+    got
+}
+
+#[tokio::test]
+#[ignore = "needs the PostgreSQL test server: cargo xtask test runs it"]
+async fn clients_on_two_nodes_chat_live_in_one_order() {
+    let one = Relay::start().await;
+    let two = second_node(&one).await;
+    let alice = one.sign_up("alice", "Alice").await;
+    let bob = one.sign_up("bob", "Bob").await;
+    let carol = two.sign_up("carol", "Carol").await;
+    let mut a = on(&one, "alice").await;
+    let mut b = on(&two, "bob").await;
+    // Bob's second device, on the other node.
+    let mut b_phone = on(&one, "bob").await;
+
+    // Alice, on node one, opens a chat with Bob, on node two: he hears of
+    // the chat, then gets the message.
+    a.send(&send(Recipient::Direct { user: bob.id }, "hi from one"))
+        .await;
+    let info = loop {
+        match b.next().await {
+            RelayFrame::Conversation(info) => break info,
+            RelayFrame::Message { .. } => panic!("a message before its chat"),
+            _ => {}
+        }
+    };
+    assert!(info.members.iter().any(|m| m.id == alice.id));
+    assert_eq!(messages(&mut b, 1).await[0].2, "hi from one");
+    // Bob answers from node two: Alice gets it on node one, and so does
+    // his own phone there.
+    b.send(&send(
+        Recipient::Conversation { id: info.id },
+        "hi from two",
+    ))
+    .await;
+    assert_eq!(messages(&mut a, 1).await[0].2, "hi from two");
+    let phone = messages(&mut b_phone, 2).await;
+    assert_eq!(
+        phone.iter().map(|m| m.2.as_str()).collect::<Vec<_>>(),
+        ["hi from one", "hi from two"]
+    );
+
+    // A group across both nodes, where Alice (one) and Carol (two) send at
+    // once: each of Bob's devices gets every message once, in the stream's
+    // order, the same as a catch-up from the start reads.
+    let resp = reqwest::Client::new()
+        .post(one.http("/v1/groups"))
+        .bearer_auth(one.sign_in("alice").await.token)
+        .json(&NewGroup {
+            title: "Across nodes".into(),
+            members: vec![bob.id, carol.id],
+        })
+        .send()
+        .await
+        .expect("create group");
+    assert_eq!(resp.status().as_u16(), 201);
+    let group: ConversationInfo = resp.json().await.expect("group");
+    let mut c = on(&two, "carol").await;
+    const EACH: usize = 40;
+    let to = Recipient::Conversation { id: group.id };
+    for i in 0..EACH {
+        a.send(&send(to.clone(), &format!("alice {i}"))).await;
+        c.send(&send(to.clone(), &format!("carol {i}"))).await;
+    }
+    let on_two = messages(&mut b, 2 * EACH).await;
+    let on_one = messages(&mut b_phone, 2 * EACH).await;
+    assert_eq!(on_two, on_one, "both devices see one order");
+    let cursors: Vec<u64> = on_two.iter().map(|m| m.0).collect();
+    assert!(
+        cursors.windows(2).all(|w| w[0] < w[1]),
+        "live delivery follows the stream: {cursors:?}"
+    );
+    for who in ["alice", "carol"] {
+        let texts: Vec<&str> = on_two
+            .iter()
+            .filter(|m| m.2.starts_with(who))
+            .map(|m| m.2.as_str())
+            .collect();
+        let sent: Vec<String> = (0..EACH).map(|i| format!("{who} {i}")).collect();
+        assert_eq!(texts, sent, "{who}'s messages in the order sent");
+    }
+    let all = {
+        let session = two.sign_in("bob").await;
+        let mut fresh = Client::connect(&two, &session.token)
+            .await
+            .expect("connect");
+        fresh
+            .send(&ClientFrame::CatchUp {
+                after: None,
+                acked_in: Vec::new(),
+            })
+            .await;
+        let mut all = Vec::new();
+        loop {
+            match fresh.next().await {
+                RelayFrame::Message { cursor, message } => {
+                    all.push((cursor, message.server_id, message.text.as_str().to_owned()))
+                }
+                RelayFrame::CaughtUp { .. } => break all,
+                _ => {}
+            }
+        }
+    };
+    assert_eq!(&all[2..], &on_two[..], "live is what catch-up reads");
+    two.stop().await;
+    one.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the PostgreSQL test server: cargo xtask test runs it"]
+async fn receipts_typing_and_sign_outs_reach_the_other_node() {
+    let one = Relay::start().await;
+    let two = second_node(&one).await;
+    one.sign_up("alice", "Alice").await;
+    let bob = one.sign_up("bob", "Bob").await;
+    let mut a = on(&one, "alice").await;
+    let bob_session = two.sign_in("bob").await;
+    let mut b = Client::connect(&two, &bob_session.token)
+        .await
+        .expect("connect");
+    b.send(&ClientFrame::CatchUp {
+        after: None,
+        acked_in: Vec::new(),
+    })
+    .await;
+    while !matches!(b.next().await, RelayFrame::CaughtUp { .. }) {}
+
+    a.send(&send(Recipient::Direct { user: bob.id }, "are you there?"))
+        .await;
+    let (conversation, seq) = loop {
+        if let RelayFrame::Message { message, .. } = b.next().await {
+            break (message.conversation_id, message.seq);
+        }
+    };
+    // Bob accepts the request (a change Alice's node announces), reads it
+    // and starts typing, all through node two.
+    let resp = reqwest::Client::new()
+        .post(two.http(&format!("/v1/conversations/{conversation}/accept")))
+        .bearer_auth(&bob_session.token)
+        .send()
+        .await
+        .expect("accept");
+    assert_eq!(resp.status().as_u16(), 204);
+    b.send(&ClientFrame::Read {
+        conversation_id: conversation,
+        seq,
+    })
+    .await;
+    b.send(&ClientFrame::Typing {
+        conversation_id: conversation,
+    })
+    .await;
+    let (mut read, mut typing) = (false, false);
+    while !(read && typing) {
+        match a.try_next(Duration::from_secs(10)).await {
+            Some(RelayFrame::Receipt {
+                user_id, read_seq, ..
+            }) if user_id == bob.id && read_seq == seq => read = true,
+            Some(RelayFrame::Typing { user_id, .. }) => {
+                assert_eq!(user_id, bob.id);
+                typing = true;
+            }
+            Some(_) => {}
+            None => panic!("on node one: read {read}, typing {typing}"),
+        }
+    }
+
+    // Bob signs out through node one: his socket on node two closes.
+    let resp = reqwest::Client::new()
+        .delete(one.http("/v1/sessions/current"))
+        .bearer_auth(&bob_session.token)
+        .send()
+        .await
+        .expect("sign out");
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert!(b.closed().await, "the signed-out socket on node two closes");
+    two.stop().await;
+    one.stop().await;
+}
+
+/// The name of the nodes' database.
+fn database_of(node: &Relay) -> String {
+    let url = support::postgres::database_for(&node.data).expect("the nodes' database");
+    std::thread::spawn(move || {
+        let mut db = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        db.query_one("SELECT current_database()", &[])
+            .expect("its name")
+            .get(0)
+    })
+    .join()
+    .expect("on the database")
+}
+
+/// Runs `sql` on the test server's own database, as its superuser, and
+/// returns the first column of the first row it returns, if any (off the
+/// test's runtime: the blocking client runs one of its own).
+fn as_admin(sql: String) -> Option<i64> {
+    let server = support::postgres::server().expect("CANDOR_TEST_POSTGRES");
+    std::thread::spawn(move || {
+        let mut db = postgres::Client::connect(&server, postgres::NoTls).expect("connect");
+        let rows = db.simple_query(&sql).expect(&sql);
+        rows.iter().find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+            _ => None,
+        })
+    })
+    .join()
+    .expect("as admin")
+}
+
+async fn health(node: &Relay) -> u16 {
+    reqwest::get(node.http("/healthz"))
+        .await
+        .expect("healthz")
+        .status()
+        .as_u16()
+}
+
+/// The doorbell goes silent for a while on node two: its listening
+/// connection is cut, and the database takes no new ones, so it cannot
+/// listen again. It says so on `/healthz`, closes its clients' sockets (it
+/// may have missed batches) and takes no new ones. Its clients go to node
+/// one, and what was stored meanwhile reaches them by catch-up. Once the
+/// doorbell is back, node two serves live again.
+#[tokio::test]
+#[ignore = "needs the PostgreSQL test server: cargo xtask test runs it"]
+async fn a_silent_doorbell_loses_nothing() {
+    let one = Relay::start().await;
+    let two = second_node(&one).await;
+    let alice = one.sign_up("alice", "Alice").await;
+    let bob = one.sign_up("bob", "Bob").await;
+    let mut a = on(&one, "alice").await;
+    let mut b = on(&two, "bob").await;
+    let to_bob = Recipient::Direct { user: bob.id };
+    a.send(&send(to_bob.clone(), "before")).await;
+    let before = messages(&mut b, 1).await[0].0;
+
+    // Node two started listening second.
+    let database = database_of(&one);
+    as_admin(format!("ALTER DATABASE {database} ALLOW_CONNECTIONS false"));
+    let cut = as_admin(format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM (
+             SELECT pid FROM pg_stat_activity
+             WHERE datname = '{database}' AND application_name = 'candor-relay listener'
+             ORDER BY backend_start OFFSET 1) two"
+    ));
+    assert_eq!(cut, Some(1), "node two had one listening connection");
+    assert!(b.closed().await, "node two closes its sockets");
+    assert_eq!(health(&two).await, 503, "a node that cannot hear says so");
+    let bob_token = one.sign_in("bob").await.token;
+    assert!(
+        Client::connect(&two, &bob_token).await.is_err(),
+        "and takes no sockets"
+    );
+    assert_eq!(health(&one).await, 200, "node one still hears");
+
+    // Meanwhile Alice, on node one, sends three; Bob's app goes to node
+    // one, and finds them with its catch-up.
+    for i in 0..3 {
+        a.send(&send(to_bob.clone(), &format!("unheard {i}"))).await;
+        while !matches!(a.next().await, RelayFrame::Ack { .. }) {}
+    }
+    let mut b = Client::connect(&one, &bob_token).await.expect("bob on one");
+    b.send(&ClientFrame::CatchUp {
+        after: b.at(before),
+        acked_in: Vec::new(),
+    })
+    .await;
+    let mut caught = Vec::new();
+    loop {
+        match b.next().await {
+            RelayFrame::Message { message, .. } => caught.push(message.text.as_str().to_owned()),
+            RelayFrame::CaughtUp { .. } => break,
+            _ => {}
+        }
+    }
+    assert_eq!(caught, ["unheard 0", "unheard 1", "unheard 2"]);
+
+    // The doorbell is back: node two hears again, says so, and delivers
+    // live what node one stores.
+    as_admin(format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while health(&two).await != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node two hears again within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut b = on(&two, "bob").await;
+    a.send(&send(to_bob, "heard again")).await;
+    assert_eq!(messages(&mut b, 1).await[0].2, "heard again");
+    assert_ne!(alice.id, bob.id);
+    two.stop().await;
+    one.stop().await;
+}
