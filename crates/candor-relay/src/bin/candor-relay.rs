@@ -176,6 +176,10 @@ async fn main() -> anyhow::Result<()> {
         stored_bytes: args.storage_per_account_mib.saturating_mul(1024 * 1024),
     };
     let shared = config.database_url.is_some();
+    // On PostgreSQL the data directory holds only admin.json, and the store
+    // does not make it: a new server's relay does, for its owner only.
+    candor_private::create_dir(&args.data)
+        .with_context(|| format!("making the data directory {}", args.data.display()))?;
     let state = tokio::task::spawn_blocking(move || RelayState::open(config))
         .await?
         .with_context(|| match shared {

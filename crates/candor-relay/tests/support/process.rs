@@ -14,7 +14,10 @@ const RELAY: &str = env!("CARGO_BIN_EXE_candor-relay");
 pub struct Process {
     pub child: Child,
     pub relay: Relay,
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
+    /// Its data directory, in `_dir`: not made before the relay starts, as
+    /// on a new server, so the relay must make it.
+    data: std::path::PathBuf,
 }
 
 impl Process {
@@ -25,13 +28,14 @@ impl Process {
     /// Starts the relay with `args` added to its command line.
     pub fn start_with(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("relay");
         let mut command = Command::new(RELAY);
-        if let Some(url) = super::postgres::database_for(dir.path()) {
+        if let Some(url) = super::postgres::database_for(&data) {
             command.arg("--database-url").arg(url);
         }
         let mut child = command
             .args(["--listen", "127.0.0.1:0", "--data"])
-            .arg(dir.path())
+            .arg(&data)
             .args(args)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -63,7 +67,8 @@ impl Process {
         Self {
             child,
             relay: Relay::at(addr),
-            dir,
+            _dir: dir,
+            data,
         }
     }
 
@@ -82,7 +87,7 @@ impl Process {
 
     /// The relay's data directory.
     pub fn data(&self) -> &std::path::Path {
-        self.dir.path()
+        &self.data
     }
 
     /// Runs `candor-relay admin <args>` against this relay; its output, or
