@@ -17,7 +17,8 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 /// The relay against the bare forwarder; with `--backend postgres`, the
-/// relay on a throwaway PostgreSQL server (durable, as in service) too.
+/// relay on a throwaway PostgreSQL server (durable, as in service) too, as
+/// one node and as `--nodes N` (3) nodes.
 fn relay(args: &[String]) -> Result<()> {
     let bench = || cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "relay"]);
     match args
@@ -27,12 +28,22 @@ fn relay(args: &[String]) -> Result<()> {
         .as_slice()
     {
         [] | ["--backend", "sqlite"] => bench().run(),
-        ["--backend", "postgres"] => {
+        ["--backend", "postgres", rest @ ..] => {
+            // The same relay as several nodes over the one database too
+            // (3 unless told): what delivering each other's messages costs.
+            let nodes = match rest {
+                [] => "3",
+                ["--nodes", n] if n.parse::<usize>().is_ok_and(|n| n >= 1) => n,
+                other => bail!("bench relay --backend postgres takes --nodes N, not {other:?}"),
+            };
             crate::setup::all(crate::setup::Need::Test)?;
             let server = crate::services::Postgres::start("postgres-bench", true)?;
-            bench().env("CANDOR_BENCH_POSTGRES", &server.url).run()
+            bench()
+                .env("CANDOR_BENCH_POSTGRES", &server.url)
+                .env("CANDOR_BENCH_NODES", nodes)
+                .run()
         }
-        other => bail!("bench relay takes --backend sqlite|postgres, not {other:?}"),
+        other => bail!("bench relay takes --backend sqlite|postgres [--nodes N], not {other:?}"),
     }
 }
 

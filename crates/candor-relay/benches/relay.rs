@@ -148,7 +148,13 @@ async fn bench() {
     let mut bare_runs = Vec::new();
     let postgres = match std::env::var("CANDOR_BENCH_POSTGRES") {
         Ok(server) if !server.is_empty() => Some(
-            postgres::Relay::start(&server, limited(dir.path().join("relay-pg")), clients).await,
+            postgres::Relay::start(
+                &server,
+                |node| limited(dir.path().join(format!("relay-pg-{node}"))),
+                env_usize("CANDOR_BENCH_NODES", 3).max(1),
+                clients,
+            )
+            .await,
         ),
         _ => None,
     };
@@ -161,6 +167,7 @@ async fn bench() {
     let mut rows = Vec::new();
     let mut tls_pairs = None;
     let mut pg_rows = Vec::new();
+    let mut pg_node_rows = Vec::new();
     for shape in [Shape::Pairs, Shape::Groups] {
         let plan = plan(relay_addr, &sessions, shape).await;
         let pg_plan = match &postgres {
@@ -168,7 +175,7 @@ async fn bench() {
             None => None,
         };
         let (mut relays, mut floors, mut tlss) = (Vec::new(), Vec::new(), Vec::new());
-        let mut pgs = Vec::new();
+        let (mut pgs, mut pg_nodes) = (Vec::new(), Vec::new());
         for round in 1..=rounds {
             let relay = run_relay(&plain_target, &sessions, &plan, messages).await;
             print_row(&format!("relay  {shape:?} #{round}"), &relay);
@@ -176,6 +183,16 @@ async fn bench() {
                 let on_pg = run_relay(&pg.addr.into(), &pg.sessions, pg_plan, messages).await;
                 print_row(&format!("relay  {shape:?} PostgreSQL #{round}"), &on_pg);
                 pgs.push(on_pg);
+                if pg.nodes.len() > 1 {
+                    let targets: Vec<Target> = pg.nodes.iter().map(|a| Target::from(*a)).collect();
+                    let on_nodes = run_on_nodes(&targets, &pg.sessions, pg_plan, messages).await;
+                    let name = format!(
+                        "relay  {shape:?} PostgreSQL {} nodes #{round}",
+                        targets.len()
+                    );
+                    print_row(&name, &on_nodes);
+                    pg_nodes.push(on_nodes);
+                }
             }
             let floor = run_floor(floor_addr, &plan, messages).await;
             print_row(&format!("floor  {shape:?} #{round}"), &floor);
@@ -195,6 +212,14 @@ async fn bench() {
         if !pgs.is_empty() {
             let on_pg = median(pgs);
             print_row(&format!("relay  {shape:?} PostgreSQL median"), &on_pg);
+            if !pg_nodes.is_empty() {
+                let on_nodes = median(pg_nodes);
+                print_row(
+                    &format!("relay  {shape:?} PostgreSQL nodes median"),
+                    &on_nodes,
+                );
+                pg_node_rows.push((shape, on_nodes, on_pg));
+            }
             pg_rows.push((shape, on_pg, relay));
         }
         print_row(&format!("floor  {shape:?} median"), &floor);
@@ -242,6 +267,14 @@ async fn bench() {
         );
     }
     if let Some(pg) = &postgres {
+        for (shape, on_nodes, on_one) in &pg_node_rows {
+            let ratio = on_nodes.0 / on_one.0;
+            println!(
+                "{} durable throughput {shape:?} on PostgreSQL, {} nodes: {ratio:.2}x 1 node (target >= 0.8)",
+                if ratio >= 0.8 { "PASS" } else { "MISS" },
+                pg.nodes.len()
+            );
+        }
         let commit_p99 = pg.commit_p99().await;
         let moderate = run_moderate(&pg.addr.into(), &pg.sessions).await;
         print_row("relay  moderate PostgreSQL", &moderate);
@@ -553,10 +586,21 @@ async fn run_relay(
     plan: &Plan,
     messages: usize,
 ) -> (f64, u64, u64, u64) {
+    run_on_nodes(std::slice::from_ref(target), sessions, plan, messages).await
+}
+
+/// `run_relay` with the clients spread over the nodes of one relay, client
+/// i on node i mod n (as a load balancer would spread them).
+async fn run_on_nodes(
+    nodes: &[Target],
+    sessions: &[Session],
+    plan: &Plan,
+    messages: usize,
+) -> (f64, u64, u64, u64) {
     let stats: Shared = Arc::default();
     let mut sockets = Vec::new();
-    for s in sessions {
-        sockets.push(connect_relay(target.clone(), &s.token).await);
+    for (i, s) in sessions.iter().enumerate() {
+        sockets.push(connect_relay(nodes[i % nodes.len()].clone(), &s.token).await);
     }
     let senders = plan.to.iter().filter(|t| t.is_some()).count();
     let per_client = messages / senders;

@@ -3,6 +3,11 @@
 //! afresh and migrated, and that server's commit latency (the floor of a
 //! durable send on it, as fsync is the embedded store's), measured on the
 //! same database just before the latency it is the floor of.
+//!
+//! More nodes of the same relay (in this process, each with its own
+//! listener and state, sharing only the database) measure what it costs
+//! them to deliver each other's messages: this machine's two cores cannot
+//! make more nodes faster, so what is measured is the coordination tax.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -12,15 +17,24 @@ use candor_relay::{RelayConfig, RelayState, serve};
 use tokio::net::TcpListener;
 
 pub struct Relay {
+    /// The first node's address.
     pub addr: SocketAddr,
+    /// Every node's address, the first's included.
+    pub nodes: Vec<SocketAddr>,
     pub sessions: Vec<Session>,
     url: String,
 }
 
 impl Relay {
-    /// Starts a relay on a new database `relay_bench` of `server` (a
+    /// Starts a relay of `nodes` nodes (settings from `config`, given the
+    /// node's number) on a new database `relay_bench` of `server` (a
     /// postgres:// URL ending in a database name), with `clients` accounts.
-    pub async fn start(server: &str, mut config: RelayConfig, clients: usize) -> Self {
+    pub async fn start(
+        server: &str,
+        config: impl Fn(usize) -> RelayConfig,
+        nodes: usize,
+        clients: usize,
+    ) -> Self {
         let server = server.to_owned();
         let url = tokio::task::spawn_blocking(move || {
             let mut admin = postgres::Client::connect(&server, postgres::NoTls)
@@ -38,17 +52,22 @@ impl Relay {
         })
         .await
         .expect("join");
-        config.database_url = Some(url.clone());
-        let state = tokio::task::spawn_blocking(move || RelayState::open(config))
-            .await
-            .expect("join")
-            .expect("relay on PostgreSQL");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(serve(listener, state, std::future::pending()));
-        let sessions = super::accounts(addr, clients).await;
+        let mut addrs = Vec::new();
+        for node in 0..nodes {
+            let mut config = config(node);
+            config.database_url = Some(url.clone());
+            let state = tokio::task::spawn_blocking(move || RelayState::open(config))
+                .await
+                .expect("join")
+                .expect("relay on PostgreSQL");
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            addrs.push(listener.local_addr().expect("addr"));
+            tokio::spawn(serve(listener, state, std::future::pending()));
+        }
+        let sessions = super::accounts(addrs[0], clients).await;
         Self {
-            addr,
+            addr: addrs[0],
+            nodes: addrs,
             sessions,
             url,
         }
