@@ -37,18 +37,29 @@ async fn second_node(first: &Relay) -> Relay {
 
 /// `handle`'s new connection to `node`, caught up and so receiving live.
 async fn on(node: &Relay, handle: &str) -> Client {
-    let session = node.sign_in(handle).await;
-    let mut client = Client::connect(node, &session.token)
-        .await
-        .expect("connect");
+    caught_up(node, &node.sign_in(handle).await.token).await.0
+}
+
+/// A new connection to `node` with `token`, caught up from the start, and
+/// the messages the catch-up brought: (cursor, server id, text).
+async fn caught_up(node: &Relay, token: &str) -> (Client, Vec<(u64, ServerMessageId, String)>) {
+    let mut client = Client::connect(node, token).await.expect("connect");
     client
         .send(&ClientFrame::CatchUp {
             after: None,
             acked_in: Vec::new(),
         })
         .await;
-    while !matches!(client.next().await, RelayFrame::CaughtUp { .. }) {}
-    client
+    let mut got = Vec::new();
+    loop {
+        match client.next().await {
+            RelayFrame::Message { cursor, message } => {
+                got.push((cursor, message.server_id, message.text.as_str().to_owned()))
+            }
+            RelayFrame::CaughtUp { .. } => return (client, got),
+            _ => {}
+        }
+    }
 }
 
 /// The messages `client` gets live until `count` have come: (cursor,
@@ -146,28 +157,7 @@ async fn clients_on_two_nodes_chat_live_in_one_order() {
         let sent: Vec<String> = (0..EACH).map(|i| format!("{who} {i}")).collect();
         assert_eq!(texts, sent, "{who}'s messages in the order sent");
     }
-    let all = {
-        let session = two.sign_in("bob").await;
-        let mut fresh = Client::connect(&two, &session.token)
-            .await
-            .expect("connect");
-        fresh
-            .send(&ClientFrame::CatchUp {
-                after: None,
-                acked_in: Vec::new(),
-            })
-            .await;
-        let mut all = Vec::new();
-        loop {
-            match fresh.next().await {
-                RelayFrame::Message { cursor, message } => {
-                    all.push((cursor, message.server_id, message.text.as_str().to_owned()))
-                }
-                RelayFrame::CaughtUp { .. } => break all,
-                _ => {}
-            }
-        }
-    };
+    let (_, all) = caught_up(&two, &two.sign_in("bob").await.token).await;
     assert_eq!(&all[2..], &on_two[..], "live is what catch-up reads");
     two.stop().await;
     one.stop().await;
@@ -182,15 +172,7 @@ async fn receipts_typing_and_sign_outs_reach_the_other_node() {
     let bob = one.sign_up("bob", "Bob").await;
     let mut a = on(&one, "alice").await;
     let bob_session = two.sign_in("bob").await;
-    let mut b = Client::connect(&two, &bob_session.token)
-        .await
-        .expect("connect");
-    b.send(&ClientFrame::CatchUp {
-        after: None,
-        acked_in: Vec::new(),
-    })
-    .await;
-    while !matches!(b.next().await, RelayFrame::CaughtUp { .. }) {}
+    let (mut b, _) = caught_up(&two, &bob_session.token).await;
 
     a.send(&send(Recipient::Direct { user: bob.id }, "are you there?"))
         .await;
