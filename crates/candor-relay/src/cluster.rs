@@ -299,16 +299,15 @@ impl Listener {
                 conversation,
                 members,
             } => {
-                let Some(storage) = self.storage.upgrade() else {
+                let here: Vec<UserId> = members.into_iter().filter(|m| hub.is_here(*m)).collect();
+                let Some(storage) = self.storage.upgrade().filter(|_| !here.is_empty()) else {
                     return;
                 };
-                for member in members.into_iter().filter(|m| hub.is_here(*m)) {
-                    match storage.conversation_for(conversation, member) {
-                        Ok(info) => hub.deliver(None, &[member], &Live::Conversation(info)),
-                        // No longer theirs to see (taken out of it): the
-                        // next catch-up says so.
-                        Err(e) => tracing::debug!(error = %e, "a change not shown to a member"),
-                    }
+                // Read as it is now, which may be newer than the change
+                // rung: never older than what a member was told.
+                match storage.announcement_for(conversation, &here) {
+                    Ok(announcement) => hub.announce_here(&announcement),
+                    Err(e) => tracing::warn!(error = %e, "could not read a changed chat"),
                 }
             }
         }

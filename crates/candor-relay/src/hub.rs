@@ -100,14 +100,19 @@ impl Hub {
     /// Tells each member named in `announcement` how the conversation now looks
     /// to them: the one way a conversation change goes out live.
     pub fn announce(&self, announcement: &crate::storage::Announcement) {
-        for (member, info) in &announcement.0 {
-            self.deliver(None, &[*member], &Live::Conversation(info.clone()));
-        }
+        self.announce_here(announcement);
         if let Some((_, info)) = announcement.0.first() {
             self.ring(crate::cluster::Ring::Changed {
                 conversation: info.id,
                 members: announcement.0.iter().map(|(m, _)| *m).collect(),
             });
+        }
+    }
+
+    /// `announce` to this node's connections only.
+    pub fn announce_here(&self, announcement: &crate::storage::Announcement) {
+        for (member, info) in &announcement.0 {
+            self.deliver(None, &[*member], &Live::Conversation(info.clone()));
         }
     }
 

@@ -121,9 +121,10 @@ async fn clients_on_two_nodes_chat_live_in_one_order() {
     // A group across both nodes, where Alice (one) and Carol (two) send at
     // once: each of Bob's devices gets every message once, in the stream's
     // order, the same as a catch-up from the start reads.
+    let alice_token = one.sign_in("alice").await.token;
     let resp = reqwest::Client::new()
         .post(one.http("/v1/groups"))
-        .bearer_auth(one.sign_in("alice").await.token)
+        .bearer_auth(&alice_token)
         .json(&NewGroup {
             title: "Across nodes".into(),
             members: vec![bob.id, carol.id],
@@ -159,6 +160,27 @@ async fn clients_on_two_nodes_chat_live_in_one_order() {
     }
     let (_, all) = caught_up(&two, &two.sign_in("bob").await.token).await;
     assert_eq!(&all[2..], &on_two[..], "live is what catch-up reads");
+
+    // Alice, on node one, takes Carol out of the group: Carol, on node two,
+    // is told she is out.
+    let resp = reqwest::Client::new()
+        .delete(one.http(&format!("/v1/groups/{}/members/{}", group.id, carol.id)))
+        .bearer_auth(&alice_token)
+        .send()
+        .await
+        .expect("remove carol");
+    assert!(resp.status().is_success(), "{}", resp.status());
+    loop {
+        match c.try_next(Duration::from_secs(10)).await {
+            Some(RelayFrame::Conversation(info))
+                if info.id == group.id && info.members.is_empty() =>
+            {
+                break;
+            }
+            Some(_) => {}
+            None => panic!("Carol on node two was not told she is out"),
+        }
+    }
     two.stop().await;
     one.stop().await;
 }

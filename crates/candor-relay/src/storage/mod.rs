@@ -326,6 +326,15 @@ pub trait Storage: Send + Sync + 'static {
     /// Every conversation `user` is a member of, as `user` sees it.
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError>;
 
+    /// How `conversation` looks now to each of `tell` (as an announcement
+    /// of a change to it tells them, those taken out of it included): for
+    /// the other nodes of a relay, which hear only that it changed.
+    fn announcement_for(
+        &self,
+        conversation: ConversationId,
+        tell: &[UserId],
+    ) -> Result<Announcement, StorageError>;
+
     /// One conversation as `viewer` sees it (its request flag is the viewer's).
     fn conversation_for(
         &self,

@@ -174,6 +174,13 @@ impl Storage for FlakyStorage {
     ) -> Result<ConversationInfo, StorageError> {
         self.inner.conversation_for(conversation, viewer)
     }
+    fn announcement_for(
+        &self,
+        conversation: ConversationId,
+        tell: &[UserId],
+    ) -> Result<Announcement, StorageError> {
+        self.inner.announcement_for(conversation, tell)
+    }
     fn create_group(
         &self,
         creator: UserId,

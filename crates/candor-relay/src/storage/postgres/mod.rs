@@ -560,6 +560,14 @@ impl Storage for PostgresStorage {
         self.read(|c| conversations::view_for_member(c, conversation, viewer))
     }
 
+    fn announcement_for(
+        &self,
+        conversation: ConversationId,
+        tell: &[UserId],
+    ) -> Result<Announcement, StorageError> {
+        self.read(|c| conversations::announcement(c, conversation, tell))
+    }
+
     fn set_quotas(&self, quotas: Quotas) {
         *self.quotas.write().unwrap_or_else(|e| e.into_inner()) = quotas;
     }

@@ -367,6 +367,14 @@ impl Storage for SqliteStorage {
         self.read(|c| conversations::view_for_member(c, conversation, viewer))
     }
 
+    fn announcement_for(
+        &self,
+        conversation: ConversationId,
+        tell: &[UserId],
+    ) -> Result<Announcement, StorageError> {
+        self.read(|c| conversations::announcement(c, conversation, tell))
+    }
+
     fn set_quotas(&self, quotas: super::Quotas) {
         self.lock().permits.usage.set_quotas(quotas);
     }
