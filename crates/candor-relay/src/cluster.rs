@@ -13,7 +13,11 @@
 //!
 //! Live delivery is best-effort here as on one node: a listener that loses
 //! its connection may have missed batches, so it closes every connection of
-//! this node, and their clients catch up by cursor.
+//! this node, and their clients catch up by cursor. Until it hears again
+//! the node takes no new connections and says so on `/healthz`. Sign-outs
+//! and suspensions are not best-effort: the store rings them in the
+//! transaction that made them, so a node either hears them or has closed
+//! every connection.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
