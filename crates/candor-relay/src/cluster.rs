@@ -29,6 +29,7 @@ use candor_protocol::{ConversationId, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::hub::{Hub, Live};
+use crate::metrics::Metrics;
 use crate::storage::doorbell::{Closing, Doorbell, Heard, Listening, NodeId};
 use crate::storage::{Receipt, Storage, StorageError};
 
@@ -101,7 +102,13 @@ pub struct Membership {
 /// Starts this node's listener and ringer over `doorbell`. Both threads
 /// end once `storage` is dropped (the hub may outlive it a little, in a
 /// task that has yet to run).
-pub fn join(doorbell: Arc<dyn Doorbell>, hub: &Arc<Hub>, storage: &Arc<dyn Storage>) -> Membership {
+pub fn join(
+    doorbell: Arc<dyn Doorbell>,
+    hub: &Arc<Hub>,
+    storage: &Arc<dyn Storage>,
+    metrics: &Metrics,
+) -> Membership {
+    let gauges = metrics.doorbell.clone().unwrap_or_default();
     let (rings, to_ring) = sync_channel(RINGS_QUEUED);
     hub.ring_others(rings);
     let (stashes, stashed) = sync_channel(STASHED);
@@ -124,6 +131,7 @@ pub fn join(doorbell: Arc<dyn Doorbell>, hub: &Arc<Hub>, storage: &Arc<dyn Stora
         .inspect_err(|e| tracing::warn!(error = %e, "cannot listen for the other nodes yet"))
         .ok();
     let hearing = Arc::new(AtomicBool::new(first.is_some()));
+    gauges.hearing.set(i64::from(first.is_some()));
     let listener = Listener {
         doorbell,
         hub: Arc::downgrade(hub),
@@ -131,6 +139,7 @@ pub fn join(doorbell: Arc<dyn Doorbell>, hub: &Arc<Hub>, storage: &Arc<dyn Stora
         stashed,
         early: None,
         hearing: hearing.clone(),
+        gauges,
     };
     std::thread::Builder::new()
         .name("relay-listener".into())
@@ -172,6 +181,7 @@ struct Listener {
     /// A batch the writer handed over before the doorbell named it.
     early: Option<Stash>,
     hearing: Arc<AtomicBool>,
+    gauges: crate::metrics::Doorbell,
 }
 
 impl Listener {
@@ -199,11 +209,22 @@ impl Listener {
                 continue;
             };
             let heard = ears.next(IDLE_CHECK).and_then(|heard| match heard {
-                Some(Heard::Stored { node, first, last }) if node == self.doorbell.node() => {
-                    self.deliver_own(&hub, ears.as_mut(), first, last)
-                }
-                Some(Heard::Stored { first, last, .. }) => {
-                    deliver_stored(&hub, ears.as_mut(), first, last)
+                Some(Heard::Stored {
+                    node,
+                    first,
+                    last,
+                    at,
+                }) => {
+                    let delivered = if node == self.doorbell.node() {
+                        self.deliver_own(&hub, ears.as_mut(), first, last)
+                    } else {
+                        deliver_stored(&hub, ears.as_mut(), first, last)
+                    };
+                    // By two clocks for another node's batch: as good as
+                    // their agreement.
+                    let lag = (chrono::Utc::now() - at).to_std().unwrap_or_default();
+                    self.gauges.lag.observe(lag.as_secs_f64());
+                    delivered
                 }
                 Some(Heard::Closed(Closing::Session(session))) => {
                     hub.disconnect_session(&session);
@@ -223,6 +244,7 @@ impl Listener {
                 tracing::warn!(error = %e, "lost the doorbell; closing this node's connections");
                 listening = None;
                 self.hearing.store(false, Ordering::Relaxed);
+                self.gauges.hearing.set(0);
                 hub.drop_all();
             }
         }
@@ -241,6 +263,7 @@ impl Listener {
             tracing::warn!(error = %e, "could not look at the database's epoch");
         }
         self.hearing.store(true, Ordering::Relaxed);
+        self.gauges.hearing.set(1);
         hub.drop_all();
     }
 

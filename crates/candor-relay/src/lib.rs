@@ -84,12 +84,11 @@ impl RelayState {
         storage.set_quotas(config.quotas);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let hub = Arc::new(hub::Hub::default());
-        let metrics = Arc::new(metrics::Metrics::default());
+        let doorbell = storage.doorbell();
+        let metrics = Arc::new(metrics::Metrics::new(doorbell.is_some()));
         // A store that other nodes may share rings a doorbell: this node
         // joins them (see `cluster`).
-        let cluster = storage
-            .doorbell()
-            .map(|doorbell| cluster::join(doorbell, &hub, &storage));
+        let cluster = doorbell.map(|doorbell| cluster::join(doorbell, &hub, &storage, &metrics));
         let (stashes, hearing) = match cluster {
             Some(c) => (Some(c.stashes), Some(c.hearing)),
             None => (None, None),

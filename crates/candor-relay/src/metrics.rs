@@ -1,5 +1,7 @@
 //! `GET /metrics` in Prometheus text format: open connections, messages stored,
-//! and how long a send takes from frame to durable acknowledgement.
+//! and how long a send takes from frame to durable acknowledgement. Each node
+//! of a relay of several counts its own; a node also says whether it hears
+//! the others, and how long after its commit it delivered each batch.
 //!
 //! Served on an address of the operator's own (`serve_metrics`), or on the main
 //! address to a bearer of the metrics token; never to anyone who asks.
@@ -23,10 +25,33 @@ pub struct Metrics {
     pub connections: Gauge,
     pub messages_stored: Counter,
     pub send_latency: Histogram,
+    /// On a relay of several nodes.
+    pub doorbell: Option<Doorbell>,
 }
 
-impl Default for Metrics {
+/// A node's view of the doorbell (see `crate::cluster`).
+#[derive(Debug, Clone)]
+pub struct Doorbell {
+    /// 1 while the node hears the others, else 0.
+    pub hearing: Gauge,
+    /// From a batch's commit (on whichever node stored it) to its
+    /// delivery here.
+    pub lag: Histogram,
+}
+
+impl Default for Doorbell {
     fn default() -> Self {
+        Self {
+            hearing: Gauge::default(),
+            // 0.25 ms to about 4 s.
+            lag: Histogram::new(exponential_buckets(0.000_25, 2.0, 15)),
+        }
+    }
+}
+
+impl Metrics {
+    /// The metrics of a relay; `cluster`: one of several nodes.
+    pub fn new(cluster: bool) -> Self {
         let mut registry = Registry::with_prefix("candor_relay");
         let connections = Gauge::default();
         let messages_stored = Counter::default();
@@ -47,16 +72,29 @@ impl Default for Metrics {
             "Time from a send frame to its durable acknowledgement",
             send_latency.clone(),
         );
+        let doorbell = cluster.then(|| {
+            let doorbell = Doorbell::default();
+            registry.register(
+                "doorbell_hearing",
+                "1 while this node hears what the other nodes store, else 0",
+                doorbell.hearing.clone(),
+            );
+            registry.register(
+                "doorbell_lag_seconds",
+                "Time from a batch's commit, on any node, to its delivery on this one",
+                doorbell.lag.clone(),
+            );
+            doorbell
+        });
         Self {
             registry,
             connections,
             messages_stored,
             send_latency,
+            doorbell,
         }
     }
-}
 
-impl Metrics {
     pub fn observe_send(&self, took: Duration) {
         self.send_latency.observe(took.as_secs_f64());
     }

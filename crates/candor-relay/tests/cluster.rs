@@ -160,6 +160,21 @@ async fn clients_on_two_nodes_chat_live_in_one_order() {
     }
     let (_, all) = caught_up(&two, &two.sign_in("bob").await.token).await;
     assert_eq!(&all[2..], &on_two[..], "live is what catch-up reads");
+    // Each node says it hears, and how long after their commit it
+    // delivered the batches (of both nodes) it heard.
+    for node in [&one, &two] {
+        let metrics = node.get_text("/metrics").await;
+        assert!(
+            metrics.contains("candor_relay_doorbell_hearing 1"),
+            "{metrics}"
+        );
+        let heard: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("candor_relay_doorbell_lag_seconds_count "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the doorbell's lag in the metrics");
+        assert!(heard >= 2, "batches heard: {heard}");
+    }
 
     // Alice, on node one, takes Carol out of the group: Carol, on node two,
     // is told she is out.
@@ -318,6 +333,11 @@ async fn a_silent_doorbell_loses_nothing() {
     assert_eq!(cut, Some(1), "node two had one listening connection");
     assert!(b.closed().await, "node two closes its sockets");
     assert_eq!(health(&two).await, 503, "a node that cannot hear says so");
+    let metrics = two.get_text("/metrics").await;
+    assert!(
+        metrics.contains("candor_relay_doorbell_hearing 0"),
+        "{metrics}"
+    );
     let bob_token = one.sign_in("bob").await.token;
     assert!(
         Client::connect(&two, &bob_token).await.is_err(),

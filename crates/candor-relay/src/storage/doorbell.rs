@@ -20,8 +20,14 @@ pub const MAX_RING_BYTES: usize = 7_900;
 /// What a node hears on the doorbell.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Heard {
-    /// `node` committed the messages at cursors `first..=last` of the stream.
-    Stored { node: NodeId, first: u64, last: u64 },
+    /// `node` committed the messages at cursors `first..=last` of the
+    /// stream, at `at` by its clock.
+    Stored {
+        node: NodeId,
+        first: u64,
+        last: u64,
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// Connections every node must close: rung by the store in the
     /// transaction that ended their right to be open, so that no node
     /// that hears at all can miss it.

@@ -43,9 +43,10 @@ pub(super) fn ring_stored(
     first: u64,
     last: u64,
 ) -> Result<(), StorageError> {
+    let at = chrono::Utc::now().timestamp_millis();
     db.execute(
         "SELECT pg_notify($1, $2)",
-        &[&STORED, &format!("{node} {first} {last}")],
+        &[&STORED, &format!("{node} {first} {last} {at}")],
     )?;
     Ok(())
 }
@@ -74,7 +75,13 @@ fn parse_stored(payload: &str) -> Option<Heard> {
     let node = parts.next()?.parse().ok()?;
     let first = parts.next()?.parse().ok()?;
     let last = parts.next()?.parse().ok()?;
-    Some(Heard::Stored { node, first, last })
+    let at = chrono::DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
+    Some(Heard::Stored {
+        node,
+        first,
+        last,
+        at,
+    })
 }
 
 impl Doorbell for PgDoorbell {
@@ -210,16 +217,18 @@ mod tests {
     #[test]
     fn a_stored_ring_is_read_back_as_written() {
         let node = NodeId::now_v7();
+        let at = chrono::DateTime::from_timestamp_millis(1_765_000_000_123).expect("a time");
         assert_eq!(
-            parse_stored(&format!("{node} 7 9")),
+            parse_stored(&format!("{node} 7 9 1765000000123")),
             Some(Heard::Stored {
                 node,
                 first: 7,
-                last: 9
+                last: 9,
+                at
             })
         );
-        assert_eq!(parse_stored("not a node 7 9"), None);
-        assert_eq!(parse_stored(&format!("{node} 7")), None);
+        assert_eq!(parse_stored("not a node 7 9 1765000000123"), None);
+        assert_eq!(parse_stored(&format!("{node} 7 9")), None);
     }
 
     #[test]
