@@ -19,7 +19,6 @@
 //! transaction that made them, so a node either hears them or has closed
 //! every connection.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -91,15 +90,9 @@ pub struct Stash {
     pub deliveries: Vec<(Option<u64>, Vec<UserId>, Live)>,
 }
 
-/// This node's part in the cluster.
-pub struct Membership {
-    /// Where the writer hands over what it stored.
-    pub stashes: SyncSender<Stash>,
-    /// Whether the listener hears the doorbell now (`/healthz`).
-    pub hearing: Arc<AtomicBool>,
-}
-
-/// Starts this node's listener and ringer over `doorbell`. Both threads
+/// Starts this node's listener and ringer over `doorbell`, and returns
+/// where the writer hands over what it stored. Whether the listener hears
+/// the doorbell now is `metrics`' `doorbell.hearing`. Both threads
 /// end once `storage` is dropped (the hub may outlive it a little, in a
 /// task that has yet to run).
 pub fn join(
@@ -107,7 +100,7 @@ pub fn join(
     hub: &Arc<Hub>,
     storage: &Arc<dyn Storage>,
     metrics: &Metrics,
-) -> Membership {
+) -> SyncSender<Stash> {
     let gauges = metrics.doorbell.clone().unwrap_or_default();
     let (rings, to_ring) = sync_channel(RINGS_QUEUED);
     hub.ring_others(rings);
@@ -130,7 +123,6 @@ pub fn join(
     let first = first
         .inspect_err(|e| tracing::warn!(error = %e, "cannot listen for the other nodes yet"))
         .ok();
-    let hearing = Arc::new(AtomicBool::new(first.is_some()));
     gauges.hearing.set(i64::from(first.is_some()));
     let listener = Listener {
         doorbell,
@@ -138,14 +130,13 @@ pub fn join(
         storage: Arc::downgrade(storage),
         stashed,
         early: None,
-        hearing: hearing.clone(),
         gauges,
     };
     std::thread::Builder::new()
         .name("relay-listener".into())
         .spawn(move || listener.run(first))
         .expect("start the listener");
-    Membership { stashes, hearing }
+    stashes
 }
 
 fn ring_all(doorbell: &dyn Doorbell, to_ring: &Receiver<Ring>, relay: &Weak<dyn Storage>) {
@@ -180,7 +171,7 @@ struct Listener {
     stashed: Receiver<Stash>,
     /// A batch the writer handed over before the doorbell named it.
     early: Option<Stash>,
-    hearing: Arc<AtomicBool>,
+    /// Its figures, `hearing` among them (`/healthz` reads it too).
     gauges: crate::metrics::Doorbell,
 }
 
@@ -243,7 +234,6 @@ impl Listener {
             if let Err(e) = heard {
                 tracing::warn!(error = %e, "lost the doorbell; closing this node's connections");
                 listening = None;
-                self.hearing.store(false, Ordering::Relaxed);
                 self.gauges.hearing.set(0);
                 hub.drop_all();
             }
@@ -262,7 +252,6 @@ impl Listener {
         {
             tracing::warn!(error = %e, "could not look at the database's epoch");
         }
-        self.hearing.store(true, Ordering::Relaxed);
         self.gauges.hearing.set(1);
         hub.drop_all();
     }

@@ -81,9 +81,11 @@ impl Hub {
         let _ = self.others.set(others);
     }
 
-    fn ring(&self, ring: crate::cluster::Ring) {
+    /// Rings what `ring` makes, if there are other nodes: with none, it
+    /// is not even made.
+    fn ring(&self, ring: impl FnOnce() -> crate::cluster::Ring) {
         if let Some(others) = self.others.get()
-            && others.try_send(ring).is_err()
+            && others.try_send(ring()).is_err()
         {
             tracing::warn!("the doorbell is behind; a ring for the other nodes was dropped");
         }
@@ -102,7 +104,7 @@ impl Hub {
     pub fn announce(&self, announcement: &crate::storage::Announcement) {
         self.announce_here(announcement);
         if let Some((_, info)) = announcement.0.first() {
-            self.ring(crate::cluster::Ring::Changed {
+            self.ring(|| crate::cluster::Ring::Changed {
                 conversation: info.id,
                 members: announcement.0.iter().map(|(m, _)| *m).collect(),
             });
@@ -119,14 +121,13 @@ impl Hub {
     /// Like `publish`, leaving out the connection with the id `except`.
     pub fn publish_except(&self, except: Option<u64>, users: &[UserId], live: &Live) {
         self.deliver(except, users, live);
-        let users = users.to_vec();
         match live {
-            Live::Receipt(receipt) => self.ring(crate::cluster::Ring::Receipt {
-                users,
+            Live::Receipt(receipt) => self.ring(|| crate::cluster::Ring::Receipt {
+                users: users.to_vec(),
                 receipt: *receipt,
             }),
-            Live::Typing { conversation, user } => self.ring(crate::cluster::Ring::Typing {
-                users,
+            Live::Typing { conversation, user } => self.ring(|| crate::cluster::Ring::Typing {
+                users: users.to_vec(),
                 conversation: *conversation,
                 user: *user,
             }),

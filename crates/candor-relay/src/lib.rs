@@ -63,8 +63,6 @@ struct Inner {
     sockets_per_address: limits::ConnectionSlots,
     metrics: Arc<metrics::Metrics>,
     writer: writer::Writer,
-    /// On a relay of several nodes: whether this one hears the others.
-    hearing: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Flips to true when the relay shuts down; open WebSockets close on it.
     shutdown: watch::Receiver<bool>,
     shutdown_tx: watch::Sender<bool>,
@@ -89,11 +87,7 @@ impl RelayState {
         // A store that other nodes may share rings a doorbell: this node
         // joins them (see `cluster`).
         let cluster = doorbell.map(|doorbell| cluster::join(doorbell, &hub, &storage, &metrics));
-        let (stashes, hearing) = match cluster {
-            Some(c) => (Some(c.stashes), Some(c.hearing)),
-            None => (None, None),
-        };
-        let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone(), stashes);
+        let writer = writer::Writer::start(storage.clone(), hub.clone(), metrics.clone(), cluster);
         let sign_ups = limits::Limit::new(
             "sign-ups",
             "sign-up:address",
@@ -127,7 +121,6 @@ impl RelayState {
                 sockets_per_address,
                 metrics,
                 writer,
-                hearing,
                 shutdown,
                 shutdown_tx,
             }),
@@ -153,13 +146,11 @@ impl RelayState {
     /// On a relay of several nodes: refused while this node cannot hear
     /// the others, as it could not deliver what they store.
     fn hears_others(&self) -> Result<(), RelayError> {
-        match &self.inner.hearing {
-            Some(hearing) if !hearing.load(std::sync::atomic::Ordering::Relaxed) => {
-                Err(StorageError::Unavailable(
-                    "this node does not hear the others (the database's doorbell)".into(),
-                )
-                .into())
-            }
+        match &self.inner.metrics.doorbell {
+            Some(doorbell) if doorbell.hearing.get() == 0 => Err(StorageError::Unavailable(
+                "this node does not hear the others (the database's doorbell)".into(),
+            )
+            .into()),
             _ => Ok(()),
         }
     }

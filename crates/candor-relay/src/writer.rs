@@ -19,11 +19,10 @@
 //! order (see `crate::cluster`). Acks go out at once either way.
 
 use std::sync::Arc;
+use std::sync::mpsc::SyncSender;
 
 use candor_protocol::frames::RelayFrame;
 use tokio::sync::{mpsc, oneshot};
-
-use std::sync::mpsc::SyncSender;
 
 use crate::RelayError;
 use crate::cluster::Stash;

@@ -523,15 +523,13 @@ impl Storage for PostgresStorage {
             let lock = epochs::lock_stream(tx)?;
             let restarted = self.join_if_restarted(tx, &lock)?;
             let results = batch::store(tx, quotas, lock.last_cursor, batch.clone())?;
-            // New messages take the cursors after the stream's last one, in
-            // order; a repeat or a refusal takes none.
-            let new = results
+            // The cursors this batch took (a repeat or a refusal takes none).
+            let taken = results
                 .iter()
-                .filter(|r| r.as_ref().is_ok_and(|s| !s.duplicate))
-                .count() as u64;
-            if new > 0 {
-                let first = lock.last_cursor + 1;
-                doorbell::ring_stored(tx, self.doorbell.node, first, first + new - 1)?;
+                .filter_map(|r| r.as_ref().ok().filter(|s| !s.duplicate))
+                .map(|s| s.cursor);
+            if let (Some(first), Some(last)) = (taken.clone().min(), taken.max()) {
+                doorbell::ring_stored(tx, self.doorbell.node, first, last)?;
             }
             Ok((results, restarted))
         })?;
