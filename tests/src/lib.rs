@@ -9,6 +9,7 @@
 //! The app binary and tauri-driver are found through `CANDOR_APP_BINARY` and
 //! `CANDOR_TAURI_DRIVER` (set by `cargo xtask test`), or in their usual places.
 
+pub mod cluster;
 pub mod nemesis;
 pub mod oembed;
 mod process;

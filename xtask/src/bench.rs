@@ -18,7 +18,8 @@ pub fn run(args: &[String]) -> Result<()> {
 
 /// The relay against the bare forwarder; with `--backend postgres`, the
 /// relay on a throwaway PostgreSQL server (durable, as in service) too, as
-/// one node and as `--nodes N` (3) nodes.
+/// one node and as `--nodes N` (3) nodes, rung by the database or, with
+/// `--bus nats`, over a throwaway nats-server.
 fn relay(args: &[String]) -> Result<()> {
     let bench = || cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "relay"]);
     match args
@@ -31,19 +32,39 @@ fn relay(args: &[String]) -> Result<()> {
         ["--backend", "postgres", rest @ ..] => {
             // The same relay as several nodes over the one database too
             // (3 unless told): what delivering each other's messages costs.
-            let nodes = match rest {
-                [] => "3",
-                ["--nodes", n] if n.parse::<usize>().is_ok_and(|n| n >= 1) => n,
-                other => bail!("bench relay --backend postgres takes --nodes N, not {other:?}"),
-            };
+            let (mut nodes, mut bus) = ("3", false);
+            let mut rest = rest;
+            loop {
+                match rest {
+                    [] => break,
+                    ["--nodes", n, more @ ..] if n.parse::<usize>().is_ok_and(|n| n >= 1) => {
+                        nodes = n;
+                        rest = more;
+                    }
+                    ["--bus", "nats", more @ ..] => {
+                        bus = true;
+                        rest = more;
+                    }
+                    other => bail!(
+                        "bench relay --backend postgres takes --nodes N and --bus nats, not {other:?}"
+                    ),
+                }
+            }
             crate::setup::all(crate::setup::Need::Test)?;
             let server = crate::services::Postgres::start("postgres-bench", true)?;
-            bench()
+            let nats = bus.then(crate::services::Nats::start).transpose()?;
+            let mut run = bench();
+            run = run
                 .env("CANDOR_BENCH_POSTGRES", &server.url)
-                .env("CANDOR_BENCH_NODES", nodes)
-                .run()
+                .env("CANDOR_BENCH_NODES", nodes);
+            if let Some(nats) = &nats {
+                run = run.env("CANDOR_BENCH_NATS", &nats.url);
+            }
+            run.run()
         }
-        other => bail!("bench relay takes --backend sqlite|postgres [--nodes N], not {other:?}"),
+        other => bail!(
+            "bench relay takes --backend sqlite|postgres [--nodes N] [--bus nats], not {other:?}"
+        ),
     }
 }
 

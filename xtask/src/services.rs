@@ -1,7 +1,9 @@
 //! Throwaway servers the tests and benchmarks run against: a PostgreSQL
 //! instance from the distribution's packages, on a private port, with its
-//! data under target/, stopped and deleted when dropped. Nothing is assumed
-//! to be running, and nothing running is touched.
+//! data under target/, stopped and deleted when dropped; a nats-server; and
+//! where the packages put nats-server and haproxy, which tests start for
+//! themselves. Nothing
+//! is assumed to be running, and nothing running is touched.
 
 use std::path::{Path, PathBuf};
 
@@ -195,4 +197,65 @@ fn reachable_by(user: &str, dir: &Path) -> bool {
 fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// The nats-server binary of the distribution's package.
+pub fn nats_server() -> Result<PathBuf> {
+    installed("nats-server")
+}
+
+/// The haproxy binary of the distribution's package.
+pub fn haproxy() -> Result<PathBuf> {
+    installed("haproxy")
+}
+
+/// A program a package installed: on the PATH, or in /usr/sbin (which is
+/// not on every user's PATH).
+fn installed(program: &str) -> Result<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+        .map(|dir| dir.join(program))
+        .find(|bin| bin.is_file())
+        .with_context(|| format!("{program} is not installed (the {program} package)"))
+}
+
+/// A nats-server of our own on a free loopback port, killed when dropped.
+pub struct Nats {
+    server: std::process::Child,
+    /// nats://… to connect to.
+    pub url: String,
+}
+
+impl Nats {
+    pub fn start() -> Result<Self> {
+        let port = free_port()?;
+        let server = std::process::Command::new(nats_server()?)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .context("starting nats-server")?;
+        let nats = Self {
+            server,
+            url: format!("nats://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                bail!("nats-server did not listen on port {port} within 10 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(nats)
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
 }

@@ -40,7 +40,8 @@ const BUILD_PACKAGES: &[&str] = &[
 /// (xmessage) with xdotool to move the focus away from Candor's; xdg-open,
 /// which "open in the browser" goes through (tests point $BROWSER at a
 /// recorder); desktop-file-utils and systemd (systemd-analyze), to check the
-/// installed desktop entry and the relay's service; PostgreSQL.
+/// installed desktop entry and the relay's service; PostgreSQL,
+/// nats-server and HAProxy.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -55,6 +56,11 @@ const TEST_PACKAGES: &[&str] = &[
     // The relay's shared backend: the suite runs again on a throwaway
     // PostgreSQL server (`services`).
     "postgresql",
+    // The bus between relay nodes, and a load balancer in front of them:
+    // the cluster tests start their own (`services::nats_server`,
+    // `services::haproxy`).
+    "nats-server",
+    "haproxy",
     // The Windows cross-check (`windows_target`): the linker and C compiler
     // that the -sys crates build with for x86_64-pc-windows-gnu.
     "gcc-mingw-w64-x86-64",

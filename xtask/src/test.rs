@@ -184,7 +184,8 @@ fn relay_on_postgres() -> Result<()> {
     let suites = cmd::cargo(&args)
         .env("CANDOR_TEST_POSTGRES", &server.url)
         .run();
-    // Several relay nodes over one database (ignored without a server).
+    // Several relay nodes over one database, rung by it or over a bus of
+    // each test's own (ignored without the servers).
     let nodes = cmd::cargo(&[
         "test",
         "--workspace",
@@ -194,6 +195,7 @@ fn relay_on_postgres() -> Result<()> {
         "--ignored",
     ])
     .env("CANDOR_TEST_POSTGRES", &server.url)
+    .env("CANDOR_TEST_NATS_SERVER", services::nats_server()?)
     .run();
     // The tests that stop and start a server need one of their own, and
     // run one at a time: a test's stop would be another's outage.
@@ -210,7 +212,26 @@ fn relay_on_postgres() -> Result<()> {
     .env("CANDOR_TEST_POSTGRES", &own.url)
     .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
     .run();
-    suites.and(nodes).and(outages)
+    // Three relay processes behind HAProxy, with the app's devices: on the
+    // same server, after them (it restarts the server too).
+    let three = cmd::cargo(&[
+        "test",
+        "--workspace",
+        "--test",
+        "three_nodes",
+        "--",
+        "--ignored",
+    ])
+    .env("CANDOR_TEST_POSTGRES", &own.url)
+    .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
+    .env("CANDOR_TEST_NATS_SERVER", services::nats_server()?)
+    .env("CANDOR_TEST_HAPROXY", services::haproxy()?)
+    .env(
+        "CANDOR_RELAY_BINARY",
+        cmd::root().join("target/debug/candor-relay"),
+    )
+    .run();
+    suites.and(nodes).and(outages).and(three)
 }
 
 /// The relay's test binaries that run on either backend.

@@ -160,6 +160,12 @@ async fn bench() {
     };
 
     let floor_addr = start_floor().await;
+    if postgres.is_some() {
+        match std::env::var("CANDOR_BENCH_NATS") {
+            Ok(bus) if !bus.is_empty() => println!("PostgreSQL nodes rung over NATS ({bus})"),
+            _ => println!("PostgreSQL nodes rung by the database (LISTEN/NOTIFY)"),
+        }
+    }
     println!(
         "{:<28} {:>12} {:>10} {:>10} {:>10}",
         "run", "delivered/s", "p50", "p99", "max"

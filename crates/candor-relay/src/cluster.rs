@@ -11,6 +11,17 @@
 //!   connections.
 //! - the ringer takes what this node's hub publishes (`Ring`) and rings it.
 //!
+//! The doorbell is the database's own (LISTEN/NOTIFY), or a bus (NATS, see
+//! `crate::bus`) that may lose a wake or bring wakes out of order. Either
+//! way the listener delivers the stream in cursor order: a wake below what
+//! it delivered is old news, cursors between what it delivered and a wake
+//! are read back first, and a wake from a bus is believed only as far as
+//! the stream's head (one sent before a restore may come after it). It
+//! also looks at the stream's head every second, and delivers what was
+//! committed a look ago and never rung: a lost wake, or a node that rings
+//! otherwise (one started without the bus the others use). So a lost wake
+//! costs about two seconds of delay, and nothing more.
+//!
 //! Live delivery is best-effort here as on one node: a listener that loses
 //! its connection may have missed batches, so it closes every connection of
 //! this node, and their clients catch up by cursor. Until it hears again
@@ -51,6 +62,16 @@ const IDLE_CHECK: Duration = Duration::from_secs(1);
 /// the doorbell says it stored, before reading it back from the store.
 const STASH_WAIT: Duration = Duration::from_secs(1);
 
+/// How often the listener looks at the stream's head for batches it was
+/// not told of. It delivers those up to the head of its previous look, so
+/// that a wake on its way (this node's own, with the frames already
+/// encoded) has that long to come first.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// Cursors read back in one query, at most: a bus that was down a while
+/// leaves a long stretch to read.
+const READ_BACK_PAGE: u64 = 1024;
+
 /// What a node's hub tells the other nodes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -90,6 +111,30 @@ pub struct Stash {
     pub deliveries: Vec<(Option<u64>, Vec<UserId>, Live)>,
 }
 
+/// Where this node's writer hands over what it stored (see `Handoff::stored`).
+pub struct Handoff {
+    stashes: SyncSender<Stash>,
+    /// Weak: the writer may outlive the store a little, and the doorbell
+    /// holds connections to it that must close with it (the listener and
+    /// the ringer hold it until then).
+    doorbell: Weak<dyn Doorbell>,
+}
+
+impl Handoff {
+    /// This node committed `stash`: its listener delivers it when the
+    /// doorbell names it, and a doorbell rung after commits is rung now.
+    pub fn stored(&self, stash: Stash) {
+        let (first, last) = (stash.first, stash.last);
+        if self.stashes.try_send(stash).is_err() {
+            // The listener reads the batch back from the store instead.
+            tracing::warn!("the cluster's listener is behind; a batch goes out read back");
+        }
+        if let Some(doorbell) = self.doorbell.upgrade() {
+            doorbell.stored(first, last);
+        }
+    }
+}
+
 /// Starts this node's listener and ringer over `doorbell`, and returns
 /// where the writer hands over what it stored. Whether the listener hears
 /// the doorbell now is `metrics`' `doorbell.hearing`. Both threads
@@ -100,7 +145,7 @@ pub fn join(
     hub: &Arc<Hub>,
     storage: &Arc<dyn Storage>,
     metrics: &Metrics,
-) -> SyncSender<Stash> {
+) -> Handoff {
     let gauges = metrics.doorbell.clone().unwrap_or_default();
     let (rings, to_ring) = sync_channel(RINGS_QUEUED);
     hub.ring_others(rings);
@@ -116,27 +161,37 @@ pub fn join(
     // client runs a runtime, and this may be called from async code.
     let first = {
         let doorbell = doorbell.clone();
-        std::thread::spawn(move || doorbell.listen())
-            .join()
-            .unwrap_or_else(|_| Err(StorageError::Unavailable("listening panicked".into())))
+        std::thread::spawn(move || {
+            let mut ears = doorbell.listen()?;
+            let head = ears.head()?;
+            Ok((ears, head))
+        })
+        .join()
+        .unwrap_or_else(|_| Err(StorageError::Unavailable("listening panicked".into())))
     };
     let first = first
         .inspect_err(|e| tracing::warn!(error = %e, "cannot listen for the other nodes yet"))
         .ok();
+    let (first, through) = first.map_or((None, 0), |(ears, head)| (Some(ears), head));
     gauges.hearing.set(i64::from(first.is_some()));
     let listener = Listener {
-        doorbell,
+        doorbell: doorbell.clone(),
         hub: Arc::downgrade(hub),
         storage: Arc::downgrade(storage),
         stashed,
         early: None,
+        through,
+        looked: (std::time::Instant::now(), through),
         gauges,
     };
     std::thread::Builder::new()
         .name("relay-listener".into())
         .spawn(move || listener.run(first))
         .expect("start the listener");
-    stashes
+    Handoff {
+        stashes,
+        doorbell: Arc::downgrade(&doorbell),
+    }
 }
 
 fn ring_all(doorbell: &dyn Doorbell, to_ring: &Receiver<Ring>, relay: &Weak<dyn Storage>) {
@@ -171,6 +226,13 @@ struct Listener {
     stashed: Receiver<Stash>,
     /// A batch the writer handed over before the doorbell named it.
     early: Option<Stash>,
+    /// The stream is delivered up to here, cursor by cursor: what was
+    /// committed when the listener started listening, and every batch
+    /// since.
+    through: u64,
+    /// When the listener last looked at the stream's head, and the head it
+    /// saw (`LOOK_EVERY`).
+    looked: (std::time::Instant, u64),
     /// Its figures, `hearing` among them (`/healthz` reads it too).
     gauges: crate::metrics::Doorbell,
 }
@@ -186,7 +248,12 @@ impl Listener {
                 return;
             };
             let Some(ears) = listening.as_mut() else {
-                match self.doorbell.listen() {
+                let listened = self.doorbell.listen().and_then(|mut ears| {
+                    self.through = ears.head()?;
+                    self.looked = (std::time::Instant::now(), self.through);
+                    Ok(ears)
+                });
+                match listened {
                     Ok(ears) => {
                         listening = Some(ears);
                         self.heard_again(&hub);
@@ -199,38 +266,42 @@ impl Listener {
                 }
                 continue;
             };
-            let heard = ears.next(IDLE_CHECK).and_then(|heard| match heard {
-                Some(Heard::Stored {
-                    node,
-                    first,
-                    last,
-                    at,
-                }) => {
-                    let delivered = if node == self.doorbell.node() {
-                        self.deliver_own(&hub, ears.as_mut(), first, last)
-                    } else {
-                        deliver_stored(&hub, ears.as_mut(), first, last)
-                    };
-                    // By two clocks for another node's batch: as good as
-                    // their agreement.
-                    let lag = (chrono::Utc::now() - at).to_std().unwrap_or_default();
-                    self.gauges.lag.observe(lag.as_secs_f64());
-                    delivered
-                }
-                Some(Heard::Closed(Closing::Session(session))) => {
-                    hub.disconnect_session(&session);
-                    Ok(())
-                }
-                Some(Heard::Closed(Closing::User(user))) => {
-                    hub.disconnect_user(user);
-                    Ok(())
-                }
-                Some(Heard::Rung(payload)) => {
-                    self.deliver_rung(&hub, &payload);
-                    Ok(())
-                }
-                None => Ok(()),
-            });
+            let to_look = LOOK_EVERY.saturating_sub(self.looked.0.elapsed());
+            let heard = ears
+                .next(IDLE_CHECK.min(to_look))
+                .and_then(|heard| match heard {
+                    Some(Heard::Stored {
+                        node,
+                        first,
+                        last,
+                        at,
+                    }) => {
+                        self.deliver_batch(&hub, ears.as_mut(), node, first, last)
+                            .map(|rung| {
+                                if rung {
+                                    // By two clocks for another node's batch:
+                                    // as good as their agreement.
+                                    let lag =
+                                        (chrono::Utc::now() - at).to_std().unwrap_or_default();
+                                    self.gauges.lag.observe(lag.as_secs_f64());
+                                }
+                            })
+                    }
+                    Some(Heard::Closed(Closing::Session(session))) => {
+                        hub.disconnect_session(&session);
+                        Ok(())
+                    }
+                    Some(Heard::Closed(Closing::User(user))) => {
+                        hub.disconnect_user(user);
+                        Ok(())
+                    }
+                    Some(Heard::Rung(payload)) => {
+                        self.deliver_rung(&hub, &payload);
+                        Ok(())
+                    }
+                    None => Ok(()),
+                });
+            let heard = heard.and_then(|()| self.look_at_head(&hub, ears.as_mut()));
             if let Err(e) = heard {
                 tracing::warn!(error = %e, "lost the doorbell; closing this node's connections");
                 listening = None;
@@ -254,6 +325,82 @@ impl Listener {
         }
         self.gauges.hearing.set(1);
         hub.drop_all();
+    }
+
+    /// `node` stored `first..=last`: delivered after whatever came before it
+    /// that was not (a wake lost or late on a bus), unless it already was.
+    /// Whether the wake was news (it delivered something).
+    fn deliver_batch(
+        &mut self,
+        hub: &Hub,
+        ears: &mut dyn Listening,
+        node: NodeId,
+        first: u64,
+        last: u64,
+    ) -> Result<bool, StorageError> {
+        if last <= self.through {
+            return Ok(false);
+        }
+        if self.doorbell.may_miss() && last > ears.head()? {
+            // Cursors not committed: a wake from before a restore.
+            tracing::warn!(first, last, "a wake for cursors the database does not hold");
+            return Ok(false);
+        }
+        if first > self.through + 1 {
+            deliver_stored(hub, ears, self.through + 1, first - 1)?;
+        }
+        self.through = last;
+        if node == self.doorbell.node() {
+            self.deliver_own(hub, ears, first, last)?;
+        } else {
+            deliver_stored(hub, ears, first, last)?;
+        }
+        Ok(true)
+    }
+
+    /// Every `LOOK_EVERY`: what was committed a look ago and not rung here
+    /// is read back and delivered. A head below what was delivered means
+    /// the database went back (a restore) under a connection that did not
+    /// break: this node no longer hears it as it is, and starts again.
+    fn look_at_head(&mut self, hub: &Hub, ears: &mut dyn Listening) -> Result<(), StorageError> {
+        if self.looked.0.elapsed() < LOOK_EVERY {
+            return Ok(());
+        }
+        let head = ears.head()?;
+        if head < self.through {
+            return Err(StorageError::Unavailable(format!(
+                "the stream's head went back from {} to {head}",
+                self.through
+            )));
+        }
+        let unrung = self.looked.1.min(head);
+        self.looked = (std::time::Instant::now(), head);
+        if unrung > self.through {
+            tracing::debug!(
+                from = self.through + 1,
+                to = unrung,
+                "delivering what the doorbell did not ring"
+            );
+            deliver_stored(hub, ears, self.through + 1, unrung)?;
+            self.through = unrung;
+            self.drop_delivered_stashes();
+        }
+        Ok(())
+    }
+
+    /// Lets go of what the writer handed over for cursors already read
+    /// back, so that they neither fill the hand-over nor hold up the next.
+    fn drop_delivered_stashes(&mut self) {
+        if self.early.as_ref().is_some_and(|s| s.last <= self.through) {
+            self.early = None;
+        }
+        while self.early.is_none() {
+            match self.stashed.try_recv() {
+                Ok(stash) if stash.last <= self.through => {}
+                Ok(stash) => self.early = Some(stash),
+                Err(_) => break,
+            }
+        }
     }
 
     /// This node stored `first..=last`: its writer has the frames.
@@ -330,9 +477,24 @@ impl Listener {
     }
 }
 
-/// The messages at `first..=last`, read back on the listening connection,
-/// delivered to the members who have connections here.
+/// The messages at `first..=last`, read back on the listening connection
+/// a page at a time, delivered to the members who have connections here.
 fn deliver_stored(
+    hub: &Hub,
+    ears: &mut dyn Listening,
+    first: u64,
+    last: u64,
+) -> Result<(), StorageError> {
+    let mut from = first;
+    while from <= last {
+        let to = last.min(from.saturating_add(READ_BACK_PAGE - 1));
+        deliver_page(hub, ears, from, to)?;
+        from = to + 1;
+    }
+    Ok(())
+}
+
+fn deliver_page(
     hub: &Hub,
     ears: &mut dyn Listening,
     first: u64,

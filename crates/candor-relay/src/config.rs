@@ -14,6 +14,10 @@ pub struct RelayConfig {
     /// of the embedded store, shared by every node of the relay; brought to
     /// the relay's schema by `candor-relay migrate`.
     pub database_url: Option<String>,
+    /// A NATS server (`nats://host:port`) that rings the nodes sharing
+    /// `database_url` in place of the database's LISTEN/NOTIFY (see
+    /// `crate::bus`).
+    pub nats_url: Option<String>,
     /// Browser origins allowed to open a WebSocket. Native clients send no Origin
     /// header and are always allowed; a browser page from any other origin is not.
     pub allowed_origins: Vec<String>,
@@ -80,6 +84,7 @@ impl RelayConfig {
         Self {
             data_dir: data_dir.into(),
             database_url: None,
+            nats_url: None,
             allowed_origins: Vec::new(),
             sign_ups_per_hour: DEFAULT_SIGN_UPS_PER_HOUR,
             ping_every: Duration::from_secs(20),

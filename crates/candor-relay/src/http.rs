@@ -21,13 +21,21 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| RelayError::Internal(format!("a worker stopped: {e}")))?
 }
 
-/// "ok" while the relay can reach its store; 503 with the reason otherwise
-/// (a load balancer then sends clients to another node).
+/// 200 ("ok") while this node serves: it reaches the store, and on a relay
+/// of several nodes it hears the others; 503 with the reason otherwise (a
+/// load balancer then sends clients to another node). A bus that is down (see `crate::bus`)
+/// is said in the body but leaves it at 200: the node polls the database
+/// meanwhile, and a load balancer that took every node out for it would
+/// stop the relay over a delay.
 pub async fn healthz(State(state): State<RelayState>) -> Result<&'static str, RelayError> {
     let storage = state.storage();
     blocking(move || Ok(storage.healthy()?)).await?;
     state.hears_others()?;
-    Ok("ok")
+    Ok(match state.bus_connected() {
+        Some(false) => "ok; the bus is down: nodes poll the database",
+        Some(true) => "ok; the bus is up",
+        None => "ok",
+    })
 }
 
 /// What the sign-up form needs to know (no account needed).

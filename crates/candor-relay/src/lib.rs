@@ -11,6 +11,7 @@
 
 pub mod admin;
 mod auth;
+pub mod bus;
 mod client_addr;
 mod cluster;
 mod config;
@@ -79,11 +80,21 @@ impl std::fmt::Debug for RelayState {
 impl RelayState {
     /// Must be called within a tokio runtime: it starts the message writer.
     pub fn new(config: RelayConfig, storage: Arc<dyn Storage>) -> Self {
+        Self::with_bus(config, storage, None)
+    }
+
+    /// As `new`, with the nodes rung over `bus` rather than by the store
+    /// (which must then have been opened for a bus).
+    pub fn with_bus(config: RelayConfig, storage: Arc<dyn Storage>, bus: Option<bus::Bus>) -> Self {
         storage.set_quotas(config.quotas);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let hub = Arc::new(hub::Hub::default());
-        let doorbell = storage.doorbell();
-        let metrics = Arc::new(metrics::Metrics::new(doorbell.is_some()));
+        let connected = bus.as_ref().map(|bus| bus.connected.clone());
+        let doorbell = storage.doorbell().map(|store| match bus {
+            Some(bus) => Arc::new(bus.doorbell(store)) as Arc<dyn storage::doorbell::Doorbell>,
+            None => store,
+        });
+        let metrics = Arc::new(metrics::Metrics::new(doorbell.is_some(), connected));
         // A store that other nodes may share rings a doorbell: this node
         // joins them (see `cluster`).
         let cluster = doorbell.map(|doorbell| cluster::join(doorbell, &hub, &storage, &metrics));
@@ -129,14 +140,26 @@ impl RelayState {
 
     /// Opens the relay's store: the PostgreSQL database of
     /// `config.database_url`, or else the embedded SQLite store in
-    /// `config.data_dir`. It blocks: from async code, call it through
-    /// `spawn_blocking`.
+    /// `config.data_dir`; with `config.nats_url`, the bus too (and then it
+    /// must run within a tokio runtime). It blocks: from async code, call
+    /// it through `spawn_blocking`.
     pub fn open(config: RelayConfig) -> Result<Self, StorageError> {
+        let bus = match (&config.nats_url, &config.database_url) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(StorageError::Unavailable(
+                    "a bus rings the nodes of a shared database: give --database-url too".into(),
+                ));
+            }
+            (Some(url), Some(_)) => {
+                Some(tokio::runtime::Handle::current().block_on(bus::Bus::connect(url))?)
+            }
+        };
         let storage: Arc<dyn Storage> = match &config.database_url {
-            Some(url) => Arc::new(PostgresStorage::open(url)?),
+            Some(url) => Arc::new(PostgresStorage::open_for(url, bus.is_some())?),
             None => Arc::new(SqliteStorage::open(&config.data_dir)?),
         };
-        Ok(Self::new(config, storage))
+        Ok(Self::with_bus(config, storage, bus))
     }
 
     fn storage(&self) -> Arc<dyn Storage> {
@@ -153,6 +176,11 @@ impl RelayState {
             .into()),
             _ => Ok(()),
         }
+    }
+
+    /// Whether this node's bus is connected; None without one.
+    fn bus_connected(&self) -> Option<bool> {
+        self.inner.metrics.bus.as_ref().map(|bus| bus.get() == 1)
     }
 
     /// The key the limits count this request's client under (see

@@ -27,6 +27,8 @@ pub struct Metrics {
     pub send_latency: Histogram,
     /// On a relay of several nodes.
     pub doorbell: Option<Doorbell>,
+    /// With a bus: 1 while connected to it.
+    pub bus: Option<Gauge>,
 }
 
 /// A node's view of the doorbell (see `crate::cluster`).
@@ -50,8 +52,9 @@ impl Default for Doorbell {
 }
 
 impl Metrics {
-    /// The metrics of a relay; `cluster`: one of several nodes.
-    pub fn new(cluster: bool) -> Self {
+    /// The metrics of a relay; `cluster`: one of several nodes; `bus`:
+    /// whether its connection to a bus is up (see `crate::bus`).
+    pub fn new(cluster: bool, bus: Option<Gauge>) -> Self {
         let mut registry = Registry::with_prefix("candor_relay");
         let connections = Gauge::default();
         let messages_stored = Counter::default();
@@ -86,12 +89,20 @@ impl Metrics {
             );
             doorbell
         });
+        if let Some(bus) = &bus {
+            registry.register(
+                "bus_connected",
+                "1 while this node is connected to the bus (NATS), else 0",
+                bus.clone(),
+            );
+        }
         Self {
             registry,
             connections,
             messages_stored,
             send_latency,
             doorbell,
+            bus,
         }
     }
 

@@ -19,13 +19,12 @@
 //! order (see `crate::cluster`). Acks go out at once either way.
 
 use std::sync::Arc;
-use std::sync::mpsc::SyncSender;
 
 use candor_protocol::frames::RelayFrame;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::RelayError;
-use crate::cluster::Stash;
+use crate::cluster::{Handoff, Stash};
 use crate::hub::{Hub, Live};
 use crate::metrics::Metrics;
 use crate::storage::{NewMessage, Storage, Stored};
@@ -57,7 +56,7 @@ impl Writer {
         storage: Arc<dyn Storage>,
         hub: Arc<Hub>,
         metrics: Arc<Metrics>,
-        cluster: Option<SyncSender<Stash>>,
+        cluster: Option<Handoff>,
     ) -> Self {
         let (queue, rx) = mpsc::channel(4096);
         let (stored, announce) = mpsc::channel(STORED_BATCHES);
@@ -132,7 +131,7 @@ async fn announce_all(
     mut stored: mpsc::Receiver<Round>,
     hub: Arc<Hub>,
     metrics: Arc<Metrics>,
-    cluster: Option<SyncSender<Stash>>,
+    cluster: Option<Handoff>,
 ) {
     while let Some(round) = stored.recv().await {
         let mut stash = Stash {
@@ -181,10 +180,8 @@ async fn announce_all(
         }
         if let Some(cluster) = &cluster
             && !stash.deliveries.is_empty()
-            && cluster.try_send(stash).is_err()
         {
-            // The listener reads the batch back from the store instead.
-            tracing::warn!("the cluster's listener is behind; a batch goes out read back");
+            cluster.stored(stash);
         }
     }
 }

@@ -2,9 +2,13 @@
 //! each client talks to one node, and what is stored or done through
 //! either reaches the other's clients live, in the stream's one order.
 //!
-//! They need the PostgreSQL test server (`CANDOR_TEST_POSTGRES`), which
-//! `cargo xtask test` starts and names; without it they are not run
-//! (`--ignored` runs them, and then they insist).
+//! The nodes are rung by the database (LISTEN/NOTIFY) or over a bus (a real
+//! nats-server of the test's own); the same tests run on both.
+//!
+//! They need the PostgreSQL test server (`CANDOR_TEST_POSTGRES`) and, for
+//! the bus, nats-server (`CANDOR_TEST_NATS_SERVER`), which `cargo xtask
+//! test` starts and names; without them they are not run (`--ignored` runs
+//! them, and then they insist).
 
 mod support;
 
@@ -13,6 +17,7 @@ use std::time::Duration;
 use candor_protocol::api::NewGroup;
 use candor_protocol::frames::{ClientFrame, ConversationInfo, Recipient, RelayFrame};
 use candor_protocol::{MessageId, MessageText, ServerMessageId};
+use support::nats::Nats;
 use support::{Client, Relay};
 
 fn send(to: Recipient, text: &str) -> ClientFrame {
@@ -33,6 +38,25 @@ async fn second_node(first: &Relay) -> Relay {
         "CANDOR_TEST_POSTGRES: nodes share a PostgreSQL database"
     );
     Relay::start_in(first.data.clone(), None).await
+}
+
+/// Two nodes of one relay: one database, rung through it or over `bus`.
+async fn two_nodes(bus: Option<&Nats>) -> (Relay, Relay) {
+    let Some(bus) = bus else {
+        let one = Relay::start().await;
+        let two = second_node(&one).await;
+        return (one, two);
+    };
+    let url = bus.url();
+    let one = Relay::start_configured({
+        let url = url.clone();
+        move |config| config.nats_url = Some(url)
+    })
+    .await;
+    let two =
+        Relay::start_in_configured(one.data.clone(), move |config| config.nats_url = Some(url))
+            .await;
+    (one, two)
 }
 
 /// `handle`'s new connection to `node`, caught up and so receiving live.
@@ -81,8 +105,18 @@ async fn messages(client: &mut Client, count: usize) -> Vec<(u64, ServerMessageI
 #[tokio::test]
 #[ignore = "needs the PostgreSQL test server: cargo xtask test runs it"]
 async fn clients_on_two_nodes_chat_live_in_one_order() {
-    let one = Relay::start().await;
-    let two = second_node(&one).await;
+    chat_across_nodes(None).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the PostgreSQL test server and nats-server: cargo xtask test runs it"]
+async fn over_a_bus_clients_on_two_nodes_chat_live_in_one_order() {
+    let bus = Nats::start();
+    chat_across_nodes(Some(&bus)).await;
+}
+
+async fn chat_across_nodes(bus: Option<&Nats>) {
+    let (one, two) = two_nodes(bus).await;
     let alice = one.sign_up("alice", "Alice").await;
     let bob = one.sign_up("bob", "Bob").await;
     let carol = two.sign_up("carol", "Carol").await;
@@ -161,19 +195,20 @@ async fn clients_on_two_nodes_chat_live_in_one_order() {
     let (_, all) = caught_up(&two, &two.sign_in("bob").await.token).await;
     assert_eq!(&all[2..], &on_two[..], "live is what catch-up reads");
     // Each node says it hears, and how long after their commit it
-    // delivered the batches (of both nodes) it heard.
+    // delivered the batches (of both nodes) it heard: rung, not found by
+    // looking (on a bus, only its wakes count).
     for node in [&one, &two] {
         let metrics = node.get_text("/metrics").await;
         assert!(
             metrics.contains("candor_relay_doorbell_hearing 1"),
             "{metrics}"
         );
-        let heard: u64 = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix("candor_relay_doorbell_lag_seconds_count "))
-            .and_then(|n| n.trim().parse().ok())
-            .expect("the doorbell's lag in the metrics");
-        assert!(heard >= 2, "batches heard: {heard}");
+        assert_eq!(
+            metrics.contains("candor_relay_bus_connected 1"),
+            bus.is_some(),
+            "{metrics}"
+        );
+        assert!(batches_heard(&metrics) >= 2, "{metrics}");
     }
 
     // Alice, on node one, takes Carol out of the group: Carol, on node two,
@@ -200,11 +235,32 @@ async fn clients_on_two_nodes_chat_live_in_one_order() {
     one.stop().await;
 }
 
+/// The batches a node heard rung, by its `/metrics`.
+fn batches_heard(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("candor_relay_doorbell_lag_seconds_count "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the doorbell's lag in the metrics")
+}
+
 #[tokio::test]
 #[ignore = "needs the PostgreSQL test server: cargo xtask test runs it"]
 async fn receipts_typing_and_sign_outs_reach_the_other_node() {
-    let one = Relay::start().await;
-    let two = second_node(&one).await;
+    receipts_typing_and_sign_outs(None).await;
+}
+
+/// On a bus, receipts and typing go over it (the database does not carry
+/// them), and sign-outs through the database still.
+#[tokio::test]
+#[ignore = "needs the PostgreSQL test server and nats-server: cargo xtask test runs it"]
+async fn over_a_bus_receipts_typing_and_sign_outs_reach_the_other_node() {
+    let bus = Nats::start();
+    receipts_typing_and_sign_outs(Some(&bus)).await;
+}
+
+async fn receipts_typing_and_sign_outs(bus: Option<&Nats>) {
+    let (one, two) = two_nodes(bus).await;
     one.sign_up("alice", "Alice").await;
     let bob = one.sign_up("bob", "Bob").await;
     let mut a = on(&one, "alice").await;
@@ -319,6 +375,8 @@ async fn a_silent_doorbell_loses_nothing() {
     let mut b = on(&two, "bob").await;
     let to_bob = Recipient::Direct { user: bob.id };
     a.send(&send(to_bob.clone(), "before")).await;
+    // Its ack, so that each ack awaited below is that of the send before it.
+    while !matches!(a.next().await, RelayFrame::Ack { .. }) {}
     let before = messages(&mut b, 1).await[0].0;
 
     // Node two started listening second.
@@ -382,6 +440,86 @@ async fn a_silent_doorbell_loses_nothing() {
     a.send(&send(to_bob, "heard again")).await;
     assert_eq!(messages(&mut b, 1).await[0].2, "heard again");
     assert_ne!(alice.id, bob.id);
+    two.stop().await;
+    one.stop().await;
+}
+
+/// The bus goes down (nats-server killed) while Alice, on node one, writes
+/// to Bob, on node two: the nodes say so, serve on, and Bob still gets
+/// every message live, in order, within about two seconds (node two finds
+/// them at the stream's head). The bus comes back: wakes ring again, and
+/// nothing was lost.
+#[tokio::test]
+#[ignore = "needs the PostgreSQL test server and nats-server: cargo xtask test runs it"]
+async fn a_bus_that_goes_down_loses_nothing() {
+    let mut bus = Nats::start();
+    let (one, two) = two_nodes(Some(&bus)).await;
+    one.sign_up("alice", "Alice").await;
+    let bob = one.sign_up("bob", "Bob").await;
+    let mut a = on(&one, "alice").await;
+    let mut b = on(&two, "bob").await;
+    let to_bob = Recipient::Direct { user: bob.id };
+    a.send(&send(to_bob.clone(), "before")).await;
+    let mut live = messages(&mut b, 1).await;
+
+    bus.kill();
+    for node in [&one, &two] {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !node
+            .get_text("/metrics")
+            .await
+            .contains("candor_relay_bus_connected 0")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a node sees its bus go within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_eq!(health(&two).await, 200, "a node without its bus serves on");
+    let said = reqwest::get(two.http("/healthz"))
+        .await
+        .expect("healthz")
+        .text()
+        .await
+        .expect("body");
+    assert!(said.contains("the bus is down"), "{said}");
+    let rung_before = batches_heard(&two.get_text("/metrics").await);
+    for i in 0..5 {
+        a.send(&send(to_bob.clone(), &format!("unrung {i}"))).await;
+    }
+    live.extend(messages(&mut b, 5).await);
+    assert_eq!(
+        batches_heard(&two.get_text("/metrics").await),
+        rung_before,
+        "found at the stream's head, not rung"
+    );
+
+    bus.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !two
+        .get_text("/metrics")
+        .await
+        .contains("candor_relay_bus_connected 1")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node two is back on the bus within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Node one may reconnect a moment later: its wake could be sent before
+    // it is back, and then it is found by looking. Either way it comes.
+    a.send(&send(to_bob, "after")).await;
+    live.extend(messages(&mut b, 1).await);
+    let texts: Vec<&str> = live.iter().map(|m| m.2.as_str()).collect();
+    let mut sent = vec!["before".to_owned()];
+    sent.extend((0..5).map(|i| format!("unrung {i}")));
+    sent.push("after".into());
+    assert_eq!(texts, sent, "every message once, in order");
+    let (_, all) = caught_up(&two, &two.sign_in("bob").await.token).await;
+    assert_eq!(all, live, "live is what catch-up reads");
     two.stop().await;
     one.stop().await;
 }

@@ -94,7 +94,8 @@ impl Relay {
         Self::start_with_args(binary, data, addr, &[]).await
     }
 
-    async fn start_with_args(
+    /// Like `start_binary`, with `args` added to its command line.
+    pub async fn start_with_args(
         binary: &std::path::Path,
         data: PathBuf,
         addr: SocketAddr,

@@ -8,6 +8,8 @@
 //! listener and state, sharing only the database) measure what it costs
 //! them to deliver each other's messages: this machine's two cores cannot
 //! make more nodes faster, so what is measured is the coordination tax.
+//! With CANDOR_BENCH_NATS naming a nats-server (`--bus nats`), the nodes
+//! are rung over it rather than by the database.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -56,6 +58,9 @@ impl Relay {
         for node in 0..nodes {
             let mut config = config(node);
             config.database_url = Some(url.clone());
+            config.nats_url = std::env::var("CANDOR_BENCH_NATS")
+                .ok()
+                .filter(|s| !s.is_empty());
             let state = tokio::task::spawn_blocking(move || RelayState::open(config))
                 .await
                 .expect("join")

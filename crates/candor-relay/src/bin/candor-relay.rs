@@ -40,6 +40,11 @@ struct Args {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// Ring the other nodes over this NATS server (nats://host:port) rather
+    /// than through the database's LISTEN/NOTIFY. Every node of a relay
+    /// must name the same one, or none. Needs --database-url.
+    #[arg(long, env = "CANDOR_RELAY_NATS_URL", hide_env_values = true)]
+    nats_url: Option<String>,
     /// A browser origin allowed to connect (repeatable). Native apps send none.
     #[arg(long = "allow-origin")]
     allowed_origins: Vec<String>,
@@ -162,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut config = RelayConfig::new(&args.data);
     config.database_url = args.database_url;
+    config.nats_url = args.nats_url;
     config.allowed_origins = args.allowed_origins;
     config.sign_ups_per_hour = args.sign_ups_per_hour;
     config.clock_offset = chrono::Duration::seconds(args.clock_offset_seconds);

@@ -49,13 +49,51 @@ pub enum Closing {
 /// may see it (the members whose span holds its seq).
 pub type Fanned = (u64, DeliveredMessage, Vec<UserId>);
 
+/// A `Heard::Stored` as it goes on a doorbell: "node first last at_ms".
+pub fn stored_payload(node: NodeId, first: u64, last: u64) -> String {
+    let at = chrono::Utc::now().timestamp_millis();
+    format!("{node} {first} {last} {at}")
+}
+
+/// Reads what `stored_payload` wrote; None if it is not that.
+pub fn parse_stored(payload: &str) -> Option<Heard> {
+    let mut parts = payload.split(' ');
+    let node = parts.next()?.parse().ok()?;
+    let first = parts.next()?.parse().ok()?;
+    let last = parts.next()?.parse().ok()?;
+    let at = chrono::DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
+    if parts.next().is_some() || first > last {
+        return None;
+    }
+    Some(Heard::Stored {
+        node,
+        first,
+        last,
+        at,
+    })
+}
+
 /// The node's side of the doorbell.
 pub trait Doorbell: Send + Sync + 'static {
     /// This node, as named in what it stores and rings.
     fn node(&self) -> NodeId;
 
+    /// Whether what is rung may go unheard, late or out of order while a
+    /// node goes on listening (a bus that keeps nothing for a subscriber it
+    /// could not reach). Then the listener believes a wake only as far as
+    /// the stream's head.
+    fn may_miss(&self) -> bool {
+        false
+    }
+
+    /// This node committed the messages at `first..=last`: for a doorbell
+    /// rung after the commit rather than in it. It must not wait: it is
+    /// called on the path that answers senders.
+    fn stored(&self, _first: u64, _last: u64) {}
+
     /// Starts listening: everything stored or rung from now on is heard on
-    /// what this returns, in the order it was committed.
+    /// what this returns; in the order it was committed, and without fail
+    /// while it listens, unless `may_miss`.
     fn listen(&self) -> Result<Box<dyn Listening>, StorageError>;
 
     /// Rings each of `rings` for every node (this one hears them too).
@@ -73,4 +111,33 @@ pub trait Listening: Send {
     /// The messages at cursors `first..=last`, in order, with who may see
     /// each.
     fn stored(&mut self, first: u64, last: u64) -> Result<Vec<Fanned>, StorageError>;
+
+    /// The stream's head: the last cursor committed (0 before the first).
+    /// Every cursor at or below it is committed too (see the stream's lock).
+    fn head(&mut self) -> Result<u64, StorageError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_ring_is_read_back_as_written() {
+        let node = NodeId::now_v7();
+        let Some(Heard::Stored {
+            node: read,
+            first,
+            last,
+            at,
+        }) = parse_stored(&stored_payload(node, 7, 9))
+        else {
+            panic!("read back");
+        };
+        assert_eq!((read, first, last), (node, 7, 9));
+        assert!((chrono::Utc::now() - at).num_seconds().abs() < 5);
+        assert_eq!(parse_stored("not a node 7 9 1765000000123"), None);
+        assert_eq!(parse_stored(&format!("{node} 7 9")), None);
+        assert_eq!(parse_stored(&format!("{node} 9 7 1765000000123")), None);
+        assert_eq!(parse_stored(&format!("{node} 7 9 1765000000123 x")), None);
+    }
 }

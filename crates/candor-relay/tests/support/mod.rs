@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod flaky;
+pub mod nats;
 pub mod postgres;
 pub mod process;
 
@@ -65,6 +66,18 @@ impl Relay {
     pub async fn start_in(data: PathBuf, addr: Option<SocketAddr>) -> Self {
         let state = open(config(&data)).await;
         Self::serve(state, data, addr).await
+    }
+
+    /// Starts a relay over an existing data directory (another node of its
+    /// relay, on PostgreSQL) with settings changed by `configure`.
+    pub async fn start_in_configured(
+        data: PathBuf,
+        configure: impl FnOnce(&mut RelayConfig),
+    ) -> Self {
+        let mut config = config(&data);
+        configure(&mut config);
+        let state = open(config).await;
+        Self::serve(state, data, None).await
     }
 
     /// Starts a relay with settings changed by `configure` (shorter timeouts).

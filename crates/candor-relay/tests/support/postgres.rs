@@ -59,7 +59,16 @@ pub fn copy(from: &Path, to: &Path) {
                     let _ = e;
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
-                Err(e) => panic!("copy the database {from} to {to}: {e}"),
+                Err(e) => {
+                    let holding = admin.query(
+                        "SELECT application_name, state, backend_start::text FROM pg_stat_activity WHERE datname = $1",
+                        &[&from],
+                    );
+                    let holding: Vec<(String, Option<String>, String)> = holding
+                        .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+                        .unwrap_or_default();
+                    panic!("copy the database {from} to {to}: {e:?}; connected: {holding:?}")
+                }
             }
         }
     })

@@ -22,7 +22,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::storage::doorbell::{
-    Closing, Doorbell, Fanned, Heard, Listening, MAX_RING_BYTES, NodeId,
+    Closing, Doorbell, Fanned, Heard, Listening, MAX_RING_BYTES, NodeId, parse_stored,
+    stored_payload,
 };
 
 const STORED: &str = "candor_stream";
@@ -33,6 +34,10 @@ pub(super) struct PgDoorbell {
     pub(super) node: NodeId,
     pub(super) config: postgres::Config,
     pub(super) pool: Pool,
+    /// Whether a bus (see `crate::bus`) carries what is stored and rung:
+    /// then the database carries only the closings, which must not be
+    /// missed, and batches commit without a notification.
+    pub(super) bus: bool,
 }
 
 /// Rings, in the transaction that stored them, that this node stored the
@@ -43,10 +48,9 @@ pub(super) fn ring_stored(
     first: u64,
     last: u64,
 ) -> Result<(), StorageError> {
-    let at = chrono::Utc::now().timestamp_millis();
     db.execute(
         "SELECT pg_notify($1, $2)",
-        &[&STORED, &format!("{node} {first} {last} {at}")],
+        &[&STORED, &stored_payload(node, first, last)],
     )?;
     Ok(())
 }
@@ -70,20 +74,6 @@ fn parse_closed(payload: &str) -> Option<Closing> {
     }
 }
 
-fn parse_stored(payload: &str) -> Option<Heard> {
-    let mut parts = payload.split(' ');
-    let node = parts.next()?.parse().ok()?;
-    let first = parts.next()?.parse().ok()?;
-    let last = parts.next()?.parse().ok()?;
-    let at = chrono::DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
-    Some(Heard::Stored {
-        node,
-        first,
-        last,
-        at,
-    })
-}
-
 impl Doorbell for PgDoorbell {
     fn node(&self) -> NodeId {
         self.node
@@ -101,7 +91,12 @@ impl Doorbell for PgDoorbell {
             .keepalives_retries(3)
             .tcp_user_timeout(Duration::from_secs(15));
         let mut client = config.connect(NoTls)?;
-        client.batch_execute(&format!("LISTEN {STORED}; LISTEN {CLOSED}; LISTEN {RUNG}"))?;
+        if self.bus {
+            client.batch_execute(&format!("LISTEN {CLOSED}"))?;
+        } else {
+            client.batch_execute(&format!("LISTEN {STORED}; LISTEN {CLOSED}; LISTEN {RUNG}"))?;
+        }
+        let head = client.prepare("SELECT last_cursor FROM relay_stream")?;
         let read_back = client.prepare(&format!(
             "SELECT {MESSAGE_COLUMNS}, ARRAY(
                  SELECT s.user_id FROM member_spans s
@@ -113,6 +108,7 @@ impl Doorbell for PgDoorbell {
         Ok(Box::new(PgListening {
             client,
             read_back,
+            head,
             heard_at: Instant::now(),
         }))
     }
@@ -145,6 +141,8 @@ struct PgListening {
     client: postgres::Client,
     /// The read-back of a batch (see `Listening::stored`), prepared once.
     read_back: postgres::Statement,
+    /// The stream's head (see `Listening::head`).
+    head: postgres::Statement,
     /// When the server was last heard from on this connection.
     heard_at: Instant,
 }
@@ -159,7 +157,12 @@ const PROBE_AFTER: Duration = Duration::from_secs(10);
 impl Listening for PgListening {
     fn next(&mut self, wait: Duration) -> Result<Option<Heard>, StorageError> {
         loop {
-            let next = self.client.notifications().timeout_iter(wait).next()?;
+            let next = if wait.is_zero() {
+                // What has come, without waiting on the network.
+                self.client.notifications().iter().next()?
+            } else {
+                self.client.notifications().timeout_iter(wait).next()?
+            };
             let Some(n) = next else {
                 if self.client.is_closed() {
                     return Err(StorageError::Unavailable(
@@ -208,28 +211,17 @@ impl Listening for PgListening {
             })
             .collect()
     }
+
+    fn head(&mut self) -> Result<u64, StorageError> {
+        let head: i64 = self.client.query_one(&self.head, &[])?.try_get(0)?;
+        self.heard_at = Instant::now();
+        Ok(head.max(0) as u64)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_stored_ring_is_read_back_as_written() {
-        let node = NodeId::now_v7();
-        let at = chrono::DateTime::from_timestamp_millis(1_765_000_000_123).expect("a time");
-        assert_eq!(
-            parse_stored(&format!("{node} 7 9 1765000000123")),
-            Some(Heard::Stored {
-                node,
-                first: 7,
-                last: 9,
-                at
-            })
-        );
-        assert_eq!(parse_stored("not a node 7 9 1765000000123"), None);
-        assert_eq!(parse_stored(&format!("{node} 7 9")), None);
-    }
 
     #[test]
     fn a_closing_ring_names_what_it_closes() {

@@ -116,6 +116,12 @@ impl PostgresStorage {
     /// Connects to the database at `url`, which `migrate` must have brought
     /// to this relay's schema, and joins the current epoch.
     pub fn open(url: &str) -> Result<Self, StorageError> {
+        Self::open_for(url, false)
+    }
+
+    /// As `open`, for nodes that a bus keeps informed (see `crate::bus`):
+    /// with `bus`, batches commit without ringing the database's doorbell.
+    pub fn open_for(url: &str, bus: bool) -> Result<Self, StorageError> {
         let mut config: postgres::Config = url
             .parse()
             .map_err(|e: postgres::Error| StorageError::Unavailable(format!("{url}: {e}")))?;
@@ -147,6 +153,7 @@ impl PostgresStorage {
             node: uuid::Uuid::now_v7(),
             config,
             pool: pool.clone(),
+            bus,
         });
         let mut db = conn_of(&pool)?;
         db.batch_execute("BEGIN")?;
@@ -528,7 +535,9 @@ impl Storage for PostgresStorage {
                 .iter()
                 .filter_map(|r| r.as_ref().ok().filter(|s| !s.duplicate))
                 .map(|s| s.cursor);
-            if let (Some(first), Some(last)) = (taken.clone().min(), taken.max()) {
+            if let (Some(first), Some(last)) = (taken.clone().min(), taken.max())
+                && !self.doorbell.bus
+            {
                 doorbell::ring_stored(tx, self.doorbell.node, first, last)?;
             }
             Ok((results, restarted))

@@ -1,0 +1,316 @@
+//! NATS as the doorbell of a relay's nodes, in place of the database's
+//! LISTEN/NOTIFY (see `crate::cluster`). PostgreSQL stays the only truth: a
+//! wake on the bus only says that a node committed the cursors
+//! `first..=last`, and whoever hears it reads them back from the database.
+//!
+//! Why a bus at all, when the database can ring: a NOTIFY in a batch's
+//! transaction queues under a lock every notifying commit shares, so each
+//! batch of every node pays for it; and typing, receipts and the like are
+//! no business of the database. On the bus a batch commits without a
+//! notification, and what is only live (typing above all) is never stored.
+//!
+//! What a bus may do that the database's doorbell does not: lose a wake (it
+//! keeps nothing for a subscriber it cannot reach, and a node drops what it
+//! cannot send: while disconnected, or when it is far behind), bring wakes
+//! of different nodes in any order, and bring one late. So a node's
+//! listener numbers nothing by the wakes: it delivers the stream in cursor
+//! order, reading back any cursors below a wake that it had not heard of,
+//! believes a wake only as far as the stream's head, and finds the wakes
+//! that never came by looking at the head every second (see
+//! `crate::cluster`). A lost wake delays delivery by about two seconds;
+//! nothing is lost, and nothing is delivered twice.
+//!
+//! A node subscribes once, when it connects: the client subscribes again
+//! by itself after a reconnection, and a listener that starts over (its
+//! database connection broke) takes the wakes from then on, without a
+//! call that would wait for a bus that is down.
+//!
+//! One subject carries the wakes, not one per account: a node reads a
+//! batch back once, whichever of its accounts it reaches, and the order
+//! across a group's members is the stream's. Sign-outs and suspensions
+//! still ring in the database, in the transaction that makes them: a node
+//! that is listening cannot miss them, which a bus could not promise.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use prometheus_client::metrics::gauge::Gauge;
+
+use crate::storage::StorageError;
+use crate::storage::doorbell::{
+    Doorbell, Fanned, Heard, Listening, MAX_RING_BYTES, NodeId, parse_stored, stored_payload,
+};
+
+/// What the nodes committed: `stored_payload`.
+const STORED: &str = "candor.stored";
+/// What a node rang for the others (receipts, typing, changed chats).
+const LIVE: &str = "candor.live";
+
+/// Wakes and rings waiting to go on the bus, at most; past it they are
+/// dropped (the listeners' look at the head finds what they named).
+const OUTBOX: usize = 8192;
+
+/// What a listener has heard and not yet taken, at most.
+const HEARD: usize = 8192;
+
+/// How often a listener waiting on the bus looks for closings on the
+/// database's connection too.
+const CLOSINGS_EVERY: Duration = Duration::from_millis(100);
+
+/// Why the bus could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("the NATS address {url}: {reason}")]
+    Address { url: String, reason: String },
+    #[error("subscribing on NATS: {0}")]
+    Subscribe(String),
+}
+
+impl From<BusError> for StorageError {
+    fn from(e: BusError) -> Self {
+        StorageError::Unavailable(e.to_string())
+    }
+}
+
+/// A node's connection to the bus. It connects, and reconnects, in the
+/// background: a node whose bus is down serves all the same, and hears
+/// what the others store by looking at the database.
+#[derive(Debug)]
+pub struct Bus {
+    client: async_nats::Client,
+    outbox: tokio::sync::mpsc::Sender<(&'static str, Bytes)>,
+    /// Where the wakes heard go: the listener's, once it listens.
+    ears: Ears,
+    /// 1 while connected, else 0 (`/metrics`, `/healthz`).
+    pub connected: Gauge,
+}
+
+type Ears = Arc<Mutex<Option<SyncSender<Heard>>>>;
+
+impl Bus {
+    /// Connects to the NATS server at `url` (`nats://host:port`), on the
+    /// current tokio runtime, and subscribes to the wakes. Fails only if
+    /// `url` cannot be one; a server that is down is connected to once it
+    /// is up.
+    pub async fn connect(url: &str) -> Result<Self, BusError> {
+        let connected = Gauge::default();
+        let watch = connected.clone();
+        let client = async_nats::ConnectOptions::new()
+            .name("candor-relay")
+            .retry_on_initial_connect()
+            .max_reconnects(None)
+            // Back within a second of the server, not the default's growing
+            // wait: until then delivery between nodes runs on polling.
+            .reconnect_delay_callback(|attempts| {
+                Duration::from_millis((attempts as u64 * 100).min(1000))
+            })
+            .event_callback(move |event| {
+                let watch = watch.clone();
+                async move {
+                    match event {
+                        async_nats::Event::Connected => {
+                            watch.set(1);
+                            tracing::info!("connected to the bus");
+                        }
+                        async_nats::Event::Disconnected | async_nats::Event::Closed => {
+                            watch.set(0);
+                            tracing::warn!("lost the bus; the nodes poll the database meanwhile");
+                        }
+                        other => tracing::warn!(event = %other, "the bus"),
+                    }
+                }
+            })
+            .connect(url)
+            .await
+            .map_err(|e| BusError::Address {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if client.connection_state() == async_nats::connection::State::Connected {
+            connected.set(1);
+        }
+        let (outbox, mut to_send) = tokio::sync::mpsc::channel::<(&'static str, Bytes)>(OUTBOX);
+        let sender = client.clone();
+        tokio::spawn(async move {
+            while let Some((subject, payload)) = to_send.recv().await {
+                if let Err(e) = sender.publish(subject, payload).await {
+                    tracing::warn!(error = %e, "could not put a wake on the bus");
+                }
+            }
+        });
+        let subscriber = client
+            .subscribe("candor.*")
+            .await
+            .map_err(|e| BusError::Subscribe(e.to_string()))?;
+        let ears = Ears::default();
+        tokio::spawn(hear(subscriber, ears.clone()));
+        Ok(Self {
+            client,
+            outbox,
+            ears,
+            connected,
+        })
+    }
+
+    /// The doorbell of a node whose database's own doorbell is `store`
+    /// (opened for a bus: it carries only the closings).
+    pub fn doorbell(self, store: Arc<dyn Doorbell>) -> BusDoorbell {
+        BusDoorbell { bus: self, store }
+    }
+
+    /// Sends, unless the bus is down: what would be sent once it is back is
+    /// stale by then (a typing ring), or found without it (a wake).
+    fn put(&self, subject: &'static str, payload: String) {
+        if self.client.connection_state() != async_nats::connection::State::Connected {
+            return;
+        }
+        match self.outbox.try_send((subject, Bytes::from(payload))) {
+            Ok(()) => {}
+            Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!("the bus is behind; a wake was dropped");
+            }
+            Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+/// The bus and the database together as one doorbell (see the module docs).
+pub struct BusDoorbell {
+    bus: Bus,
+    store: Arc<dyn Doorbell>,
+}
+
+impl std::fmt::Debug for BusDoorbell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BusDoorbell")
+            .field("bus", &self.bus)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Doorbell for BusDoorbell {
+    fn node(&self) -> NodeId {
+        self.store.node()
+    }
+
+    fn may_miss(&self) -> bool {
+        true
+    }
+
+    fn stored(&self, first: u64, last: u64) {
+        self.bus
+            .put(STORED, stored_payload(self.node(), first, last));
+    }
+
+    fn listen(&self) -> Result<Box<dyn Listening>, StorageError> {
+        let store = self.store.listen()?;
+        let (heard, wakes) = sync_channel(HEARD);
+        // From now on the wakes come here; the ears before are let go.
+        *self.bus.ears.lock().unwrap_or_else(|e| e.into_inner()) = Some(heard);
+        Ok(Box::new(BusListening { store, wakes }))
+    }
+
+    fn ring(&self, rings: &[String]) -> Result<(), StorageError> {
+        for ring in rings {
+            if ring.len() > MAX_RING_BYTES {
+                tracing::error!(bytes = ring.len(), "a ring too long for the doorbell");
+                continue;
+            }
+            self.bus.put(LIVE, ring.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Hands each wake heard to the listener, if one listens (and keeps up).
+async fn hear(mut subscriber: async_nats::Subscriber, ears: Ears) {
+    while let Some(message) = subscriber.next().await {
+        let Some(wake) = wake_of(message.subject.as_str(), &message.payload) else {
+            tracing::error!(subject = %message.subject, "a malformed wake on the bus");
+            continue;
+        };
+        let ears = ears.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(Err(TrySendError::Full(_))) = ears.as_ref().map(|ear| ear.try_send(wake)) {
+            tracing::warn!("the listener is behind; a wake from the bus was dropped");
+        }
+    }
+}
+
+/// What a message on the bus says, if it is well formed.
+fn wake_of(subject: &str, payload: &[u8]) -> Option<Heard> {
+    let payload = std::str::from_utf8(payload).ok()?;
+    match subject {
+        STORED => parse_stored(payload),
+        LIVE => Some(Heard::Rung(payload.to_owned())),
+        _ => None,
+    }
+}
+
+/// A listener's ears: the bus's wakes, and the database's connection for
+/// the closings and the read-backs.
+struct BusListening {
+    store: Box<dyn Listening>,
+    wakes: Receiver<Heard>,
+}
+
+impl Listening for BusListening {
+    fn next(&mut self, wait: Duration) -> Result<Option<Heard>, StorageError> {
+        let until = Instant::now() + wait;
+        loop {
+            // Closings first: they are rare, and must not wait behind wakes.
+            if let Some(closing) = self.store.next(Duration::ZERO)? {
+                return Ok(Some(closing));
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            match self.wakes.recv_timeout(left.min(CLOSINGS_EVERY)) {
+                Ok(wake) => return Ok(Some(wake)),
+                Err(RecvTimeoutError::Timeout) if left.is_zero() => return Ok(None),
+                Err(RecvTimeoutError::Timeout) => {}
+                // Another listener took the wakes (not while this one
+                // lives), or the relay is stopping.
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(StorageError::Unavailable(
+                        "no longer hearing the bus".into(),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn stored(&mut self, first: u64, last: u64) -> Result<Vec<Fanned>, StorageError> {
+        self.store.stored(first, last)
+    }
+
+    fn head(&mut self) -> Result<u64, StorageError> {
+        self.store.head()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wake_is_read_only_from_its_own_subject() {
+        let node = NodeId::now_v7();
+        let payload = stored_payload(node, 3, 5);
+        assert!(matches!(
+            wake_of(STORED, payload.as_bytes()),
+            Some(Heard::Stored {
+                first: 3,
+                last: 5,
+                ..
+            })
+        ));
+        assert_eq!(
+            wake_of(LIVE, b"{\"node\":1}"),
+            Some(Heard::Rung("{\"node\":1}".into()))
+        );
+        assert_eq!(wake_of("candor.other", payload.as_bytes()), None);
+        assert_eq!(wake_of(STORED, b"\xff\xfe"), None);
+        assert_eq!(wake_of(STORED, b"7 9"), None);
+    }
+}
