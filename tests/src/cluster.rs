@@ -152,10 +152,15 @@ impl Cluster {
         Ok(())
     }
 
-    /// The status of node `i`'s `/healthz`, and what it says.
-    pub async fn health(&self, i: usize) -> Result<(u16, String)> {
+    /// The status of node `i`'s `/healthz`, and what it says of its bus.
+    pub async fn health(&self, i: usize) -> Result<(u16, Option<String>)> {
         let response = reqwest::get(format!("{}/healthz", self.node_url(i))).await?;
-        Ok((response.status().as_u16(), response.text().await?))
+        let bus = response
+            .headers()
+            .get("candor-bus")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((response.status().as_u16(), bus))
     }
 
     /// Node `i`'s metric `name` (a gauge or counter without labels).

@@ -29,6 +29,12 @@ fn relay(args: &[String]) -> Result<()> {
         .as_slice()
     {
         [] | ["--backend", "sqlite"] => bench().run(),
+        // Idle connections held by one node: memory each, and latency.
+        ["--idle", n] if n.parse::<usize>().is_ok_and(|n| n >= 1) => {
+            cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "idle"])
+                .env("CANDOR_BENCH_IDLE", n)
+                .run()
+        }
         ["--backend", "postgres", rest @ ..] => {
             // The same relay as several nodes over the one database too
             // (3 unless told): what delivering each other's messages costs.
@@ -63,7 +69,7 @@ fn relay(args: &[String]) -> Result<()> {
             run.run()
         }
         other => bail!(
-            "bench relay takes --backend sqlite|postgres [--nodes N] [--bus nats], not {other:?}"
+            "bench relay takes --backend sqlite|postgres [--nodes N] [--bus nats], or --idle N, not {other:?}"
         ),
     }
 }

@@ -4,7 +4,8 @@
 //! - `run`: set up a fresh machine, build, start a local relay if none answers on
 //!   127.0.0.1:7878, and open Candor.
 //! - `test`: set up a fresh machine and run every check, ending with a summary line.
-//! - `demo`: a relay and two windows, Alice and Bob, signed in and in one chat.
+//! - `demo [--nodes N]`: a relay (or N nodes behind a load balancer) and two
+//!   windows, Alice and Bob, signed in and in one chat.
 //! - `bench store|relay|ui|app`: benchmarks (release build), against a floor where one exists.
 //! - `soak --minutes N`: the delivery fault-injection harness on fresh random
 //!   seeds until time is up; fails on the first violation. `soak --seed SEED`
@@ -28,10 +29,13 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   run [--profile NAME] [-- APP-ARGS]   set up, build, start a local relay, open Candor
   test                                 set up and run every check
-  demo                                 a relay and two signed-in windows (Alice, Bob)
+  demo [--nodes N]                     a relay and two signed-in windows (Alice, Bob);
+                                       with N > 1, N nodes behind HAProxy
   bench store                          store benchmark (release build)
   bench relay [--backend postgres]     relay benchmark vs a bare forwarder (release build);
                                        with postgres, also on a throwaway PostgreSQL server
+               [--nodes N] [--bus nats]  as N nodes (3), rung over NATS
+  bench relay --idle N                 N idle connections to one node: memory, latency
   bench ui                             a 100,000-message chat in the release app (Xvfb)
   bench app                            start-up time and memory vs a blank Tauri app (Xvfb)
   soak [--minutes N | --seed SEED]     fault injection on fresh random seeds (default 10 min),
@@ -59,7 +63,7 @@ fn real_main() -> Result<()> {
         "soak" => soak(rest),
         "bundle" => bundle::run(rest),
         "bindings" => bindings(),
-        "demo" => demo::run(),
+        "demo" => demo::run(rest),
         "setup" => {
             setup::all(setup::Need::Test)?;
             Ok(())

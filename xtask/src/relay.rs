@@ -66,6 +66,11 @@ pub fn ensure_local() -> Result<Option<LocalRelay>> {
 /// Starts the relay binary on `listen` with its data in `data`, and waits until it
 /// answers.
 pub fn start(listen: &str, data: &std::path::Path) -> Result<LocalRelay> {
+    start_with(listen, data, &[])
+}
+
+/// Like `start`, with `args` added to the relay's command line.
+pub fn start_with(listen: &str, data: &std::path::Path, args: &[&str]) -> Result<LocalRelay> {
     let addr: SocketAddr = listen.parse()?;
     let binary = cmd::root().join("target/debug/candor-relay");
     println!(
@@ -75,6 +80,7 @@ pub fn start(listen: &str, data: &std::path::Path) -> Result<LocalRelay> {
     let child = Command::new(&binary)
         .args(["--listen", listen, "--data"])
         .arg(data)
+        .args(args)
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .spawn()

@@ -259,3 +259,51 @@ impl Drop for Nats {
         let _ = self.server.wait();
     }
 }
+
+/// HAProxy on `at` in front of the relay nodes at `nodes`, set up as the
+/// README's deployment has it (without TLS); stopped when dropped.
+pub struct Balancer {
+    server: std::process::Child,
+}
+
+impl Balancer {
+    pub fn start(at: &str, nodes: &[String], dir: &Path) -> Result<Self> {
+        let servers: String = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, addr)| format!("    server node{} {addr} check\n", i + 1))
+            .collect();
+        let config = format!(
+            "defaults\n    mode http\n    option forwardfor\n    option redispatch\n    retries 3\n\
+             \x20   timeout connect 2s\n    timeout client 60s\n    timeout server 60s\n\
+             \x20   timeout tunnel 1h\n\
+             frontend relay\n    bind {at}\n    default_backend nodes\n\
+             backend nodes\n    balance leastconn\n    option httpchk GET /healthz\n\
+             \x20   http-check expect status 200\n\
+             \x20   default-server inter 1s fall 2 rise 2\n{servers}"
+        );
+        let path = dir.join("haproxy.cfg");
+        std::fs::write(&path, config)?;
+        let server = std::process::Command::new(haproxy()?)
+            .args(["-db", "-f"])
+            .arg(&path)
+            .spawn()
+            .context("starting haproxy")?;
+        let balancer = Self { server };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(at).is_err() {
+            if std::time::Instant::now() > deadline {
+                bail!("haproxy did not listen on {at} within 10 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(balancer)
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}

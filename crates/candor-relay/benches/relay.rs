@@ -55,9 +55,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 const WINDOW: usize = 4;
 
 /// The WebSocket settings of every socket in the bench, the relay's own
-/// included (its read buffer is 16 KiB too).
+/// included (its read buffer is 4 KiB too).
 fn ws_config() -> WebSocketConfig {
-    WebSocketConfig::default().read_buffer_size(16 * 1024)
+    WebSocketConfig::default().read_buffer_size(4 * 1024)
 }
 
 fn env_usize(name: &str, default: usize) -> usize {

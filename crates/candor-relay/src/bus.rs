@@ -32,7 +32,7 @@
 //! that is listening cannot miss them, which a bus could not promise.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -84,6 +84,9 @@ pub struct Bus {
     outbox: tokio::sync::mpsc::Sender<(&'static str, Bytes)>,
     /// Where the wakes heard go: the listener's, once it listens.
     ears: Ears,
+    /// This node, once known (`doorbell`): its own wakes come back from the
+    /// bus, and are not listened to (its listener heard them at once).
+    node: Arc<OnceLock<NodeId>>,
     /// 1 while connected, else 0 (`/metrics`, `/healthz`).
     pub connected: Gauge,
 }
@@ -146,11 +149,13 @@ impl Bus {
             .await
             .map_err(|e| BusError::Subscribe(e.to_string()))?;
         let ears = Ears::default();
-        tokio::spawn(hear(subscriber, ears.clone()));
+        let node = Arc::new(OnceLock::new());
+        tokio::spawn(hear(subscriber, ears.clone(), node.clone()));
         Ok(Self {
             client,
             outbox,
             ears,
+            node,
             connected,
         })
     }
@@ -158,6 +163,7 @@ impl Bus {
     /// The doorbell of a node whose database's own doorbell is `store`
     /// (opened for a bus: it carries only the closings).
     pub fn doorbell(self, store: Arc<dyn Doorbell>) -> BusDoorbell {
+        let _ = self.node.set(store.node());
         BusDoorbell { bus: self, store }
     }
 
@@ -201,8 +207,19 @@ impl Doorbell for BusDoorbell {
     }
 
     fn stored(&self, first: u64, last: u64) {
-        self.bus
-            .put(STORED, stored_payload(self.node(), first, last));
+        let node = self.node();
+        self.bus.put(STORED, stored_payload(node, first, last));
+        // This node's own listener hears it at once, not after a trip
+        // through the bus (whose echo it then skips as old news).
+        let ears = self.bus.ears.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ear) = ears.as_ref() {
+            let _ = ear.try_send(Heard::Stored {
+                node,
+                first,
+                last,
+                at: chrono::Utc::now(),
+            });
+        }
     }
 
     fn listen(&self) -> Result<Box<dyn Listening>, StorageError> {
@@ -225,13 +242,21 @@ impl Doorbell for BusDoorbell {
     }
 }
 
-/// Hands each wake heard to the listener, if one listens (and keeps up).
-async fn hear(mut subscriber: async_nats::Subscriber, ears: Ears) {
+/// Hands each wake heard to the listener, if one listens (and keeps up):
+/// not this node's own, which its listener heard at once. (Coming back
+/// late, after a restore, one could name cursors the database no longer
+/// holds, and the listener believes its own.)
+async fn hear(mut subscriber: async_nats::Subscriber, ears: Ears, node: Arc<OnceLock<NodeId>>) {
     while let Some(message) = subscriber.next().await {
         let Some(wake) = wake_of(message.subject.as_str(), &message.payload) else {
             tracing::error!(subject = %message.subject, "a malformed wake on the bus");
             continue;
         };
+        if let Heard::Stored { node: from, .. } = &wake
+            && node.get() == Some(from)
+        {
+            continue;
+        }
         let ears = ears.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(Err(TrySendError::Full(_))) = ears.as_ref().map(|ear| ear.try_send(wake)) {
             tracing::warn!("the listener is behind; a wake from the bus was dropped");

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use candor_protocol::api::{ProfileUpdate, RelayInfo, Session, SignIn, SignUp, UserInfo};
 
@@ -23,20 +24,23 @@ pub async fn blocking<T: Send + 'static>(
 
 /// 200 ("ok") while this node serves: it reaches the store, and on a relay
 /// of several nodes it hears the others; 503 with the reason otherwise (a
-/// load balancer then sends clients to another node). A bus that is down (see `crate::bus`)
-/// is said in the body but leaves it at 200: the node polls the database
-/// meanwhile, and a load balancer that took every node out for it would
-/// stop the relay over a delay.
-pub async fn healthz(State(state): State<RelayState>) -> Result<&'static str, RelayError> {
+/// load balancer then sends clients to another node). The body stays "ok",
+/// which apps look for. A bus (see `crate::bus`) is said in the `Candor-Bus`
+/// header, up or down: a bus that is down leaves the node at 200, as it
+/// polls the database meanwhile, and a load balancer that took every node
+/// out for it would stop the relay over a delay.
+pub async fn healthz(State(state): State<RelayState>) -> Result<Response, RelayError> {
     let storage = state.storage();
     blocking(move || Ok(storage.healthy()?)).await?;
     state.hears_others()?;
     Ok(match state.bus_connected() {
-        Some(false) => "ok; the bus is down: nodes poll the database",
-        Some(true) => "ok; the bus is up",
-        None => "ok",
+        Some(up) => ([(BUS_HEADER, if up { "up" } else { "down" })], "ok").into_response(),
+        None => "ok".into_response(),
     })
 }
+
+/// The header in which `/healthz` says whether the node's bus is up.
+const BUS_HEADER: &str = "candor-bus";
 
 /// What the sign-up form needs to know (no account needed).
 pub async fn relay_info(State(state): State<RelayState>) -> Result<Json<RelayInfo>, RelayError> {

@@ -36,8 +36,8 @@ pub struct Metrics {
 pub struct Doorbell {
     /// 1 while the node hears the others, else 0.
     pub hearing: Gauge,
-    /// From a batch's commit (on whichever node stored it) to its
-    /// delivery here.
+    /// From the commit of a batch another node stored, to its delivery
+    /// here on being rung (not on being found at the stream's head).
     pub lag: Histogram,
 }
 
@@ -84,7 +84,7 @@ impl Metrics {
             );
             registry.register(
                 "doorbell_lag_seconds",
-                "Time from a batch's commit, on any node, to its delivery on this one",
+                "Time from another node's commit of a batch to its delivery on this one, when rung",
                 doorbell.lag.clone(),
             );
             doorbell

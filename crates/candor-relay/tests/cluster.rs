@@ -478,13 +478,13 @@ async fn a_bus_that_goes_down_loses_nothing() {
         }
     }
     assert_eq!(health(&two).await, 200, "a node without its bus serves on");
-    let said = reqwest::get(two.http("/healthz"))
-        .await
-        .expect("healthz")
-        .text()
-        .await
-        .expect("body");
-    assert!(said.contains("the bus is down"), "{said}");
+    let said = reqwest::get(two.http("/healthz")).await.expect("healthz");
+    assert_eq!(
+        said.headers().get("candor-bus").map(|v| v.as_bytes()),
+        Some(&b"down"[..]),
+        "and says its bus is down"
+    );
+    assert_eq!(said.text().await.expect("body"), "ok", "as apps expect");
     let rung_before = batches_heard(&two.get_text("/metrics").await);
     for i in 0..5 {
         a.send(&send(to_bob.clone(), &format!("unrung {i}"))).await;

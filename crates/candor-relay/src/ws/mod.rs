@@ -41,9 +41,13 @@ const WRITE_WITHIN: Duration = Duration::from_secs(15);
 const MAX_PENDING_SENDS: usize = 64;
 /// Live frames written to the socket before it is flushed, at most.
 const FLUSH_EVERY: usize = 64;
-/// The socket's read buffer. tungstenite zeroes the unused part of it before
-/// every read, so its 128 KiB default costs more than it saves for small frames.
-const READ_BUFFER_BYTES: usize = 16 * 1024;
+/// The socket's read buffer, held for as long as the connection is open.
+/// tungstenite zeroes the unused part of it before every read, so its 128
+/// KiB default costs more than it saves for small frames; and most
+/// connections are idle apps, which it costs memory and nothing else. At 16
+/// KiB an idle connection cost 30 KiB of the relay's memory, at 4 KiB 17
+/// (`cargo xtask bench relay --idle`). A larger frame takes more reads.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 
 pub async fn upgrade(
     State(state): State<RelayState>,
