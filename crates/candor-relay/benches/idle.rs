@@ -27,7 +27,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use candor_protocol::api::{Session, SignIn, SignUp};
+use candor_protocol::api::Session;
 use candor_protocol::frames::{ClientFrame, Recipient, RelayFrame};
 use candor_protocol::{MessageId, MessageText, PROTOCOL_VERSION};
 use futures_util::{SinkExt, StreamExt};
@@ -37,6 +37,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+#[path = "relay/accounts.rs"]
+mod accounts;
 
 /// Sockets per loopback source address, at most (of about 28,000 ports).
 const PER_SOURCE: usize = 20_000;
@@ -165,7 +168,7 @@ impl Relay {
 async fn bench(count: usize, accounts: usize) {
     let relay = Relay::start(count).await;
     let started = Instant::now();
-    let sessions = sign_up(relay.addr, accounts + 1).await;
+    let sessions = accounts::accounts(relay.addr, accounts + 1).await;
     let relay = relay.restart().await;
     let (sender, people) = sessions.split_last().expect("a sender");
     println!(
@@ -252,39 +255,6 @@ async fn bench(count: usize, accounts: usize) {
     for task in tasks {
         task.abort();
     }
-}
-
-async fn sign_up(addr: SocketAddr, n: usize) -> Vec<Session> {
-    let http = reqwest::Client::new();
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let handle = format!("idle{i:05}");
-        http.post(format!("http://{addr}/v1/accounts"))
-            .json(&SignUp {
-                handle: handle.clone(),
-                display_name: handle.clone(),
-                password: "orchid-lantern-57".into(),
-                invite: None,
-            })
-            .send()
-            .await
-            .expect("sign up");
-        let session: Session = http
-            .post(format!("http://{addr}/v1/sessions"))
-            .json(&SignIn {
-                handle,
-                password: "orchid-lantern-57".into(),
-                device_name: "bench".into(),
-            })
-            .send()
-            .await
-            .expect("sign in")
-            .json()
-            .await
-            .expect("session");
-        out.push(session);
-    }
-    out
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;

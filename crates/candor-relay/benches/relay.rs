@@ -30,13 +30,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use candor_protocol::api::{NewGroup, Session, SignIn, SignUp};
+use candor_protocol::api::{NewGroup, Session};
 use candor_protocol::frames::{
     ClientFrame, ConversationInfo, Recipient, RelayFrame, StreamPosition,
 };
 use candor_protocol::{DeliveredMessage, MessageId, MessageText, PROTOCOL_VERSION};
 use candor_relay::{RelayConfig, RelayState, serve};
 
+use accounts::accounts;
+
+#[path = "relay/accounts.rs"]
+mod accounts;
 #[path = "relay/catch_up.rs"]
 mod catch_up;
 #[path = "relay/postgres.rs"]
@@ -359,39 +363,6 @@ fn fsync_p99(dir: &std::path::Path) -> (Duration, Duration) {
         .collect();
     times.sort();
     (times[150], times[296])
-}
-
-async fn accounts(addr: SocketAddr, n: usize) -> Vec<Session> {
-    let http = reqwest::Client::new();
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let handle = format!("bench{i:04}");
-        http.post(format!("http://{addr}/v1/accounts"))
-            .json(&SignUp {
-                handle: handle.clone(),
-                display_name: handle.clone(),
-                password: "orchid-lantern-57".into(),
-                invite: None,
-            })
-            .send()
-            .await
-            .expect("sign up");
-        let s: Session = http
-            .post(format!("http://{addr}/v1/sessions"))
-            .json(&SignIn {
-                handle,
-                password: "orchid-lantern-57".into(),
-                device_name: "bench".into(),
-            })
-            .send()
-            .await
-            .expect("sign in")
-            .json()
-            .await
-            .expect("session");
-        out.push(s);
-    }
-    out
 }
 
 async fn plan(addr: SocketAddr, sessions: &[Session], shape: Shape) -> Plan {
