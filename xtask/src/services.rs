@@ -37,6 +37,16 @@ impl Postgres {
             run_as,
             url: format!("postgres://candor@127.0.0.1:{port}/postgres"),
         };
+        // One left running by a run that was interrupted (Ctrl-C reaches
+        // no Drop): stopped before its files go.
+        if server.data.join("postmaster.pid").exists() {
+            let _ = server
+                .pg("pg_ctl")
+                .args(&["stop", "-m", "immediate", "-D"])
+                .args(&[&server.data])
+                .output();
+        }
+        wipe(&server.data, run_as)?;
         server
             .pg("initdb")
             .args(&[
@@ -173,17 +183,22 @@ fn data_dir(name: &str, run_as: Option<&str>) -> Result<PathBuf> {
         }
         _ => under_target,
     };
+    Ok(dir)
+}
+
+/// Empties `dir` for a new server, owned by `run_as`.
+fn wipe(dir: &Path, run_as: Option<&str>) -> Result<()> {
     if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
+        std::fs::remove_dir_all(dir)?;
     }
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     if let Some(user) = run_as {
         Cmd::new("chown")
             .args(&[&format!("{user}:{user}")])
-            .args(&[&dir])
+            .args(&[dir])
             .output()?;
     }
-    Ok(dir)
+    Ok(())
 }
 
 /// Whether `user` may enter `dir` (every directory above it included).
@@ -289,9 +304,12 @@ impl Balancer {
             .arg(&path)
             .spawn()
             .context("starting haproxy")?;
-        let balancer = Self { server };
+        let mut balancer = Self { server };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::net::TcpStream::connect(at).is_err() {
+            if let Some(status) = balancer.server.try_wait()? {
+                bail!("haproxy exited at start ({status}): is {at} taken?");
+            }
             if std::time::Instant::now() > deadline {
                 bail!("haproxy did not listen on {at} within 10 s");
             }

@@ -1,4 +1,4 @@
-//! Idle connections: how many people one relay node can hold at once.
+//! Idle connections: how many open apps one relay node can hold at once.
 //! `cargo xtask bench relay --idle 50000` opens that many authenticated
 //! WebSockets to one node, each caught up and then quiet as an app in the
 //! background, from several loopback source addresses (one address has
@@ -7,14 +7,17 @@
 //! - memory per connection: the growth of the relay process's resident set
 //!   from before the first connection to after the last, divided by their
 //!   number (target <= 20 KiB). The relay is the release binary in a
-//!   process of its own, on its embedded store, so the figure is its alone;
+//!   process of its own, on its embedded store, so the figure is its own;
+//!   it is user-space memory: the kernel's socket buffers (a few KiB per
+//!   idle TCP connection) are not in it;
 //! - the latency of a message to one of them while all are connected: from
 //!   the send to its arrival on every socket of the account it is for, p99
 //!   over the probes (target <= 50 ms).
 //!
 //! People are fewer than sockets: a sign-up costs an Argon2id hash, so the
 //! sockets are shared among CANDOR_BENCH_IDLE_ACCOUNTS accounts (500), each
-//! with as many devices. A probe is then delivered to every socket of its
+//! with as many devices (what a relay keeps per account, not per socket, is
+//! shared among them). A probe is then delivered to every socket of its
 //! account, which is more than "one of them" asks: the figure is an upper
 //! bound.
 //!
@@ -60,6 +63,10 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn main() {
     let asked = env_usize("CANDOR_BENCH_IDLE", 50_000);
     let count = open_files_for(asked);
+    assert!(
+        count >= 100,
+        "{count} connections are too few to measure (CANDOR_BENCH_IDLE, or the limit of open files)"
+    );
     let accounts = env_usize("CANDOR_BENCH_IDLE_ACCOUNTS", 500).clamp(1, count.max(1));
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -190,14 +197,17 @@ async fn bench(count: usize, accounts: usize) {
     let opening = Arc::new(Semaphore::new(OPENING));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(count);
+    let opened = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for i in 0..count {
         let permit = opening.clone().acquire_owned().await.expect("semaphore");
         let source = Ipv4Addr::new(127, 0, 0, 1 + (i / PER_SOURCE) as u8);
         let token = people[i % accounts].token.clone();
         let arrivals = arrivals.clone();
         let addr = relay.addr;
+        let opened = opened.clone();
         tasks.push(tokio::spawn(async move {
             let ws = connect(addr, source, &token).await;
+            opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             drop(permit);
             idle(ws, arrivals).await;
         }));
@@ -207,6 +217,11 @@ async fn bench(count: usize, accounts: usize) {
         .acquire_many(OPENING as u32)
         .await
         .expect("all opened");
+    assert_eq!(
+        opened.load(std::sync::atomic::Ordering::Relaxed),
+        count,
+        "every connection opened and caught up"
+    );
     println!("{count} connections open in {:.0?}", started.elapsed());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = relay.rss_kib();
@@ -230,7 +245,7 @@ async fn bench(count: usize, accounts: usize) {
                 .expect("arrivals");
             if said == text {
                 got += 1;
-                last = at;
+                last = last.max(at);
             }
         }
         times.push(last - sent);

@@ -15,9 +15,11 @@
 //! of different nodes in any order, and bring one late. So a node's
 //! listener numbers nothing by the wakes: it delivers the stream in cursor
 //! order, reading back any cursors below a wake that it had not heard of,
-//! believes a wake only as far as the stream's head, and finds the wakes
-//! that never came by looking at the head every second (see
-//! `crate::cluster`). A lost wake delays delivery by about two seconds;
+//! believes another node's wake only as far as the stream's head, and finds
+//! the wakes that never came by looking at the head every second (see
+//! `crate::cluster`). A node's own wakes go straight to its own listener
+//! (the writer hands them over after the commit), and their echo from the
+//! bus is dropped. A lost wake delays delivery by about two seconds;
 //! nothing is lost, and nothing is delivered twice.
 //!
 //! A node subscribes once, when it connects: the client subscribes again
@@ -212,13 +214,15 @@ impl Doorbell for BusDoorbell {
         // This node's own listener hears it at once, not after a trip
         // through the bus (whose echo it then skips as old news).
         let ears = self.bus.ears.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(ear) = ears.as_ref() {
-            let _ = ear.try_send(Heard::Stored {
-                node,
-                first,
-                last,
-                at: chrono::Utc::now(),
-            });
+        let heard = Heard::Stored {
+            node,
+            first,
+            last,
+            at: chrono::Utc::now(),
+        };
+        if let Some(Err(TrySendError::Full(_))) = ears.as_ref().map(|ear| ear.try_send(heard)) {
+            // Found at the stream's head instead.
+            tracing::warn!("the listener is behind; this node's own wake was dropped");
         }
     }
 

@@ -15,8 +15,9 @@
 //! `crate::bus`) that may lose a wake or bring wakes out of order. Either
 //! way the listener delivers the stream in cursor order: a wake below what
 //! it delivered is old news, cursors between what it delivered and a wake
-//! are read back first, and a wake from a bus is believed only as far as
-//! the stream's head (one sent before a restore may come after it). It
+//! are read back first, and another node's wake from a bus is believed
+//! only as far as the stream's head (one sent before a restore may come
+//! after it; this node's own come from its writer, after the commit). It
 //! also looks at the stream's head every second, and delivers what was
 //! committed a look ago and never rung: a lost wake, or a node that rings
 //! otherwise (one started without the bus the others use). So a lost wake

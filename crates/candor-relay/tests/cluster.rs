@@ -195,8 +195,9 @@ async fn chat_across_nodes(bus: Option<&Nats>) {
     let (_, all) = caught_up(&two, &two.sign_in("bob").await.token).await;
     assert_eq!(&all[2..], &on_two[..], "live is what catch-up reads");
     // Each node says it hears, and how long after their commit it
-    // delivered the batches (of both nodes) it heard: rung, not found by
-    // looking (on a bus, only its wakes count).
+    // delivered the other node's batches it was rung for (not those found
+    // by looking, nor those read back below a later wake): at least the
+    // one answer sent while nothing else was in flight.
     for node in [&one, &two] {
         let metrics = node.get_text("/metrics").await;
         assert!(
@@ -208,7 +209,7 @@ async fn chat_across_nodes(bus: Option<&Nats>) {
             bus.is_some(),
             "{metrics}"
         );
-        assert!(batches_heard(&metrics) >= 2, "{metrics}");
+        assert!(batches_heard(&metrics) >= 1, "{metrics}");
     }
 
     // Alice, on node one, takes Carol out of the group: Carol, on node two,
