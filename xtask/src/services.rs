@@ -240,7 +240,7 @@ fn installed(program: &str) -> Result<PathBuf> {
 
 /// A nats-server of our own on a free loopback port, killed when dropped.
 pub struct Nats {
-    server: std::process::Child,
+    _server: Killed,
     /// nats://… to connect to.
     pub url: String,
 }
@@ -253,32 +253,19 @@ impl Nats {
             .stdout(std::process::Stdio::null())
             .spawn()
             .context("starting nats-server")?;
-        let nats = Self {
-            server,
+        let mut server = Killed(server);
+        server.listening(&format!("127.0.0.1:{port}"), "nats-server")?;
+        Ok(Self {
+            _server: server,
             url: format!("nats://127.0.0.1:{port}"),
-        };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if std::time::Instant::now() > deadline {
-                bail!("nats-server did not listen on port {port} within 10 s");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        Ok(nats)
-    }
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
+        })
     }
 }
 
 /// HAProxy on `at` in front of the relay nodes at `nodes`, set up as the
 /// README's deployment has it (without TLS); stopped when dropped.
 pub struct Balancer {
-    server: std::process::Child,
+    _server: Killed,
 }
 
 impl Balancer {
@@ -304,24 +291,36 @@ impl Balancer {
             .arg(&path)
             .spawn()
             .context("starting haproxy")?;
-        let mut balancer = Self { server };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::net::TcpStream::connect(at).is_err() {
-            if let Some(status) = balancer.server.try_wait()? {
-                bail!("haproxy exited at start ({status}): is {at} taken?");
-            }
-            if std::time::Instant::now() > deadline {
-                bail!("haproxy did not listen on {at} within 10 s");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        Ok(balancer)
+        let mut server = Killed(server);
+        server.listening(at, "haproxy")?;
+        Ok(Self { _server: server })
     }
 }
 
-impl Drop for Balancer {
+/// A server process of ours, killed when dropped.
+struct Killed(std::process::Child);
+
+impl Killed {
+    /// Waits until something listens at `addr`, for up to 10 s; fails at
+    /// once if the process ended (its port taken, say).
+    fn listening(&mut self, addr: &str, what: &str) -> Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(addr).is_err() {
+            if let Some(status) = self.0.try_wait()? {
+                bail!("{what} exited at start ({status}): is {addr} taken?");
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("{what} did not listen on {addr} within 10 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Killed {
     fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
