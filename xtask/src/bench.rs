@@ -93,7 +93,7 @@ fn ui() -> Result<()> {
 /// then the floor's binary and .deb, then the measuring harness.
 fn app() -> Result<()> {
     crate::setup::all(crate::setup::Need::Test)?;
-    let packages = crate::bundle::build(false)?;
+    let packages = crate::bundle::build(false, crate::bundle::Optimised::AsShipped)?;
     // The same selection as the bundle's build plus the floor, so that tauri
     // resolves the same features and only the floor compiles.
     cmd::cargo(&["build", "--release"])

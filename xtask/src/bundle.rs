@@ -47,7 +47,7 @@ pub fn run(args: &[String]) -> Result<()> {
         Some(other) => bail!("unknown option {other:?}; usage: cargo xtask bundle [--appimage]"),
     };
     setup::all(setup::Need::Run)?;
-    let packages = build(appimage)?;
+    let packages = build(appimage, Optimised::AsShipped)?;
     println!("\npackages:");
     for p in [&packages.app_deb, &packages.app_rpm, &packages.relay_deb] {
         let size = std::fs::metadata(p)?.len();
@@ -56,8 +56,21 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// How much work the release build's optimiser does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Optimised {
+    /// The release profile as it is: what people install and what the benches
+    /// measure.
+    AsShipped,
+    /// The same code, features and optimisation level, without the whole-program
+    /// link-time pass and with more codegen units: for `cargo xtask test`, which
+    /// checks what the packages install and that the installed app and relay run,
+    /// not how fast. It saves minutes of a two-core run's release build.
+    ForPackageTest,
+}
+
 /// Builds the UI and both release binaries, then the packages.
-pub fn build(appimage: bool) -> Result<Packages> {
+pub fn build(appimage: bool, optimised: Optimised) -> Result<Packages> {
     if !cfg!(target_os = "linux") {
         bail!(
             "cargo xtask bundle makes the Linux packages; on Windows and macOS run \
@@ -65,9 +78,13 @@ pub fn build(appimage: bool) -> Result<Packages> {
         );
     }
     setup::build_ui_if_stale()?;
-    cmd::cargo(&["build", "--release"])
-        .args(APP_AND_RELAY)
-        .run()?;
+    let mut release = cmd::cargo(&["build", "--release"]).args(APP_AND_RELAY);
+    if optimised == Optimised::ForPackageTest {
+        release = release
+            .env("CARGO_PROFILE_RELEASE_LTO", "off")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+    }
+    release.run()?;
     let root = cmd::root();
     let out = root.join("target/release/bundle");
     // Old packages of another version would be picked up below.

@@ -14,6 +14,7 @@
 //! - `bindings`: regenerate ui/src/lib/bindings.ts from the Rust types.
 
 mod bench;
+mod binaries;
 mod bundle;
 mod cmd;
 mod demo;

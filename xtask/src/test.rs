@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use crate::binaries::TestBinaries;
 use crate::cmd::{self, Cmd};
 use crate::{bundle, services, setup};
 
@@ -112,10 +113,11 @@ pub fn run_all() -> Result<()> {
             run: Box::new(relay_on_postgres),
         },
         Step {
-            // The release build and the packages (cargo xtask bundle).
+            // The release build and the packages, as `cargo xtask bundle`
+            // makes them but with less optimiser work (see `Optimised`).
             name: "bundle",
             required: true,
-            run: Box::new(|| bundle::build(false).map(drop)),
+            run: Box::new(|| bundle::build(false, bundle::Optimised::ForPackageTest).map(drop)),
         },
         Step {
             // Installs them and uses the installed app (root: dpkg).
@@ -123,18 +125,13 @@ pub fn run_all() -> Result<()> {
             required: false,
             run: Box::new(move || {
                 let packages = bundle::built()?;
-                cmd::cargo(&[
-                    "test",
-                    "--workspace",
-                    "--test",
-                    "package",
-                    "--",
-                    "--ignored",
-                ])
-                .env("CANDOR_APP_DEB", &packages.app_deb)
-                .env("CANDOR_RELAY_DEB", &packages.relay_deb)
-                .env("CANDOR_TAURI_DRIVER", &driver_for_packages)
-                .run()
+                TestBinaries::of_workspace()?
+                    .suite(END_TO_END, "package")?
+                    .args(&["--ignored"])
+                    .env("CANDOR_APP_DEB", &packages.app_deb)
+                    .env("CANDOR_RELAY_DEB", &packages.relay_deb)
+                    .env("CANDOR_TAURI_DRIVER", &driver_for_packages)
+                    .run()
             }),
         },
     ];
@@ -173,66 +170,63 @@ pub fn run_all() -> Result<()> {
 /// The relay's integration tests with `CANDOR_TEST_POSTGRES` set (see
 /// crates/candor-relay/tests/support/postgres.rs).
 fn relay_on_postgres() -> Result<()> {
+    let tests = TestBinaries::of_workspace()?;
+    let relay = |name: &str| tests.suite(RELAY, name);
     let server = services::Postgres::start("postgres-test", false)?;
-    // --workspace, as every cargo step here, so that features resolve as in
-    // the build above and nothing compiles again (candor-core's own
-    // `accounts` suite comes along, and ignores the server).
-    let mut args = vec!["test", "--workspace", "--no-fail-fast"];
+    let mut runs = Vec::new();
     for suite in RELAY_SUITES {
-        args.extend(["--test", suite]);
+        runs.push(relay(suite)?.env("CANDOR_TEST_POSTGRES", &server.url));
     }
-    let suites = cmd::cargo(&args)
-        .env("CANDOR_TEST_POSTGRES", &server.url)
-        .run();
     // Several relay nodes over one database, rung by it or over a bus of
     // each test's own (ignored without the servers).
-    let nodes = cmd::cargo(&[
-        "test",
-        "--workspace",
-        "--test",
-        "cluster",
-        "--",
-        "--ignored",
-    ])
-    .env("CANDOR_TEST_POSTGRES", &server.url)
-    .env("CANDOR_TEST_NATS_SERVER", services::nats_server()?)
-    .run();
+    runs.push(
+        relay("cluster")?
+            .args(&["--ignored"])
+            .env("CANDOR_TEST_POSTGRES", &server.url)
+            .env("CANDOR_TEST_NATS_SERVER", services::nats_server()?),
+    );
+    let suites = every(runs);
     // The tests that stop and start a server need one of their own, and
     // run one at a time: a test's stop would be another's outage.
     let own = services::Postgres::start("postgres-restarted", false)?;
-    let outages = cmd::cargo(&[
-        "test",
-        "--workspace",
-        "--test",
-        "postgres",
-        "--",
-        "--ignored",
-        "--test-threads=1",
-    ])
-    .env("CANDOR_TEST_POSTGRES", &own.url)
-    .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
-    .run();
+    let outages = relay("postgres")?
+        .args(&["--ignored", "--test-threads=1"])
+        .env("CANDOR_TEST_POSTGRES", &own.url)
+        .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
+        .run();
     // Three relay processes behind HAProxy, with the app's devices: on the
     // same server, after them (it restarts the server too).
-    let three = cmd::cargo(&[
-        "test",
-        "--workspace",
-        "--test",
-        "three_nodes",
-        "--",
-        "--ignored",
-    ])
-    .env("CANDOR_TEST_POSTGRES", &own.url)
-    .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
-    .env("CANDOR_TEST_NATS_SERVER", services::nats_server()?)
-    .env("CANDOR_TEST_HAPROXY", services::haproxy()?)
-    .env(
-        "CANDOR_RELAY_BINARY",
-        cmd::root().join("target/debug/candor-relay"),
-    )
-    .run();
-    suites.and(nodes).and(outages).and(three)
+    let three = tests
+        .suite(END_TO_END, "three_nodes")?
+        .args(&["--ignored"])
+        .env("CANDOR_TEST_POSTGRES", &own.url)
+        .env("CANDOR_TEST_POSTGRES_CTL", own.control_script()?)
+        .env("CANDOR_TEST_NATS_SERVER", services::nats_server()?)
+        .env("CANDOR_TEST_HAPROXY", services::haproxy()?)
+        .env(
+            "CANDOR_RELAY_BINARY",
+            cmd::root().join("target/debug/candor-relay"),
+        )
+        .run();
+    suites.and(outages).and(three)
 }
+
+/// Runs each to the end, as `cargo test --no-fail-fast` would: one failing
+/// suite does not hide what the others say.
+fn every(runs: Vec<Cmd>) -> Result<()> {
+    let failed: Vec<String> = runs
+        .into_iter()
+        .filter_map(|run| run.run().err().map(|e| format!("{e:#}")))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{}", failed.join("; "))
+    }
+}
+
+const RELAY: &str = "crates/candor-relay";
+const END_TO_END: &str = "tests";
 
 /// The relay's test binaries that run on either backend.
 const RELAY_SUITES: &[&str] = &[
