@@ -197,30 +197,19 @@ impl Cluster {
     }
 }
 
-/// HAProxy as an operator would set it up for the relay's nodes: HTTP with
-/// WebSocket tunnels held for an hour, each new connection to the node that
-/// holds the fewest (sockets live long: round robin by request would pile
-/// them up wherever the requests before them left off), the client named
-/// to the relay, each
-/// node checked on `/healthz` (out after two failures 300 ms apart, back
-/// after two passes), and a connection refused by one node tried on
-/// another.
+/// HAProxy as the operator's template has it (packaging/relay/haproxy.cfg),
+/// with each node checked every 300 ms, so that a node killed by the test is
+/// out within a second.
 fn balancer_config(at: SocketAddr, nodes: &[SocketAddr]) -> String {
     let servers: String = nodes
         .iter()
         .enumerate()
         .map(|(i, addr)| format!("    server node{} {addr} check\n", i + 1))
         .collect();
-    format!(
-        "global\n    maxconn 2000\n\
-         defaults\n    mode http\n    option forwardfor\n    option redispatch\n    retries 3\n\
-         \x20   timeout connect 2s\n    timeout client 60s\n    timeout server 60s\n\
-         \x20   timeout tunnel 1h\n\
-         frontend relay\n    bind {at}\n    default_backend nodes\n\
-         backend nodes\n    balance leastconn\n    option httpchk GET /healthz\n\
-         \x20   http-check expect status 200\n\
-         \x20   default-server inter 300ms fall 2 rise 2\n{servers}"
-    )
+    include_str!("../../packaging/relay/haproxy.cfg")
+        .replace("{{bind}}", &at.to_string())
+        .replace("{{check_every}}", "300ms")
+        .replace("{{servers}}", servers.trim_end())
 }
 
 /// A new database on `server` (a postgres:// URL naming a database), and

@@ -171,6 +171,11 @@ fn relay_deb(root: &Path, out: &Path) -> Result<PathBuf> {
             "usr/share/doc/candor-relay/README.md",
             0o644,
         ),
+        (
+            &src.join("haproxy.cfg"),
+            "usr/share/doc/candor-relay/haproxy.cfg",
+            0o644,
+        ),
         (&src.join("postinst"), "DEBIAN/postinst", 0o755),
         (&src.join("prerm"), "DEBIAN/prerm", 0o755),
         (&src.join("postrm"), "DEBIAN/postrm", 0o755),

@@ -20,6 +20,10 @@ pub struct Postgres {
     run_as: Option<&'static str>,
     /// postgres://… of its `postgres` database, as the `candor` superuser.
     pub url: String,
+    /// The authority (PEM) that signed the certificate the server offers TLS
+    /// with, made for this server: `sslmode=require` with it trusted is a
+    /// checked TLS link, as to a database on another machine.
+    pub ca: PathBuf,
 }
 
 impl Postgres {
@@ -36,6 +40,7 @@ impl Postgres {
             data,
             run_as,
             url: format!("postgres://candor@127.0.0.1:{port}/postgres"),
+            ca: PathBuf::new(),
         };
         // One left running by a run that was interrupted (Ctrl-C reaches
         // no Drop): stopped before its files go.
@@ -70,6 +75,9 @@ impl Postgres {
         if !durable {
             settings.push_str("fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n");
         }
+        server.ca = server.data.with_extension("ca.pem");
+        server.make_certificate()?;
+        settings.push_str("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
         std::fs::OpenOptions::new()
             .append(true)
             .open(server.data.join("postgresql.conf"))
@@ -77,6 +85,7 @@ impl Postgres {
             .context("configuring the server")?;
         if let Err(e) = server.control(&["start"]).run() {
             let log = std::fs::read_to_string(server.data.join("server.log")).unwrap_or_default();
+            let _ = std::fs::remove_file(&server.ca);
             server.data = PathBuf::new();
             bail!("PostgreSQL did not start: {e:#}\n{log}");
         }
@@ -85,6 +94,45 @@ impl Postgres {
             server.data.display()
         );
         Ok(server)
+    }
+
+    /// An authority of its own (`ca`) and the server's certificate for
+    /// 127.0.0.1 and localhost, signed by it, in the data directory, owned by
+    /// the server's user (PostgreSQL refuses a key others may read).
+    fn make_certificate(&self) -> Result<()> {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // Names of their own: OpenSSL (libpq, psql) takes a certificate
+        // whose subject is its issuer's name for a self-signed one.
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "cargo xtask test authority");
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate()?)?;
+        let key = KeyPair::generate()?;
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let cert = params.signed_by(&key, &issuer)?;
+        std::fs::write(&self.ca, issuer.pem())?;
+        let (cert_file, key_file) = (self.data.join("server.crt"), self.data.join("server.key"));
+        std::fs::write(&cert_file, cert.pem())?;
+        std::fs::write(&key_file, key.serialize_pem())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))?;
+        }
+        if let Some(user) = self.run_as {
+            Cmd::new("chown")
+                .args(&[format!("{user}:{user}")])
+                .args(&[&cert_file, &key_file])
+                .output()
+                .context("giving the server its certificate")?;
+        }
+        Ok(())
     }
 
     /// `pg_ctl` on this server (`start`, `stop`), waiting until it is done.
@@ -147,6 +195,7 @@ impl Drop for Postgres {
         let _ = self.control(&["stop"]).succeeds();
         let _ = std::fs::remove_dir_all(&self.data);
         let _ = std::fs::remove_file(self.data.with_extension("ctl"));
+        let _ = std::fs::remove_file(&self.ca);
     }
 }
 
@@ -262,8 +311,9 @@ impl Nats {
     }
 }
 
-/// HAProxy on `at` in front of the relay nodes at `nodes`, set up as the
-/// README's deployment has it (without TLS); stopped when dropped.
+/// HAProxy on `at` in front of the relay nodes at `nodes`, from the
+/// operator's template (packaging/relay/haproxy.cfg, without TLS); stopped
+/// when dropped.
 pub struct Balancer {
     _server: Killed,
 }
@@ -275,15 +325,10 @@ impl Balancer {
             .enumerate()
             .map(|(i, addr)| format!("    server node{} {addr} check\n", i + 1))
             .collect();
-        let config = format!(
-            "defaults\n    mode http\n    option forwardfor\n    option redispatch\n    retries 3\n\
-             \x20   timeout connect 2s\n    timeout client 60s\n    timeout server 60s\n\
-             \x20   timeout tunnel 1h\n\
-             frontend relay\n    bind {at}\n    default_backend nodes\n\
-             backend nodes\n    balance leastconn\n    option httpchk GET /healthz\n\
-             \x20   http-check expect status 200\n\
-             \x20   default-server inter 1s fall 2 rise 2\n{servers}"
-        );
+        let config = include_str!("../../packaging/relay/haproxy.cfg")
+            .replace("{{bind}}", at)
+            .replace("{{check_every}}", "1s")
+            .replace("{{servers}}", servers.trim_end());
         let path = dir.join("haproxy.cfg");
         std::fs::write(&path, config)?;
         let server = std::process::Command::new(haproxy()?)

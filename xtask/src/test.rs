@@ -178,11 +178,13 @@ fn relay_on_postgres() -> Result<()> {
         runs.push(relay(suite)?.env("CANDOR_TEST_POSTGRES", &server.url));
     }
     // Several relay nodes over one database, rung by it or over a bus of
-    // each test's own (ignored without the servers).
+    // each test's own, and their links to both over TLS (ignored without
+    // the servers).
     runs.push(
         relay("cluster")?
             .args(&["--ignored"])
             .env("CANDOR_TEST_POSTGRES", &server.url)
+            .env("CANDOR_TEST_POSTGRES_CA", &server.ca)
             .env("CANDOR_TEST_NATS_SERVER", services::nats_server()?),
     );
     let suites = every(runs);

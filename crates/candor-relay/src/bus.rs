@@ -33,6 +33,7 @@
 //! still ring in the database, in the transaction that makes them: a node
 //! that is listening cannot miss them, which a bus could not promise.
 
+use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -41,6 +42,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use prometheus_client::metrics::gauge::Gauge;
 
+use crate::outbound_tls::{client_config, is_this_machine};
 use crate::storage::StorageError;
 use crate::storage::doorbell::{
     Doorbell, Fanned, Heard, Listening, MAX_RING_BYTES, NodeId, parse_stored, stored_payload,
@@ -65,8 +67,11 @@ const CLOSINGS_EVERY: Duration = Duration::from_millis(100);
 /// Why the bus could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
-    #[error("the NATS address {url}: {reason}")]
-    Address { url: String, reason: String },
+    /// (The address is not repeated: it may hold a password.)
+    #[error("the NATS address is not valid: {0}")]
+    Address(String),
+    #[error("the bus's TLS (--nats-ca): {0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("subscribing on NATS: {0}")]
     Subscribe(String),
 }
@@ -95,15 +100,52 @@ pub struct Bus {
 
 type Ears = Arc<Mutex<Option<SyncSender<Heard>>>>;
 
+/// Whether any of `servers` is off this machine: then the bus is TLS or
+/// nothing, whatever the server offers.
+fn needs_tls(servers: &[async_nats::ServerAddr]) -> bool {
+    servers.iter().any(|s| !is_this_machine(s.host()))
+}
+
+/// The servers `url` names, separated by commas: `nats://` or `tls://`
+/// (or a bare `host:port`). Not `ws://` or `wss://`: this build speaks
+/// NATS over TCP only, and would take either for plain TCP.
+fn servers(url: &str) -> Result<Vec<async_nats::ServerAddr>, BusError> {
+    url.split(',')
+        .map(|one| {
+            let server: async_nats::ServerAddr = one
+                .trim()
+                .parse()
+                .map_err(|e: std::io::Error| BusError::Address(e.to_string()))?;
+            match server.scheme() {
+                "nats" | "tls" => Ok(server),
+                other => Err(BusError::Address(format!(
+                    "{other}:// is not a bus this relay speaks; use nats:// or tls://"
+                ))),
+            }
+        })
+        .collect()
+}
+
 impl Bus {
-    /// Connects to the NATS server at `url` (`nats://host:port`), on the
-    /// current tokio runtime, and subscribes to the wakes. Fails only if
-    /// `url` cannot be one; a server that is down is connected to once it
-    /// is up.
-    pub async fn connect(url: &str) -> Result<Self, BusError> {
+    /// Connects to the NATS servers at `url` (`nats://host:port`, several
+    /// separated by commas), on the current tokio runtime, and subscribes to
+    /// the wakes. Servers off this machine are reached over TLS, checked
+    /// against the authorities in `ca` or else the system's (see
+    /// `crate::outbound_tls`). Fails only if `url` or `ca` cannot be used; a
+    /// server that is down is connected to once it is up.
+    pub async fn connect(url: &str, ca: Option<&Path>) -> Result<Self, BusError> {
+        let servers = servers(url)?;
+        // Only the servers named: one a server advertises could be
+        // anywhere, and would be reached as the named ones are.
+        let mut options = async_nats::ConnectOptions::new().ignore_discovered_servers();
+        if needs_tls(&servers) || ca.is_some() {
+            options = options
+                .require_tls(needs_tls(&servers))
+                .tls_client_config(client_config(ca)?);
+        }
         let connected = Gauge::default();
         let watch = connected.clone();
-        let client = async_nats::ConnectOptions::new()
+        let client = options
             .name("candor-relay")
             .retry_on_initial_connect()
             .max_reconnects(None)
@@ -128,12 +170,9 @@ impl Bus {
                     }
                 }
             })
-            .connect(url)
+            .connect(servers)
             .await
-            .map_err(|e| BusError::Address {
-                url: url.to_owned(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| BusError::Address(e.to_string()))?;
         if client.connection_state() == async_nats::connection::State::Connected {
             connected.set(1);
         }
@@ -341,5 +380,30 @@ mod tests {
         assert_eq!(wake_of("candor.other", payload.as_bytes()), None);
         assert_eq!(wake_of(STORED, b"\xff\xfe"), None);
         assert_eq!(wake_of(STORED, b"7 9"), None);
+    }
+
+    #[test]
+    fn a_bus_off_this_machine_is_tls_or_nothing() {
+        for url in [
+            "nats://127.0.0.1:4222",
+            "localhost:4222",
+            "nats://[::1]:4222",
+        ] {
+            assert!(!needs_tls(&servers(url).unwrap()), "{url}");
+        }
+        for url in [
+            "nats://10.0.0.5:4222",
+            "nats.example.com",
+            "nats://127.0.0.1:4222, nats://nats.example.com:4222",
+        ] {
+            assert!(needs_tls(&servers(url).unwrap()), "{url}");
+        }
+        for url in [
+            "http://user:secret@10.0.0.5",
+            "wss://user:secret@nats.example.com",
+        ] {
+            let refused = servers(url).unwrap_err().to_string();
+            assert!(!refused.contains("secret"), "{refused}");
+        }
     }
 }

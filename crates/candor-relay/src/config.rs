@@ -14,10 +14,17 @@ pub struct RelayConfig {
     /// of the embedded store, shared by every node of the relay; brought to
     /// the relay's schema by `candor-relay migrate`.
     pub database_url: Option<String>,
+    /// The authorities (PEM) that sign the database server's certificate,
+    /// when not the system's. Used only off this machine (see
+    /// `storage::DatabaseLink`).
+    pub database_ca: Option<PathBuf>,
     /// A NATS server (`nats://host:port`) that rings the nodes sharing
     /// `database_url` in place of the database's LISTEN/NOTIFY (see
     /// `crate::bus`).
     pub nats_url: Option<String>,
+    /// The authorities (PEM) that sign the NATS server's certificate, when
+    /// not the system's (see `crate::bus`).
+    pub nats_ca: Option<PathBuf>,
     /// Browser origins allowed to open a WebSocket. Native clients send no Origin
     /// header and are always allowed; a browser page from any other origin is not.
     pub allowed_origins: Vec<String>,
@@ -84,7 +91,9 @@ impl RelayConfig {
         Self {
             data_dir: data_dir.into(),
             database_url: None,
+            database_ca: None,
             nats_url: None,
+            nats_ca: None,
             allowed_origins: Vec::new(),
             sign_ups_per_hour: DEFAULT_SIGN_UPS_PER_HOUR,
             ping_every: Duration::from_secs(20),

@@ -60,11 +60,24 @@ impl RelayError {
         }
     }
 
+    /// What the client is told. A failure on the relay's side is named
+    /// only in general: its details (a database's message, a constraint,
+    /// a host) go to the operator's log here, not to whoever sent the
+    /// request.
     pub fn to_api(&self) -> ApiError {
-        ApiError {
-            code: self.code(),
-            message: self.to_string(),
-        }
+        let code = self.code();
+        let message = match (code, self) {
+            (ErrorCode::Internal, Self::Storage(StorageError::Unavailable(_))) => {
+                tracing::warn!(error = %self, "request failed");
+                "the relay cannot reach its database just now; try again shortly".to_owned()
+            }
+            (ErrorCode::Internal, _) => {
+                tracing::error!(error = %self, "request failed");
+                "the relay failed to do that; the reason is in its log".to_owned()
+            }
+            _ => self.to_string(),
+        };
+        ApiError { code, message }
     }
 }
 
@@ -74,7 +87,6 @@ impl IntoResponse for RelayError {
             // The database is down or out of reach: this node can't serve
             // now, and says so in a way load balancers and clients retry.
             ErrorCode::Internal if matches!(self, Self::Storage(StorageError::Unavailable(_))) => {
-                tracing::warn!(error = %self, "request failed");
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ErrorCode::Malformed | ErrorCode::Invalid | ErrorCode::VersionMismatch => {
@@ -89,11 +101,46 @@ impl IntoResponse for RelayError {
             ErrorCode::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             // The relay never says Unknown; a code it cannot name is its fault.
-            ErrorCode::Internal | ErrorCode::Unknown => {
-                tracing::error!(error = %self, "request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            // (`to_api` logs it.)
+            ErrorCode::Internal | ErrorCode::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(self.to_api())).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_on_the_relays_side_tells_the_client_nothing_of_its_insides() {
+        for (error, said) in [
+            (
+                RelayError::Storage(StorageError::Unavailable(
+                    "error connecting to server at db.internal:5432".into(),
+                )),
+                "cannot reach its database",
+            ),
+            (
+                RelayError::Storage(StorageError::Corrupt(
+                    "users_handle_key: Key (handle)=(alice) already exists".into(),
+                )),
+                "reason is in its log",
+            ),
+            (
+                RelayError::Internal("a row of conversations was malformed".into()),
+                "reason is in its log",
+            ),
+        ] {
+            let api = error.to_api();
+            assert_eq!(api.code, ErrorCode::Internal, "{error:?}");
+            assert!(api.message.contains(said), "{}", api.message);
+            for inside in ["db.internal", "alice", "users_handle_key", "conversations"] {
+                assert!(!api.message.contains(inside), "{}", api.message);
+            }
+        }
+        // A refusal keeps its words: they are the person's to act on.
+        let refused = RelayError::Storage(StorageError::NotMember).to_api();
+        assert_eq!(refused.message, StorageError::NotMember.to_string());
     }
 }

@@ -21,6 +21,7 @@ mod http;
 mod hub;
 mod limits;
 mod metrics;
+mod outbound_tls;
 mod serving;
 mod sessions;
 pub mod storage;
@@ -151,12 +152,16 @@ impl RelayState {
                     "a bus rings the nodes of a shared database: give --database-url too".into(),
                 ));
             }
-            (Some(url), Some(_)) => {
-                Some(tokio::runtime::Handle::current().block_on(bus::Bus::connect(url))?)
-            }
+            (Some(url), Some(_)) => Some(
+                tokio::runtime::Handle::current()
+                    .block_on(bus::Bus::connect(url, config.nats_ca.as_deref()))?,
+            ),
         };
         let storage: Arc<dyn Storage> = match &config.database_url {
-            Some(url) => Arc::new(PostgresStorage::open_for(url, bus.is_some())?),
+            Some(url) => {
+                let link = storage::DatabaseLink::new(url, config.database_ca.as_deref())?;
+                Arc::new(PostgresStorage::open_for(&link, bus.is_some())?)
+            }
             None => Arc::new(SqliteStorage::open(&config.data_dir)?),
         };
         Ok(Self::with_bus(config, storage, bus))

@@ -37,6 +37,10 @@ pub enum TlsError {
     NoKey { path: String },
     #[error("the certificate and key do not go together: {0}")]
     Mismatch(String),
+    #[error(
+        "the system trusts no certificate authority: name the server's authority in a PEM file"
+    )]
+    NoAuthorities,
 }
 
 /// The certificate in use, and where it is read from.

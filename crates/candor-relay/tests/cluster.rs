@@ -17,6 +17,7 @@ use std::time::Duration;
 use candor_protocol::api::NewGroup;
 use candor_protocol::frames::{ClientFrame, ConversationInfo, Recipient, RelayFrame};
 use candor_protocol::{MessageId, MessageText, ServerMessageId};
+use support::authority::Authority;
 use support::nats::Nats;
 use support::{Client, Relay};
 
@@ -201,11 +202,11 @@ async fn chat_across_nodes(bus: Option<&Nats>) {
     for node in [&one, &two] {
         let metrics = node.get_text("/metrics").await;
         assert!(
-            metrics.contains("candor_relay_doorbell_hearing 1"),
+            says(&metrics, "candor_relay_doorbell_hearing 1"),
             "{metrics}"
         );
         assert_eq!(
-            metrics.contains("candor_relay_bus_connected 1"),
+            says(&metrics, "candor_relay_bus_connected 1"),
             bus.is_some(),
             "{metrics}"
         );
@@ -394,7 +395,7 @@ async fn a_silent_doorbell_loses_nothing() {
     assert_eq!(health(&two).await, 503, "a node that cannot hear says so");
     let metrics = two.get_text("/metrics").await;
     assert!(
-        metrics.contains("candor_relay_doorbell_hearing 0"),
+        says(&metrics, "candor_relay_doorbell_hearing 0"),
         "{metrics}"
     );
     let bob_token = one.sign_in("bob").await.token;
@@ -465,18 +466,7 @@ async fn a_bus_that_goes_down_loses_nothing() {
 
     bus.kill();
     for node in [&one, &two] {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while !node
-            .get_text("/metrics")
-            .await
-            .contains("candor_relay_bus_connected 0")
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "a node sees its bus go within 10 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        until_bus(node, false).await;
     }
     assert_eq!(health(&two).await, 200, "a node without its bus serves on");
     let said = reqwest::get(two.http("/healthz")).await.expect("healthz");
@@ -498,18 +488,7 @@ async fn a_bus_that_goes_down_loses_nothing() {
     );
 
     bus.restart();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !two
-        .get_text("/metrics")
-        .await
-        .contains("candor_relay_bus_connected 1")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "node two is back on the bus within 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_bus(&two, true).await;
     // Node one may reconnect a moment later: its wake could be sent before
     // it is back, and then it is found by looking. Either way it comes.
     a.send(&send(to_bob, "after")).await;
@@ -521,6 +500,120 @@ async fn a_bus_that_goes_down_loses_nothing() {
     assert_eq!(texts, sent, "every message once, in order");
     let (_, all) = caught_up(&two, &two.sign_in("bob").await.token).await;
     assert_eq!(all, live, "live is what catch-up reads");
+    two.stop().await;
+    one.stop().await;
+}
+
+/// Whether `metrics` hold the sample `line` ("name value"). A whole line:
+/// the metric's HELP line begins with its name too.
+fn says(metrics: &str, line: &str) -> bool {
+    metrics.lines().any(|l| l == line)
+}
+
+/// Waits (10 s at most) until `node` says it is on its bus, or off it.
+async fn until_bus(node: &Relay, connected: bool) {
+    let said = format!("candor_relay_bus_connected {}", u8::from(connected));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !says(&node.get_text("/metrics").await, &said) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a node says `{said}` within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Across a network, what a node says to its database and its bus must be
+/// private, and they must be who they say. Here both are on this machine,
+/// told to use TLS as they are off it (`sslmode=require`, `tls://`): two
+/// nodes chat over checked TLS to both, and every connection the database
+/// has from them is encrypted. A node that trusts an authority which did not
+/// sign the database's certificate does not start; one that does not trust
+/// the bus's never joins it, and serves without it.
+#[tokio::test]
+#[ignore = "needs the PostgreSQL test server with TLS and nats-server: cargo xtask test runs it"]
+async fn a_node_reaches_its_database_and_bus_over_checked_tls() {
+    let database_ca: std::path::PathBuf = std::env::var("CANDOR_TEST_POSTGRES_CA")
+        .expect("CANDOR_TEST_POSTGRES_CA: the authority of the test server's certificate")
+        .into();
+    let files = tempfile::tempdir().expect("tempdir");
+    let bus_authority = Authority::new(files.path(), "nats");
+    let bus = Nats::start_tls(&bus_authority.cert, &bus_authority.key);
+    let data = tempfile::tempdir().expect("tempdir");
+    let database = support::postgres::database_for(data.path()).expect("a test database");
+    let over_tls = {
+        let (database, database_ca) = (database.clone(), database_ca.clone());
+        let (bus, bus_ca) = (bus.url(), bus_authority.ca.clone());
+        move |config: &mut candor_relay::RelayConfig| {
+            config.database_url = Some(format!("{database}?sslmode=require"));
+            config.database_ca = Some(database_ca.clone());
+            config.nats_url = Some(bus.clone());
+            config.nats_ca = Some(bus_ca.clone());
+        }
+    };
+    let one = Relay::start_in_configured(data.path().to_owned(), over_tls.clone()).await;
+    let two = Relay::start_in_configured(data.path().to_owned(), over_tls.clone()).await;
+    until_bus(&one, true).await;
+    until_bus(&two, true).await;
+    one.sign_up("alice", "Alice").await;
+    let bob = one.sign_up("bob", "Bob").await;
+    let mut a = on(&one, "alice").await;
+    let mut b = on(&two, "bob").await;
+    let rung_before = batches_heard(&two.get_text("/metrics").await);
+    a.send(&send(Recipient::Direct { user: bob.id }, "sealed"))
+        .await;
+    let got = messages(&mut b, 1).await;
+    assert_eq!(got[0].2, "sealed");
+    assert!(
+        batches_heard(&two.get_text("/metrics").await) > rung_before,
+        "rung over the TLS bus"
+    );
+    let name = database_of(&one);
+    // The relay's own (the test's look-ups above may still be closing).
+    let connections = format!(
+        "SELECT count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
+         WHERE a.datname = '{name}' AND a.application_name LIKE 'candor-relay%'"
+    );
+    let encrypted = as_admin(format!("{connections} AND s.ssl")).expect("a count");
+    assert!(encrypted >= 2, "both nodes hold connections: {encrypted}");
+    assert_eq!(
+        as_admin(connections).expect("a count"),
+        encrypted,
+        "none in plain text"
+    );
+
+    // An authority that did not sign the database's certificate.
+    let mut wrong = support::config(data.path());
+    over_tls(&mut wrong);
+    wrong.database_ca = Some(bus_authority.ca.clone());
+    let refused = tokio::task::spawn_blocking(move || candor_relay::RelayState::open(wrong))
+        .await
+        .expect("join")
+        .expect_err("a database whose certificate is not trusted");
+    assert!(
+        refused.to_string().contains("certificate"),
+        "says why: {refused}"
+    );
+
+    // An authority that did not sign the bus's certificate.
+    let three = Relay::start_in_configured(data.path().to_owned(), {
+        let over_tls = over_tls.clone();
+        let database_ca = database_ca.clone();
+        move |config| {
+            over_tls(config);
+            config.nats_ca = Some(database_ca);
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    until_bus(&three, false).await;
+    let said = reqwest::get(three.http("/healthz")).await.expect("healthz");
+    assert_eq!(
+        said.headers().get("candor-bus").map(|v| v.as_bytes()),
+        Some(&b"down"[..]),
+        "a node that cannot trust its bus says it is down"
+    );
+    three.stop().await;
     two.stop().await;
     one.stop().await;
 }

@@ -49,7 +49,10 @@ impl Relay {
                 .expect("create");
             let (base, _) = server.rsplit_once('/').expect("a URL naming a database");
             let url = format!("{base}/relay_bench");
-            candor_relay::storage::migrate_postgres(&url).expect("migrate");
+            candor_relay::storage::migrate_postgres(
+                &candor_relay::storage::DatabaseLink::new(&url, None).expect("a loopback URL"),
+            )
+            .expect("migrate");
             url
         })
         .await

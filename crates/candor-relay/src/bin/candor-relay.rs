@@ -40,11 +40,22 @@ struct Args {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// The authority (a PEM file) that signed the database server's
+    /// certificate, when the system's do not. A database off this machine is
+    /// reached only over TLS, its certificate checked against these or the
+    /// system's; one on this machine as its URL says.
+    #[arg(long, global = true, env = "CANDOR_RELAY_DATABASE_CA")]
+    database_ca: Option<PathBuf>,
     /// Ring the other nodes over this NATS server (nats://host:port) rather
     /// than through the database's LISTEN/NOTIFY. Every node of a relay
     /// must name the same one, or none. Needs --database-url.
     #[arg(long, env = "CANDOR_RELAY_NATS_URL", hide_env_values = true)]
     nats_url: Option<String>,
+    /// The authority (a PEM file) that signed the NATS server's certificate,
+    /// when the system's do not. A NATS server off this machine is reached
+    /// only over TLS.
+    #[arg(long, env = "CANDOR_RELAY_NATS_CA")]
+    nats_ca: Option<PathBuf>,
     /// A browser origin allowed to connect (repeatable). Native apps send none.
     #[arg(long = "allow-origin")]
     allowed_origins: Vec<String>,
@@ -136,10 +147,13 @@ async fn main() -> anyhow::Result<()> {
         let url = args
             .database_url
             .context("`migrate` needs --database-url (the embedded store migrates itself)")?;
-        let applied =
-            tokio::task::spawn_blocking(move || candor_relay::storage::migrate_postgres(&url))
-                .await?
-                .context("migrating the database")?;
+        let ca = args.database_ca;
+        let applied = tokio::task::spawn_blocking(move || {
+            let link = candor_relay::storage::DatabaseLink::new(&url, ca.as_deref())?;
+            candor_relay::storage::migrate_postgres(&link)
+        })
+        .await?
+        .context("migrating the database")?;
         match applied.as_slice() {
             [] => println!("the database is at the relay's schema already"),
             versions => println!("applied migrations {versions:?}"),
@@ -167,7 +181,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut config = RelayConfig::new(&args.data);
     config.database_url = args.database_url;
+    config.database_ca = args.database_ca;
     config.nats_url = args.nats_url;
+    config.nats_ca = args.nats_ca;
     config.allowed_origins = args.allowed_origins;
     config.sign_ups_per_hour = args.sign_ups_per_hour;
     config.clock_offset = chrono::Duration::seconds(args.clock_offset_seconds);

@@ -16,7 +16,7 @@ use candor_protocol::{
     VideoCard,
 };
 
-pub use self::postgres::{PostgresStorage, migrate as migrate_postgres};
+pub use self::postgres::{DatabaseLink, PostgresStorage, migrate as migrate_postgres};
 pub use sqlite::SqliteStorage;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,10 @@ pub enum StorageError {
     InUse { path: String },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
-    #[error("database error: {0}")]
+    /// With its causes: the `postgres` crate's own message names only the
+    /// kind ("db error", "error performing TLS handshake"), and the reason
+    /// (the server's message, an untrusted certificate) is its source.
+    #[error("database error: {}", with_causes(.0))]
     Postgres(#[from] ::postgres::Error),
     /// No connection to the database could be had in time (PostgreSQL down,
     /// or every connection of the pool busy).
@@ -69,6 +72,25 @@ pub enum StorageError {
     Unavailable(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// The link to the database would not be private, or could not be
+    /// checked (see `DatabaseLink`).
+    #[error("{0}")]
+    Insecure(String),
+}
+
+/// `error`'s message followed by its sources'.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut said = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let more = e.to_string();
+        if !said.contains(&more) {
+            said.push_str(": ");
+            said.push_str(&more);
+        }
+        cause = e.source();
+    }
+    said
 }
 
 impl StorageError {

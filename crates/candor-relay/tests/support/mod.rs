@@ -2,6 +2,7 @@
 //! client that speaks its HTTP API and WebSocket frames.
 #![allow(dead_code)]
 
+pub mod authority;
 pub mod flaky;
 pub mod nats;
 pub mod postgres;

@@ -5,12 +5,15 @@
 //! down and coming back.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Nats {
     addr: SocketAddr,
     server: Option<Child>,
+    /// The certificate and key it serves TLS with, if it does.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// The nats-server binary.
@@ -23,17 +26,34 @@ fn binary() -> String {
 
 impl Nats {
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// A server that takes only TLS, with the certificate `cert` (and its
+    /// key `key`), PEM files.
+    pub fn start_tls(cert: &Path, key: &Path) -> Self {
+        Self::start_with(Some((cert.to_owned(), key.to_owned())))
+    }
+
+    fn start_with(tls: Option<(PathBuf, PathBuf)>) -> Self {
         let addr = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port");
-        let mut nats = Self { addr, server: None };
+        let mut nats = Self {
+            addr,
+            server: None,
+            tls,
+        };
         nats.restart();
         nats
     }
 
-    /// nats://… to connect to.
+    /// nats://… (or tls://…) to connect to.
     pub fn url(&self) -> String {
-        format!("nats://{}", self.addr)
+        match self.tls {
+            Some(_) => format!("tls://{}", self.addr),
+            None => format!("nats://{}", self.addr),
+        }
     }
 
     /// Kills the server (as a crash would: no goodbye to its clients).
@@ -47,8 +67,17 @@ impl Nats {
     /// Starts the server (again) on its port, and waits until it listens.
     pub fn restart(&mut self) {
         self.kill();
-        let server = Command::new(binary())
-            .args(["-a", "127.0.0.1", "-p", &self.addr.port().to_string()])
+        let mut command = Command::new(binary());
+        command.args(["-a", "127.0.0.1", "-p", &self.addr.port().to_string()]);
+        if let Some((cert, key)) = &self.tls {
+            command
+                .arg("--tls")
+                .arg("--tlscert")
+                .arg(cert)
+                .arg("--tlskey")
+                .arg(key);
+        }
+        let server = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -34,7 +34,10 @@ pub fn database_for(data: &Path) -> Option<String> {
                 .expect("create the test database");
         }
         let url = with_database(&server, &name);
-        candor_relay::storage::migrate_postgres(&url).expect("migrate the test database");
+        candor_relay::storage::migrate_postgres(
+            &candor_relay::storage::DatabaseLink::new(&url, None).expect("a loopback URL"),
+        )
+        .expect("migrate the test database");
         url
     })
     .join()

@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row, Statement};
+use postgres::{Client, Row, Statement};
+
+use super::DatabaseLink;
 
 /// Distinct statement texts kept per connection, at most; past it the
 /// cache starts afresh (the relay has far fewer, so this only bounds a
@@ -81,7 +83,7 @@ impl Db {
 
 /// Makes the pool's connections.
 pub(super) struct Manager {
-    pub(super) config: postgres::Config,
+    pub(super) link: DatabaseLink,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -90,7 +92,7 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<Db, postgres::Error> {
         Ok(Db {
-            client: self.config.connect(NoTls)?,
+            client: self.link.connect()?,
             statements: HashMap::new(),
         })
     }

@@ -11,7 +11,6 @@
 use std::time::{Duration, Instant};
 
 use candor_protocol::UserId;
-use postgres::NoTls;
 use postgres::fallible_iterator::FallibleIterator;
 
 use super::db::Db;
@@ -32,7 +31,7 @@ const RUNG: &str = "candor_live";
 
 pub(super) struct PgDoorbell {
     pub(super) node: NodeId,
-    pub(super) config: postgres::Config,
+    pub(super) link: super::DatabaseLink,
     pub(super) pool: Pool,
     /// Whether a bus (see `crate::bus`) carries what is stored and rung:
     /// then the database carries only the closings, which must not be
@@ -83,14 +82,14 @@ impl Doorbell for PgDoorbell {
         // A connection that went silent (a partition, a failover) is found
         // within seconds, not TCP's hours: keepalives while idle, a bound
         // on unacknowledged data, and a probe when nothing was heard.
-        let mut config = self.config.clone();
-        config
+        let mut link = self.link.clone();
+        link.config_mut()
             .application_name(LISTENER)
             .keepalives_idle(Duration::from_secs(10))
             .keepalives_interval(Duration::from_secs(5))
             .keepalives_retries(3)
             .tcp_user_timeout(Duration::from_secs(15));
-        let mut client = config.connect(NoTls)?;
+        let mut client = link.connect()?;
         if self.bus {
             client.batch_execute(&format!("LISTEN {CLOSED}"))?;
         } else {

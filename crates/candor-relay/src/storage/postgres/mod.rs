@@ -21,7 +21,6 @@ use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use postgres::NoTls;
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
@@ -38,6 +37,7 @@ mod conversations;
 mod db;
 mod doorbell;
 mod epochs;
+mod link;
 mod members;
 mod messages;
 mod operator;
@@ -51,6 +51,7 @@ mod users;
 refinery::embed_migrations!("src/storage/postgres/migrations");
 
 use db::{Db, Manager};
+pub use link::DatabaseLink;
 
 type Pool = r2d2::Pool<Manager>;
 
@@ -88,10 +89,10 @@ impl std::fmt::Debug for PostgresStorage {
     }
 }
 
-/// Brings the database at `url` to the newest schema (`candor-relay migrate`).
-/// Returns the versions applied now (empty when it was current).
-pub fn migrate(url: &str) -> Result<Vec<i32>, StorageError> {
-    let mut client = connect(url)?;
+/// Brings the database `link` reaches to the newest schema (`candor-relay
+/// migrate`). Returns the versions applied now (empty when it was current).
+pub fn migrate(link: &DatabaseLink) -> Result<Vec<i32>, StorageError> {
+    let mut client = connect(link)?;
     let report = migrations::runner()
         .run(&mut client)
         .map_err(|e| StorageError::Unavailable(format!("migrating the database: {e}")))?;
@@ -102,29 +103,26 @@ pub fn migrate(url: &str) -> Result<Vec<i32>, StorageError> {
         .collect())
 }
 
-fn connect(url: &str) -> Result<postgres::Client, StorageError> {
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e: postgres::Error| StorageError::Unavailable(format!("{url}: {e}")))?;
-    config.connect_timeout(CONNECT_TIMEOUT);
-    config
-        .connect(NoTls)
-        .map_err(|e| StorageError::Unavailable(e.to_string()))
+fn connect(link: &DatabaseLink) -> Result<postgres::Client, StorageError> {
+    let mut link = link.clone();
+    link.config_mut().connect_timeout(CONNECT_TIMEOUT);
+    link.connect()
+        .map_err(|e| StorageError::Unavailable(super::with_causes(&e)))
 }
 
 impl PostgresStorage {
-    /// Connects to the database at `url`, which `migrate` must have brought
-    /// to this relay's schema, and joins the current epoch.
+    /// Connects to the database at `url` (on this machine, or reached over
+    /// TLS with the system's authorities: see `DatabaseLink`), which `migrate`
+    /// must have brought to this relay's schema, and joins the current epoch.
     pub fn open(url: &str) -> Result<Self, StorageError> {
-        Self::open_for(url, false)
+        Self::open_for(&DatabaseLink::new(url, None)?, false)
     }
 
     /// As `open`, for nodes that a bus keeps informed (see `crate::bus`):
     /// with `bus`, batches commit without ringing the database's doorbell.
-    pub fn open_for(url: &str, bus: bool) -> Result<Self, StorageError> {
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e: postgres::Error| StorageError::Unavailable(format!("{url}: {e}")))?;
+    pub fn open_for(link: &DatabaseLink, bus: bool) -> Result<Self, StorageError> {
+        let mut link = link.clone();
+        let config = link.config_mut();
         config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("candor-relay");
         // Every statement planned for the values it runs with. A plan cached
@@ -137,7 +135,7 @@ impl PostgresStorage {
         // of a few hundred sends looked for its repeats with a sequential
         // scan of all messages rather than a few hundred index probes.
         config.options("-c plan_cache_mode=force_custom_plan -c random_page_cost=1.1");
-        check_schema(&mut config.connect(NoTls)?)?;
+        check_schema(&mut link.connect()?)?;
         // A connection is not tested each time it is taken (a round trip
         // per call): one that broke fails its call, and is then dropped.
         let pool = r2d2::Pool::builder()
@@ -145,13 +143,11 @@ impl PostgresStorage {
             .min_idle(Some(2))
             .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(Manager {
-                config: config.clone(),
-            })
+            .build(Manager { link: link.clone() })
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
         let doorbell = std::sync::Arc::new(doorbell::PgDoorbell {
             node: uuid::Uuid::now_v7(),
-            config,
+            link,
             pool: pool.clone(),
             bus,
         });
