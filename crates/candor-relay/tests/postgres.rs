@@ -5,7 +5,8 @@
 //! new epoch, which they are welcomed into.
 //!
 //! And what it does when another node changes a chat while a batch of
-//! sends to it waits for the chat's lock.
+//! sends to it waits for the chat's lock, or stores the same send, or begins
+//! the same chat, at the same moment.
 //!
 //! These tests stop and start a server, so they need one of their own:
 //! `cargo xtask test` starts it and names it, with a script that stops and
@@ -236,4 +237,103 @@ fn a_batch_waiting_for_a_chat_judges_by_its_members_after_the_wait() {
         results[0].as_ref().map(|s| s.message.seq)
     );
     drop(store);
+}
+
+/// Two nodes' batches at the same moment, racing for the same rows: a send
+/// resent through the other node (the app's outbox after a failover), and a
+/// direct chat begun from both ends. Batches judge before they take the
+/// stream's lock, so these meet in the database: each send is stored once,
+/// both copies answer with the same message, the chat gets both messages
+/// with seqs 1 and 2, and the stream stays gapless.
+#[test]
+#[ignore = "needs a PostgreSQL server of its own: cargo xtask test runs it"]
+fn batches_of_two_nodes_racing_for_one_send_or_one_chat_store_each_once() {
+    use candor_relay::Storage;
+    use candor_relay::storage::NewMessage;
+    use std::sync::{Arc, Barrier};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = support::postgres::database_for(dir.path()).expect("CANDOR_TEST_POSTGRES");
+    let nodes = [
+        Arc::new(candor_relay::PostgresStorage::open(&url).expect("node one")),
+        Arc::new(candor_relay::PostgresStorage::open(&url).expect("node two")),
+    ];
+    let now = chrono::Utc::now();
+    let send = |sender, client_id, user| NewMessage {
+        sender,
+        client_id,
+        to: Recipient::Direct { user },
+        text: MessageText::new("hello").expect("text"),
+        card: None,
+        reply: None,
+        reaction: None,
+        at: chrono::Utc::now(),
+    };
+    const ROUNDS: usize = 20;
+    for round in 0..ROUNDS {
+        let user = |h: String| nodes[0].create_user(&h, &h, "h", now).expect("user").id;
+        let (alice, bob) = (user(format!("a{round}")), user(format!("b{round}")));
+        // Node one: Alice's first message to Bob, and her resent one;
+        // node two: Bob's first message to Alice, and the same resent one.
+        let resent = MessageId::new();
+        let batches = [
+            vec![send(alice, MessageId::new(), bob), send(alice, resent, bob)],
+            vec![send(bob, MessageId::new(), alice), send(alice, resent, bob)],
+        ];
+        let start = Arc::new(Barrier::new(2));
+        let running: Vec<_> = batches
+            .into_iter()
+            .zip(nodes.iter().cloned())
+            .map(|(batch, node)| {
+                let start = start.clone();
+                std::thread::spawn(move || {
+                    start.wait();
+                    node.store_messages(batch).expect("the batch")
+                })
+            })
+            .collect();
+        let results: Vec<_> = running
+            .into_iter()
+            .flat_map(|t| t.join().expect("a node"))
+            .map(|r| r.expect("every send is stored"))
+            .collect();
+        let (first_a, resent_1, first_b, resent_2) =
+            (&results[0], &results[1], &results[2], &results[3]);
+        assert_eq!(
+            resent_1.message.server_id, resent_2.message.server_id,
+            "round {round}: the resent send is one message"
+        );
+        assert!(
+            resent_1.duplicate != resent_2.duplicate,
+            "round {round}: one stored it, the other found it"
+        );
+        let mut seqs = vec![
+            first_a.message.seq,
+            first_b.message.seq,
+            resent_1.message.seq,
+        ];
+        seqs.sort();
+        assert_eq!(
+            seqs,
+            [1, 2, 3],
+            "round {round}: one chat, seqs without gaps"
+        );
+        assert_eq!(
+            first_a.message.conversation_id, first_b.message.conversation_id,
+            "round {round}"
+        );
+    }
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let row = db
+        .query_one(
+            "SELECT count(*), min(cursor), max(cursor), count(DISTINCT (sender_id, client_id))
+             FROM messages",
+            &[],
+        )
+        .expect("the stream");
+    let (count, min, max, distinct): (i64, i64, i64, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!(count, 3 * ROUNDS as i64, "each send once");
+    assert_eq!((min, max), (1, count), "cursors 1..n, no gaps");
+    assert_eq!(distinct, count);
 }

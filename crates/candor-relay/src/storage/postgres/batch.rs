@@ -54,14 +54,15 @@ type Permits = HashMap<(UserId, UserId), Result<(), StorageError>>;
 /// reaction itself.
 type Target = (String, bool);
 
-/// Stores `batch` after the stream's `last_cursor`, in order: each send
-/// succeeds or is refused on its own. An error means the batch failed as a
-/// whole (and is rolled back).
+/// Stores `batch` in order: each send succeeds or is refused on its own.
+/// The sends are judged first; then `lock_stream` takes the stream's lock
+/// and says where the stream ends, and the batch is numbered from there and
+/// written. An error means the batch failed as a whole (and is rolled back).
 pub(super) fn store(
     db: &mut Db,
     quotas: Quotas,
-    last_cursor: u64,
     batch: Vec<NewMessage>,
+    lock_stream: impl FnOnce(&mut Db) -> Result<u64, StorageError>,
 ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
     let earlier = earlier_copies(db, &batch)?;
     let mut chats = lock_chats(db, &batch)?;
@@ -69,7 +70,11 @@ pub(super) fn store(
     let mut targets = targets(db, &batch)?;
     let mut accounts = lock_accounts(db, &batch)?;
 
-    let mut cursor = last_cursor;
+    // Positions within the batch until the stream's end is known; the
+    // results at `numbered_here` carry one (the batch's own sends, and their
+    // repeats within it).
+    let mut cursor = 0;
+    let mut numbered_here = Vec::new();
     let mut rows = Rows::default();
     // Sends stored by this batch, for a repeat within it.
     let mut stored_here: HashMap<Key, Stored> = HashMap::new();
@@ -85,6 +90,7 @@ pub(super) fn store(
             continue;
         }
         if let Some(first) = stored_here.get(&key) {
+            numbered_here.push(results.len());
             results.push(Ok(repeat(
                 first.cursor,
                 first.message.clone(),
@@ -111,11 +117,14 @@ pub(super) fn store(
                 ));
             };
             let roster = create_direct(db, conversation, m.sender, user, at)?;
+            // Another node's batch may have made it first, and stored in it
+            // (it had the chat's lock then): go on from its last seq.
+            let last_seq = members::locked_last_seq(db, conversation)?;
             chats.insert(
                 conversation,
                 Chat {
                     roster,
-                    last_seq: 0,
+                    last_seq,
                     moved: false,
                 },
             );
@@ -185,9 +194,21 @@ pub(super) fn store(
             to_announce.push((results.len(), conversation, vec![m.sender]));
         }
         stored_here.insert(key, stored.clone());
+        numbered_here.push(results.len());
         results.push(Ok(stored));
     }
-    write(db, rows, &chats, &accounts, cursor)?;
+    // Numbered last, so that the stream's lock is held only from here to
+    // the commit: other nodes' batches judge theirs meanwhile.
+    let end = lock_stream(db)?;
+    for cursor in rows.cursor.iter_mut() {
+        *cursor += end as i64;
+    }
+    for index in numbered_here {
+        if let Some(Ok(stored)) = results.get_mut(index) {
+            stored.cursor += end;
+        }
+    }
+    write(db, rows, &chats, &accounts, end + cursor)?;
     for (index, conversation, tell) in to_announce {
         if let Some(Ok(stored)) = results.get_mut(index) {
             stored.announcement = announcement(db, conversation, &tell)?;

@@ -116,7 +116,10 @@ pub(super) fn audience_if_member(
 /// exist), read under the conversation row's lock: no send numbers a message
 /// of it until this transaction ends, so a span opened or closed at this seq
 /// is exact.
-fn locked_last_seq(c: &mut Db, conversation: ConversationId) -> Result<i64, StorageError> {
+pub(super) fn locked_last_seq(
+    c: &mut Db,
+    conversation: ConversationId,
+) -> Result<i64, StorageError> {
     match c.query_opt(
         "SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE",
         &[&conversation.to_string()],

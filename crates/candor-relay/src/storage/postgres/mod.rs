@@ -7,10 +7,15 @@
 //! batch of sends. The one row of `relay_stream` numbers the stream: cursors
 //! are gapless and handed out in commit order, so a catch-up reading past
 //! cursor n never skips an n-1 that commits later (a SEQUENCE would). Each
-//! conversation's `last_seq` numbers its messages the same way. A batch takes
-//! the stream lock first, and nothing else takes it, so the two never wait
-//! on each other in a cycle; the batch is the unit that pays for the lock
-//! (group commit: one commit, one fsync, for every send in it).
+//! conversation's `last_seq` numbers its messages the same way. A batch
+//! judges its sends under its chats' and senders' locks, and takes the
+//! stream lock last, just before it writes: batches of other nodes judge
+//! theirs meanwhile, and take turns only for writing and committing. The
+//! batch is the unit that pays for the lock (group commit: one commit, one
+//! fsync, for every send in it). Two batches that race for one row (the same
+//! send resent through another node, a direct chat begun from both ends)
+//! lose a deadlock or a unique key to each other, and the loser runs again
+//! and finds what the winner stored.
 //!
 //! The `postgres` crate is the blocking face of tokio-postgres, which suits
 //! the storage trait: handlers call it from `spawn_blocking` and the writer
@@ -323,12 +328,16 @@ fn is_gone(e: &postgres::Error) -> bool {
         })
 }
 
-/// A deadlock or a serialization failure: the other transaction went on,
-/// and this one may simply be run again.
+/// A deadlock, a serialization failure, or a unique key another
+/// transaction took first (a send stored through two nodes at once): the
+/// other transaction went on, and this one may simply be run again, when it
+/// sees what the other stored.
 fn is_race(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
     e.code().is_some_and(|c| {
-        *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+        *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::UNIQUE_VIOLATION
     })
 }
 
@@ -521,11 +530,15 @@ impl Storage for PostgresStorage {
     ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
         let quotas = self.quotas();
         let (results, restarted) = self.write(|tx| {
-            // The stream's lock first: from here to the commit this batch is
-            // the only one numbering messages (see the module docs).
-            let lock = epochs::lock_stream(tx)?;
-            let restarted = self.join_if_restarted(tx, &lock)?;
-            let results = batch::store(tx, quotas, lock.last_cursor, batch.clone())?;
+            let mut restarted = None;
+            // The stream's lock last, once every send is judged: from there
+            // to the commit this batch is the only one numbering messages
+            // (see the module docs).
+            let results = batch::store(tx, quotas, batch.clone(), |tx| {
+                let lock = epochs::lock_stream(tx)?;
+                restarted = self.join_if_restarted(tx, &lock)?;
+                Ok(lock.last_cursor)
+            })?;
             // The cursors this batch took (a repeat or a refusal takes none).
             let taken = results
                 .iter()
