@@ -13,11 +13,13 @@
 //! chat made by its first message, a request accepted by a reply, and the
 //! announcements of both.
 //!
-//! Every row it judges by is locked, or cannot change under it: the
-//! stream's lock (taken before) keeps other batches out, the chats' rows are
-//! locked (membership changes take the same lock) and so are the senders'
-//! (their counters). Blocks, contacts and settings are read, not locked: a
-//! block that commits while a batch runs applies from the next batch.
+//! Every row it judges by is locked, or cannot change under it: the chats'
+//! rows are locked (membership changes take the same lock) and so are the
+//! senders' (their counters, and so their sends: see `store`). Blocks,
+//! contacts and settings are read, not locked: a block that commits while a
+//! batch runs applies from the next batch. Only then does it take the
+//! stream's lock, to number what it judged and write it: other nodes'
+//! batches judge theirs meanwhile.
 
 use std::collections::{HashMap, HashSet};
 
@@ -64,11 +66,14 @@ pub(super) fn store(
     batch: Vec<NewMessage>,
     lock_stream: impl FnOnce(&mut Db) -> Result<u64, StorageError>,
 ) -> Result<Vec<Result<Stored, StorageError>>, StorageError> {
-    let earlier = earlier_copies(db, &batch)?;
     let mut chats = lock_chats(db, &batch)?;
+    let mut accounts = lock_accounts(db, &batch)?;
+    // After the senders' locks: a batch that stores a sender's send holds
+    // the sender's row until it commits, so a copy stored through another
+    // node is seen here, not found by a unique key at the write.
+    let earlier = earlier_copies(db, &batch)?;
     let permits = direct_permits(db, &batch, &chats)?;
     let mut targets = targets(db, &batch)?;
-    let mut accounts = lock_accounts(db, &batch)?;
 
     // Positions within the batch until the stream's end is known; the
     // results at `numbered_here` carry one (the batch's own sends, and their
@@ -109,25 +114,40 @@ pub(super) fn store(
         };
         // Every check has passed: from here on, only writes.
         let at = ms(m.at);
-        let created = !chats.contains_key(&conversation);
-        if created {
+        let mut created = false;
+        if let std::collections::hash_map::Entry::Vacant(unknown) = chats.entry(conversation) {
             let Recipient::Direct { user } = m.to else {
                 return Err(StorageError::Corrupt(
                     "a send to a chat by id passed its checks, and the chat is not there".into(),
                 ));
             };
-            let roster = create_direct(db, conversation, m.sender, user, at)?;
-            // Another node's batch may have made it first, and stored in it
-            // (it had the chat's lock then): go on from its last seq.
-            let last_seq = members::locked_last_seq(db, conversation)?;
-            chats.insert(
-                conversation,
-                Chat {
-                    roster,
-                    last_seq,
-                    moved: false,
-                },
-            );
+            let chat = match create_direct(db, conversation, m.sender, user, at)? {
+                Some(roster) => {
+                    created = true;
+                    Chat {
+                        roster,
+                        last_seq: 0,
+                        moved: false,
+                    }
+                }
+                // Another node's batch made it first (this one's insert
+                // waited for its commit): the chat as it left it, read under
+                // the chat's lock, as `lock_chats` reads.
+                None => {
+                    let last_seq = members::locked_last_seq(db, conversation)?;
+                    let roster = Roster::read(db, conversation)?.ok_or_else(|| {
+                        StorageError::Corrupt(format!(
+                            "the direct conversation {conversation} has no members"
+                        ))
+                    })?;
+                    Chat {
+                        roster,
+                        last_seq,
+                        moved: false,
+                    }
+                }
+            };
+            unknown.insert(chat);
         }
         let chat = chats.get_mut(&conversation).expect("locked or made above");
         // Replying to a request accepts it.
@@ -417,7 +437,7 @@ fn lock_chats(
     // lock waited for.
     let locked = db.query(
         "SELECT id, last_seq, kind FROM conversations WHERE id = ANY($1)
-         ORDER BY id COLLATE \"C\" FOR UPDATE",
+         ORDER BY id COLLATE \"C\" FOR NO KEY UPDATE",
         &[&ids],
     )?;
     let mut chats = HashMap::with_capacity(locked.len());
@@ -520,7 +540,10 @@ fn targets(db: &mut Db, batch: &[NewMessage]) -> Result<HashMap<Key, Target>, St
 }
 
 /// The batch's senders' counters, locked (in the order of their ids) until
-/// the batch commits, so two nodes cannot both admit a quota's last message.
+/// the batch commits, so two nodes cannot both admit a quota's last message,
+/// nor both store one send (see `store`). NO KEY UPDATE: the batch changes
+/// only counters, and rows that refer to a user (a contact, a member) are
+/// still written meanwhile, by this batch and others, without waiting.
 fn lock_accounts(
     db: &mut Db,
     batch: &[NewMessage],
@@ -534,7 +557,7 @@ fn lock_accounts(
         .collect();
     let rows = db.query(
         "SELECT id, usage_day, messages_today, bytes_stored FROM users WHERE id = ANY($1)
-         ORDER BY id COLLATE \"C\" FOR UPDATE",
+         ORDER BY id COLLATE \"C\" FOR NO KEY UPDATE",
         &[&senders],
     )?;
     rows.iter()

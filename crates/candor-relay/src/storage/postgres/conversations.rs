@@ -134,23 +134,21 @@ fn lock(c: &mut Db, conversation: ConversationId) -> Result<bool, StorageError> 
 ///
 /// Another node may create the same conversation (its id is the pair's) at
 /// the same moment: the insert then waits for that node's transaction, and
-/// if it committed, this returns the roster that one wrote, changing nothing.
+/// if it committed, this changes nothing and returns None.
 pub(super) fn create_direct(
     c: &mut Db,
     id: ConversationId,
     sender: UserId,
     user: UserId,
     at: i64,
-) -> Result<Roster, StorageError> {
+) -> Result<Option<Roster>, StorageError> {
     let inserted = c.execute(
         "INSERT INTO conversations (id, kind, created_at, last_seq) VALUES ($1, 'direct', $2, 0)
          ON CONFLICT (id) DO NOTHING",
         &[&id.to_string(), &at],
     )?;
     if inserted == 0 {
-        return Roster::read(c, id)?.ok_or_else(|| {
-            StorageError::Corrupt(format!("the direct conversation {id} has no members"))
-        });
+        return Ok(None);
     }
     add_contact(c, sender, user, at)?;
     let request = !is_contact(c, user, sender)?;
@@ -164,10 +162,10 @@ pub(super) fn create_direct(
     c.execute(add, &[&id.to_string(), &user.to_string(), &at, &state])?;
     members::open_span(c, id, sender)?;
     members::open_span(c, id, user)?;
-    Ok(Roster {
+    Ok(Some(Roster {
         group: false,
         members: vec![(sender, false), (user, request)],
-    })
+    }))
 }
 
 fn group_size_error() -> StorageError {

@@ -121,7 +121,7 @@ pub(super) fn locked_last_seq(
     conversation: ConversationId,
 ) -> Result<i64, StorageError> {
     match c.query_opt(
-        "SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE",
+        "SELECT last_seq FROM conversations WHERE id = $1 FOR NO KEY UPDATE",
         &[&conversation.to_string()],
     )? {
         Some(r) => Ok(r.try_get(0)?),

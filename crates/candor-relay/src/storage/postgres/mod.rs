@@ -12,10 +12,11 @@
 //! stream lock last, just before it writes: batches of other nodes judge
 //! theirs meanwhile, and take turns only for writing and committing. The
 //! batch is the unit that pays for the lock (group commit: one commit, one
-//! fsync, for every send in it). Two batches that race for one row (the same
-//! send resent through another node, a direct chat begun from both ends)
-//! lose a deadlock or a unique key to each other, and the loser runs again
-//! and finds what the winner stored.
+//! fsync, for every send in it). Two batches that race for one send (resent
+//! through another node) meet at the sender's row, which each locks before
+//! it looks for an earlier copy; two that begin one direct chat from both
+//! ends meet at its insert, and the later goes on with the chat the earlier
+//! made.
 //!
 //! The `postgres` crate is the blocking face of tokio-postgres, which suits
 //! the storage trait: handlers call it from `spawn_blocking` and the writer
@@ -328,16 +329,12 @@ fn is_gone(e: &postgres::Error) -> bool {
         })
 }
 
-/// A deadlock, a serialization failure, or a unique key another
-/// transaction took first (a send stored through two nodes at once): the
-/// other transaction went on, and this one may simply be run again, when it
-/// sees what the other stored.
+/// A deadlock or a serialization failure: the other transaction went on,
+/// and this one may simply be run again.
 fn is_race(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
     e.code().is_some_and(|c| {
-        *c == SqlState::T_R_DEADLOCK_DETECTED
-            || *c == SqlState::T_R_SERIALIZATION_FAILURE
-            || *c == SqlState::UNIQUE_VIOLATION
+        *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
     })
 }
 
