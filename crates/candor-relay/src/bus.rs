@@ -138,9 +138,10 @@ impl Bus {
         // Only the servers named: one a server advertises could be
         // anywhere, and would be reached as the named ones are.
         let mut options = async_nats::ConnectOptions::new().ignore_discovered_servers();
-        if needs_tls(&servers) || ca.is_some() {
+        let required = needs_tls(&servers);
+        if required || ca.is_some() {
             options = options
-                .require_tls(needs_tls(&servers))
+                .require_tls(required)
                 .tls_client_config(client_config(ca)?);
         }
         let connected = Gauge::default();

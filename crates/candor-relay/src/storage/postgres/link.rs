@@ -60,6 +60,9 @@ impl DatabaseLink {
                 crate::storage::with_causes(&e)
             ))
         })?;
+        // Every connection, whatever it is for, gives up on a server that
+        // does not answer.
+        config.connect_timeout(super::CONNECT_TIMEOUT);
         let tls = match needs_tls(&config)? {
             false => {
                 config.ssl_mode(SslMode::Disable);

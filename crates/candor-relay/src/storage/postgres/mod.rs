@@ -98,7 +98,9 @@ impl std::fmt::Debug for PostgresStorage {
 /// Brings the database `link` reaches to the newest schema (`candor-relay
 /// migrate`). Returns the versions applied now (empty when it was current).
 pub fn migrate(link: &DatabaseLink) -> Result<Vec<i32>, StorageError> {
-    let mut client = connect(link)?;
+    let mut client = link
+        .connect()
+        .map_err(|e| StorageError::Unavailable(super::with_causes(&e)))?;
     let report = migrations::runner()
         .run(&mut client)
         .map_err(|e| StorageError::Unavailable(format!("migrating the database: {e}")))?;
@@ -107,13 +109,6 @@ pub fn migrate(link: &DatabaseLink) -> Result<Vec<i32>, StorageError> {
         .iter()
         .map(|m| m.version())
         .collect())
-}
-
-fn connect(link: &DatabaseLink) -> Result<postgres::Client, StorageError> {
-    let mut link = link.clone();
-    link.config_mut().connect_timeout(CONNECT_TIMEOUT);
-    link.connect()
-        .map_err(|e| StorageError::Unavailable(super::with_causes(&e)))
 }
 
 impl PostgresStorage {
@@ -129,7 +124,6 @@ impl PostgresStorage {
     pub fn open_for(link: &DatabaseLink, bus: bool) -> Result<Self, StorageError> {
         let mut link = link.clone();
         let config = link.config_mut();
-        config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("candor-relay");
         // Every statement planned for the values it runs with. A plan cached
         // for all values is made from the statistics of the moment, and one
