@@ -97,6 +97,7 @@ fn seed(dir: &ProfileDir, chats: usize, messages: usize, relay_url: &str) -> Res
             let from = if seq % 3 == 0 { me.id } else { peer.id };
             let minutes = (order * per_chat) as i64 + seq;
             batch.push(DeliveredMessage {
+                photos: Vec::new(),
                 reaction: None,
                 server_id: ServerMessageId::new(),
                 client_id: MessageId::new(),

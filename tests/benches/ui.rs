@@ -60,6 +60,7 @@ fn react_to_every_tenth(
         for (who, emoji) in people.iter().zip(["❤️", "😂"]) {
             seq += 1;
             batch.push(DeliveredMessage {
+                photos: Vec::new(),
                 server_id: ServerMessageId::new(),
                 client_id: MessageId::new(),
                 conversation_id: chat,

@@ -204,6 +204,7 @@ impl World {
         for seq in 1..=messages {
             let from = if seq % 3 == 0 { &ana } else { &maya };
             batch.push(DeliveredMessage {
+                photos: Vec::new(),
                 reaction: None,
                 server_id: ServerMessageId::new(),
                 client_id: MessageId::new(),

@@ -116,6 +116,7 @@ fn delivered(
     minutes_ago: i64,
 ) -> DeliveredMessage {
     DeliveredMessage {
+        photos: Vec::new(),
         reaction: None,
         server_id: ServerMessageId::new(),
         client_id: MessageId::new(),

@@ -9,10 +9,13 @@ pub fn run(args: &[String]) -> Result<()> {
         Some("store") => {
             cmd::cargo(&["bench", "--package", "candor-core", "--bench", "store"]).run()
         }
+        Some("photo") => {
+            cmd::cargo(&["bench", "--package", "candor-core", "--bench", "photo"]).run()
+        }
         Some("relay") => relay(&args[1..]),
         Some("ui") => ui(),
         Some("app") => app(),
-        other => bail!("unknown benchmark {other:?}; available: store, relay, ui, app"),
+        other => bail!("unknown benchmark {other:?}; available: store, photo, relay, ui, app"),
     }
 }
 

@@ -232,5 +232,5 @@ const END_TO_END: &str = "tests";
 
 /// The relay's test binaries that run on either backend.
 const RELAY_SUITES: &[&str] = &[
-    "accounts", "attacks", "delivery", "operator", "sessions", "social", "storage",
+    "accounts", "attacks", "delivery", "operator", "photos", "sessions", "social", "storage",
 ];

@@ -307,6 +307,7 @@ fn generate(conn: &Connection, me: UserId) -> World {
 
 fn delivered(chat: ConversationId, seq: i64, sender: UserId, i: usize) -> DeliveredMessage {
     DeliveredMessage {
+        photos: Vec::new(),
         reaction: None,
         server_id: ServerMessageId::new(),
         client_id: MessageId::new(),

@@ -13,7 +13,9 @@
 //! - undo send: a new message waits out its window in the outbox, and Undo
 //!   deletes it before anything leaves the device;
 //! - video links ([`links`]): which platform and video a link is, and its
-//!   tracking parameters, removed before it is sent.
+//!   tracking parameters, removed before it is sent;
+//! - photos ([`photo`]): checked, turned upright, scaled down and re-encoded
+//!   without their EXIF or GPS data before they are sent, with a blurred preview.
 
 pub mod account;
 pub mod alert;
@@ -23,6 +25,7 @@ mod error;
 pub mod links;
 mod model;
 pub mod notice;
+pub mod photo;
 pub mod profile_dir;
 mod store;
 pub mod sync;

@@ -116,6 +116,9 @@ pub enum ErrorCode {
     /// again after a restore, before the message that makes its chat. Sent
     /// again a little later, once that message is.
     NotYet,
+    /// A photo the send names is not on the relay (never uploaded, or lost
+    /// in a restore from a backup): uploaded again, the send is sent again.
+    NotUploaded,
     /// A code this version of Candor does not know (from a newer relay): read
     /// as a refusal, with the relay's sentence, rather than failing the
     /// whole frame.

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiError, UserInfo};
 use crate::{
-    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, Quote, Reaction, RelayId,
-    ServerMessageId, UserId, VideoCard,
+    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, PhotoRef, Quote, Reaction,
+    RelayId, ServerMessageId, UserId, VideoCard,
 };
 
 /// Largest frame, in bytes, that either side accepts: 4,000 characters of text of
@@ -64,6 +64,10 @@ pub enum ClientFrame {
         /// conversation: `text` is then one emoji, with no card or reply.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reaction: Option<Reaction>,
+        /// Photos the sender uploaded first (see [`crate::photo`]); `text`
+        /// is then their caption, and may be empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<PhotoRef>,
     },
     /// Deliver everything after `after` in this account's stream (from the
     /// start if None, or if the relay's history no longer holds it), then keep

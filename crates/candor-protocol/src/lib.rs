@@ -11,12 +11,14 @@ pub mod api;
 pub mod frames;
 mod ids;
 mod message;
+pub mod photo;
 
 pub use ids::{ConversationId, EpochId, MessageId, RelayId, ServerMessageId, SessionId, UserId};
 pub use message::{
-    DeliveredMessage, MAX_EXCERPT_CHARS, MessageText, Quote, Reaction, TextError, VideoCard,
-    is_one_emoji,
+    ContentError, DeliveredMessage, MAX_EXCERPT_CHARS, MessageText, Quote, Reaction, TextError,
+    VideoCard, check_content, is_one_emoji,
 };
+pub use photo::{BlobId, MAX_PHOTOS, PhotoKind, PhotoRef};
 
 /// Version of the wire protocol. A client and a relay talk only when they agree on it.
 ///
@@ -27,7 +29,11 @@ pub use message::{
 /// Version 3: reactions travel as messages (`reaction` on Send and on a
 /// delivered message). A version 2 app would show one as a message of one
 /// emoji, so it is told to update instead.
-pub const PROTOCOL_VERSION: u32 = 3;
+///
+/// Version 4: photos (`photos` on Send and on a delivered message, whose text
+/// may then be empty). A version 3 app would refuse a message without words,
+/// and show a photo's caption without its photo.
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Longest message text, counted in Unicode scalar values (what a person sees as
 /// characters, near enough), enforced by both the app and the relay.

@@ -1,9 +1,11 @@
-//! Message content as it travels: validated text and an optional video card.
+//! Message content as it travels: validated text, and an optional video card
+//! or up to [`MAX_PHOTOS`] photos.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::photo::{MAX_PHOTOS, PhotoRef};
 use crate::{ConversationId, MAX_TEXT_CHARS, MessageId, ServerMessageId, UserId};
 
 /// Why a text cannot be a message.
@@ -19,11 +21,16 @@ pub enum TextError {
 
 /// Message text that has passed the shared limits: not blank, at most
 /// [`MAX_TEXT_CHARS`] characters. The text itself is kept exactly as written.
+///
+/// A photo needs no caption, so there is one more value, [`MessageText::none`]:
+/// the empty string, which is what a photo without words carries. Whether a
+/// message may be without words is [`check_content`]'s to say.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct MessageText(String);
 
 impl MessageText {
+    /// Words someone wrote: refused if blank or too long.
     pub fn new(text: impl Into<String>) -> Result<Self, TextError> {
         let text = text.into();
         if text.trim().is_empty() {
@@ -39,6 +46,23 @@ impl MessageText {
         Ok(Self(text))
     }
 
+    /// No words: a photo without a caption.
+    pub fn none() -> Self {
+        Self(String::new())
+    }
+
+    /// The caption of photos: no words if `text` is blank.
+    pub fn caption(text: impl Into<String>) -> Result<Self, TextError> {
+        match Self::new(text) {
+            Err(TextError::Empty) => Ok(Self::none()),
+            other => other,
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -47,8 +71,43 @@ impl MessageText {
 impl TryFrom<String> for MessageText {
     type Error = TextError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.is_empty() {
+            return Ok(Self::none());
+        }
         Self::new(value)
     }
+}
+
+/// Why the parts of a message do not make one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContentError {
+    #[error("a message needs some text or a photo")]
+    Empty,
+    #[error("a message can carry at most {MAX_PHOTOS} photos; this one has {0}")]
+    TooManyPhotos(usize),
+    #[error("photos travel with a caption only, not with a video card or as a reaction")]
+    PhotosWith,
+}
+
+/// What makes a message: words, or photos with or without a caption. A
+/// video card goes with words (its link), and photos go with neither a card
+/// nor a reaction.
+pub fn check_content(
+    text: &MessageText,
+    card: bool,
+    photos: &[PhotoRef],
+    reaction: bool,
+) -> Result<(), ContentError> {
+    if photos.len() > MAX_PHOTOS {
+        return Err(ContentError::TooManyPhotos(photos.len()));
+    }
+    if !photos.is_empty() && (card || reaction) {
+        return Err(ContentError::PhotosWith);
+    }
+    if text.is_none() && photos.is_empty() {
+        return Err(ContentError::Empty);
+    }
+    Ok(())
 }
 
 impl From<MessageText> for String {
@@ -156,6 +215,9 @@ pub struct DeliveredMessage {
     /// Set when this is a reaction (its text is the emoji), not a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction: Option<Reaction>,
+    /// Its photos, in the order the sender put them; `text` is their caption.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PhotoRef>,
     /// When the relay stored it.
     pub sent_at: DateTime<Utc>,
 }
@@ -176,6 +238,46 @@ mod tests {
                 max: MAX_TEXT_CHARS
             })
         );
+    }
+
+    #[test]
+    fn a_message_is_words_or_photos() {
+        let photo: PhotoRef = serde_json::from_value(serde_json::json!({
+            "blob": "ab".repeat(32), "kind": "png", "width": 3, "height": 4,
+            "bytes": 99, "preview": "",
+        }))
+        .expect("photo");
+        let words = MessageText::new("hi").expect("text");
+        let none = MessageText::caption(" \n ").expect("no caption");
+        assert!(none.is_none());
+        assert_eq!(check_content(&words, false, &[], false), Ok(()));
+        assert_eq!(
+            check_content(&none, false, &[], false),
+            Err(ContentError::Empty)
+        );
+        assert_eq!(
+            check_content(&none, false, std::slice::from_ref(&photo), false),
+            Ok(())
+        );
+        assert_eq!(
+            check_content(&none, false, &vec![photo.clone(); 10], false),
+            Err(ContentError::TooManyPhotos(10))
+        );
+        assert_eq!(
+            check_content(&words, true, std::slice::from_ref(&photo), false),
+            Err(ContentError::PhotosWith)
+        );
+        assert_eq!(
+            check_content(&words, false, &[photo], true),
+            Err(ContentError::PhotosWith)
+        );
+        // On the wire, no words is the empty string; blank words are refused.
+        assert_eq!(
+            serde_json::from_str::<MessageText>("\"\"").expect("none"),
+            none
+        );
+        assert!(serde_json::from_str::<MessageText>("\" \"").is_err());
+        assert_eq!(MessageText::new(""), Err(TextError::Empty));
     }
 
     #[test]

@@ -336,6 +336,7 @@ fn text(frame: &ClientFrame) -> Message {
 /// Sends `text` to `to` and waits for its ack.
 async fn send(ws: &mut Socket, to: &Session, text_: &str) {
     let frame = ClientFrame::Send {
+        photos: Vec::new(),
         reaction: None,
         client_id: MessageId::new(),
         to: Recipient::Direct { user: to.user.id },

@@ -598,6 +598,7 @@ async fn run_on_nodes(
                 w.acquire().await.expect("sem").forget();
                 let Some(to) = to.clone() else { break };
                 let frame = ClientFrame::Send {
+                    photos: Vec::new(),
                     reaction: None,
                     client_id: MessageId::new(),
                     to,
@@ -663,6 +664,7 @@ async fn run_moderate(target: &Target, sessions: &[Session]) -> (f64, u64, u64, 
     let start = Instant::now();
     for _ in 0..500 {
         let frame = ClientFrame::Send {
+            photos: Vec::new(),
             reaction: None,
             client_id: MessageId::new(),
             to: Recipient::Direct {
@@ -821,6 +823,7 @@ async fn run_floor(addr: SocketAddr, plan: &Plan, messages: usize) -> (f64, u64,
                 let frame = RelayFrame::Message {
                     cursor: 1,
                     message: DeliveredMessage {
+                        photos: Vec::new(),
                         reaction: None,
                         server_id: candor_protocol::ServerMessageId::new(),
                         client_id: MessageId::new(),

@@ -60,6 +60,9 @@ pub struct RelayConfig {
     /// relay keeps for good: a person runs a few groups; a spammer runs
     /// thousands.
     pub group_changes_per_hour: usize,
+    /// Photos uploaded per account per hour; 0 means no limit. A person
+    /// sends a few albums of nine; each upload is kept for good.
+    pub uploads_per_hour: usize,
     /// Open WebSockets per account (a person has a few devices).
     pub sockets_per_account: usize,
     /// Open WebSockets per client address (a household or an office shares one).
@@ -104,6 +107,7 @@ impl RelayConfig {
             trusted_proxies: Vec::new(),
             lookups_per_ten_minutes: 100,
             group_changes_per_hour: 60,
+            uploads_per_hour: 300,
             sockets_per_account: 16,
             sockets_per_address: 64,
             tcp_per_address: 256,

@@ -28,6 +28,9 @@ pub enum RelayError {
     RateLimited { what: &'static str, minutes: u64 },
     #[error("{0}")]
     TooManyConnections(String),
+    /// A request body past what the relay takes.
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("the relay failed: {0}")]
@@ -54,6 +57,9 @@ impl RelayError {
             Self::Storage(StorageError::InvalidReply(_)) => ErrorCode::Invalid,
             Self::Storage(StorageError::InvalidReaction(_)) => ErrorCode::Invalid,
             Self::Storage(StorageError::ReactionBeforeItsChat) => ErrorCode::NotYet,
+            Self::Storage(StorageError::PhotoNotUploaded(_)) => ErrorCode::NotUploaded,
+            Self::Storage(StorageError::InvalidPhoto(_)) => ErrorCode::Invalid,
+            Self::TooLarge(_) => ErrorCode::TooLarge,
             Self::Storage(StorageError::UnknownUser) => ErrorCode::NotFound,
             Self::Storage(StorageError::HandleTaken) => ErrorCode::Conflict,
             Self::Storage(_) | Self::Internal(_) => ErrorCode::Internal,
@@ -95,7 +101,9 @@ impl IntoResponse for RelayError {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Conflict | ErrorCode::NotYet => StatusCode::CONFLICT,
+            ErrorCode::Conflict | ErrorCode::NotYet | ErrorCode::NotUploaded => {
+                StatusCode::CONFLICT
+            }
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             // RFC 4918 section 11.5: the account has no room left.
             ErrorCode::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,

@@ -22,6 +22,7 @@ mod hub;
 mod limits;
 mod metrics;
 mod outbound_tls;
+mod photos;
 mod serving;
 mod sessions;
 pub mod storage;
@@ -58,6 +59,12 @@ struct Inner {
     lookups: limits::Limit,
     /// Group changes per account: requests cannot be sprayed, nor rows piled up.
     group_changes: limits::Limit,
+    /// Photos uploaded per account: each is kept for good.
+    uploads: limits::Limit,
+    /// Photos moving (up or down) per account, and their turns on this
+    /// node: each holds a photo in memory (see `photos`).
+    transfer_slots: limits::ConnectionSlots,
+    transfers: tokio::sync::Semaphore,
     /// Rate-limit keys refused, held in memory until their window ends.
     refused: limits::Refused,
     /// Open WebSockets per account and per client address.
@@ -118,6 +125,12 @@ impl RelayState {
             config.group_changes_per_hour,
             std::time::Duration::from_secs(3600),
         );
+        let uploads = limits::Limit::new(
+            "photo uploads",
+            "upload:account",
+            config.uploads_per_hour,
+            std::time::Duration::from_secs(3600),
+        );
         let sockets_per_account = limits::ConnectionSlots::new(config.sockets_per_account);
         let sockets_per_address = limits::ConnectionSlots::new(config.sockets_per_address);
         Self {
@@ -128,6 +141,9 @@ impl RelayState {
                 sign_ups,
                 lookups,
                 group_changes,
+                uploads,
+                transfer_slots: limits::ConnectionSlots::new(photos::TRANSFERS_PER_ACCOUNT),
+                transfers: tokio::sync::Semaphore::new(photos::TRANSFERS),
                 refused: limits::Refused::default(),
                 sockets_per_account,
                 sockets_per_address,
@@ -235,6 +251,14 @@ pub fn router(state: RelayState) -> Router {
         .route(
             "/v1/blocks/{user}",
             put(conversations::block).delete(conversations::unblock),
+        )
+        .route(
+            "/v1/blobs/{id}",
+            put(photos::upload)
+                .get(photos::fetch)
+                // The body is read (and bounded) by the handler, once the
+                // sender is known.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/v1/ws", get(ws::upgrade))
         .with_state(state)

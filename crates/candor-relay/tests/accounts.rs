@@ -241,6 +241,7 @@ async fn metrics_count_connections_messages_and_send_latency() {
     let (_, mut a) = relay.user("alice", "Alice").await;
     let (bob, _b) = relay.user("bob", "Bob").await;
     a.send(&candor_protocol::frames::ClientFrame::Send {
+        photos: Vec::new(),
         reaction: None,
         client_id: candor_protocol::MessageId::new(),
         to: candor_protocol::frames::Recipient::Direct { user: bob.user.id },

@@ -29,6 +29,7 @@ impl Process {
         let started = Instant::now();
         alice
             .send(&ClientFrame::Send {
+                photos: Vec::new(),
                 reaction: None,
                 client_id: MessageId::new(),
                 to: Recipient::Direct { user: bob_id },
@@ -341,6 +342,7 @@ async fn a_client_that_never_reads_is_let_go() {
     };
     for i in 0..MESSAGES {
         let frame = ClientFrame::Send {
+            photos: Vec::new(),
             reaction: None,
             client_id: MessageId::new(),
             to: to.clone(),
@@ -511,6 +513,7 @@ async fn a_nul_character_is_refused_where_it_comes_in() {
         .expect("mallory");
     let bad = MessageId::new();
     m.send(&ClientFrame::Send {
+        photos: Vec::new(),
         reaction: None,
         client_id: bad,
         to: Recipient::Direct { user: bob_id },

@@ -23,6 +23,7 @@ use support::{Client, Relay};
 
 fn send(to: Recipient, text: &str) -> ClientFrame {
     ClientFrame::Send {
+        photos: Vec::new(),
         reaction: None,
         client_id: MessageId::new(),
         to,

@@ -16,6 +16,7 @@ fn send(to: Recipient, text: &str) -> (MessageId, ClientFrame) {
     (
         id,
         ClientFrame::Send {
+            photos: Vec::new(),
             reaction: None,
             client_id: id,
             to,
@@ -826,6 +827,7 @@ async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
     assert!(matches!(a.next().await, RelayFrame::Ack { .. }));
     let quote = candor_protocol::Quote::of(alice.user.id, original, "lunch at noon?");
     let reply = ClientFrame::Send {
+        photos: Vec::new(),
         reaction: None,
         client_id: MessageId::new(),
         to: direct(alice.user.id),
@@ -862,6 +864,7 @@ async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
 
     // Bob quotes Alice's message to him in a chat with Carol.
     let lifted = ClientFrame::Send {
+        photos: Vec::new(),
         reaction: None,
         client_id: MessageId::new(),
         to: direct(carol.user.id),
@@ -884,6 +887,7 @@ async fn a_reply_carries_its_quote_and_quotes_only_its_own_chat() {
 /// A reaction Bob sends to `to`: `emoji` on `message` by `author`.
 fn reaction(to: Recipient, author: UserId, message: MessageId, emoji: &str) -> ClientFrame {
     ClientFrame::Send {
+        photos: Vec::new(),
         client_id: MessageId::new(),
         to,
         text: MessageText::new(emoji).expect("text"),

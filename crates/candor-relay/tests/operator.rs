@@ -35,6 +35,7 @@ async fn the_operator_sees_usage_and_suspends_an_account_at_once() {
     for i in 0..3 {
         alice
             .send(&ClientFrame::Send {
+                photos: Vec::new(),
                 reaction: None,
                 client_id: MessageId::new(),
                 to: Recipient::Direct { user: bob.user.id },

@@ -35,6 +35,7 @@ fn server(action: &str) {
 
 fn send(id: MessageId, to: candor_protocol::UserId, text: &str) -> ClientFrame {
     ClientFrame::Send {
+        photos: Vec::new(),
         reaction: None,
         client_id: id,
         to: Recipient::Direct { user: to },
@@ -196,6 +197,7 @@ fn a_batch_waiting_for_a_chat_judges_by_its_members_after_the_wait() {
         std::thread::spawn(move || {
             store
                 .store_messages(vec![candor_relay::storage::NewMessage {
+                    photos: Vec::new(),
                     sender: bob,
                     client_id: MessageId::new(),
                     to: Recipient::Conversation { id: group },
@@ -260,6 +262,7 @@ fn batches_of_two_nodes_racing_for_one_send_or_one_chat_store_each_once() {
     ];
     let now = chrono::Utc::now();
     let send = |sender, client_id, user| NewMessage {
+        photos: Vec::new(),
         sender,
         client_id,
         to: Recipient::Direct { user },

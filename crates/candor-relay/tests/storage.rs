@@ -31,6 +31,7 @@ fn open(dir: &std::path::Path) -> Arc<dyn Storage> {
 
 fn message(from: UserId, to: Recipient, text: &str) -> NewMessage {
     NewMessage {
+        photos: Vec::new(),
         sender: from,
         client_id: MessageId::new(),
         to,

@@ -338,6 +338,7 @@ impl Engine {
         for job in next_sends(due, &busy) {
             in_flight.insert(job.entry.conversation_id, job.wire_id);
             let frame = ClientFrame::Send {
+                photos: Vec::new(),
                 client_id: job.wire_id,
                 to: job.to,
                 text: job.text,

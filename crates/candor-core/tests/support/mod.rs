@@ -112,6 +112,7 @@ impl World {
         let seq = self.next_seq.entry(chat).or_insert(0);
         *seq += 1;
         DeliveredMessage {
+            photos: Vec::new(),
             reaction: None,
             server_id: ServerMessageId::new(),
             client_id: MessageId::new(),

@@ -119,6 +119,7 @@ async fn fill(
     while acked < total {
         while sent < total && sent - acked < FILL_WINDOW {
             let frame = ClientFrame::Send {
+                photos: Vec::new(),
                 reaction: None,
                 client_id: MessageId::new(),
                 to: Recipient::Conversation {
@@ -204,6 +205,7 @@ async fn ack_latencies(
     let mut out = Vec::new();
     while !done.load(Ordering::SeqCst) {
         let frame = ClientFrame::Send {
+            photos: Vec::new(),
             reaction: None,
             client_id: MessageId::new(),
             to: Recipient::Direct { user: to },

@@ -103,6 +103,9 @@ struct Args {
         env = "CANDOR_RELAY_GROUP_CHANGES_PER_HOUR"
     )]
     group_changes_per_hour: usize,
+    /// Photos one account may upload per hour; 0: no limit.
+    #[arg(long, default_value_t = 300, env = "CANDOR_RELAY_UPLOADS_PER_HOUR")]
+    uploads_per_hour: usize,
     /// Messages one account may send per day (UTC); 0: no limit.
     #[arg(
         long,
@@ -193,6 +196,7 @@ async fn main() -> anyhow::Result<()> {
     config.sockets_per_address = args.sockets_per_address;
     config.frames_per_second = args.frames_per_second;
     config.group_changes_per_hour = args.group_changes_per_hour;
+    config.uploads_per_hour = args.uploads_per_hour;
     config.quotas = candor_relay::storage::Quotas {
         messages_per_day: args.messages_per_day,
         stored_bytes: args.storage_per_account_mib.saturating_mul(1024 * 1024),

@@ -3,6 +3,7 @@
 //! `spawn_blocking`. Every write is durable before the call returns, which is what
 //! lets the relay acknowledge a send only after it is safe.
 
+pub mod blobs;
 pub mod doorbell;
 mod postgres;
 mod sqlite;
@@ -12,8 +13,8 @@ use chrono::{DateTime, Utc};
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::{ConversationInfo, Recipient};
 use candor_protocol::{
-    ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, RelayId, SessionId, UserId,
-    VideoCard,
+    BlobId, ConversationId, DeliveredMessage, EpochId, MessageId, MessageText, PhotoKind, PhotoRef,
+    RelayId, SessionId, UserId, VideoCard,
 };
 
 pub use self::postgres::{DatabaseLink, PostgresStorage, migrate as migrate_postgres};
@@ -39,6 +40,12 @@ pub enum StorageError {
     /// A reaction that is not one emoji on a message of its own chat.
     #[error("{0}")]
     InvalidReaction(String),
+    /// A photo whose sender has not uploaded it (or not since a restore).
+    #[error("a photo of this message is not on the relay: upload it, then send again")]
+    PhotoNotUploaded(BlobId),
+    /// A photo that is not what its bytes are.
+    #[error("{0}")]
+    InvalidPhoto(String),
     /// A reaction in a chat the relay does not hold (yet: after a restore,
     /// the message that makes it is offered again too).
     #[error("that chat is not on this relay (yet); send the reaction again after its messages")]
@@ -109,6 +116,8 @@ impl StorageError {
                 | Self::InviteNeeded(_)
                 | Self::InvalidReply(_)
                 | Self::InvalidReaction(_)
+                | Self::PhotoNotUploaded(_)
+                | Self::InvalidPhoto(_)
                 | Self::ReactionBeforeItsChat
                 | Self::Corrupt(_)
         )
@@ -125,6 +134,18 @@ pub(crate) fn group_title(title: &str) -> Result<&str, StorageError> {
         ));
     }
     Ok(title)
+}
+
+/// Refuses a total of `bytes` stored by one account past the quota (0: none).
+pub(crate) fn check_bytes(quotas: Quotas, bytes: u64) -> Result<(), StorageError> {
+    if quotas.stored_bytes > 0 && bytes > quotas.stored_bytes {
+        return Err(StorageError::QuotaExceeded(format!(
+            "your messages and photos fill the {} MiB this relay keeps for one account; \
+             it takes no more from you",
+            quotas.stored_bytes.div_ceil(1024 * 1024)
+        )));
+    }
+    Ok(())
 }
 
 /// One account as its operator sees it: who, since when, whether
@@ -170,6 +191,8 @@ pub struct NewMessage {
     pub reply: Option<candor_protocol::Quote>,
     /// Set when it is a reaction (its text is the emoji).
     pub reaction: Option<candor_protocol::Reaction>,
+    /// Its photos, each uploaded by the sender first; `text` is the caption.
+    pub photos: Vec<PhotoRef>,
     pub at: DateTime<Utc>,
 }
 
@@ -344,6 +367,64 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         batch: Vec<NewMessage>,
     ) -> Result<Vec<Result<Stored, StorageError>>, StorageError>;
+
+    /// Where this relay keeps photos' bytes.
+    fn blob_store(&self) -> &dyn blobs::BlobStore;
+
+    /// Refuses an upload of `bytes` more by `user` that its quota has no
+    /// room for, before the bytes are kept (they would be kept for nothing).
+    /// A blob `user` uploaded before needs no room.
+    fn upload_room(&self, user: UserId, blob: &BlobId, bytes: u64) -> Result<(), StorageError>;
+
+    /// Records `user`'s upload of `blob`, whose bytes are kept already:
+    /// `user` may now name it in a message, and its bytes count against
+    /// `user`'s quota (once, however often it is uploaded).
+    fn record_upload(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+        kind: PhotoKind,
+        bytes: u64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+
+    /// The blob's kind, if `user` may fetch it: they uploaded it, or a
+    /// message of a chat names it at a seq they may read. None for a blob
+    /// that is not here: who may not fetch it cannot tell whether it is.
+    fn readable_blob(&self, user: UserId, blob: &BlobId)
+    -> Result<Option<PhotoKind>, StorageError>;
+
+    /// Keeps a photo `user` uploaded, whose bytes hash to `blob`: the bytes
+    /// first, then the rows that name them (see [`blobs`]).
+    fn store_blob(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+        kind: PhotoKind,
+        bytes: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.upload_room(user, blob, bytes.len() as u64)?;
+        self.blob_store().put(blob, bytes)?;
+        self.record_upload(user, blob, kind, bytes.len() as u64, at)
+    }
+
+    /// The blob's kind and bytes, if `user` may fetch it.
+    fn blob_for(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+    ) -> Result<Option<(PhotoKind, Vec<u8>)>, StorageError> {
+        let Some(kind) = self.readable_blob(user, blob)? else {
+            return Ok(None);
+        };
+        match self.blob_store().get(blob)? {
+            Some(bytes) => Ok(Some((kind, bytes))),
+            None => Err(StorageError::Corrupt(format!(
+                "blob {blob} is recorded but its bytes are not kept"
+            ))),
+        }
+    }
 
     /// Every conversation `user` is a member of, as `user` sees it.
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError>;

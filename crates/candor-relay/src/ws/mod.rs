@@ -383,7 +383,18 @@ impl Connection {
                 card,
                 reply,
                 reaction,
+                photos,
             } => {
+                if let Err(e) = candor_protocol::check_content(
+                    &text,
+                    card.is_some(),
+                    &photos,
+                    reaction.is_some(),
+                ) {
+                    self.error(ErrorCode::Invalid, &e.to_string(), Some(client_id))
+                        .await;
+                    return Flow::Continue;
+                }
                 let card_len = card
                     .as_ref()
                     .and_then(|c| serde_json::to_vec(c).ok())
@@ -408,6 +419,7 @@ impl Connection {
                     card,
                     reply,
                     reaction,
+                    photos,
                     at: self.state.now(),
                 };
                 self.send_message(new).await

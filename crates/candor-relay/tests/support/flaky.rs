@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, SessionId, UserId};
+use candor_protocol::{
+    BlobId, ConversationId, DeliveredMessage, EpochId, PhotoKind, RelayId, SessionId, UserId,
+};
+use candor_relay::storage::blobs::BlobStore;
 use candor_relay::storage::{
     Accepted, Announcement, LiveSession, NewMessage, Receipt, ReceiptRecorded, SessionRow, Stored,
 };
@@ -166,6 +169,29 @@ impl Storage for FlakyStorage {
     }
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {
         self.inner.conversations_of(user)
+    }
+    fn blob_store(&self) -> &dyn BlobStore {
+        self.inner.blob_store()
+    }
+    fn upload_room(&self, user: UserId, blob: &BlobId, bytes: u64) -> Result<(), StorageError> {
+        self.inner.upload_room(user, blob, bytes)
+    }
+    fn record_upload(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+        kind: PhotoKind,
+        bytes: u64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.inner.record_upload(user, blob, kind, bytes, at)
+    }
+    fn readable_blob(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+    ) -> Result<Option<PhotoKind>, StorageError> {
+        self.inner.readable_blob(user, blob)
     }
     fn conversation_for(
         &self,

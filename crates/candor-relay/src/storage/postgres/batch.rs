@@ -28,6 +28,7 @@ use chrono::DateTime;
 use candor_protocol::frames::{Recipient, direct_conversation_id};
 use candor_protocol::{ConversationId, DeliveredMessage, MessageId, ServerMessageId, UserId};
 
+use super::blobs;
 use super::conversations::{announcement, create_direct};
 use super::db::Db;
 use super::members::{self, Roster};
@@ -74,6 +75,7 @@ pub(super) fn store(
     let earlier = earlier_copies(db, &batch)?;
     let permits = direct_permits(db, &batch, &chats)?;
     let mut targets = targets(db, &batch)?;
+    let uploads = blobs::uploads(db, &batch)?;
 
     // Positions within the batch until the stream's end is known; the
     // results at `numbered_here` carry one (the batch's own sends, and their
@@ -103,7 +105,9 @@ pub(super) fn store(
             )));
             continue;
         }
-        let judged = judge(db, &m, &chats, &permits, &targets, &mut accounts, quotas);
+        // The sender's own uploads first: this says nothing about the chat.
+        let judged = blobs::check_photos(&uploads, m.sender, &m.photos)
+            .and_then(|()| judge(db, &m, &chats, &permits, &targets, &mut accounts, quotas));
         let (conversation, json) = match judged {
             Ok(j) => j,
             Err(e) if e.is_refusal() => {
@@ -199,6 +203,7 @@ pub(super) fn store(
                 card: m.card,
                 reply: m.reply,
                 reaction: m.reaction,
+                photos: m.photos,
                 sent_at,
             },
             cursor,
@@ -251,11 +256,12 @@ fn repeat(cursor: u64, message: DeliveredMessage, members: Vec<UserId>) -> Store
 }
 
 /// A send's stored JSON columns: its card, the quote it replies with, the
-/// reaction it is.
+/// reaction it is, its photos.
 struct Json {
     card: Option<String>,
     reply: Option<String>,
     reaction: Option<String>,
+    photos: Option<String>,
 }
 
 /// Decides one send, in memory, in the order the embedded store checks it:
@@ -338,10 +344,15 @@ fn judge(
         }
         None => None,
     };
+    let photos = match m.photos.is_empty() {
+        true => None,
+        false => Some(serde_json::to_string(&m.photos).map_err(corrupt)?),
+    };
     let bytes = (m.text.as_str().len()
         + card.as_ref().map_or(0, String::len)
         + reply.as_ref().map_or(0, String::len)
-        + reaction.as_ref().map_or(0, String::len)) as u64;
+        + reaction.as_ref().map_or(0, String::len)
+        + photos.as_ref().map_or(0, String::len)) as u64;
     accounts
         .get_mut(&m.sender)
         .ok_or(StorageError::UnknownUser)?
@@ -352,6 +363,7 @@ fn judge(
             card,
             reply,
             reaction,
+            photos,
         },
     ))
 }
@@ -370,7 +382,7 @@ fn check_reaction(
     if !candor_protocol::is_one_emoji(m.text.as_str()) {
         return refuse("a reaction is one emoji");
     }
-    if m.card.is_some() || m.reply.is_some() {
+    if m.card.is_some() || m.reply.is_some() || !m.photos.is_empty() {
         return refuse("a reaction carries only its emoji");
     }
     if !chat_exists {
@@ -589,6 +601,9 @@ struct Rows {
     sent_at: Vec<i64>,
     reply_json: Vec<Option<String>>,
     reaction_json: Vec<Option<String>>,
+    photos_json: Vec<Option<String>>,
+    /// Each photo a message names: (blob, chat, seq).
+    named: (Vec<String>, Vec<String>, Vec<i64>),
 }
 
 impl Rows {
@@ -614,6 +629,12 @@ impl Rows {
         self.sent_at.push(at);
         self.reply_json.push(json.reply);
         self.reaction_json.push(json.reaction);
+        self.photos_json.push(json.photos);
+        for photo in &m.photos {
+            self.named.0.push(photo.blob.to_string());
+            self.named.1.push(conversation.to_string());
+            self.named.2.push(seq);
+        }
     }
 }
 
@@ -647,10 +668,14 @@ fn write(
     db.execute(
         "WITH messages AS (
              INSERT INTO messages (cursor, server_id, conversation_id, seq, sender_id, client_id,
-                                   body, card_json, sent_at, reply_json, reaction_json)
+                                   body, card_json, sent_at, reply_json, reaction_json, photos_json)
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],
                                   $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[],
-                                  $11::text[])
+                                  $11::text[], $19::text[])
+         ), named AS (
+             INSERT INTO message_blobs (blob_id, conversation_id, seq)
+             SELECT * FROM unnest($20::text[], $21::text[], $22::bigint[])
+             ON CONFLICT DO NOTHING
          ), chats AS (
              UPDATE conversations c SET last_seq = k.seq
              FROM unnest($12::text[], $13::bigint[]) AS k(id, seq) WHERE c.id = k.id
@@ -680,6 +705,10 @@ fn write(
             &today,
             &bytes,
             &(end as i64),
+            &rows.photos_json,
+            &rows.named.0,
+            &rows.named.1,
+            &rows.named.2,
         ],
     )?;
     Ok(())

@@ -14,7 +14,7 @@ use candor_protocol::UserId;
 use postgres::fallible_iterator::FallibleIterator;
 
 use super::db::Db;
-use super::messages::{MESSAGE_COLUMNS, message_from_row};
+use super::messages::{MESSAGE_COLUMN_COUNT, MESSAGE_COLUMNS, message_from_row};
 use super::{Pool, conn_of};
 use crate::storage::StorageError;
 use base64::Engine;
@@ -197,7 +197,8 @@ impl Listening for PgListening {
         rows.iter()
             .map(|r| {
                 let (cursor, message) = message_from_row(r)?;
-                let members: Vec<String> = r.try_get(11)?;
+                // After the message's columns.
+                let members: Vec<String> = r.try_get(MESSAGE_COLUMN_COUNT)?;
                 let members = members
                     .iter()
                     .map(|m| {

@@ -11,7 +11,10 @@ use candor_protocol::{
 use super::rows::uuid_col;
 use crate::storage::StorageError;
 
-pub(super) const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at, m.reply_json, m.reaction_json";
+pub(super) const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at, m.reply_json, m.reaction_json, m.photos_json";
+
+/// How many columns `MESSAGE_COLUMNS` names: a query may select more after them.
+pub(super) const MESSAGE_COLUMN_COUNT: usize = 12;
 
 pub(super) fn message_from_row(r: &postgres::Row) -> Result<(u64, DeliveredMessage), StorageError> {
     fn json<T: serde::de::DeserializeOwned>(
@@ -32,13 +35,14 @@ pub(super) fn message_from_row(r: &postgres::Row) -> Result<(u64, DeliveredMessa
             conversation_id: ConversationId(uuid_col(r, 3)?),
             seq: r.try_get(4)?,
             sender_id: UserId(uuid_col(r, 5)?),
-            text: MessageText::new(r.try_get::<_, String>(6)?)
+            text: MessageText::try_from(r.try_get::<_, String>(6)?)
                 .map_err(|e| StorageError::Corrupt(e.to_string()))?,
             card: json(r, 7)?,
             sent_at: DateTime::from_timestamp_millis(sent_at)
                 .ok_or_else(|| StorageError::Corrupt("a time out of range".into()))?,
             reply: json(r, 9)?,
             reaction: json(r, 10)?,
+            photos: json(r, 11)?.unwrap_or_default(),
         },
     ))
 }
@@ -117,4 +121,13 @@ pub(super) fn between(
         ],
     )?;
     messages_from_rows(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_column_count_is_that_of_the_columns() {
+        let named = super::MESSAGE_COLUMNS.split(',').count();
+        assert_eq!(named, super::MESSAGE_COLUMN_COUNT);
+    }
 }

@@ -30,8 +30,11 @@ use chrono::{DateTime, Utc};
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, SessionId, UserId};
+use candor_protocol::{
+    BlobId, ConversationId, DeliveredMessage, EpochId, PhotoKind, RelayId, SessionId, UserId,
+};
 
+use super::blobs::BlobStore;
 use super::doorbell::Closing;
 use super::{
     Accepted, AccountUsage, Announcement, LiveSession, NewMessage, Quotas, RateKey, Receipt,
@@ -39,6 +42,7 @@ use super::{
 };
 
 mod batch;
+mod blobs;
 mod conversations;
 mod db;
 mod doorbell;
@@ -553,6 +557,35 @@ impl Storage for PostgresStorage {
         })?;
         self.take_up(restarted);
         Ok(())
+    }
+
+    fn blob_store(&self) -> &dyn BlobStore {
+        self
+    }
+
+    fn upload_room(&self, user: UserId, blob: &BlobId, bytes: u64) -> Result<(), StorageError> {
+        let quotas = self.quotas();
+        self.read(|db| blobs::upload_room(db, quotas, user, blob, bytes))
+    }
+
+    fn record_upload(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+        kind: PhotoKind,
+        bytes: u64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let quotas = self.quotas();
+        self.write(|db| blobs::record_upload(db, quotas, user, blob, kind, bytes, at))
+    }
+
+    fn readable_blob(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+    ) -> Result<Option<PhotoKind>, StorageError> {
+        self.read(|db| blobs::readable_by(db, user, blob))
     }
 
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {

@@ -45,13 +45,7 @@ impl Account {
                 quotas.messages_per_day
             )));
         }
-        if quotas.stored_bytes > 0 && self.bytes + bytes > quotas.stored_bytes {
-            return Err(StorageError::QuotaExceeded(format!(
-                "your messages fill the {} MiB this relay keeps for one account; \
-                 it takes no more from you",
-                quotas.stored_bytes.div_ceil(1024 * 1024)
-            )));
-        }
+        crate::storage::check_bytes(quotas, self.bytes + bytes)?;
         *self = Account {
             day: now,
             today: today + 1,

@@ -598,6 +598,7 @@ mod tests {
         );
         assert!(matches!(
             s.store_messages(vec![crate::storage::NewMessage {
+                photos: Vec::new(),
                 reaction: None,
                 sender: cleo,
                 client_id: candor_protocol::MessageId::new(),

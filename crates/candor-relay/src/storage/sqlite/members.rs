@@ -254,6 +254,7 @@ mod tests {
 
     fn send_at(s: &SqliteStorage, from: UserId, to: Recipient, text: &str, minutes_ago: i64) {
         let message = NewMessage {
+            photos: Vec::new(),
             reaction: None,
             sender: from,
             client_id: MessageId::new(),
@@ -346,6 +347,7 @@ mod paging {
 
     fn message(from: UserId, to: UserId, text: String) -> NewMessage {
         NewMessage {
+            photos: Vec::new(),
             reaction: None,
             sender: from,
             client_id: MessageId::new(),

@@ -11,6 +11,7 @@ use candor_protocol::{
     ConversationId, DeliveredMessage, MessageId, MessageText, ServerMessageId, UserId,
 };
 
+use super::blobs;
 use super::conversations::{announcement, create_direct};
 use super::members;
 use super::permits::Permits;
@@ -19,7 +20,7 @@ use super::rows::{ms, uuid_col};
 use super::sequences::Sequences;
 use crate::storage::{Announcement, NewMessage, StorageError, Stored};
 
-const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at, m.reply_json, m.reaction_json";
+const MESSAGE_COLUMNS: &str = "m.cursor, m.server_id, m.client_id, m.conversation_id, m.seq, m.sender_id, m.body, m.card_json, m.sent_at, m.reply_json, m.reaction_json, m.photos_json";
 
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMessage)> {
     let text: String = r.get(6)?;
@@ -27,6 +28,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMe
     let sent_at: i64 = r.get(8)?;
     let reply: Option<String> = r.get(9)?;
     let reaction: Option<String> = r.get(10)?;
+    let photos: Option<String> = r.get(11)?;
     let bad = |idx, e: Box<dyn std::error::Error + Send + Sync>| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e)
     };
@@ -38,7 +40,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMe
             conversation_id: ConversationId(uuid_col(r, 3)?),
             seq: r.get(4)?,
             sender_id: UserId(uuid_col(r, 5)?),
-            text: MessageText::new(text).map_err(|e| bad(6, Box::new(e)))?,
+            text: MessageText::try_from(text).map_err(|e| bad(6, Box::new(e)))?,
             card: card
                 .map(|c| serde_json::from_str(&c))
                 .transpose()
@@ -53,6 +55,11 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, DeliveredMe
                 .map(|q| serde_json::from_str(&q))
                 .transpose()
                 .map_err(|e| bad(10, Box::new(e)))?,
+            photos: photos
+                .map(|p| serde_json::from_str(&p))
+                .transpose()
+                .map_err(|e| bad(11, Box::new(e)))?
+                .unwrap_or_default(),
         },
     ))
 }
@@ -206,7 +213,7 @@ fn check_reaction(
     if !candor_protocol::is_one_emoji(m.text.as_str()) {
         return refuse("a reaction is one emoji");
     }
-    if m.card.is_some() || m.reply.is_some() {
+    if m.card.is_some() || m.reply.is_some() || !m.photos.is_empty() {
         return refuse("a reaction carries only its emoji");
     }
     if roster.is_none() {
@@ -248,6 +255,8 @@ fn store_new(
     seqs: &mut Sequences,
     m: NewMessage,
 ) -> Result<Option<Stored>, StorageError> {
+    // The sender's own uploads first: this says nothing about the chat.
+    blobs::check_photos(tx, m.sender, &m.photos)?;
     let card_json = m
         .card
         .as_ref()
@@ -305,12 +314,18 @@ fn store_new(
         Some(reaction) => Some(check_reaction(tx, conversation, &roster, &m, reaction)?),
         None => None,
     };
+    let photos_json = if m.photos.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&m.photos).map_err(|e| StorageError::Corrupt(e.to_string()))?)
+    };
     // The last check: the sender's quotas (counted now, taken back if the
     // insert finds a repeat).
     let bytes = (m.text.as_str().len()
         + card_json.as_ref().map_or(0, String::len)
         + reply_json.as_ref().map_or(0, String::len)
-        + reaction_json.as_ref().map_or(0, String::len)) as u64;
+        + reaction_json.as_ref().map_or(0, String::len)
+        + photos_json.as_ref().map_or(0, String::len)) as u64;
     permits.usage.admit(tx, m.sender, bytes, m.at)?;
     // Every check has passed: from here on, only writes.
     let created = roster.is_none();
@@ -348,8 +363,8 @@ fn store_new(
     let sent_at = chrono::DateTime::from_timestamp_millis(at).unwrap_or(m.at);
     let inserted = tx
         .prepare_cached(
-            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at, reply_json, reaction_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            "INSERT INTO messages (server_id, conversation_id, seq, sender_id, client_id, body, card_json, sent_at, reply_json, reaction_json, photos_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (client_id, sender_id) DO NOTHING",
         )?
         .execute(params![
@@ -363,12 +378,14 @@ fn store_new(
             at,
             reply_json,
             reaction_json,
+            photos_json,
         ])?;
     if inserted == 0 {
         permits.usage.refund(m.sender, bytes);
         return Ok(None);
     }
     seqs.stored(conversation, seq);
+    blobs::name_in_message(tx, conversation, seq, &m.photos)?;
     let cursor = tx.last_insert_rowid() as u64;
     let members = roster.ids();
     let announcement = if created {
@@ -389,6 +406,7 @@ fn store_new(
             card: m.card,
             reply: m.reply,
             reaction: m.reaction,
+            photos: m.photos,
             sent_at,
         },
         cursor,

@@ -22,6 +22,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v8.sql")),
     M::up(include_str!("schema_v9.sql")),
     M::up(include_str!("schema_v10.sql")),
+    M::up(include_str!("schema_v11.sql")),
 ];
 
 #[cfg(test)]

@@ -23,13 +23,17 @@ use rusqlite::{Connection, Transaction};
 
 use candor_protocol::api::{AccountSettings, UserInfo};
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, DeliveredMessage, EpochId, RelayId, SessionId, UserId};
+use candor_protocol::{
+    BlobId, ConversationId, DeliveredMessage, EpochId, PhotoKind, RelayId, SessionId, UserId,
+};
 
+use super::blobs::{BlobStore, FileBlobs};
 use super::{
     Accepted, Announcement, LiveSession, NewMessage, Receipt, ReceiptRecorded, SessionRow, Storage,
     StorageError, Stored,
 };
 
+mod blobs;
 mod checkpointer;
 mod conversations;
 mod dir_lock;
@@ -63,6 +67,8 @@ pub struct SqliteStorage {
     reader: Mutex<Connection>,
     /// Copies the log into the database file, off the writer's path.
     checkpointer: Checkpointer,
+    /// Photos' bytes, as files beside the database.
+    blobs: FileBlobs,
     /// This relay, and this run of it.
     identity: (RelayId, EpochId),
     /// This process's hold on the data directory; declared last, so that it
@@ -133,6 +139,7 @@ impl SqliteStorage {
                 sequences: Sequences::default(),
             }),
             checkpointer,
+            blobs: FileBlobs::in_data_dir(data_dir),
             _dir_lock: dir_lock,
         })
     }
@@ -357,6 +364,36 @@ impl Storage for SqliteStorage {
 
     fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationInfo>, StorageError> {
         self.read(|c| conversations::views_of(c, user))
+    }
+
+    fn blob_store(&self) -> &dyn BlobStore {
+        &self.blobs
+    }
+
+    fn upload_room(&self, user: UserId, blob: &BlobId, bytes: u64) -> Result<(), StorageError> {
+        let quotas = self.lock().permits.usage.quotas();
+        self.read(|c| blobs::upload_room(c, quotas, user, blob, bytes))
+    }
+
+    fn record_upload(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+        kind: PhotoKind,
+        bytes: u64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.write(Change::Rows, |tx, permits, _| {
+            blobs::record_upload(tx, &mut permits.usage, user, blob, kind, bytes, at)
+        })
+    }
+
+    fn readable_blob(
+        &self,
+        user: UserId,
+        blob: &BlobId,
+    ) -> Result<Option<PhotoKind>, StorageError> {
+        self.read(|c| blobs::readable_by(c, user, blob))
     }
 
     fn conversation_for(

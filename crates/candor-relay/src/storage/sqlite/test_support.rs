@@ -22,6 +22,7 @@ pub(super) fn send_as(
     client_id: MessageId,
 ) -> Result<Stored, StorageError> {
     let message = NewMessage {
+        photos: Vec::new(),
         reaction: None,
         sender: from,
         client_id,

@@ -40,6 +40,10 @@ impl Usage {
         self.quotas = quotas;
     }
 
+    pub(super) fn quotas(&self) -> Quotas {
+        self.quotas
+    }
+
     /// Forgets the counters read (after a batch was written or rolled back).
     pub(super) fn clear(&mut self) {
         self.accounts.clear();
@@ -74,17 +78,30 @@ impl Usage {
                 quotas.messages_per_day
             )));
         }
-        if quotas.stored_bytes > 0 && account.bytes + bytes > quotas.stored_bytes {
-            return Err(StorageError::QuotaExceeded(format!(
-                "your messages fill the {} MiB this relay keeps for one account; \
-                 it takes no more from you",
-                quotas.stored_bytes.div_ceil(1024 * 1024)
-            )));
-        }
+        crate::storage::check_bytes(quotas, account.bytes + bytes)?;
         account.today += 1;
         account.bytes += bytes;
         self.accounts.insert(sender, account);
         self.dirty.insert(sender);
+        Ok(())
+    }
+
+    /// Counts an upload of `bytes` by `user` against the bytes it may
+    /// store (not against its messages), or refuses it.
+    pub(super) fn admit_upload(
+        &mut self,
+        conn: &Connection,
+        user: UserId,
+        bytes: u64,
+    ) -> Result<(), StorageError> {
+        let mut account = match self.accounts.get(&user) {
+            Some(a) => *a,
+            None => read(conn, user)?,
+        };
+        crate::storage::check_bytes(self.quotas, account.bytes + bytes)?;
+        account.bytes += bytes;
+        self.accounts.insert(user, account);
+        self.dirty.insert(user);
         Ok(())
     }
 
@@ -153,6 +170,7 @@ mod tests {
         days_later: i64,
     ) -> Result<Stored, StorageError> {
         let message = NewMessage {
+            photos: Vec::new(),
             reaction: None,
             sender: from,
             client_id,
