@@ -8,7 +8,7 @@ use candor_protocol::api::{
     Session, SignIn, SignUp, UserInfo,
 };
 use candor_protocol::frames::ConversationInfo;
-use candor_protocol::{ConversationId, SessionId, UserId};
+use candor_protocol::{BlobId, ConversationId, SessionId, UserId};
 use std::sync::{Arc, OnceLock};
 use url::Url;
 
@@ -32,6 +32,10 @@ pub enum AccountError {
     )]
     Redirected { url: String, to: String },
 }
+
+/// How long a photo may take to move either way (other requests take 15 s
+/// at most): its most bytes at about 150 KiB/s.
+const TRANSFER_TIME: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// A relay's base address (`http://host:port`) and an HTTP client for it.
 #[derive(Clone, Debug)]
@@ -220,6 +224,49 @@ impl RelayClient {
             )
             .await?;
         Self::check(resp).await.map(|_| ())
+    }
+
+    /// Uploads a photo's bytes as `blob` (see `candor_protocol::photo`).
+    pub async fn upload_blob(
+        &self,
+        token: &str,
+        blob: &BlobId,
+        bytes: Vec<u8>,
+    ) -> Result<(), AccountError> {
+        let request = self
+            .http()?
+            .put(self.url(&format!("/v1/blobs/{blob}")))
+            .bearer_auth(token)
+            .timeout(TRANSFER_TIME)
+            .body(bytes);
+        Self::check(self.send(request).await?).await.map(|_| ())
+    }
+
+    /// The bytes of the photo `blob`, if this account may see it: at most
+    /// `MAX_PHOTO_BYTES` are read, and the caller checks they are `blob`'s.
+    pub async fn fetch_blob(&self, token: &str, blob: &BlobId) -> Result<Vec<u8>, AccountError> {
+        let request = self
+            .http()?
+            .get(self.url(&format!("/v1/blobs/{blob}")))
+            .bearer_auth(token)
+            .timeout(TRANSFER_TIME);
+        let mut resp = Self::check(self.send(request).await?).await?;
+        let too_large = || AccountError::Protocol("the relay sent a photo larger than any".into());
+        let max = candor_protocol::photo::MAX_PHOTO_BYTES;
+        if resp.content_length().is_some_and(|n| n > max) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| AccountError::Unreachable {
+            url: self.base().to_owned(),
+            reason: unreachable_reason(&e),
+        })? {
+            if (bytes.len() + chunk.len()) as u64 > max {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     pub async fn lookup(&self, token: &str, handle: &str) -> Result<UserInfo, AccountError> {

@@ -104,6 +104,7 @@ mod tests {
     /// A message someone else wrote in `chat`.
     fn arrived(chat: &InboxItem) -> Message {
         Message {
+            photos: Vec::new(),
             id: MessageId::new(),
             conversation_id: chat.id,
             server_id: None,

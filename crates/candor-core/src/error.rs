@@ -104,6 +104,19 @@ pub enum CoreError {
     /// not reached the relay yet (a message waiting to send, or not sent).
     #[error("you can react only to a message that has been sent and is shown here")]
     CantReact(candor_protocol::MessageId),
+    /// A photo that cannot be sent (not a photo, too large, damaged).
+    #[error(transparent)]
+    Photo(#[from] crate::photo::PhotoError),
+    /// What a message's photos cannot be (too many, with a card).
+    #[error(transparent)]
+    Content(#[from] candor_protocol::ContentError),
+    /// A photo of a message this device does not show, or one not prepared
+    /// here: its bytes are not handed out.
+    #[error("that photo is not in a message shown here")]
+    PhotoNotShown,
+    /// The profile's photo folder could not be read or written.
+    #[error("the photo could not be kept on this device: {0}")]
+    PhotoFile(String),
     #[error(transparent)]
     Relay(#[from] crate::account::AccountError),
     #[error("database error: {0}")]

@@ -40,7 +40,7 @@ pub use error::{CoreError, StoreError};
 pub use model::{
     ApplyOutcome, ConversationKind, CopyHere, DeliveryStatus, Draft, GroupMember, GroupMembers,
     HiddenConversation, InboxCursor, InboxItem, InboxPage, MemberCopy, Message, MessageCursor,
-    MessageInfo, MessagePage, NewConversation, NewerMessages, OpenVideosIn, Person, Profile,
+    MessageInfo, MessagePage, NewConversation, NewerMessages, OpenVideosIn, Person, Photo, Profile,
     QuotedMessage, ReactionCount, Reply, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
 };
 pub use store::{

@@ -212,6 +212,23 @@ pub struct Reply {
     pub original_cursor: Option<MessageCursor>,
 }
 
+/// One photo of a message, as the page lays it out before its bytes come:
+/// its size, and its blurred preview drawn here (a PNG data URL of a few
+/// hundred bytes). The photo itself is asked for by its blob (see
+/// `Client::photo`), when it comes into view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct Photo {
+    #[ts(type = "string")]
+    pub blob: candor_protocol::BlobId,
+    pub width: u32,
+    pub height: u32,
+    /// `data:image/png;base64,…`; empty if the sender's preview could not
+    /// be drawn.
+    pub preview: String,
+}
+
 /// One message as shown in a conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -230,6 +247,8 @@ pub struct Message {
     /// The http and https links in `text`, which the page shows as links.
     pub links: Vec<crate::links::TextLink>,
     pub card: Option<VideoCard>,
+    /// Its photos (then `text` is their caption, and may be empty).
+    pub photos: Vec<Photo>,
     pub created_at: DateTime<Utc>,
     pub status: DeliveryStatus,
     /// Set when this device hid the message ("Delete for me").

@@ -27,6 +27,7 @@ use candor_protocol::{ConversationId, MessageId, VideoCard};
 
 mod devices;
 mod people;
+mod photos;
 mod sign_out;
 
 pub use sign_out::{
@@ -45,6 +46,8 @@ pub struct Client {
     store: Arc<Mutex<Store>>,
     session: tokio::sync::Mutex<Option<Session>>,
     notices: broadcast::Sender<Notice>,
+    /// Photos prepared for sending this run (see `photos`).
+    prepared: Mutex<std::collections::HashSet<candor_protocol::BlobId>>,
 }
 
 /// A signed-in session: the relay, the token and the engine syncing with it.
@@ -66,6 +69,7 @@ impl Client {
             store: Arc::new(Mutex::new(store)),
             session: tokio::sync::Mutex::new(None),
             notices: broadcast::channel(NOTICES).0,
+            prepared: Mutex::default(),
         }
     }
 

@@ -19,6 +19,7 @@
 //! Nothing here panics on any input, and nothing is written: a refused file
 //! is left as it was.
 
+mod cache;
 mod decode;
 mod error;
 mod preview;
@@ -36,6 +37,7 @@ use image::imageops::FilterType;
 use image::{DynamicImage, ImageEncoder};
 use sha2::{Digest, Sha256};
 
+pub use cache::{PhotoCache, hashes_to};
 pub use error::PhotoError;
 pub use preview::{MAX_PREVIEW_BYTES, MAX_PREVIEW_CHARS, preview_png};
 
@@ -112,6 +114,42 @@ impl PreparedPhoto {
             preview: self.preview.clone(),
         }
     }
+}
+
+/// A message's photo as the page lays it out: its blurred preview drawn as
+/// a PNG data URL (none if the sender's preview cannot be drawn).
+pub fn shown(photo: PhotoRef) -> crate::Photo {
+    use base64::Engine;
+    let preview = preview_png(&photo.preview)
+        .map(|png| {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(png);
+            format!("data:image/png;base64,{b64}")
+        })
+        .unwrap_or_default();
+    crate::Photo {
+        blob: photo.blob,
+        width: photo.width,
+        height: photo.height,
+        preview,
+    }
+}
+
+/// Checks a photo that came from the relay before it is shown: a JPEG or a
+/// PNG, by content, whose header gives sides of at most [`MAX_SIDE`] (what
+/// every Candor sends). The webview decodes it; this keeps a sender's bomb
+/// or a mislabelled file from reaching it.
+pub fn check_received(bytes: &[u8]) -> Result<PhotoKind, PhotoError> {
+    let kind = PhotoKind::sniff(bytes).ok_or(PhotoError::NotAnImage)?;
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(PhotoError::Read)?;
+    let (width, height) = reader.into_dimensions().map_err(|e| PhotoError::Corrupt {
+        reason: e.to_string(),
+    })?;
+    if width == 0 || height == 0 || width.max(height) > MAX_SIDE {
+        return Err(PhotoError::TooManyPixels { width, height });
+    }
+    Ok(kind)
 }
 
 /// `bytes` (the content of a file the person chose), made ready to send, or

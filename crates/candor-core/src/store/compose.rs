@@ -5,10 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use candor_protocol::{ConversationId, MessageId, MessageText, UserId, VideoCard};
+use candor_protocol::{ConversationId, MessageId, MessageText, PhotoRef, UserId, VideoCard};
 
 use super::{Store, conversations::ensure_conversation, drafts, sql, summary};
-use crate::{CoreError, DeliveryStatus, Draft, InboxItem, Message};
+use crate::{CoreError, DeliveryStatus, Draft, InboxItem};
 
 /// Positions of messages that have no seq yet start here, after any seq the relay
 /// can assign, so pending messages always sort last, in the order written.
@@ -16,6 +16,23 @@ pub(crate) const PENDING_POSITION_BASE: i64 = 1 << 62;
 
 /// The most chats one share may go to at once.
 pub const MAX_SHARE_CHATS: usize = 32;
+
+/// What `compose_into` writes: words (and a card), photos, a reply.
+struct Message {
+    draft: Draft,
+    photos: Vec<PhotoRef>,
+    reply_to: Option<MessageId>,
+}
+
+impl From<Draft> for Message {
+    fn from(draft: Draft) -> Self {
+        Self {
+            draft,
+            photos: Vec::new(),
+            reply_to: None,
+        }
+    }
+}
 
 /// A send job waiting in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +51,7 @@ pub struct OutboxEntry {
 #[serde(rename_all = "camelCase")]
 #[ts(rename_all = "camelCase")]
 pub struct Composed {
-    pub message: Message,
+    pub message: crate::Message,
     pub chat: InboxItem,
 }
 
@@ -47,8 +64,26 @@ impl Store {
         draft: Draft,
         reply_to: Option<MessageId>,
     ) -> Result<Composed, CoreError> {
+        self.send_with_photos(conversation, draft, Vec::new(), reply_to)
+    }
+
+    /// As `send_from_composer`, with photos kept here by `keep_prepared`
+    /// (the draft's text is their caption, and may be empty). They are
+    /// uploaded when the message leaves, after its undo-send window.
+    pub fn send_with_photos(
+        &mut self,
+        conversation: ConversationId,
+        draft: Draft,
+        photos: Vec<PhotoRef>,
+        reply_to: Option<MessageId>,
+    ) -> Result<Composed, CoreError> {
         let window = self.undo_send_window()?.duration();
-        let ids = self.compose_into(&[conversation], draft, window, None, reply_to)?;
+        let message = Message {
+            draft,
+            photos,
+            reply_to,
+        };
+        let ids = self.compose_into(&[conversation], message, window, None)?;
         let message = self.message(ids[0])?;
         let chat = self.inbox_item(conversation)?;
         Ok(Composed { message, chat })
@@ -92,8 +127,8 @@ impl Store {
         conversation: ConversationId,
         draft: Draft,
         undo_window: Duration,
-    ) -> Result<Message, CoreError> {
-        let ids = self.compose_into(&[conversation], draft, undo_window, None, None)?;
+    ) -> Result<crate::Message, CoreError> {
+        let ids = self.compose_into(&[conversation], draft.into(), undo_window, None)?;
         self.message(ids[0])
     }
 
@@ -110,23 +145,42 @@ impl Store {
             return Err(CoreError::ShareSize(conversations.len()));
         }
         let share = uuid::Uuid::now_v7().to_string();
-        self.compose_into(conversations, draft, undo_window, Some(&share), None)
+        self.compose_into(conversations, draft.into(), undo_window, Some(&share))
     }
 
     /// The one transaction behind `compose` and `share`.
     fn compose_into(
         &mut self,
         conversations: &[ConversationId],
-        draft: Draft,
+        message: Message,
         undo_window: Duration,
         share: Option<&str>,
-        reply_to: Option<MessageId>,
     ) -> Result<Vec<MessageId>, CoreError> {
+        let Message {
+            draft,
+            photos,
+            reply_to,
+        } = message;
         let me = self.me()?;
-        let text = MessageText::new(draft.text)?;
+        let text = match photos.is_empty() {
+            true => MessageText::new(draft.text)?,
+            false => MessageText::caption(draft.text)?,
+        };
+        candor_protocol::check_content(&text, draft.card.is_some(), &photos, false)?;
         if let Some(card) = &draft.card {
             crate::links::check_card(card)?;
         }
+        // Each photo must be here to be uploaded when the message leaves.
+        if photos.iter().any(|p| !self.photos.holds(&p.blob)) {
+            return Err(CoreError::PhotoNotShown);
+        }
+        let photos_json =
+            match photos.is_empty() {
+                true => None,
+                false => Some(serde_json::to_string(&photos).map_err(|e| {
+                    CoreError::CorruptValue(format!("photos cannot be encoded: {e}"))
+                })?),
+            };
         let now = self.outbox_now()?;
         let card_json = draft
             .card
@@ -153,8 +207,9 @@ impl Store {
             )?;
             tx.execute(
                 "INSERT INTO messages (id, conversation_id, position, sender_id, body, card_json,
-                                       created_at, status, share_id, wire_id, reply_json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?10)",
+                                       created_at, status, share_id, wire_id, reply_json,
+                                       photos_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?10, ?11)",
                 params![
                     id.to_string(),
                     conversation.to_string(),
@@ -166,6 +221,7 @@ impl Store {
                     DeliveryStatus::Queued.as_sql(),
                     share,
                     reply_json,
+                    photos_json,
                 ],
             )?;
             tx.execute(

@@ -27,7 +27,8 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.server_id, 
           AND r.status != 'failed'
           AND r.reacts_to_author = m.sender_id AND r.reacts_to = coalesce(m.wire_id, m.id)
           AND coalesce(ru.blocked, 0) = 0) x
-     WHERE x.latest = 1 AND x.removed = 0)";
+     WHERE x.latest = 1 AND x.removed = 0),
+    m.photos_json";
 
 /// What [`MESSAGE_COLUMNS`] reads beside `messages m` and `users u`: the
 /// message a reply quotes, if this device holds it (found by its author and
@@ -41,7 +42,7 @@ pub(crate) const REPLY_JOINS: &str = "LEFT JOIN messages q
        AND qa.id = json_extract(m.reply_json, '$.author')";
 
 /// How many columns [`MESSAGE_COLUMNS`] has: a query's own columns follow.
-pub(crate) const MESSAGE_COLUMN_COUNT: usize = 21;
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 22;
 
 pub(crate) fn message_from_row(
     r: &rusqlite::Row<'_>,
@@ -71,6 +72,15 @@ pub(crate) fn message_from_row(
             None
         } else {
             sql::json(r, 7)?
+        },
+        photos: if sender_blocked {
+            Vec::new()
+        } else {
+            sql::json::<Vec<candor_protocol::PhotoRef>>(r, 21)?
+                .unwrap_or_default()
+                .into_iter()
+                .map(crate::photo::shown)
+                .collect()
         },
         created_at: sql::time(r, 8)?,
         status: DeliveryStatus::from_sql(&status).ok_or_else(|| {

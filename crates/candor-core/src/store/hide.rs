@@ -13,7 +13,7 @@ use super::{
     conversations::{
         MESSAGE_COLUMNS, REPLY_JOINS, conversation_of, ensure_conversation, message_from_row,
     },
-    sql, summary,
+    photos, sql, summary,
 };
 use crate::{CoreError, Message};
 
@@ -138,7 +138,8 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// "Erase from this device": removes the text and card of every hidden message
+    /// "Erase from this device": removes the text, card and photos (their
+    /// files too) of every hidden message
     /// in the conversation from the database file, the full-text index and the
     /// write-ahead log, and returns how many were erased. Nothing is sent: every
     /// other member keeps their copy.
@@ -154,12 +155,22 @@ impl Store {
         let now = sql::ms(self.clock.now());
         let tx = self.conn.transaction()?;
         ensure_conversation(&tx, conversation)?;
+        const ERASABLE: &str = "hidden_at IS NOT NULL AND erased_at IS NULL
+               AND (server_id IS NOT NULL OR status = 'failed') AND reaction_json IS NULL";
+        let photos = photos::of_erased(&tx, &conversation.to_string(), ERASABLE)?;
         let erased = tx.execute(
-            "UPDATE messages SET body = '', card_json = NULL, reply_json = NULL, erased_at = ?2
-             WHERE conversation_id = ?1 AND hidden_at IS NOT NULL AND erased_at IS NULL
-               AND (server_id IS NOT NULL OR status = 'failed') AND reaction_json IS NULL",
+            &format!(
+                "UPDATE messages SET body = '', card_json = NULL, reply_json = NULL,
+                                     photos_json = NULL, erased_at = ?2
+                 WHERE conversation_id = ?1 AND {ERASABLE}"
+            ),
             params![conversation.to_string(), now],
         )?;
+        // Their photos' files go too, unless a message still here names one
+        // (the same photo sent again, or in another chat). Before the commit:
+        // a failure leaves the messages as they were, not words gone and
+        // photos kept.
+        photos::forget_unnamed(&tx, &self.photos, &photos)?;
         // A reply keeps an excerpt of what it quotes: the words of an erased
         // message go from every reply that quoted them here too.
         tx.execute(

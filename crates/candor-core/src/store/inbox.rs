@@ -14,7 +14,8 @@ pub(crate) const INBOX_COLUMNS: &str =
     "c.id, c.kind, coalesce(c.title, p.display_name, p.handle, ''),
     c.pinned, c.muted_until, c.last_activity_at, m.body, m.sender_id, c.unread_count,
     c.peer_id, coalesce(p.blocked, 0), c.left_at IS NOT NULL, d.body, c.request,
-    m.reaction_json IS NOT NULL, coalesce(ms.display_name, ms.handle, ''), rt.body";
+    m.reaction_json IS NOT NULL, coalesce(ms.display_name, ms.handle, ''), rt.body,
+    json_array_length(m.photos_json)";
 
 /// What an inbox row is read from, after `FROM conversations c`.
 pub(crate) const INBOX_JOINS: &str = "LEFT JOIN messages m ON m.id = c.last_message_id
@@ -212,6 +213,15 @@ pub fn reaction_preview(name: &str, emoji: &str, on: &str) -> String {
     format!("{name} reacted {emoji} to: {excerpt}")
 }
 
+/// A photo message's row: "📷 Photo", "📷 3 photos", or "📷 " and its caption.
+pub fn photo_preview(photos: u32, caption: Option<&str>) -> String {
+    match caption.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(caption) => format!("📷 {caption}"),
+        None if photos == 1 => "📷 Photo".to_owned(),
+        None => format!("📷 {photos} photos"),
+    }
+}
+
 /// An inbox row from the columns of [`INBOX_COLUMNS`].
 pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result<InboxItem> {
     let kind: String = r.get(1)?;
@@ -237,7 +247,11 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>, me: &str) -> rusqlite::Result
                 .filter(|e| candor_protocol::is_one_emoji(e))
                 .map(|e| reaction_preview(&name, e, on.as_deref().unwrap_or("")))
         } else {
-            r.get(6)?
+            let body: Option<String> = r.get(6)?;
+            match r.get::<_, Option<u32>>(17)? {
+                Some(photos) if photos > 0 => Some(photo_preview(photos, body.as_deref())),
+                _ => body,
+            }
         },
         preview_is_own: sender.as_deref() == Some(me) && !r.get::<_, bool>(14)?,
         unread_count: r.get(8)?,

@@ -27,6 +27,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("schema_v14.sql")),
     M::up(include_str!("schema_v15.sql")),
     M::up(include_str!("schema_v16.sql")),
+    M::up(include_str!("schema_v17.sql")),
 ];
 
 /// The schema this build writes.

@@ -13,6 +13,7 @@ mod drafts;
 mod hide;
 mod inbox;
 mod migrations;
+mod photos;
 mod reactions;
 mod receive;
 mod search;
@@ -47,6 +48,8 @@ pub struct Store {
     clock_seen: std::cell::Cell<clock_steps::Reading>,
     /// The signed-in user, cached from the profile table.
     me: Option<UserId>,
+    /// Photos' bytes, beside the database.
+    photos: crate::photo::PhotoCache,
 }
 
 impl Store {
@@ -59,7 +62,7 @@ impl Store {
 
     pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
         let conn = open_connection(path)?;
-        Self::from_connection(conn, clock)
+        Self::from_connection(conn, clock, crate::photo::PhotoCache::beside(path))
     }
 
     /// An in-memory store, for tests and throwaway use.
@@ -72,16 +75,21 @@ impl Store {
                 path: PathBuf::from(":memory:"),
                 source,
             })?;
-        Self::from_connection(conn, clock)
+        Self::from_connection(conn, clock, crate::photo::PhotoCache::ephemeral())
     }
 
-    fn from_connection(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
+    fn from_connection(
+        conn: Connection,
+        clock: Arc<dyn Clock>,
+        photos: crate::photo::PhotoCache,
+    ) -> Result<Self, CoreError> {
         let seen = clock_steps::Reading::now(clock.as_ref());
         let mut store = Self {
             conn,
             clock,
             clock_seen: std::cell::Cell::new(seen),
             me: None,
+            photos,
         };
         store.me = store.profile()?.map(|p| p.user_id);
         store.bound_waits()?;

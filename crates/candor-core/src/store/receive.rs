@@ -81,8 +81,9 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (id, conversation_id, server_id, seq, position, sender_id,
                                        body, card_json, created_at, status, wire_id,
-                                       ack_epoch, ack_cursor, reply_json, reaction_json)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                       ack_epoch, ack_cursor, reply_json, reaction_json,
+                                       photos_json)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?;
             let mut revive = tx.prepare_cached(
                 "UPDATE conversations SET hidden_at = NULL
@@ -171,6 +172,13 @@ impl Store {
                         .map(serde_json::to_string)
                         .transpose()
                         .map_err(|e| CoreError::CorruptValue(format!("a reaction: {e}")))?,
+                    // A reaction carries no photos (the relay refuses one
+                    // that does; another relay might not).
+                    Some(&m.photos)
+                        .filter(|p| !p.is_empty() && !is_reaction)
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|e| CoreError::CorruptValue(format!("photos: {e}")))?,
                 ])?;
                 if let Some(e) = &epoch {
                     note_epoch(&tx, e, now)?;

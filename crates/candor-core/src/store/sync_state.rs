@@ -34,6 +34,10 @@ pub struct PendingSend {
     pub reply: Option<candor_protocol::Quote>,
     /// Set when it is a reaction (`text` is its emoji).
     pub reaction: Option<candor_protocol::Reaction>,
+    /// Its photos (`text` is their caption).
+    pub photos: Vec<candor_protocol::PhotoRef>,
+    /// Whether they are on the relay: until they are, the message waits.
+    pub photos_uploaded: bool,
 }
 
 impl Store {
@@ -45,7 +49,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.message_id, m.conversation_id, o.attempts, o.not_before, o.next_attempt_at,
                     c.kind, c.peer_id, m.body, m.card_json, coalesce(m.wire_id, m.id),
-                    m.reply_json, m.reaction_json
+                    m.reply_json, m.reaction_json, m.photos_json, o.photos_uploaded
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE o.not_before <= ?1 AND o.next_attempt_at <= ?1
@@ -78,15 +82,20 @@ impl Store {
                 sql::id(r, 9)?,
                 sql::json::<candor_protocol::Quote>(r, 10)?,
                 sql::json::<candor_protocol::Reaction>(r, 11)?,
+                (super::photos::read(r, 12)?, r.get::<_, bool>(13)?),
             ))
         })?;
         let mut out = Vec::new();
         let mut unsendable = Vec::new();
         for row in rows {
-            let (entry, to, body, card, wire_id, reply, reaction) = row?;
+            let (entry, to, body, card, wire_id, reply, reaction, (photos, photos_uploaded)) = row?;
             // A row that is no message to send (its text emptied) fails
             // alone; it must not stop every chat's sends.
-            let Ok(text) = MessageText::new(body) else {
+            let text = match photos.is_empty() {
+                true => MessageText::new(body),
+                false => MessageText::caption(body),
+            };
+            let Ok(text) = text else {
                 unsendable.push(entry.message_id);
                 continue;
             };
@@ -98,6 +107,8 @@ impl Store {
                 card,
                 reply,
                 reaction,
+                photos,
+                photos_uploaded,
             });
         }
         drop(stmt);

@@ -276,8 +276,18 @@ impl Engine {
                 in_flight.retain(|_, m| *m != id);
                 let permanent = !matches!(
                     error.code,
-                    ErrorCode::Internal | ErrorCode::RateLimited | ErrorCode::NotYet
+                    ErrorCode::Internal
+                        | ErrorCode::RateLimited
+                        | ErrorCode::NotYet
+                        | ErrorCode::NotUploaded
                 );
+                // The relay does not hold its photos (a restore): they go up
+                // again before the message does.
+                if error.code == ErrorCode::NotUploaded {
+                    with_store(&self.store, move |s| s.photos_not_on_relay(id))
+                        .await
+                        .map_err(store_lost)?;
+                }
                 if permanent {
                     let changed = with_store(&self.store, move |s| {
                         let id = s.mark_failed(id)?;
@@ -340,7 +350,7 @@ enum ReceiptEffect {
 
 /// A message as this device shows it, with its chat's inbox row; nothing if it
 /// is hidden or gone (hidden, or erased, while it was on its way).
-fn shown_with_chat(
+pub(super) fn shown_with_chat(
     s: &Store,
     id: MessageId,
 ) -> Result<Option<(crate::Message, crate::InboxItem)>, CoreError> {

@@ -12,6 +12,7 @@
 mod apply;
 mod plan;
 mod session;
+mod upload;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

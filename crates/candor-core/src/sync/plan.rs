@@ -87,6 +87,8 @@ mod tests {
         let id = MessageId::new();
         PendingSend {
             reaction: None,
+            photos: Vec::new(),
+            photos_uploaded: false,
             wire_id: id,
             entry: OutboxEntry {
                 message_id: id,

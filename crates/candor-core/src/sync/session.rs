@@ -26,6 +26,7 @@ use candor_protocol::frames::{
 };
 use candor_protocol::{ConversationId, EpochId, MessageId, PROTOCOL_VERSION};
 
+use super::upload::{Refusal, Uploaded, Uploads};
 use super::{Backoff, Command, Heartbeat, next_sends, with_store};
 use crate::account::RelayClient;
 use crate::notice::{Connection, Notice};
@@ -217,6 +218,7 @@ impl Engine {
             return end;
         }
         let mut in_flight: HashMap<ConversationId, MessageId> = HashMap::new();
+        let mut uploads = Uploads::new();
         let mut asked: HashSet<(ConversationId, i64, i64)> = HashSet::new();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -234,7 +236,7 @@ impl Engine {
                         return End::Shutdown;
                     }
                     Some(Command::OutboxChanged) => {
-                        if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
+                        if let Err(e) = self.pump(&mut socket, &mut in_flight, &mut uploads).await {
                             return End::Lost(e);
                         }
                     }
@@ -299,12 +301,21 @@ impl Engine {
                     if applied.reads_released && let Err(end) = self.report_reads(&mut socket).await {
                         return end;
                     }
-                    if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
+                    if let Err(e) = self.pump(&mut socket, &mut in_flight, &mut uploads).await {
+                        return End::Lost(e);
+                    }
+                }
+                Some(done) = uploads.done.recv() => {
+                    uploads.finished(&done);
+                    if let Err(end) = self.uploaded(done).await {
+                        return end;
+                    }
+                    if let Err(e) = self.pump(&mut socket, &mut in_flight, &mut uploads).await {
                         return End::Lost(e);
                     }
                 }
                 _ = tick.tick() => {
-                    if let Err(e) = self.pump(&mut socket, &mut in_flight).await {
+                    if let Err(e) = self.pump(&mut socket, &mut in_flight, &mut uploads).await {
                         return End::Lost(e);
                     }
                 }
@@ -324,21 +335,27 @@ impl Engine {
         }
     }
 
-    /// Starts the sends that are due, one per conversation.
+    /// Starts the sends that are due, one per conversation: a send whose
+    /// photos are not on the relay yet starts with their upload.
     async fn pump(
         &self,
         socket: &mut Socket,
         in_flight: &mut HashMap<ConversationId, MessageId>,
+        uploads: &mut Uploads,
     ) -> Result<(), String> {
         let now = Utc::now();
         let due = with_store(&self.store, move |s| s.due_sends(now))
             .await
             .map_err(|e| e.to_string())?;
-        let busy: HashSet<_> = in_flight.keys().copied().collect();
+        let busy: HashSet<_> = in_flight.keys().copied().chain(uploads.busy()).collect();
         for job in next_sends(due, &busy) {
+            if !job.photos.is_empty() && !job.photos_uploaded {
+                uploads.start(&self.store, &self.relay, &self.token, &job);
+                continue;
+            }
             in_flight.insert(job.entry.conversation_id, job.wire_id);
             let frame = ClientFrame::Send {
-                photos: Vec::new(),
+                photos: job.photos,
                 client_id: job.wire_id,
                 to: job.to,
                 text: job.text,
@@ -353,6 +370,38 @@ impl Engine {
 }
 
 impl Engine {
+    /// What an upload's end means for its message: it may go now (the next
+    /// pump sends it), it waits and tries again, or it is not sent.
+    async fn uploaded(&self, done: Uploaded) -> Result<(), End> {
+        let wire_id = done.wire_id;
+        match done.outcome {
+            Ok(()) => Ok(()),
+            Err(Refusal::ForNow(reason)) => {
+                tracing::info!(%wire_id, %reason, "photos not uploaded yet");
+                let after = chrono::Duration::seconds(10);
+                with_store(&self.store, move |s| s.retry_later(wire_id, after, &reason))
+                    .await
+                    .map_err(store_lost)
+            }
+            Err(Refusal::ForGood(reason)) => {
+                let changed = with_store(&self.store, move |s| {
+                    let id = s.mark_failed(wire_id)?;
+                    super::apply::shown_with_chat(s, id)
+                })
+                .await
+                .map_err(store_lost)?;
+                if let Some((message, chat)) = changed {
+                    self.emit(Notice::SendFailed {
+                        message,
+                        chat,
+                        reason,
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The epoch of the relay this connection talks to.
     pub(super) fn session_epoch(&self) -> Result<EpochId, End> {
         self.epoch

@@ -179,3 +179,15 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// Writes the e2e tests' photo (`tests/fixtures/photo-with-gps.jpg`): a
+/// 640 × 480 camera-like JPEG with GPS and an orientation in its EXIF.
+#[test]
+#[ignore = "run by hand to make the e2e fixture again"]
+fn write_the_e2e_fixture() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/photo-with-gps.jpg"
+    );
+    std::fs::write(path, with_exif(&jpeg(&photo(640, 480)), 1)).expect("write");
+}

@@ -1,0 +1,92 @@
+//! Photos as the window handles them: prepared from what the person picked
+//! (and kept, to be shown in the composer and uploaded later), sent with a
+//! caption, and handed back by blob when a message comes into view, from
+//! this device's folder or else fetched from the relay, never from anywhere
+//! else. A blob is handed out only if a message shown here names it, or it
+//! was prepared here this run: an erased or hidden message's photos, and
+//! anything the page makes up, get nothing.
+
+use candor_protocol::{BlobId, ConversationId, MessageId, PhotoKind, PhotoRef};
+
+use super::Client;
+use crate::photo::{self, PreparedPhoto};
+use crate::{Composed, CoreError, Draft};
+
+impl Client {
+    /// Makes the picked file's `bytes` fit to send (see `photo::prepare`)
+    /// and keeps the result here. Returns what a message says of it.
+    pub async fn prepare_photo(&self, bytes: Vec<u8>) -> Result<PhotoRef, CoreError> {
+        let prepared: PreparedPhoto = tokio::task::spawn_blocking(move || photo::prepare(&bytes))
+            .await
+            .map_err(|e| CoreError::CorruptValue(format!("the photo task stopped: {e}")))??;
+        let blob = prepared.blob.clone();
+        let reference = self.with_store(move |s| s.keep_prepared(&prepared)).await?;
+        self.prepared_here().insert(blob);
+        Ok(reference)
+    }
+
+    /// Sends `photos` (prepared here) with `caption` into `conversation`;
+    /// they are uploaded when the message leaves.
+    pub async fn send_photos(
+        &self,
+        conversation: ConversationId,
+        caption: String,
+        photos: Vec<PhotoRef>,
+        reply_to: Option<MessageId>,
+    ) -> Result<Composed, CoreError> {
+        let draft = Draft {
+            text: caption,
+            card: None,
+        };
+        let composed = self
+            .with_store(move |s| s.send_with_photos(conversation, draft, photos, reply_to))
+            .await?;
+        self.outbox_changed().await;
+        Ok(composed)
+    }
+
+    /// The photo `blob`'s kind and bytes, if a message shown here names it
+    /// or it was prepared here: from this device, or fetched from the relay
+    /// (checked to be the bytes the name hashes to, and a photo) and kept.
+    pub async fn photo(&self, blob: BlobId) -> Result<(PhotoKind, Vec<u8>), CoreError> {
+        let prepared = self.prepared_here().contains(&blob);
+        let wanted = blob.clone();
+        let held = self
+            .with_store(move |s| {
+                if !prepared && !s.shows_photo(&wanted)? {
+                    return Err(CoreError::PhotoNotShown);
+                }
+                s.photo_cache()
+                    .get(&wanted)
+                    .map_err(|e| CoreError::PhotoFile(e.to_string()))
+            })
+            .await?;
+        if let Some(bytes) = held {
+            return Ok((photo::check_received(&bytes)?, bytes));
+        }
+        let (relay, token) = self.relay_session("see this photo").await?;
+        let bytes = relay.fetch_blob(&token, &blob).await?;
+        if !photo::hashes_to(&blob, &bytes) {
+            return Err(CoreError::Photo(photo::PhotoError::Corrupt {
+                reason: "the relay sent other bytes than the photo's".into(),
+            }));
+        }
+        let kind = photo::check_received(&bytes)?;
+        let keep = bytes.clone();
+        self.with_store(move |s| {
+            // Erased or hidden meanwhile: not kept.
+            if s.shows_photo(&blob)? {
+                s.photo_cache()
+                    .put(&blob, &keep)
+                    .map_err(|e| CoreError::PhotoFile(e.to_string()))?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok((kind, bytes))
+    }
+
+    fn prepared_here(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<BlobId>> {
+        self.prepared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,112 @@
+//! Photos in the store: which may be shown (named by a message shown here),
+//! which wait to be uploaded before their message is sent, and which files
+//! go when the messages naming them are erased.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use candor_protocol::{BlobId, MessageId, PhotoRef};
+
+use super::{Store, sql};
+use crate::CoreError;
+use crate::photo::{PhotoCache, PreparedPhoto};
+
+/// The messages that may name a blob, found by a cheap text match first: a
+/// blob id is 64 hexadecimal digits, unlike anything else in the JSON.
+const NAMING: &str = "SELECT m.id FROM messages m, json_each(m.photos_json) p
+     WHERE m.photos_json LIKE '%' || ?1 || '%' AND json_extract(p.value, '$.blob') = ?1";
+
+impl Store {
+    /// Where this profile keeps photos' bytes.
+    pub fn photo_cache(&self) -> &PhotoCache {
+        &self.photos
+    }
+
+    /// Keeps a photo prepared for sending, so that it can be shown in the
+    /// composer and uploaded when its message is sent (after a restart too).
+    pub fn keep_prepared(&self, photo: &PreparedPhoto) -> Result<PhotoRef, CoreError> {
+        self.photos
+            .put(&photo.blob, &photo.bytes)
+            .map_err(|e| CoreError::PhotoFile(e.to_string()))?;
+        Ok(photo.reference())
+    }
+
+    /// Whether `blob` is a photo of a message this device shows: not deleted
+    /// for you, not erased, not from someone blocked.
+    pub fn shows_photo(&self, blob: &BlobId) -> Result<bool, CoreError> {
+        let sql = format!(
+            "SELECT EXISTS ({NAMING} AND m.hidden_at IS NULL AND m.erased_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM users b WHERE b.id = m.sender_id AND b.blocked = 1))"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([blob.as_str()], |r| r.get(0))?)
+    }
+
+    /// The send job `wire_id`'s photos are on the relay: its message may go.
+    pub fn photos_uploaded(&mut self, wire_id: MessageId) -> Result<(), CoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET photos_uploaded = 1
+             WHERE message_id = (SELECT id FROM messages WHERE coalesce(wire_id, id) = ?1
+                                   AND sender_id = ?2)",
+            params![wire_id.to_string(), self.me()?.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The relay does not hold the photos of send job `wire_id` (it never
+    /// had them, or lost them in a restore): they are uploaded again.
+    pub fn photos_not_on_relay(&mut self, wire_id: MessageId) -> Result<(), CoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET photos_uploaded = 0
+             WHERE message_id = (SELECT id FROM messages WHERE coalesce(wire_id, id) = ?1
+                                   AND sender_id = ?2)",
+            params![wire_id.to_string(), self.me()?.to_string()],
+        )?;
+        Ok(())
+    }
+}
+
+/// The photos of the messages of `conversation` an erase is about to empty.
+pub(super) fn of_erased(
+    tx: &Connection,
+    conversation: &str,
+    erasable: &str,
+) -> Result<Vec<BlobId>, CoreError> {
+    let sql = format!(
+        "SELECT DISTINCT json_extract(p.value, '$.blob')
+         FROM messages, json_each(messages.photos_json) p
+         WHERE conversation_id = ?1 AND photos_json IS NOT NULL AND {erasable}"
+    );
+    let mut stmt = tx.prepare(&sql)?;
+    let blobs = stmt
+        .query_map([conversation], |r| r.get::<_, String>(0))?
+        .filter_map(|b| b.ok()?.parse().ok())
+        .collect();
+    Ok(blobs)
+}
+
+/// Removes the files of `blobs` that no message left here names (an erased
+/// message names nothing: its photos went with its text).
+pub(super) fn forget_unnamed(
+    conn: &Connection,
+    cache: &PhotoCache,
+    blobs: &[BlobId],
+) -> Result<(), CoreError> {
+    let sql = format!("{NAMING} AND m.erased_at IS NULL LIMIT 1");
+    let mut named = conn.prepare(&sql)?;
+    for blob in blobs {
+        let still: Option<String> = named.query_row([blob.as_str()], |r| r.get(0)).optional()?;
+        if still.is_none() {
+            cache
+                .remove(blob)
+                .map_err(|e| CoreError::PhotoFile(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A send job's photos, as stored.
+pub(super) fn read(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Vec<PhotoRef>> {
+    Ok(sql::json::<Vec<PhotoRef>>(r, idx)?.unwrap_or_default())
+}
