@@ -77,7 +77,11 @@ impl From<CoreError> for CommandError {
             | CoreError::DraftTooLong { .. }
             | CoreError::ThatIsYou
             | CoreError::NotAnEmoji(_)
+            | CoreError::Photo(_)
+            | CoreError::Content(_)
             | CoreError::ProfileOfAnother { .. } => ErrorCode::InvalidInput,
+            CoreError::PhotoNotShown => ErrorCode::NotFound,
+            CoreError::PhotoFile(_) => ErrorCode::Storage,
             CoreError::UnknownConversation(_)
             | CoreError::UnknownMessage(_)
             | CoreError::UnknownUser(_)

@@ -67,6 +67,14 @@ pub fn run() {
                 desktop::quit::request(window.app_handle());
             }
         })
+        // Photos reach the page only from here, by blob (see `commands::photos`).
+        .register_asynchronous_uri_scheme_protocol(
+            commands::photos::SCHEME,
+            |ctx, request, responder| {
+                let answer = commands::photos::serve(ctx.app_handle(), &request);
+                tauri::async_runtime::spawn(async move { responder.respond(answer.await) });
+            },
+        )
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::ui_ready,
@@ -80,6 +88,8 @@ pub fn run() {
             commands::inbox::accept_request,
             commands::chat::conversation_page,
             commands::chat::send_message,
+            commands::photos::prepare_photo,
+            commands::photos::send_photos,
             commands::chat::react,
             commands::chat::mark_read,
             commands::chat::typing,

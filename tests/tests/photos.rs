@@ -99,8 +99,17 @@ async fn a_photo_arrives_without_its_exif_and_an_erase_takes_its_file() -> Resul
 
     let photo = alice.prepare_photo(WITH_GPS.to_vec()).await?;
     assert!(photo.width <= 2048 && photo.height <= 2048);
+    assert!(photo.preview.starts_with("data:image/png;base64,"));
+    // Only photos prepared on this device go out.
+    let unknown = candor_core::protocol::BlobId::of_digest(&[1; 32]);
+    assert!(
+        alice
+            .send_photos(chat, String::new(), vec![unknown], None)
+            .await
+            .is_err()
+    );
     let sent = alice
-        .send_photos(chat, "the view".into(), vec![photo.clone()], None)
+        .send_photos(chat, "the view".into(), vec![photo.blob.clone()], None)
         .await?;
     assert_eq!(sent.message.photos.len(), 1);
     assert!(

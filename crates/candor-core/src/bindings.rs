@@ -13,6 +13,7 @@ pub fn declarations() -> Vec<String> {
     vec![
         decl::<UserId>(&cfg),
         decl::<ConversationId>(&cfg),
+        decl::<candor_protocol::BlobId>(&cfg),
         decl::<MessageId>(&cfg),
         decl::<ServerMessageId>(&cfg),
         decl::<SessionId>(&cfg),
@@ -30,6 +31,7 @@ pub fn declarations() -> Vec<String> {
         decl::<crate::QuotedMessage>(&cfg),
         decl::<crate::Reply>(&cfg),
         decl::<crate::ReactionCount>(&cfg),
+        decl::<crate::Photo>(&cfg),
         decl::<crate::links::TextLink>(&cfg),
         decl::<crate::CopyHere>(&cfg),
         decl::<crate::MemberCopy>(&cfg),

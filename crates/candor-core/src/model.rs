@@ -220,7 +220,6 @@ pub struct Reply {
 #[serde(rename_all = "camelCase")]
 #[ts(rename_all = "camelCase")]
 pub struct Photo {
-    #[ts(type = "string")]
     pub blob: candor_protocol::BlobId,
     pub width: u32,
     pub height: u32,

@@ -149,13 +149,18 @@ fn events() -> Vec<(&'static str, &'static str, String)> {
 }
 
 /// The limits the UI checks before the core would refuse.
-fn limits() -> [(&'static str, usize); 4] {
-    use candor_core::protocol::{MAX_GROUP_MEMBERS, MAX_TEXT_CHARS};
+fn limits() -> [(&'static str, usize); 6] {
+    use candor_core::protocol::{MAX_GROUP_MEMBERS, MAX_PHOTOS, MAX_TEXT_CHARS};
     [
         ("textChars", MAX_TEXT_CHARS),
         ("draftChars", candor_core::MAX_DRAFT_CHARS),
         ("groupMembers", MAX_GROUP_MEMBERS),
         ("shareChats", candor_core::MAX_SHARE_CHATS),
+        ("photos", MAX_PHOTOS),
+        (
+            "photoFileBytes",
+            candor_core::photo::MAX_INPUT_BYTES as usize,
+        ),
     ]
 }
 

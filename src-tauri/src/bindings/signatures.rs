@@ -31,7 +31,16 @@ pub struct Signature {
 }
 
 /// Arguments Tauri fills in itself; the window never sends them.
-const INJECTED: &[&str] = &["State", "AppHandle", "Window", "WebviewWindow", "Webview"];
+/// (`Request` is the call itself: its raw body, a file's bytes, is sent with
+/// `invoke(name, bytes)`, not as a named argument.)
+const INJECTED: &[&str] = &[
+    "State",
+    "AppHandle",
+    "Window",
+    "WebviewWindow",
+    "Webview",
+    "Request",
+];
 
 /// Every `#[tauri::command]` function in the `.rs` files under `dir`.
 pub fn read(dir: &Path) -> Result<Vec<Signature>, String> {

@@ -11,6 +11,7 @@ pub mod devices;
 pub mod group;
 pub mod inbox;
 pub mod links;
+pub mod photos;
 pub mod search;
 pub mod settings;
 pub mod video;

@@ -4,6 +4,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { COMMAND } from './bindings';
 import type {
+  BlobId,
   CommandError,
   Commands,
   ConversationId,
@@ -80,6 +81,9 @@ export const api = {
     card: VideoCard | null = null,
     replyTo: MessageId | null = null,
   ) => call('sendMessage', { conversation, text, card, replyTo }),
+  /** Sends the photos prepared here (see lib/photos) with `caption`. */
+  sendPhotos: (conversation: ConversationId, caption: string, photos: BlobId[], replyTo: MessageId | null = null) =>
+    call('sendPhotos', { conversation, caption, photos, replyTo }),
   /** Gives `emoji` as this account's reaction, or with null takes it back. */
   react: (message: MessageId, emoji: string | null) => call('react', { message, emoji }),
   linkPreview: (text: string) => call('linkPreview', { text }),

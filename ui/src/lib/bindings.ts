@@ -4,6 +4,8 @@ export type UserId = string;
 
 export type ConversationId = string;
 
+export type BlobId = string;
+
 export type MessageId = string;
 
 export type ServerMessageId = string;
@@ -110,6 +112,13 @@ people: Array<string>,
  */
 mine: boolean, };
 
+export type Photo = { blob: BlobId, width: number, height: number, 
+/**
+ * `data:image/png;base64,…`; empty if the sender's preview could not
+ * be drawn.
+ */
+preview: string, };
+
 export type TextLink = { start: number, end: number, 
 /**
  * The address it opens: parsed, with an ASCII host.
@@ -159,7 +168,11 @@ seq: number | null, senderId: UserId, senderName: string | null, isOwn: boolean,
 /**
  * The http and https links in `text`, which the page shows as links.
  */
-links: Array<TextLink>, card: VideoCard | null, createdAt: string, status: DeliveryStatus, 
+links: Array<TextLink>, card: VideoCard | null, 
+/**
+ * Its photos (then `text` is their caption, and may be empty).
+ */
+photos: Array<Photo>, createdAt: string, status: DeliveryStatus, 
 /**
  * Set when this device hid the message ("Delete for me").
  */
@@ -323,6 +336,8 @@ export const COMMAND = {
   acceptRequest: "accept_request",
   conversationPage: "conversation_page",
   sendMessage: "send_message",
+  preparePhoto: "prepare_photo",
+  sendPhotos: "send_photos",
   react: "react",
   markRead: "mark_read",
   typing: "typing",
@@ -387,6 +402,8 @@ export type Commands = {
   acceptRequest: { args: { conversation: ConversationId }; result: void };
   conversationPage: { args: { conversation: ConversationId; before: MessageCursor | null; limit: number }; result: MessagePage };
   sendMessage: { args: { conversation: ConversationId; text: string; card: VideoCard | null; replyTo: MessageId | null }; result: Composed };
+  preparePhoto: { args: Record<string, never>; result: Photo };
+  sendPhotos: { args: { conversation: ConversationId; caption: string; photos: Array<BlobId>; replyTo: MessageId | null }; result: Composed };
   react: { args: { message: MessageId; emoji: string | null }; result: Message };
   markRead: { args: { conversation: ConversationId; seq: number }; result: InboxItem };
   typing: { args: { conversation: ConversationId }; result: void };
@@ -463,4 +480,6 @@ export const LIMIT = {
   draftChars: 16000,
   groupMembers: 32,
   shareChats: 32,
+  photos: 9,
+  photoFileBytes: 50000000,
 } as const;

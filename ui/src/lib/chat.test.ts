@@ -29,6 +29,7 @@ function msg(over: Partial<Message> = {}): Message {
     links: [],
     reactions: [],
     card: null,
+    photos: [],
     createdAt: over.createdAt ?? '2026-11-30T09:00:00Z',
     status: over.status ?? 'received',
     hiddenAt: null,

@@ -5,7 +5,7 @@
 // show it: MessageList draws the rows and reports scrolling; this decides.
 import { tick } from 'svelte';
 import { api, errorMessage, MESSAGE_PAGE_SIZE } from './api';
-import type { InboxItem, Message, MessageCursor, VideoCard } from './bindings';
+import type { BlobId, InboxItem, Message, MessageCursor, VideoCard } from './bindings';
 import {
   appendNewer,
   applyChanged,
@@ -269,9 +269,17 @@ export class OpenChat {
 
   /** Sends what the composer wrote. The one call of a send returns the
    * message and the chat's row. */
-  async send(text: string, card: VideoCard | null, replyTo: string | null = null): Promise<boolean> {
+  async send(
+    text: string,
+    card: VideoCard | null,
+    replyTo: string | null = null,
+    photos: BlobId[] = [],
+  ): Promise<boolean> {
     try {
-      const composed = await api.sendMessage(this.chat.id, text, card, replyTo);
+      const composed =
+        photos.length > 0
+          ? await api.sendPhotos(this.chat.id, text, photos, replyTo)
+          : await api.sendMessage(this.chat.id, text, card, replyTo);
       putChat(composed.chat);
       if (this.anchored) {
         await this.jumpToLatest();

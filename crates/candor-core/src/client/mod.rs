@@ -47,7 +47,7 @@ pub struct Client {
     session: tokio::sync::Mutex<Option<Session>>,
     notices: broadcast::Sender<Notice>,
     /// Photos prepared for sending this run (see `photos`).
-    prepared: Mutex<std::collections::HashSet<candor_protocol::BlobId>>,
+    prepared: Mutex<std::collections::HashMap<candor_protocol::BlobId, candor_protocol::PhotoRef>>,
 }
 
 /// A signed-in session: the relay, the token and the engine syncing with it.

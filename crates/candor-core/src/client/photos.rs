@@ -10,30 +10,39 @@ use candor_protocol::{BlobId, ConversationId, MessageId, PhotoKind, PhotoRef};
 
 use super::Client;
 use crate::photo::{self, PreparedPhoto};
-use crate::{Composed, CoreError, Draft};
+use crate::{Composed, CoreError, Draft, Photo};
 
 impl Client {
     /// Makes the picked file's `bytes` fit to send (see `photo::prepare`)
-    /// and keeps the result here. Returns what a message says of it.
-    pub async fn prepare_photo(&self, bytes: Vec<u8>) -> Result<PhotoRef, CoreError> {
+    /// and keeps the result here. Returns it as a message shows it.
+    pub async fn prepare_photo(&self, bytes: Vec<u8>) -> Result<Photo, CoreError> {
         let prepared: PreparedPhoto = tokio::task::spawn_blocking(move || photo::prepare(&bytes))
             .await
             .map_err(|e| CoreError::CorruptValue(format!("the photo task stopped: {e}")))??;
-        let blob = prepared.blob.clone();
         let reference = self.with_store(move |s| s.keep_prepared(&prepared)).await?;
-        self.prepared_here().insert(blob);
-        Ok(reference)
+        self.prepared_here()
+            .insert(reference.blob.clone(), reference.clone());
+        Ok(photo::shown(reference))
     }
 
-    /// Sends `photos` (prepared here) with `caption` into `conversation`;
-    /// they are uploaded when the message leaves.
+    /// Sends the photos prepared here as `blobs` (in that order) with
+    /// `caption` into `conversation`; they are uploaded when the message
+    /// leaves. A blob not prepared here is refused: what a message says of
+    /// a photo (its size, its preview) comes from this device, not the page.
     pub async fn send_photos(
         &self,
         conversation: ConversationId,
         caption: String,
-        photos: Vec<PhotoRef>,
+        blobs: Vec<BlobId>,
         reply_to: Option<MessageId>,
     ) -> Result<Composed, CoreError> {
+        let photos = {
+            let prepared = self.prepared_here();
+            blobs
+                .iter()
+                .map(|b| prepared.get(b).cloned().ok_or(CoreError::PhotoNotShown))
+                .collect::<Result<Vec<PhotoRef>, _>>()?
+        };
         let draft = Draft {
             text: caption,
             card: None,
@@ -49,7 +58,7 @@ impl Client {
     /// or it was prepared here: from this device, or fetched from the relay
     /// (checked to be the bytes the name hashes to, and a photo) and kept.
     pub async fn photo(&self, blob: BlobId) -> Result<(PhotoKind, Vec<u8>), CoreError> {
-        let prepared = self.prepared_here().contains(&blob);
+        let prepared = self.prepared_here().contains_key(&blob);
         let wanted = blob.clone();
         let held = self
             .with_store(move |s| {
@@ -86,7 +95,9 @@ impl Client {
         Ok((kind, bytes))
     }
 
-    fn prepared_here(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<BlobId>> {
+    fn prepared_here(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<BlobId, PhotoRef>> {
         self.prepared.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
