@@ -90,6 +90,7 @@ pub fn run() {
             commands::chat::send_message,
             commands::photos::prepare_photo,
             commands::photos::send_photos,
+            commands::photos::save_photo,
             commands::chat::react,
             commands::chat::mark_read,
             commands::chat::typing,

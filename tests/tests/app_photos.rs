@@ -61,7 +61,8 @@ async fn photos_go_both_ways_without_their_metadata_and_open_in_the_viewer() -> 
     let alice = w.signed_in("alice", "Alice Park").await?;
     let mut maya = w.device("maya", "Maya Lopez").await?;
     maya.go_online()?;
-    let app = w.launch("alice").await?;
+    // The save dialog's GTK settings stay in memory (no dconf on the test bus).
+    let app = App::launch_env(&w.home(), "alice", &[("GSETTINGS_BACKEND", "memory")]).await?;
     app.start_chat("maya", "Maya Lopez").await?;
     let chat = direct_conversation_id(alice.id, maya.user.id);
 
@@ -151,7 +152,54 @@ async fn photos_go_both_ways_without_their_metadata_and_open_in_the_viewer() -> 
     // The dialog's layer is painted a moment after its DOM changes.
     tokio::time::sleep(Duration::from_millis(400)).await;
     app.screenshot("photo-viewer").await?;
+
+    // "Save as…": the system's dialog, a path typed in it, the photo there.
+    let target = w.path().join("saved-from-candor.jpg");
+    app.click_in_view("[data-testid=save-photo]").await?;
+    let display = app.display.name();
+    xdotool(
+        &display,
+        &[
+            "search",
+            "--sync",
+            "--name",
+            "Save photo",
+            "windowfocus",
+            "--sync",
+        ],
+    )?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.screenshot("photo-save-dialog").await?;
+    xdotool(&display, &["key", "--clearmodifiers", "ctrl+a"])?;
+    xdotool(
+        &display,
+        &["type", "--delay", "5", &target.to_string_lossy()],
+    )?;
+    xdotool(&display, &["key", "Return"])?;
+    app.wait_for_text(
+        "[data-testid=photo-saved]",
+        &format!("Saved to {}", target.display()),
+    )
+    .await?;
+    let shown = candor_core::account::RelayClient::new(&w.relay().url())?
+        .fetch_blob(&token, &photos_on_mayas_copy(&maya, chat, "two from me")[1])
+        .await?;
+    assert_eq!(
+        std::fs::read(&target)?,
+        shown,
+        "the photo shown is the one saved"
+    );
     app.click_in_view("[data-testid=viewer-close]").await?;
+    Ok(())
+}
+
+/// Runs xdotool on `display`.
+fn xdotool(display: &str, args: &[&str]) -> Result<()> {
+    let status = std::process::Command::new("xdotool")
+        .env("DISPLAY", display)
+        .args(args)
+        .status()?;
+    anyhow::ensure!(status.success(), "xdotool {args:?} failed");
     Ok(())
 }
 

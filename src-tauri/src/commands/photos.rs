@@ -46,6 +46,47 @@ pub async fn send_photos(
         .await?)
 }
 
+/// Saves the photo `blob` (one a message shown here names) where the person
+/// chooses, in the system's save dialog. Returns where, or None if they
+/// cancelled.
+#[tauri::command]
+pub async fn save_photo(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    blob: BlobId,
+) -> Result<Option<String>, CommandError> {
+    use tauri::Manager;
+    use tauri_plugin_dialog::DialogExt;
+    let name = format!("candor-photo-{}", &blob.as_str()[..12]);
+    // Where photos go on this system, else downloads, else home.
+    let folder = (app.path().picture_dir())
+        .or_else(|_| app.path().download_dir())
+        .or_else(|_| app.path().home_dir())
+        .ok();
+    let (kind, bytes) = state.client()?.photo(blob).await?;
+    let ext = kind.extension();
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        let dialog = app.dialog().file();
+        let dialog = match folder {
+            Some(folder) => dialog.set_directory(folder),
+            None => dialog,
+        };
+        dialog
+            .set_title("Save photo")
+            .set_file_name(format!("{name}.{ext}"))
+            .add_filter("Photo", &[ext])
+            .blocking_save_file()
+    })
+    .await
+    .map_err(|e| CommandError::internal(e.to_string()))?;
+    let Some(path) = chosen.and_then(|p| p.into_path().ok()) else {
+        return Ok(None);
+    };
+    std::fs::write(&path, bytes)
+        .map_err(|e| CommandError::storage(format!("{}: {e}", path.display())))?;
+    Ok(Some(path.display().to_string()))
+}
+
 /// Answers a `candor-photo:` request: the photo named by the path, if a
 /// message shown here names it (see `Client::photo`); 404 otherwise.
 pub fn serve<R: tauri::Runtime>(

@@ -69,6 +69,8 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>, profile: &ProfileName) ->
         // Used from Rust only ("open videos in the browser"); no window is
         // granted its commands.
         .plugin(tauri_plugin_opener::init())
+        // Used from Rust only (the photo viewer's "Save as…"), likewise.
+        .plugin(tauri_plugin_dialog::init())
 }
 
 /// Creates the tray icon and routes notification clicks; called once at start.

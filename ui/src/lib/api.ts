@@ -84,6 +84,8 @@ export const api = {
   /** Sends the photos prepared here (see lib/photos) with `caption`. */
   sendPhotos: (conversation: ConversationId, caption: string, photos: BlobId[], replyTo: MessageId | null = null) =>
     call('sendPhotos', { conversation, caption, photos, replyTo }),
+  /** Saves a photo where the person chooses; where, or null if cancelled. */
+  savePhoto: (blob: BlobId) => call('savePhoto', { blob }),
   /** Gives `emoji` as this account's reaction, or with null takes it back. */
   react: (message: MessageId, emoji: string | null) => call('react', { message, emoji }),
   linkPreview: (text: string) => call('linkPreview', { text }),

@@ -338,6 +338,7 @@ export const COMMAND = {
   sendMessage: "send_message",
   preparePhoto: "prepare_photo",
   sendPhotos: "send_photos",
+  savePhoto: "save_photo",
   react: "react",
   markRead: "mark_read",
   typing: "typing",
@@ -404,6 +405,7 @@ export type Commands = {
   sendMessage: { args: { conversation: ConversationId; text: string; card: VideoCard | null; replyTo: MessageId | null }; result: Composed };
   preparePhoto: { args: Record<string, never>; result: Photo };
   sendPhotos: { args: { conversation: ConversationId; caption: string; photos: Array<BlobId>; replyTo: MessageId | null }; result: Composed };
+  savePhoto: { args: { blob: BlobId }; result: string | null };
   react: { args: { message: MessageId; emoji: string | null }; result: Message };
   markRead: { args: { conversation: ConversationId; seq: number }; result: InboxItem };
   typing: { args: { conversation: ConversationId }; result: void };
