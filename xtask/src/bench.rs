@@ -32,6 +32,10 @@ fn relay(args: &[String]) -> Result<()> {
         .as_slice()
     {
         [] | ["--backend", "sqlite"] => bench().run(),
+        // Photo blobs up and down against a plain file copy.
+        ["--blobs"] => {
+            cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "blobs"]).run()
+        }
         // Idle connections held by one node: memory each, and latency.
         ["--idle", n] if n.parse::<usize>().is_ok_and(|n| n >= 1) => {
             cmd::cargo(&["bench", "--package", "candor-relay", "--bench", "idle"])
@@ -72,7 +76,7 @@ fn relay(args: &[String]) -> Result<()> {
             run.run()
         }
         other => bail!(
-            "bench relay takes --backend sqlite|postgres [--nodes N] [--bus nats], or --idle N, not {other:?}"
+            "bench relay takes --backend sqlite|postgres [--nodes N] [--bus nats], --idle N or --blobs, not {other:?}"
         ),
     }
 }

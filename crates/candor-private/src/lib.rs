@@ -69,10 +69,14 @@ pub fn database_files(db: &Path) -> [PathBuf; 3] {
 /// Writes `bytes` to `path` (replacing what was there), readable by its
 /// owner only, and syncs it to disk. The bytes go to a new file beside it
 /// that then takes its name, so a crash leaves the old content or the new,
-/// never half of either.
+/// never half of either (and perhaps a `.partial` file beside it).
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // A name of its own per write: two writers of one file (the same photo
+    // fetched twice at once) must not write into each other's.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
+    partial.push(format!(".{}-{n}.partial", std::process::id()));
     let partial = PathBuf::from(partial);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -61,10 +61,11 @@ struct Inner {
     group_changes: limits::Limit,
     /// Photos uploaded per account: each is kept for good.
     uploads: limits::Limit,
-    /// Photos moving (up or down) per account, and their turns on this
-    /// node: each holds a photo in memory (see `photos`).
+    /// Photos moving (up or down) per account, and the turns of uploads and
+    /// fetches on this node: each holds a photo in memory (see `photos`).
     transfer_slots: limits::ConnectionSlots,
-    transfers: tokio::sync::Semaphore,
+    upload_turns: Arc<tokio::sync::Semaphore>,
+    fetch_turns: Arc<tokio::sync::Semaphore>,
     /// Rate-limit keys refused, held in memory until their window ends.
     refused: limits::Refused,
     /// Open WebSockets per account and per client address.
@@ -143,7 +144,8 @@ impl RelayState {
                 group_changes,
                 uploads,
                 transfer_slots: limits::ConnectionSlots::new(photos::TRANSFERS_PER_ACCOUNT),
-                transfers: tokio::sync::Semaphore::new(photos::TRANSFERS),
+                upload_turns: Arc::new(tokio::sync::Semaphore::new(photos::UPLOADS)),
+                fetch_turns: Arc::new(tokio::sync::Semaphore::new(photos::FETCHES)),
                 refused: limits::Refused::default(),
                 sockets_per_account,
                 sockets_per_address,

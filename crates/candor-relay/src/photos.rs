@@ -12,8 +12,11 @@
 //! - fill the relay's disk or memory: uploads count against the account's
 //!   stored bytes and are rate-limited, a body is read only up to
 //!   `MAX_PHOTO_BYTES` and within `TRANSFER_TIME`, and each account has
-//!   `TRANSFERS_PER_ACCOUNT` transfers at once, the node `TRANSFERS` (each
-//!   holds a photo in memory).
+//!   `TRANSFERS_PER_ACCOUNT` transfers at once. Each transfer holds a photo
+//!   in memory until its last byte is sent, so the node serves `UPLOADS`
+//!   uploads and `FETCHES` fetches at once (separately: slow uploads do not
+//!   starve fetches), and one that waits longer than `TURN_WAIT` for its
+//!   turn is told to try again.
 
 use std::time::Duration;
 
@@ -33,8 +36,12 @@ use crate::{RelayError, RelayState};
 /// Transfers (uploads and fetches) one account may have at once.
 pub const TRANSFERS_PER_ACCOUNT: usize = 4;
 
-/// Transfers one node serves at once; more wait their turn.
-pub const TRANSFERS: usize = 8;
+/// Uploads, and fetches, one node serves at once; more wait their turn.
+pub const UPLOADS: usize = 8;
+pub const FETCHES: usize = 16;
+
+/// The longest a transfer waits for its turn before it is refused (429).
+const TURN_WAIT: Duration = Duration::from_secs(10);
 
 /// The longest an upload's body may take to arrive: 17 MiB at about 150 KiB/s.
 const TRANSFER_TIME: Duration = Duration::from_secs(120);
@@ -56,7 +63,7 @@ pub async fn upload(
     state
         .count(uploads.what, vec![uploads.key(&me.id.to_string())])
         .await?;
-    let _turn = state.inner.transfers.acquire().await;
+    let _turn = turn(&state.inner.upload_turns).await?;
     let bytes = read_body(body).await?;
     let kind = PhotoKind::sniff(&bytes)
         .ok_or_else(|| RelayError::Invalid("a photo is a JPEG or a PNG".into()))?;
@@ -81,8 +88,8 @@ pub async fn fetch(
     let (me, _) = authenticate(&state, &headers).await?;
     let not_found = || RelayError::NotFound("no such photo here, or not yours to see".into());
     let blob: BlobId = id.parse().map_err(|_| not_found())?;
-    let _slot = transfer_slot(&state, &me.id.to_string())?;
-    let _turn = state.inner.transfers.acquire().await;
+    let slot = transfer_slot(&state, &me.id.to_string())?;
+    let turn = turn(&state.inner.fetch_turns).await?;
     let storage = state.storage();
     let found = blocking(move || Ok(storage.blob_for(me.id, &blob)?)).await?;
     let (kind, bytes) = found.ok_or_else(not_found)?;
@@ -105,7 +112,33 @@ pub async fn fetch(
             HeaderValue::from_static("default-src 'none'; sandbox"),
         ),
     ];
-    Ok((headers, bytes).into_response())
+    // The slot and the turn go with the last chunk: the photo is in memory
+    // until it is sent, however slowly the client reads.
+    let chunks: Vec<Bytes> = Bytes::from(bytes)
+        .chunks(64 * 1024)
+        .map(Bytes::copy_from_slice)
+        .collect();
+    let mut held = Some((slot, turn));
+    let last = chunks.len();
+    let stream = futures_util::stream::iter(chunks.into_iter().enumerate().map(move |(i, c)| {
+        if i + 1 == last {
+            held.take();
+        }
+        Ok::<_, std::convert::Infallible>(c)
+    }));
+    Ok((headers, Body::from_stream(stream)).into_response())
+}
+
+/// A turn from `turns`, or a refusal to try again if none comes in time.
+async fn turn(
+    turns: &std::sync::Arc<tokio::sync::Semaphore>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, RelayError> {
+    match tokio::time::timeout(TURN_WAIT, turns.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(RelayError::TooManyConnections(
+            "the relay is moving many photos just now; try again shortly".into(),
+        )),
+    }
 }
 
 fn transfer_slot(state: &RelayState, account: &str) -> Result<Slot, RelayError> {
@@ -127,8 +160,9 @@ async fn read_body(body: Body) -> Result<Bytes, RelayError> {
     };
     let limit = MAX_PHOTO_BYTES as usize;
     match tokio::time::timeout(TRANSFER_TIME, axum::body::to_bytes(body, limit)).await {
-        Err(_) => Err(RelayError::Invalid(format!(
-            "the photo did not arrive within {} seconds",
+        // Said as "try again": a slow link, not a bad photo.
+        Err(_) => Err(RelayError::TooManyConnections(format!(
+            "the photo did not arrive within {} seconds; try again",
             TRANSFER_TIME.as_secs()
         ))),
         Ok(Err(e)) if is_past_limit(&e) => Err(too_large()),

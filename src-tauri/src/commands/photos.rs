@@ -112,7 +112,8 @@ pub fn serve<R: tauri::Runtime>(
             Ok((kind, bytes)) => tauri::http::Response::builder()
                 .header("Content-Type", kind.media_type())
                 .header("X-Content-Type-Options", "nosniff")
-                .header("Cache-Control", "private, max-age=31536000, immutable")
+                // Kept by the core, not the webview: an erase must leave no copy.
+                .header("Cache-Control", "no-store")
                 .body(bytes)
                 .unwrap_or_default(),
             Err(candor_core::CoreError::PhotoNotShown) => refuse(404),

@@ -48,6 +48,7 @@ pub struct Client {
     notices: broadcast::Sender<Notice>,
     /// Photos prepared for sending this run (see `photos`).
     prepared: Mutex<std::collections::HashMap<candor_protocol::BlobId, candor_protocol::PhotoRef>>,
+    photo_turns: photos::PhotoTurns,
 }
 
 /// A signed-in session: the relay, the token and the engine syncing with it.
@@ -70,6 +71,7 @@ impl Client {
             session: tokio::sync::Mutex::new(None),
             notices: broadcast::channel(NOTICES).0,
             prepared: Mutex::default(),
+            photo_turns: photos::PhotoTurns::default(),
         }
     }
 

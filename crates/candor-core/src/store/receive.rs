@@ -174,8 +174,10 @@ impl Store {
                         .map_err(|e| CoreError::CorruptValue(format!("a reaction: {e}")))?,
                     // A reaction carries no photos (the relay refuses one
                     // that does; another relay might not).
-                    Some(&m.photos)
-                        .filter(|p| !p.is_empty() && !is_reaction)
+                    // What no relay of ours passes on: photos with a card or
+                    // more than a message holds are left out (clamped).
+                    Some(&m.photos[..m.photos.len().min(candor_protocol::MAX_PHOTOS)])
+                        .filter(|p| !p.is_empty() && !is_reaction && m.card.is_none())
                         .map(serde_json::to_string)
                         .transpose()
                         .map_err(|e| CoreError::CorruptValue(format!("photos: {e}")))?,

@@ -369,6 +369,13 @@ impl Engine {
     }
 }
 
+/// How long a job whose upload failed `attempts` times waits: 10 s, doubled
+/// each time, at most 15 minutes (a link too slow for a photo is not
+/// hammered, and the photo still goes once it can).
+fn upload_again_after(attempts: u32) -> chrono::Duration {
+    chrono::Duration::seconds(10 << attempts.min(7)).min(chrono::Duration::minutes(15))
+}
+
 impl Engine {
     /// What an upload's end means for its message: it may go now (the next
     /// pump sends it), it waits and tries again, or it is not sent.
@@ -378,7 +385,7 @@ impl Engine {
             Ok(()) => Ok(()),
             Err(Refusal::ForNow(reason)) => {
                 tracing::info!(%wire_id, %reason, "photos not uploaded yet");
-                let after = chrono::Duration::seconds(10);
+                let after = upload_again_after(done.attempts);
                 with_store(&self.store, move |s| s.retry_later(wire_id, after, &reason))
                     .await
                     .map_err(store_lost)

@@ -23,6 +23,8 @@ use crate::{PendingSend, Store};
 pub(super) struct Uploaded {
     pub conversation: ConversationId,
     pub wire_id: MessageId,
+    /// The job's failed attempts before this one.
+    pub attempts: u32,
     pub outcome: Result<(), Refusal>,
 }
 
@@ -38,7 +40,7 @@ pub(super) enum Refusal {
 
 /// The uploads running in this session, one per chat at most.
 pub(super) struct Uploads {
-    running: HashMap<ConversationId, MessageId>,
+    running: HashMap<ConversationId, (MessageId, tokio::task::AbortHandle)>,
     done_tx: mpsc::Sender<Uploaded>,
     pub done: mpsc::Receiver<Uploaded>,
 }
@@ -70,10 +72,10 @@ impl Uploads {
         if self.running.contains_key(&conversation) {
             return;
         }
-        self.running.insert(conversation, job.wire_id);
         let (store, relay, token) = (store.clone(), relay.clone(), token.to_owned());
         let (wire_id, photos, done) = (job.wire_id, job.photos.clone(), self.done_tx.clone());
-        tokio::spawn(async move {
+        let attempts = job.entry.attempts;
+        let task = tokio::spawn(async move {
             let mut outcome = Ok(());
             for photo in photos {
                 outcome = upload_one(&store, &relay, &token, photo.blob).await;
@@ -90,16 +92,33 @@ impl Uploads {
                 .send(Uploaded {
                     conversation,
                     wire_id,
+                    attempts,
                     outcome,
                 })
                 .await;
         });
+        self.running
+            .insert(conversation, (job.wire_id, task.abort_handle()));
     }
 
     /// Forgets an upload that ended.
     pub fn finished(&mut self, done: &Uploaded) {
-        if self.running.get(&done.conversation) == Some(&done.wire_id) {
+        if self
+            .running
+            .get(&done.conversation)
+            .is_some_and(|(wire_id, _)| *wire_id == done.wire_id)
+        {
             self.running.remove(&done.conversation);
+        }
+    }
+}
+
+/// A session's uploads end with it: the next session starts them again
+/// (with its token; after a sign-out, none).
+impl Drop for Uploads {
+    fn drop(&mut self) {
+        for (_, task) in self.running.values() {
+            task.abort();
         }
     }
 }
@@ -121,8 +140,12 @@ async fn upload_one(
     .ok_or_else(|| Refusal::ForGood("the photo is no longer on this device".into()))?;
     match relay.upload_blob(token, &blob, bytes).await {
         Ok(()) => Ok(()),
+        // Signed out elsewhere: the session ends on it, and the job waits.
         Err(AccountError::Refused(e))
-            if !matches!(e.code, ErrorCode::Internal | ErrorCode::RateLimited) =>
+            if !matches!(
+                e.code,
+                ErrorCode::Internal | ErrorCode::RateLimited | ErrorCode::Unauthorized
+            ) =>
         {
             Err(Refusal::ForGood(e.message))
         }
