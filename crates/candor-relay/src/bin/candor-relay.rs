@@ -113,7 +113,7 @@ struct Args {
         env = "CANDOR_RELAY_MESSAGES_PER_DAY"
     )]
     messages_per_day: u64,
-    /// MiB of messages (text and cards) one account may have stored in all;
+    /// MiB of messages (text, cards and photos) one account may have stored in all;
     /// 0: no limit.
     #[arg(
         long,

@@ -172,7 +172,7 @@ pub struct RateKey {
 }
 
 /// How much one account may send: messages per UTC day, and bytes of text
-/// and cards stored in all (nothing is ever deleted). 0: no limit.
+/// and cards, and of photos, stored in all (nothing is ever deleted). 0: no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Quotas {
     pub messages_per_day: u64,

@@ -1,5 +1,5 @@
 //! What each account has used against the relay's [`Quotas`]: messages sent
-//! today (UTC) and bytes of text and cards stored in all. Several nodes may
+//! today (UTC) and bytes of text, cards and photos stored in all. Several nodes may
 //! store messages from one account at once, so nothing is counted in memory
 //! between batches: a batch reads its senders' counters under the lock of
 //! their `users` rows, counts in [`Account`], and writes them back in its

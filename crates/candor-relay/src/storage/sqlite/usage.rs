@@ -1,5 +1,5 @@
 //! What each account has used against the relay's [`Quotas`]: messages sent
-//! today (UTC) and bytes of text and cards stored in all. The writer counts
+//! today (UTC) and bytes of text, cards and photos stored in all. The writer counts
 //! in memory as it stores a batch and writes each sender's counters once, at
 //! the end of the batch, inside its transaction; a batch that fails takes its
 //! counts with it (see `SqliteStorage::write`, which then forgets them).
