@@ -158,3 +158,73 @@ async fn a_photo_arrives_without_its_exif_and_an_erase_takes_its_file() -> Resul
     assert!(bob.photo(made_up).await.is_err());
     Ok(())
 }
+
+/// A relay restored from a backup that predates a photo has lost both the
+/// message and the photo: the sender's device offers the message again, the
+/// relay asks for the photo (NotUploaded), the photo goes up again, and the
+/// recipient can fetch it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restore_the_sender_uploads_a_lost_photo_again() -> Result<()> {
+    let mut world = World::with_relay().await?;
+    let url = world.relay().url();
+    let (alice, alice_person) = client(&url, world.path(), "alice", "Alice").await?;
+    let (bob, bob_person) = client(&url, world.path(), "bob", "Bob").await?;
+    let chat = direct_conversation_id(alice_person.id, bob_person.id);
+    let to_bob = NewConversation::Direct {
+        id: chat,
+        peer: bob_person,
+    };
+    alice
+        .with_store(move |s| s.add_conversation(&to_bob))
+        .await?;
+    alice
+        .with_store(|s| s.set_undo_send_window(candor_core::UndoSendWindow::Off))
+        .await?;
+    let backup = world.path().join("backup");
+    world.stop_relay().await?;
+    world.back_up_relay(&backup)?;
+    world.start_relay_again().await?;
+
+    let photo = alice.prepare_photo(WITH_GPS.to_vec()).await?;
+    let sent = alice
+        .send_photos(chat, String::new(), vec![photo.blob.clone()], None)
+        .await?;
+    let id = sent.message.id;
+    eventually(WAIT, "the relay acknowledges the photo", || {
+        let store = alice.store().lock().expect("store");
+        store.message(id).is_ok_and(|m| m.server_id.is_some())
+    })
+    .await?;
+
+    let kept = world
+        .path()
+        .join("relay/blobs")
+        .join(&photo.blob.as_str()[..2])
+        .join(photo.blob.as_str());
+    assert!(
+        kept.is_file(),
+        "the relay kept the photo at {}",
+        kept.display()
+    );
+    world.stop_relay().await?;
+    world.restore_relay(&backup)?;
+    assert!(!kept.exists(), "the backup predates the photo");
+    world.start_relay_again().await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        match bob.photo(photo.blob.clone()).await {
+            Ok((_, bytes)) => {
+                assert!(candor_core::photo::hashes_to(&photo.blob, &bytes));
+                break;
+            }
+            Err(e) => {
+                anyhow::ensure!(
+                    tokio::time::Instant::now() < deadline,
+                    "Bob never got the photo after the restore: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+    Ok(())
+}
