@@ -4,7 +4,8 @@
 //! Maya's copy has no EXIF. Maya's photo reaches Alice's window (fetched from
 //! the relay when shown) and opens in the viewer, which zooms and steps
 //! through the message's photos. A file that is not a photo is refused with
-//! its name, and nothing else is lost.
+//! its name, and nothing else is lost; Undo puts a photo message back in the
+//! composer, photo and caption.
 
 use std::time::Duration;
 
@@ -90,6 +91,21 @@ async fn photos_go_both_ways_without_their_metadata_and_open_in_the_viewer() -> 
         "Location and camera details removed. Each photo is sent at up to 2048 pixels.",
     )
     .await?;
+    // Sent, then taken back inside the undo-send window: the caption and
+    // the photo return to the composer.
+    app.type_into("[data-testid=composer]", "first try").await?;
+    app.click_in_view("[data-testid=send]").await?;
+    app.click_in_view("[data-testid=undo-send]").await?;
+    loaded(&app, "[data-testid=attachment]", 1).await?;
+    let back = app
+        .find("[data-testid=composer]")
+        .await?
+        .prop("value")
+        .await?;
+    anyhow::ensure!(
+        back.as_deref() == Some("first try"),
+        "composer reads {back:?}"
+    );
     app.type_into("[data-testid=composer]", "the view from the ridge")
         .await?;
     app.screenshot("photo-composer").await?;

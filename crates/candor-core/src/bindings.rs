@@ -32,6 +32,7 @@ pub fn declarations() -> Vec<String> {
         decl::<crate::Reply>(&cfg),
         decl::<crate::ReactionCount>(&cfg),
         decl::<crate::Photo>(&cfg),
+        decl::<crate::Undone>(&cfg),
         decl::<crate::links::TextLink>(&cfg),
         decl::<crate::CopyHere>(&cfg),
         decl::<crate::MemberCopy>(&cfg),

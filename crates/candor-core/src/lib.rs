@@ -41,7 +41,8 @@ pub use model::{
     ApplyOutcome, ConversationKind, CopyHere, DeliveryStatus, Draft, GroupMember, GroupMembers,
     HiddenConversation, InboxCursor, InboxItem, InboxPage, MemberCopy, Message, MessageCursor,
     MessageInfo, MessagePage, NewConversation, NewerMessages, OpenVideosIn, Person, Photo, Profile,
-    QuotedMessage, ReactionCount, Reply, SearchHit, SearchResults, UndoSendWindow, UnreadSummary,
+    QuotedMessage, ReactionCount, Reply, SearchHit, SearchResults, UndoSendWindow, Undone,
+    UnreadSummary,
 };
 pub use store::{
     Composed, MAX_DRAFT_CHARS, MAX_SHARE_CHATS, OutboxEntry, PendingSend, SCHEMA_VERSION, Store,

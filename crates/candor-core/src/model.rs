@@ -212,6 +212,17 @@ pub struct Reply {
     pub original_cursor: Option<MessageCursor>,
 }
 
+/// What Undo took back, for the composer: the words and card, and the
+/// photos (prepared here again, to be sent or left out).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct Undone {
+    pub text: String,
+    pub card: Option<VideoCard>,
+    pub photos: Vec<Photo>,
+}
+
 /// One photo of a message, as the page lays it out before its bytes come:
 /// its size, and its blurred preview drawn here (a PNG data URL of a few
 /// hundred bytes). The photo itself is asked for by its blob (see

@@ -1,7 +1,9 @@
 //! One conversation: reading it, writing in it, and starting one.
 
 use candor_core::protocol::{ConversationId, MessageId, VideoCard};
-use candor_core::{Composed, Draft, InboxItem, Message, MessageCursor, MessagePage, NewerMessages};
+use candor_core::{
+    Composed, Draft, InboxItem, Message, MessageCursor, MessagePage, NewerMessages, Undone,
+};
 use tauri::State;
 
 use crate::{CommandError, state::AppState};
@@ -74,14 +76,14 @@ pub async fn save_draft(
         .await
 }
 
-/// Takes back a message inside its undo-send window; returns what was written,
-/// for the composer. After the window: a TooLate error.
+/// Takes back a message inside its undo-send window; returns what was written
+/// (and its photos), for the composer. After the window: a TooLate error.
 #[tauri::command]
 pub async fn undo_send(
     state: State<'_, AppState>,
     message: MessageId,
-) -> Result<Draft, CommandError> {
-    state.with_store(move |s| s.undo_send(message)).await
+) -> Result<Undone, CommandError> {
+    Ok(state.client()?.undo_send(message).await?)
 }
 
 /// Marks the chat read through `seq` on this device; returns its row (unread

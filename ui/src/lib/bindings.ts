@@ -119,6 +119,8 @@ export type Photo = { blob: BlobId, width: number, height: number,
  */
 preview: string, };
 
+export type Undone = { text: string, card: VideoCard | null, photos: Array<Photo>, };
+
 export type TextLink = { start: number, end: number, 
 /**
  * The address it opens: parsed, with an ASCII host.
@@ -441,7 +443,7 @@ export type Commands = {
   deleteChat: { args: { conversation: ConversationId }; result: void };
   deletedChats: { args: Record<string, never>; result: Array<HiddenConversation> };
   restoreChat: { args: { conversation: ConversationId }; result: void };
-  undoSend: { args: { message: MessageId }; result: Draft };
+  undoSend: { args: { message: MessageId }; result: Undone };
   saveDraft: { args: { conversation: ConversationId; text: string }; result: void };
   setUndoSend: { args: { window: UndoSendWindow }; result: void };
   requestQuit: { args: Record<string, never>; result: void };

@@ -5,7 +5,7 @@
 // show it: MessageList draws the rows and reports scrolling; this decides.
 import { tick } from 'svelte';
 import { api, errorMessage, MESSAGE_PAGE_SIZE } from './api';
-import type { BlobId, InboxItem, Message, MessageCursor, VideoCard } from './bindings';
+import type { BlobId, InboxItem, Message, MessageCursor, Undone, VideoCard } from './bindings';
 import {
   appendNewer,
   applyChanged,
@@ -305,16 +305,16 @@ export class OpenChat {
     }
   }
 
-  /** Takes a message back before it leaves; returns its text for the
-   * composer, or null when it was too late. */
-  async undoSend(m: Message): Promise<string | null> {
+  /** Takes a message back before it leaves; returns its text and photos
+   * for the composer, or null when it was too late. */
+  async undoSend(m: Message): Promise<Undone | null> {
     try {
-      const draft = await api.undoSend(m.id);
+      const undone = await api.undoSend(m.id);
       this.messages = without(this.messages, [m.id]);
       this.error = null;
       // The row's preview goes back to the message before it.
       putChat(await api.inboxItem(this.chat.id));
-      return draft.text;
+      return undone;
     } catch (e) {
       this.error = sentence(errorMessage(e));
       await this.loadLatest(false);

@@ -20,7 +20,7 @@ use candor_protocol::{BlobId, ConversationId, MessageId, PhotoKind, PhotoRef};
 use super::Client;
 use crate::account::AccountError;
 use crate::photo::{self, PreparedPhoto};
-use crate::{Composed, CoreError, Draft, Photo};
+use crate::{Composed, CoreError, Draft, Photo, Undone};
 
 /// Photos fetched from the relay at once, by this device.
 pub(super) const FETCHES_AT_ONCE: usize = 2;
@@ -78,6 +78,27 @@ impl Client {
         }
         self.outbox_changed().await;
         Ok(composed)
+    }
+
+    /// Takes back a message inside its undo-send window (see
+    /// `Store::undo_send`): its words, card and photos go back to the
+    /// composer, the photos as prepared here again.
+    pub async fn undo_send(&self, id: MessageId) -> Result<Undone, CoreError> {
+        let (draft, photos) = self
+            .with_store(move |s| {
+                let photos = s.photos_of(id)?;
+                Ok((s.undo_send(id)?, photos))
+            })
+            .await?;
+        let mut prepared = self.prepared_here();
+        for photo in &photos {
+            prepared.insert(photo.blob.clone(), photo.clone());
+        }
+        Ok(Undone {
+            text: draft.text,
+            card: draft.card,
+            photos: photos.into_iter().map(photo::shown).collect(),
+        })
     }
 
     /// The photo `blob`'s kind and bytes, if a message shown here names it

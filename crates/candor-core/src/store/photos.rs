@@ -43,6 +43,16 @@ impl Store {
             .query_row([blob.as_str()], |r| r.get(0))?)
     }
 
+    /// The photos of message `id` (none for one without, or not here).
+    pub fn photos_of(&self, id: MessageId) -> Result<Vec<PhotoRef>, CoreError> {
+        let found = self
+            .conn
+            .prepare_cached("SELECT photos_json FROM messages WHERE id = ?1")?
+            .query_row([id.to_string()], |r| read(r, 0))
+            .optional()?;
+        Ok(found.unwrap_or_default())
+    }
+
     /// The send job `wire_id`'s photos are on the relay: its message may go.
     pub fn photos_uploaded(&mut self, wire_id: MessageId) -> Result<(), CoreError> {
         self.conn.execute(
