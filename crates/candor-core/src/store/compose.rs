@@ -224,6 +224,7 @@ impl Store {
                     photos_json,
                 ],
             )?;
+            super::photos::name_in(&tx, &id.to_string(), &photos)?;
             tx.execute(
                 "INSERT INTO outbox (message_id, not_before, next_attempt_at) VALUES (?1, ?2, ?2)",
                 params![id.to_string(), not_before],

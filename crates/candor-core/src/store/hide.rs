@@ -166,6 +166,11 @@ impl Store {
             ),
             params![conversation.to_string(), now],
         )?;
+        tx.execute(
+            "DELETE FROM message_photos WHERE message_id IN
+                 (SELECT id FROM messages WHERE conversation_id = ?1 AND erased_at = ?2)",
+            params![conversation.to_string(), now],
+        )?;
         // Their photos' files go too, unless a message still here names one
         // (the same photo sent again, or in another chat). Before the commit:
         // a failure leaves the messages as they were, not words gone and

@@ -10,10 +10,9 @@ use super::{Store, sql};
 use crate::CoreError;
 use crate::photo::{PhotoCache, PreparedPhoto};
 
-/// The messages that may name a blob, found by a cheap text match first: a
-/// blob id is 64 hexadecimal digits, unlike anything else in the JSON.
-const NAMING: &str = "SELECT m.id FROM messages m, json_each(m.photos_json) p
-     WHERE m.photos_json LIKE '%' || ?1 || '%' AND json_extract(p.value, '$.blob') = ?1";
+/// The messages that name a blob (schema 17's `message_photos`).
+const NAMING: &str = "SELECT m.id FROM message_photos p JOIN messages m ON m.id = p.message_id
+     WHERE p.blob = ?1";
 
 impl Store {
     /// Where this profile keeps photos' bytes.
@@ -116,7 +115,47 @@ pub(super) fn forget_unnamed(
     Ok(())
 }
 
+/// Records that message `id` names `photos`.
+pub(super) fn name_in(tx: &Connection, id: &str, photos: &[PhotoRef]) -> Result<(), CoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO message_photos (blob, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    for photo in photos {
+        insert.execute(params![photo.blob.as_str(), id])?;
+    }
+    Ok(())
+}
+
 /// A send job's photos, as stored.
 pub(super) fn read(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Vec<PhotoRef>> {
     Ok(sql::json::<Vec<PhotoRef>>(r, idx)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::NAMING;
+    use crate::{Store, SystemClock};
+
+    /// Whether a photo may be shown is asked for every photo on screen: it
+    /// is found by the photo, not by reading every message.
+    #[test]
+    fn a_photos_messages_are_found_by_its_index() {
+        let store = Store::open_in_memory(Arc::new(SystemClock)).expect("store");
+        let plan: Vec<String> = store
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {NAMING}"))
+            .expect("plan")
+            .query_map([&"ab".repeat(32)], |r| r.get::<_, String>(3))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("plan rows");
+        assert!(
+            plan.iter()
+                .any(|s| s.contains("SEARCH p USING PRIMARY KEY (blob=?)")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|s| s.starts_with("SCAN")), "{plan:?}");
+    }
 }

@@ -148,6 +148,12 @@ impl Store {
                 } else {
                     MessageId::new()
                 };
+                // What no relay of ours passes on: photos with a card or a
+                // reaction, or more than a message holds, are left out.
+                let photos = match is_reaction || m.card.is_some() {
+                    true => &[][..],
+                    false => &m.photos[..m.photos.len().min(candor_protocol::MAX_PHOTOS)],
+                };
                 insert.execute(params![
                     local_id.to_string(),
                     conversation,
@@ -174,14 +180,13 @@ impl Store {
                         .map_err(|e| CoreError::CorruptValue(format!("a reaction: {e}")))?,
                     // A reaction carries no photos (the relay refuses one
                     // that does; another relay might not).
-                    // What no relay of ours passes on: photos with a card or
-                    // more than a message holds are left out (clamped).
-                    Some(&m.photos[..m.photos.len().min(candor_protocol::MAX_PHOTOS)])
-                        .filter(|p| !p.is_empty() && !is_reaction && m.card.is_none())
+                    Some(photos)
+                        .filter(|p| !p.is_empty())
                         .map(serde_json::to_string)
                         .transpose()
                         .map_err(|e| CoreError::CorruptValue(format!("photos: {e}")))?,
                 ])?;
+                super::photos::name_in(&tx, &local_id.to_string(), photos)?;
                 if let Some(e) = &epoch {
                     note_epoch(&tx, e, now)?;
                 }
