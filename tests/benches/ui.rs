@@ -1,5 +1,6 @@
 //! `cargo xtask bench ui`: the release app, in a real window under Xvfb, opens a
-//! chat of 100,000 messages, one in ten of them with reactions. It reports the time from the page command's return
+//! chat of 100,000 messages, one in ten of them with reactions and one in
+//! twenty with one to three photos (kept on the device, as once fetched). It reports the time from the page command's return
 //! to the newest page laid out in the window (performance marks set by the chat
 //! view; the first paint is the next frame), the number of elements in the page,
 //! and the time to scroll 10,000 messages up, driven through WebDriver.
@@ -19,8 +20,60 @@ fn seed(w: &World, messages: i64) -> Result<()> {
         format!("message number {seq}: a line of chat about plans, videos and the weekend")
     })?;
     let reactions = react_to_every_tenth(&mut store, chat, messages)?;
+    let with_photos = photos_on_every_twentieth(&store, chat)?;
+    println!("{with_photos} messages with photos");
     store.mark_read(chat, messages + reactions)?;
     Ok(())
+}
+
+/// One message in twenty gets one to three of eight photos, as received and
+/// then fetched (the photos are in the profile's folder); returns how many.
+fn photos_on_every_twentieth(
+    store: &candor_core::Store,
+    chat: candor_core::protocol::ConversationId,
+) -> Result<usize> {
+    let mut photos = Vec::new();
+    for shade in 0..8u8 {
+        let image = image::RgbImage::from_fn(800, 600, |x, y| {
+            image::Rgb([shade * 30, (x / 4) as u8, (y / 3) as u8])
+        });
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(image).write_to(&mut png, image::ImageFormat::Png)?;
+        let prepared = candor_core::photo::prepare(png.get_ref())?;
+        photos.push(store.keep_prepared(&prepared)?);
+    }
+    let conn = store.connection();
+    let ids: Vec<(String, i64)> = conn
+        .prepare(
+            "SELECT id, seq FROM messages
+             WHERE conversation_id = ?1 AND seq % 20 = 7 AND reaction_json IS NULL",
+        )?
+        .query_map([chat.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    conn.execute_batch("BEGIN")?;
+    for (id, seq) in &ids {
+        let first = (*seq as usize / 20) % photos.len();
+        let count = 1 + (*seq as usize / 20) % 3;
+        let chosen: Vec<_> = photos
+            .iter()
+            .cycle()
+            .skip(first)
+            .take(count)
+            .cloned()
+            .collect();
+        conn.execute(
+            "UPDATE messages SET photos_json = ?2 WHERE id = ?1",
+            (id, serde_json::to_string(&chosen)?),
+        )?;
+        for photo in &chosen {
+            conn.execute(
+                "INSERT OR IGNORE INTO message_photos (blob, message_id) VALUES (?1, ?2)",
+                (photo.blob.as_str(), id),
+            )?;
+        }
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(ids.len())
 }
 
 /// One message in ten gets a reaction from each side of the chat (after
