@@ -54,23 +54,21 @@ impl Store {
 
     /// The send job `wire_id`'s photos are on the relay: its message may go.
     pub fn photos_uploaded(&mut self, wire_id: MessageId) -> Result<(), CoreError> {
-        self.conn.execute(
-            "UPDATE outbox SET photos_uploaded = 1
-             WHERE message_id = (SELECT id FROM messages WHERE coalesce(wire_id, id) = ?1
-                                   AND sender_id = ?2)",
-            params![wire_id.to_string(), self.me()?.to_string()],
-        )?;
-        Ok(())
+        self.set_photos_uploaded(wire_id, true)
     }
 
     /// The relay does not hold the photos of send job `wire_id` (it never
     /// had them, or lost them in a restore): they are uploaded again.
     pub fn photos_not_on_relay(&mut self, wire_id: MessageId) -> Result<(), CoreError> {
+        self.set_photos_uploaded(wire_id, false)
+    }
+
+    fn set_photos_uploaded(&mut self, wire_id: MessageId, up: bool) -> Result<(), CoreError> {
         self.conn.execute(
-            "UPDATE outbox SET photos_uploaded = 0
+            "UPDATE outbox SET photos_uploaded = ?3
              WHERE message_id = (SELECT id FROM messages WHERE coalesce(wire_id, id) = ?1
                                    AND sender_id = ?2)",
-            params![wire_id.to_string(), self.me()?.to_string()],
+            params![wire_id.to_string(), self.me()?.to_string(), up],
         )?;
         Ok(())
     }
