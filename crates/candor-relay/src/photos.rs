@@ -114,17 +114,17 @@ pub async fn fetch(
     ];
     // The slot and the turn go with the last chunk: the photo is in memory
     // until it is sent, however slowly the client reads.
-    let chunks: Vec<Bytes> = Bytes::from(bytes)
-        .chunks(64 * 1024)
-        .map(Bytes::copy_from_slice)
-        .collect();
+    // Each chunk is a view of the one buffer, not a copy of it.
+    const CHUNK: usize = 64 * 1024;
+    let photo = Bytes::from(bytes);
+    let len = photo.len();
     let mut held = Some((slot, turn));
-    let last = chunks.len();
-    let stream = futures_util::stream::iter(chunks.into_iter().enumerate().map(move |(i, c)| {
-        if i + 1 == last {
+    let stream = futures_util::stream::iter((0..len).step_by(CHUNK).map(move |at| {
+        let end = (at + CHUNK).min(len);
+        if end == len {
             held.take();
         }
-        Ok::<_, std::convert::Infallible>(c)
+        Ok::<_, std::convert::Infallible>(photo.slice(at..end))
     }));
     Ok((headers, Body::from_stream(stream)).into_response())
 }

@@ -20,6 +20,7 @@ pub(super) type Uploads = HashMap<(UserId, BlobId), (PhotoKind, u64)>;
 
 impl BlobStore for PostgresStorage {
     fn put(&self, id: &BlobId, bytes: &[u8]) -> Result<(), StorageError> {
+        // One statement, committed on its own: no transaction to wrap it in.
         self.read(|db| {
             db.execute(
                 "INSERT INTO blob_bytes (id, bytes) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
